@@ -1,0 +1,51 @@
+"""autograd_lite: a small reverse-mode automatic-differentiation engine.
+
+`Value` (a scalar) and `Tensor` (a numpy array) record the operations applied
+to them; `backward()` applies the chain rule in reverse topological order.
+Derivative rules are written in the engine's own operations, so a backward
+pass can itself be differentiated (`create_graph=True`).
+"""
+
+from .graph import enable_grad, is_grad_enabled, no_grad
+from .ops import (
+    abs,
+    clip,
+    concatenate,
+    cos,
+    dot,
+    exp,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    norm,
+    outer,
+    power,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    stack,
+    sum,
+    tanh,
+    where,
+)
+from .tensor import Tensor
+from .value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "Tensor", "no_grad", "enable_grad", "is_grad_enabled",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "power",
+    "maximum", "minimum", "where", "clip", "matmul", "dot", "outer", "reshape",
+    "sum", "mean", "max", "min", "logsumexp", "softmax", "log_softmax", "norm",
+    "concatenate", "stack",
+]

@@ -1,0 +1,252 @@
+"""The graph core shared by `Value` and `Tensor`.
+
+A node remembers how it was made: the `Op` that made it, its parent nodes and
+a context tuple `_ctx = (out, *inputs, *params)` holding the raw data as it was
+at forward time (floats for a `Value`, numpy arrays for a `Tensor`).
+
+`backward` walks the graph in reverse topological order, computed without
+recursion, and asks each op for the vector-Jacobian product (vjp) of the
+cotangent flowing into it with respect to each parent. The vjp rules are
+written in the engine's own functions, so they run on raw floats and arrays in
+the fast path and on nodes when `create_graph=True`: then the backward pass is
+itself recorded and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+__all__ = ["Op", "Node", "no_grad", "enable_grad", "is_grad_enabled", "toposort", "backward"]
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are being recorded for differentiation."""
+    return _grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode, then restores it."""
+
+    _mode = True
+
+    def __enter__(self):
+        global _grad_enabled
+        self._prev = _grad_enabled
+        _grad_enabled = self._mode
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Record nothing inside: results of operations are constants (as `torch.no_grad`).
+
+    Use as `with no_grad(): ...` or as a decorator `@no_grad()`.
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Record operations again inside a `no_grad` block (as `torch.enable_grad`)."""
+
+    _mode = True
+
+
+class Op:
+    """One differentiable operation: a name and one vjp rule per differentiable input.
+
+    A rule is called as `rule(g, out, *inputs, *params)` and returns the
+    cotangent for its input: `g` times the derivative of `out` with respect to
+    that input. `g`, `out` and `inputs` are raw data in the fast path and nodes
+    when the backward pass is being recorded, so a rule must use only operators
+    and `autograd_lite` functions that accept both.
+    """
+
+    __slots__ = ("name", "vjps", "scalar", "array", "quiet")
+
+    def __init__(self, name, vjps, scalar=None, array=None, quiet=False):
+        self.name = name
+        self.vjps = tuple(vjps)
+        self.scalar = scalar  # forward on Python floats (Value), may raise ArithmeticError
+        self.array = array  # forward on numpy arrays (Tensor, and the IEEE fallback)
+        self.quiet = quiet  # silence numpy's floating-point warnings in the forward
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+class Node:
+    """Base of `Value` and `Tensor`: data, grad, and the record of how it was made."""
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx")
+
+    # ---- hooks the node types provide ------------------------------------------------
+    def _seed(self, gradient, create_graph):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _accumulate(self, g):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _alias(self, data, record=True):  # pragma: no cover - abstract
+        """A node of the same kind holding `data`; if `record`, it passes cotangents to self."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _fit(c, like):
+        """Bring a cotangent to the shape and dtype of its input (no-op for scalars)."""
+        return c
+
+    # ---- shared ----------------------------------------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        """A leaf was made by the user, not by an operation (its `_op` is None)."""
+        return self._op is None
+
+    @property
+    def op(self) -> str:
+        """Name of the operation that made this node ('' for a leaf)."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple:
+        """The nodes this one was computed from (constants appear as None)."""
+        return self._parents
+
+    def backward(self, gradient=None, create_graph=False):
+        """Add d(self)/d(node) times `gradient` into `.grad` of every node that requires grad.
+
+        gradient: the cotangent, shaped like `self`; optional when `self` has one element
+            (it is then 1). With `create_graph=True` it may itself require grad.
+        create_graph: record the backward pass so the gradients it produces are
+            nodes that can be differentiated again (Hessians, n-th derivatives).
+        Raises RuntimeError if `self` does not require grad; ValueError on a
+        gradient of the wrong shape. On error nothing has been changed.
+        """
+        backward(self, gradient, create_graph)
+
+    def detach(self):
+        """A new leaf sharing this node's data, cut off from the graph (requires_grad False)."""
+        return self._alias(self.data, record=False)
+
+    def zero_grad(self):
+        """Reset `.grad` (0.0 for a Value, None for a Tensor)."""
+        self.grad = type(self)._ZERO_GRAD
+
+
+#: The op of an alias node: the identity, passing the cotangent straight through.
+ALIAS = Op("alias", (lambda g, out, x: g,))
+
+
+def toposort(root) -> list:
+    """Nodes reachable from `root` that require grad, in reverse topological order.
+
+    The root comes first and every node comes before its parents. Iterative
+    depth-first search, so a chain of a million operations is fine.
+    """
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    push = stack.append
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        push((node, True))
+        for p in node._parents:
+            if p is not None and p.requires_grad and id(p) not in seen:
+                push((p, False))
+    order.reverse()
+    return order
+
+
+def _live_args(node):
+    """The rule arguments of `node` as nodes holding their forward-time data.
+
+    A parent whose `.data` was reassigned after the forward pass is replaced by
+    an alias node carrying the old data, with the parent as its only parent,
+    so derivatives are of the recorded forward and still reach the parent.
+    """
+    ctx = node._ctx
+    n = len(node._parents)
+    args = [node if node.data is ctx[0] else node._alias(ctx[0])]
+    for p, d in zip(node._parents, ctx[1 : n + 1]):
+        args.append(d if p is None else p if p.data is d else p._alias(d))
+    args.extend(ctx[n + 1 :])
+    return args
+
+
+def backward(root, gradient=None, create_graph=False):
+    """Reverse-mode sweep from `root`; see `Node.backward`."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward() on a {type(root).__name__} that does not require grad: "
+            "it was not computed from anything with requires_grad=True (or under no_grad())"
+        )
+    seed = root._seed(gradient, create_graph)
+    grads = {id(root): seed}
+    done = []  # (node, total cotangent): written into .grad only once the sweep succeeded
+    fit = root._fit
+    prev_mode = globals()["_grad_enabled"]
+    _set_grad_enabled(create_graph)
+    try:
+        with np.errstate(all="ignore"):
+            for node in toposort(root):
+                g = grads.pop(id(node), None)
+                if g is None:
+                    continue
+                done.append((node, g))
+                op = node._op
+                if op is None:
+                    continue
+                args = _live_args(node) if create_graph else node._ctx
+                for i, p in enumerate(node._parents):
+                    if p is None or not p.requires_grad:
+                        continue
+                    c = _call_rule(op.vjps[i], g, args)
+                    if c is None:
+                        continue
+                    c = fit(c, node._ctx[i + 1])
+                    key = id(p)
+                    prev = grads.get(key)
+                    grads[key] = c if prev is None else prev + c
+    finally:
+        _set_grad_enabled(prev_mode)
+    for node, g in done:
+        node._accumulate(g)
+
+
+def _call_rule(rule, g, args):
+    try:
+        return rule(g, *args)
+    except (ArithmeticError, ValueError):
+        # A Python float hit a pole (1/0, log(0), overflow): redo it in IEEE numpy arithmetic.
+        if type(g) is not float:
+            raise
+        f64 = np.float64
+        c = rule(f64(g), *[f64(a) if type(a) is float else a for a in args])
+        return float(c)
+
+
+def _set_grad_enabled(mode):
+    global _grad_enabled
+    _grad_enabled = mode

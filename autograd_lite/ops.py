@@ -1,0 +1,607 @@
+"""Every operation once: its forward and its derivative rule, side by side.
+
+Each `Op` carries a forward on Python floats (`scalar`, used by `Value`), a
+forward on numpy arrays (`array`, used by `Tensor`), and one vjp rule per
+differentiable input. A rule is `rule(g, out, *inputs, *params)` and returns
+the cotangent for its input. Rules use only operators and the functions of
+this module, which accept raw floats and arrays as well as `Value`s and
+`Tensor`s; so the same rule runs fast on raw data and, with
+`create_graph=True`, records a graph that can be differentiated again.
+
+Reducing a cotangent to its input's shape after broadcasting is not done in the
+rules: the backward pass does it once for every rule (`Tensor._fit`).
+
+Conventions at points where a derivative is undefined follow PyTorch:
+relu'(0) = 0, |x|'(0) = 0, sqrt'(0) = inf, d/dx x**0 = 0 (also at x = 0),
+d/db a**b = 0 at a = 0, and ties in max/min/maximum/minimum share the cotangent
+evenly.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from .graph import Node, Op
+
+# ---------------------------------------------------------------------------------------
+# Helpers for rules: raw data, masks and shapes (never differentiated).
+
+
+def _raw(x):
+    """The data of a node, or x itself when it is already raw."""
+    return x.data if isinstance(x, Node) else x
+
+
+def _shape(x):
+    return np.shape(_raw(x))
+
+
+def _tie_weight(a, b):
+    """1 where a > b, 1/2 where a == b, 0 elsewhere: the share of a's cotangent in max(a, b)."""
+    a, b = _raw(a), _raw(b)
+    if type(a) is float and type(b) is float:
+        return 1.0 if a > b else 0.5 if a == b else 0.0
+    dtype = np.result_type(a, b, np.float32)
+    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(dtype)
+
+
+def _sign(x):
+    """Sign of x as data: -1, 0 or 1 (NaN stays NaN), the derivative of |x|."""
+    x = _raw(x)
+    if type(x) is float:
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+    return np.sign(x)
+
+
+def _normalize_axes(axis, ndim):
+    """Reduction axes as a sorted tuple of non-negative ints; None means all."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(int(a) % builtins.max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _keep(g, shape, axis, keepdims):
+    """Reshape the cotangent of a reduction so it broadcasts against the input's shape."""
+    if keepdims:
+        return g
+    axes = _normalize_axes(axis, len(shape))
+    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _mT(x):
+    """Swap the last two axes."""
+    return x.swapaxes(-1, -2)
+
+
+# ---------------------------------------------------------------------------------------
+# Forward helpers that need care (numerical stability, clear errors).
+
+
+def _sigmoid_scalar(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _sigmoid_array(x):
+    # exp(-log(1 + exp(-x))): no overflow for any x, no warning.
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def _matmul_array(a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise ValueError(
+            f"matmul needs operands of at least one dimension, got shapes {np.shape(a)} and "
+            f"{np.shape(b)}; use * to multiply by a scalar"
+        )
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        raise ValueError(
+            f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not aligned: the last axis of "
+            "the first must equal the second-to-last axis of the second (or its only axis)"
+        ) from None
+
+
+def _reduce(fn):
+    def forward(x, axis, keepdims):
+        return np.asarray(fn(x, axis=_normalize_axes(axis, np.ndim(x)), keepdims=keepdims))
+
+    return forward
+
+
+def _logsumexp_array(x, axis, keepdims):
+    axes = _normalize_axes(axis, np.ndim(x))
+    m = np.max(x, axis=axes, keepdims=True) if np.size(x) else np.zeros((1,) * np.ndim(x))
+    m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan) along an axis: do not shift
+    out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axes)
+
+
+def _norm2_array(x, axis, keepdims):
+    return np.sqrt(np.sum(x * x, axis=_normalize_axes(axis, np.ndim(x)), keepdims=keepdims))
+
+
+def _scatter_array(g, index, shape):
+    out = np.zeros(shape, dtype=g.dtype)
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        np.add.at(out, index, g)  # repeated integer indices accumulate
+    else:
+        out[index] = g
+    return out
+
+
+def _clip_scalar(x, lo, hi):
+    if lo is not None and x < lo:
+        return float(lo)
+    if hi is not None and x > hi:
+        return float(hi)
+    return x
+
+
+# ---------------------------------------------------------------------------------------
+# The op table: name, one rule per differentiable input, scalar forward, array forward.
+
+ADD = Op("+", (lambda g, out, x, y: g, lambda g, out, x, y: g), operator.add, np.add)
+SUB = Op("-", (lambda g, out, x, y: g, lambda g, out, x, y: -g), operator.sub, np.subtract)
+MUL = Op("*", (lambda g, out, x, y: g * y, lambda g, out, x, y: g * x), operator.mul, np.multiply)
+DIV = Op(
+    "/",
+    (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * out) / y),
+    operator.truediv,
+    np.divide,
+    quiet=True,
+)
+
+
+def _pow_dx(g, out, x, y):
+    # y * x**(y - 1), with the exponent replaced by 1 where y == 0: the derivative of
+    # x**0 is 0 even at x = 0, and stays 0 (not NaN) through every higher derivative.
+    return g * y * power(x, where(_raw(y) == 0, 1.0, y - 1))
+
+
+def _pow_dy(g, out, x, y):
+    # out * log(x), with log(x) replaced by log(1) = 0 where x == 0 and y >= 0.
+    x_raw, y_raw = _raw(x), _raw(y)
+    return g * out * log(where((x_raw == 0) & (y_raw >= 0), 1.0, x))
+
+
+POW = Op("**", (_pow_dx, _pow_dy), math.pow, np.power, quiet=True)
+NEG = Op("neg", (lambda g, out, x: -g,), operator.neg, np.negative)
+EXP = Op("exp", (lambda g, out, x: g * out,), math.exp, np.exp, quiet=True)
+LOG = Op("log", (lambda g, out, x: g / x,), math.log, np.log, quiet=True)
+SQRT = Op("sqrt", (lambda g, out, x: g / (2 * out),), math.sqrt, np.sqrt, quiet=True)
+SIN = Op("sin", (lambda g, out, x: g * cos(x),), math.sin, np.sin, quiet=True)
+COS = Op("cos", (lambda g, out, x: -(g * sin(x)),), math.cos, np.cos, quiet=True)
+TANH = Op("tanh", (lambda g, out, x: g * (1 - out * out),), math.tanh, np.tanh)
+SIGMOID = Op(
+    "sigmoid", (lambda g, out, x: g * out * (1 - out),), _sigmoid_scalar, _sigmoid_array
+)
+RELU = Op(
+    "relu",
+    (lambda g, out, x: where(_raw(x) <= 0, 0.0, g),),
+    lambda x: 0.0 if x <= 0 else x,
+    lambda x: np.maximum(x, 0),
+)
+ABS = Op("abs", (lambda g, out, x: g * _sign(x),), builtins.abs, np.abs)
+MAXIMUM = Op(
+    "maximum",
+    (lambda g, out, x, y: g * _tie_weight(x, y), lambda g, out, x, y: g * _tie_weight(y, x)),
+    None,
+    np.maximum,
+)
+MINIMUM = Op(
+    "minimum",
+    (lambda g, out, x, y: g * _tie_weight(y, x), lambda g, out, x, y: g * _tie_weight(x, y)),
+    None,
+    np.minimum,
+)
+WHERE = Op(
+    "where",
+    (
+        lambda g, out, x, y, cond: where(cond, g, 0.0),
+        lambda g, out, x, y, cond: where(cond, 0.0, g),
+    ),
+    None,
+    lambda x, y, cond: np.where(cond, x, y),
+)
+CLIP = Op(
+    "clip",
+    (
+        lambda g, out, x, lo, hi: where(
+            (_raw(x) >= (-np.inf if lo is None else lo)) & (_raw(x) <= (np.inf if hi is None else hi)),
+            g,
+            0.0,
+        ),
+    ),
+    _clip_scalar,
+    lambda x, lo, hi: np.clip(x, lo, hi),
+)
+
+
+def _matmul_operands(g, a, b):
+    """View 1-d operands of a matmul as matrices, as numpy does, and g to match."""
+    a2 = a if a.ndim > 1 else a.reshape((1,) + a.shape)
+    b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))
+    if a.ndim == 1 and b.ndim == 1:
+        g2 = g.reshape((1, 1))
+    elif a.ndim == 1:
+        g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
+    elif b.ndim == 1:
+        g2 = g.reshape(g.shape + (1,))
+    else:
+        g2 = g
+    return g2, a2, b2
+
+
+def _matmul_da(g, out, a, b):
+    g2, a2, b2 = _matmul_operands(g, a, b)
+    da = matmul(g2, _mT(b2))  # (..., m, n); batch axes are summed by the backward pass
+    return da if a.ndim > 1 else da.reshape(da.shape[:-2] + da.shape[-1:])
+
+
+def _matmul_db(g, out, a, b):
+    g2, a2, b2 = _matmul_operands(g, a, b)
+    db = matmul(_mT(a2), g2)  # (..., n, p)
+    return db if b.ndim > 1 else db.reshape(db.shape[:-1])
+
+
+MATMUL = Op("@", (_matmul_da, _matmul_db), None, _matmul_array)
+
+SUM = Op(
+    "sum",
+    (lambda g, out, x, axis, keepdims: broadcast_to(_keep(g, _shape(x), axis, keepdims), _shape(x)),),
+    None,
+    _reduce(np.sum),
+)
+
+
+def _extremum_rule(g, out, x, axis, keepdims):
+    # The cotangent goes to the arg-max (or min) elements, shared evenly among ties.
+    shape = _shape(x)
+    hit = _raw(x) == _keep(_raw(out), shape, axis, keepdims)
+    share = hit / np.sum(hit, axis=_normalize_axes(axis, len(shape)), keepdims=True)
+    return _keep(g, shape, axis, keepdims) * share.astype(np.result_type(_raw(x), np.float32))
+
+
+MAX = Op("max", (_extremum_rule,), None, _reduce(np.max))
+MIN = Op("min", (_extremum_rule,), None, _reduce(np.min))
+LOGSUMEXP = Op(
+    "logsumexp",
+    (
+        lambda g, out, x, axis, keepdims: _keep(g, _shape(x), axis, keepdims)
+        * exp(x - _keep(out, _shape(x), axis, keepdims)),
+    ),
+    None,
+    _logsumexp_array,
+    quiet=True,
+)
+
+
+def _norm2_rule(g, out, x, axis, keepdims):
+    # x / ||x||, taking 0 where the norm is 0 (as PyTorch does) instead of 0/0.
+    kept = _keep(out, _shape(x), axis, keepdims)
+    return _keep(g, _shape(x), axis, keepdims) * x / where(_raw(kept) == 0, 1.0, kept)
+
+
+NORM2 = Op("norm", (_norm2_rule,), None, _norm2_array, quiet=True)
+RESHAPE = Op("reshape", (lambda g, out, x, shape: g.reshape(_shape(x)),), None, np.reshape)
+TRANSPOSE = Op(
+    "transpose",
+    (lambda g, out, x, axes: g.transpose(None if axes is None else tuple(np.argsort(axes))),),
+    None,
+    np.transpose,
+)
+BROADCAST_TO = Op("broadcast_to", (lambda g, out, x, shape: g,), None, np.broadcast_to)
+ASTYPE = Op("astype", (lambda g, out, x, dtype: g,), None, lambda x, dtype: x.astype(dtype))
+GETITEM = Op(
+    "getitem",
+    (lambda g, out, x, index: scatter(g, index, _shape(x)),),
+    None,
+    lambda x, index: x[index],
+)
+SCATTER = Op(
+    "scatter", (lambda g, out, x, index, shape: g[index],), None, _scatter_array
+)
+
+
+def _concat_rule(i, g, out, *args):
+    *xs, axis = args
+    axis = _normalize_axes(axis, len(_shape(out)))[0]
+    start = builtins.sum(_shape(x)[axis] for x in xs[:i])
+    stop = start + _shape(xs[i])[axis]
+    return g[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _stack_rule(i, g, out, *args):
+    axis = _normalize_axes(args[-1], len(_shape(out)))[0]
+    return g[(slice(None),) * axis + (i,)]
+
+
+@functools.lru_cache(maxsize=None)
+def _concat_op(n):
+    rules = [functools.partial(_concat_rule, i) for i in range(n)]
+    return Op("concatenate", rules, None, lambda *a: np.concatenate(a[:-1], axis=a[-1]))
+
+
+@functools.lru_cache(maxsize=None)
+def _stack_op(n):
+    rules = [functools.partial(_stack_rule, i) for i in range(n)]
+    return Op("stack", rules, None, lambda *a: np.stack(a[:-1], axis=a[-1]))
+
+
+# ---------------------------------------------------------------------------------------
+# Dispatch: one function per op that runs on a Value, a Tensor, or raw numbers and arrays.
+
+
+def _is_scalar(x):
+    return type(x) is float or type(x) is int or type(x) is bool
+
+
+def apply(op, args, params=()):
+    """Run `op` on `args`: recorded on the node type among them, else on raw data.
+
+    Plain Python numbers give a Python float with IEEE semantics (1/0 = inf,
+    log(0) = -inf, never an exception); anything else is computed with numpy.
+    """
+    for a in args:
+        if isinstance(a, Node):
+            return type(a)._apply(op, args, params)
+    if op.scalar is not None and builtins.all(_is_scalar(a) for a in args):
+        return scalar_forward(op, [float(a) for a in args], params)
+    with np.errstate(all="ignore"):
+        return op.array(*[np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args], *params)
+
+
+def scalar_forward(op, raws, params=()):
+    """`op` on Python floats: the fast `math` forward, or numpy's IEEE result where it raises."""
+    if op.scalar is not None:
+        try:
+            return op.scalar(*raws, *params)
+        except (ArithmeticError, ValueError):
+            pass
+    with np.errstate(all="ignore"):
+        return float(op.array(*[np.float64(r) for r in raws], *params))
+
+
+def exp(x):
+    """e**x elementwise. Derivative: exp(x)."""
+    return apply(EXP, (x,))
+
+
+def log(x):
+    """Natural logarithm elementwise; log(0) = -inf, log(x < 0) = nan. Derivative: 1/x."""
+    return apply(LOG, (x,))
+
+
+def sqrt(x):
+    """Square root elementwise; sqrt(x < 0) = nan. Derivative 1/(2 sqrt x), +inf at 0."""
+    return apply(SQRT, (x,))
+
+
+def sin(x):
+    """Sine (radians) elementwise. Derivative: cos(x)."""
+    return apply(SIN, (x,))
+
+
+def cos(x):
+    """Cosine (radians) elementwise. Derivative: -sin(x)."""
+    return apply(COS, (x,))
+
+
+def tanh(x):
+    """Hyperbolic tangent elementwise, never overflows. Derivative: 1 - tanh(x)**2."""
+    return apply(TANH, (x,))
+
+
+def sigmoid(x):
+    """Logistic function 1/(1 + e**-x), computed without overflow. Derivative: s(1 - s)."""
+    return apply(SIGMOID, (x,))
+
+
+def relu(x):
+    """max(x, 0) elementwise; NaN stays NaN. Derivative 1 for x > 0, 0 for x <= 0 (PyTorch)."""
+    return apply(RELU, (x,))
+
+
+def abs(x):  # noqa: A001 - the field's name
+    """|x| elementwise. Derivative sign(x), taken as 0 at x = 0 (PyTorch)."""
+    return apply(ABS, (x,))
+
+
+def power(x, y):
+    """x**y elementwise (broadcasting); both may be differentiable.
+
+    d/dx = y x**(y-1), taken as 0 where y == 0; d/dy = x**y log(x), taken as 0
+    where x == 0 and y >= 0 (PyTorch's conventions). A negative x with a
+    non-integer y gives nan.
+    """
+    return apply(POW, (x, y))
+
+
+def maximum(x, y):
+    """Elementwise max of x and y (broadcasting); a tie sends half the cotangent to each."""
+    return apply(MAXIMUM, (x, y))
+
+
+def minimum(x, y):
+    """Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each."""
+    return apply(MINIMUM, (x, y))
+
+
+def where(cond, x, y):
+    """x where `cond` is true, else y (as numpy.where); `cond` is data, never differentiated.
+
+    With a plain bool condition (the scalar case) this returns x or y itself.
+    """
+    cond = _raw(cond)
+    if isinstance(cond, (bool, np.bool_)):
+        return x if cond else y
+    return apply(WHERE, (x, y), (np.asarray(cond, dtype=bool),))
+
+
+def clip(x, lo=None, hi=None):
+    """x limited to [lo, hi] (either may be None). Derivative 1 inside, including the bounds."""
+    if lo is None and hi is None:
+        raise ValueError("clip needs at least one of lo and hi")
+    return apply(CLIP, (x,), (lo, hi))
+
+
+def matmul(a, b):
+    """Matrix product with numpy.matmul semantics: 1-d, 2-d and batched (broadcast) operands.
+
+    Shapes (..., m, n) @ (..., n, p) -> (..., m, p); a 1-d operand is a row
+    (left) or a column (right) vector whose added axis is dropped again.
+    Raises ValueError naming both shapes when they do not align.
+    Derivatives: dA = G B^T, dB = A^T G.
+    """
+    return apply(MATMUL, (a, b))
+
+
+def dot(a, b):
+    """Dot product of 1-d vectors (a scalar), or a matrix product for 2-d (as numpy.dot).
+
+    Scalars are multiplied. Raises ValueError for operands of more than two axes
+    (use `matmul`).
+    """
+    if np.ndim(_raw(a)) == 0 or np.ndim(_raw(b)) == 0:
+        return a * b
+    if np.ndim(_raw(a)) > 2 or np.ndim(_raw(b)) > 2:
+        raise ValueError(
+            f"dot takes operands of at most 2 axes, got shapes {_shape(a)} and {_shape(b)}; use matmul"
+        )
+    return matmul(a, b)
+
+
+def outer(a, b):
+    """Outer product: a flattened to a column times b flattened to a row, shape (a.size, b.size)."""
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def reshape(x, shape):
+    """x with a new shape of the same size (numpy.reshape semantics, -1 allowed)."""
+    if not isinstance(x, Node):
+        return np.reshape(np.asarray(x, dtype=float), shape)
+    return x.reshape(shape)
+
+
+def broadcast_to(x, shape):
+    """x broadcast to `shape` (numpy.broadcast_to); the derivative sums back."""
+    if tuple(_shape(x)) == tuple(shape):
+        return x
+    return apply(BROADCAST_TO, (x,), (tuple(shape),))
+
+
+def scatter(g, index, shape):
+    """Zeros of `shape` with g added at `index` (repeated indices accumulate): the vjp of x[index]."""
+    return apply(SCATTER, (g,), (index, tuple(shape)))
+
+
+def _is_tensor(x):
+    return isinstance(x, Node) and isinstance(x.data, np.ndarray)
+
+
+def _is_value(x):
+    """A scalar node: its sum, mean, max, min and logsumexp are itself."""
+    return isinstance(x, Node) and not isinstance(x.data, np.ndarray)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum over `axis` (int, tuple, or None for all), numpy semantics."""
+    if _is_value(x):
+        return x
+    return apply(SUM, (x,), (axis, keepdims))
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over `axis` (int, tuple, or None for all): the sum divided by the count."""
+    if _is_value(x):
+        return x
+    shape = _shape(x)
+    count = int(np.prod([shape[a] for a in _normalize_axes(axis, len(shape))]))
+    return sum(x, axis, keepdims) * (1.0 / count) if count else sum(x, axis, keepdims) * np.nan
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Largest element over `axis`; tied elements share the cotangent evenly."""
+    if _is_value(x):
+        return x
+    return apply(MAX, (x,), (axis, keepdims))
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    """Smallest element over `axis`; tied elements share the cotangent evenly."""
+    if _is_value(x):
+        return x
+    return apply(MIN, (x,), (axis, keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, computed stably by shifting by the maximum.
+
+    A Value (one element) is its own logsumexp. Derivative: softmax(x).
+    """
+    if _is_value(x):
+        return x
+    return apply(LOGSUMEXP, (x,), (axis, keepdims))
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along `axis` (default the last), computed as exp(x - logsumexp(x))."""
+    return exp(x - logsumexp(x, axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along `axis`, computed stably as x - logsumexp(x)."""
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def norm(x, ord=2, axis=None, keepdims=False):  # noqa: A002 - numpy's name
+    """Vector norm over `axis` (None: all elements): ord 2 (Euclidean), 1, or inf (max |x|).
+
+    The gradient of the 2-norm is x/||x||, taken as 0 at x = 0 (PyTorch).
+    Raises ValueError for any other ord.
+    """
+    if ord == 2:
+        if _is_value(x):
+            return abs(x)
+        return apply(NORM2, (x,), (axis, keepdims))
+    if ord == 1:
+        return sum(abs(x), axis, keepdims)
+    if ord in (np.inf, "inf"):
+        return max(abs(x), axis, keepdims)
+    raise ValueError(f"norm: ord must be 1, 2 or inf, got {ord!r}")
+
+
+def concatenate(xs, axis=0):
+    """Join a sequence of arrays along an existing axis (numpy.concatenate)."""
+    xs = list(xs)
+    if not xs:
+        raise ValueError("concatenate needs at least one array")
+    if builtins.any(_is_value(x) for x in xs):
+        raise TypeError("concatenate joins Tensors or arrays, not Values; make a Tensor first")
+    return apply(_concat_op(len(xs)), xs, (axis,))
+
+
+def stack(xs, axis=0):
+    """Join a sequence of same-shaped arrays along a new axis (numpy.stack)."""
+    xs = list(xs)
+    if not xs:
+        raise ValueError("stack needs at least one array")
+    if builtins.any(_is_value(x) for x in xs):
+        raise TypeError("stack joins Tensors or arrays, not Values; make a Tensor first")
+    return apply(_stack_op(len(xs)), xs, (axis,))

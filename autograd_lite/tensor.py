@@ -1,0 +1,387 @@
+"""`Tensor`: the numpy-backed node, with numpy's semantics and broadcasting."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import graph, ops
+from .graph import ALIAS, Node
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _as_array(data, dtype=None, what="data"):
+    """Float ndarray from numbers, lists or arrays: float64 unless float32 is asked for."""
+    if isinstance(data, Node):
+        raise TypeError(f"Tensor {what} must be numbers or arrays, got a {type(data).__name__}")
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Tensor {what} must be numeric, got {data!r} ({e})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor {what} must be real numbers, got dtype {arr.dtype} from {data!r}")
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype not in _FLOATS:
+            raise ValueError(f"Tensor dtype must be float32 or float64, got {dtype}")
+    elif arr.dtype == np.float32:
+        dtype = arr.dtype
+    else:
+        dtype = np.dtype(np.float64)
+    return arr.astype(dtype, copy=True)
+
+
+def _operand(x):
+    """A raw operand of an op: Python numbers stay (numpy treats them as weak), arrays go float."""
+    if isinstance(x, (float, int)):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x
+    return _as_array(x, what="operand")
+
+
+def _unbroadcast(c, shape):
+    """Sum a cotangent over the axes along which an input of `shape` was broadcast."""
+    if c.ndim < len(shape):
+        return ops.broadcast_to(c, shape)
+    lead = c.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and c.shape[lead + i] != 1
+    )
+    if axes:
+        c = c.sum(axis=axes, keepdims=True)
+    return c.reshape(shape) if lead else c
+
+
+class Tensor(Node):
+    """An n-dimensional array that records operations for reverse-mode differentiation.
+
+    `Tensor(data, requires_grad=False, dtype=None, label="")`: `data` (numbers,
+    nested lists or an ndarray; it is copied) becomes a float64 array, or
+    float32 if asked for or given a float32 array; ints and bools become
+    float64, so gradients are never integers. Non-numeric data raises
+    TypeError. `.grad` is None until a backward pass reaches the tensor, then
+    a Tensor of the same shape; every node that requires grad gets one,
+    interior nodes included. Operators and methods follow numpy, broadcasting
+    included. Comparisons return numpy bool arrays (not recorded).
+    """
+
+    __slots__ = ()
+    _ZERO_GRAD = None
+    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=""):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._parents = ()
+        self._ctx = ()
+
+    @staticmethod
+    def _wrap(data, op=None, parents=(), ctx=(), requires_grad=False):
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.label = ""
+        if requires_grad and graph._grad_enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = parents
+            out._ctx = ctx
+        else:
+            out.requires_grad = False
+            out._op = None
+            out._parents = ()
+            out._ctx = ()
+        return out
+
+    @staticmethod
+    def _apply(op, args, params=()):
+        raws = []
+        parents = []
+        req = False
+        for a in args:
+            if a.__class__ is Tensor:
+                raws.append(a.data)
+                parents.append(a)
+                req = req or a.requires_grad
+            elif isinstance(a, Node):
+                raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
+            else:
+                raws.append(_operand(a))
+                parents.append(None)
+        if op.quiet:
+            with np.errstate(all="ignore"):
+                data = op.array(*raws, *params)
+        else:
+            data = op.array(*raws, *params)
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        return Tensor._wrap(data, op, tuple(parents), (data, *raws, *params), req)
+
+    # ---- hooks of the graph core ---------------------------------------------------
+    def _seed(self, gradient, create_graph):
+        if gradient is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() without a gradient needs a one-element output, but this one has "
+                    f"shape {self.shape}; pass gradient= of shape {self.shape} (or reduce, e.g. .sum())"
+                )
+            g = np.ones_like(self.data)
+        elif isinstance(gradient, Tensor):
+            if gradient.shape != self.shape:
+                raise ValueError(f"gradient has shape {gradient.shape}, but the output has shape {self.shape}")
+            return gradient if create_graph else gradient.data
+        else:
+            g = _as_array(gradient, self.dtype, what="gradient")
+            if g.shape != self.shape:
+                raise ValueError(f"gradient has shape {g.shape}, but the output has shape {self.shape}")
+        return Tensor._wrap(g) if create_graph else g
+
+    def _accumulate(self, g):
+        if not isinstance(g, Tensor):
+            if not g.flags.writeable:  # a broadcast view: give .grad its own memory
+                g = g.copy()
+            g = Tensor._wrap(g)
+        self.grad = g if self.grad is None else self.grad + g
+
+    def _alias(self, data, record=True):
+        return Tensor._wrap(data, ALIAS, (self,), (data, data), record and self.requires_grad)
+
+    @staticmethod
+    def _fit(c, like):
+        if c.shape != like.shape:
+            c = _unbroadcast(c, like.shape)
+        if c.dtype != like.dtype:
+            c = c.astype(like.dtype)
+        return c
+
+    # ---- array protocol --------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def T(self):
+        """The transpose (axes reversed), as numpy's `.T`."""
+        return self.transpose()
+
+    def item(self) -> float:
+        """The single element as a Python float; ValueError if there is more than one."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """The data array itself (shared, not copied), as `torch.Tensor.numpy`."""
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
+
+    def __float__(self):
+        return self.item()
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.label:
+            extra += f", label={self.label!r}"
+        return f"Tensor({body}{extra})"
+
+    def astype(self, dtype):
+        """This tensor converted to float32 or float64 (differentiable)."""
+        dtype = np.dtype(dtype)
+        if dtype not in _FLOATS:
+            raise ValueError(f"Tensor dtype must be float32 or float64, got {dtype}")
+        if dtype == self.dtype:
+            return self
+        return Tensor._apply(ops.ASTYPE, (self,), (dtype,))
+
+    # ---- arithmetic ------------------------------------------------------------------
+    def __add__(self, other):
+        return Tensor._apply(ops.ADD, (self, other))
+
+    def __radd__(self, other):
+        return Tensor._apply(ops.ADD, (other, self))
+
+    def __sub__(self, other):
+        return Tensor._apply(ops.SUB, (self, other))
+
+    def __rsub__(self, other):
+        return Tensor._apply(ops.SUB, (other, self))
+
+    def __mul__(self, other):
+        return Tensor._apply(ops.MUL, (self, other))
+
+    def __rmul__(self, other):
+        return Tensor._apply(ops.MUL, (other, self))
+
+    def __truediv__(self, other):
+        return Tensor._apply(ops.DIV, (self, other))
+
+    def __rtruediv__(self, other):
+        return Tensor._apply(ops.DIV, (other, self))
+
+    def __pow__(self, other):
+        return Tensor._apply(ops.POW, (self, other))
+
+    def __rpow__(self, other):
+        return Tensor._apply(ops.POW, (other, self))
+
+    def __matmul__(self, other):
+        return Tensor._apply(ops.MATMUL, (self, other))
+
+    def __rmatmul__(self, other):
+        return Tensor._apply(ops.MATMUL, (other, self))
+
+    def __neg__(self):
+        return Tensor._apply(ops.NEG, (self,))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return Tensor._apply(ops.ABS, (self,))
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor):
+            index = index.data.astype(np.intp)
+        elif isinstance(index, tuple):
+            index = tuple(i.data.astype(np.intp) if isinstance(i, Tensor) else i for i in index)
+        if isinstance(index, list):
+            index = np.asarray(index)
+        return Tensor._apply(ops.GETITEM, (self,), (index,))
+
+    def exp(self):
+        return Tensor._apply(ops.EXP, (self,))
+
+    def log(self):
+        return Tensor._apply(ops.LOG, (self,))
+
+    def sqrt(self):
+        return Tensor._apply(ops.SQRT, (self,))
+
+    def sin(self):
+        return Tensor._apply(ops.SIN, (self,))
+
+    def cos(self):
+        return Tensor._apply(ops.COS, (self,))
+
+    def tanh(self):
+        return Tensor._apply(ops.TANH, (self,))
+
+    def sigmoid(self):
+        return Tensor._apply(ops.SIGMOID, (self,))
+
+    def relu(self):
+        return Tensor._apply(ops.RELU, (self,))
+
+    def abs(self):
+        return Tensor._apply(ops.ABS, (self,))
+
+    def clip(self, lo=None, hi=None):
+        return ops.clip(self, lo, hi)
+
+    def matmul(self, other):
+        return Tensor._apply(ops.MATMUL, (self, other))
+
+    def dot(self, other):
+        return ops.dot(self, other)
+
+    def outer(self, other):
+        return ops.outer(self, other)
+
+    # ---- reductions and shape ----------------------------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return Tensor._apply(ops.SUM, (self,), (axis, keepdims))
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return Tensor._apply(ops.MAX, (self,), (axis, keepdims))
+
+    def min(self, axis=None, keepdims=False):
+        return Tensor._apply(ops.MIN, (self,), (axis, keepdims))
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return Tensor._apply(ops.LOGSUMEXP, (self,), (axis, keepdims))
+
+    def softmax(self, axis=-1):
+        return ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return ops.log_softmax(self, axis)
+
+    def norm(self, ord=2, axis=None, keepdims=False):  # noqa: A002
+        return ops.norm(self, ord, axis, keepdims)
+
+    def reshape(self, *shape):
+        """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
+        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+            shape = tuple(shape[0])
+        if shape == self.shape:
+            return self
+        return Tensor._apply(ops.RESHAPE, (self,), (shape,))
+
+    def transpose(self, *axes):
+        """Permute axes: no argument reverses them (as numpy); `t.transpose(1, 0)` or a tuple."""
+        if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):
+            axes = axes[0]
+        axes = None if axes is None or axes == () else tuple(axes)
+        return Tensor._apply(ops.TRANSPOSE, (self,), (axes,))
+
+    def swapaxes(self, a, b):
+        """Exchange two axes."""
+        axes = list(range(self.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.transpose(tuple(axes))
+
+    # ---- comparisons (data only, never recorded) ----------------------------------------
+    def __eq__(self, other):
+        return self.data == ops._raw(other)
+
+    def __ne__(self, other):
+        return self.data != ops._raw(other)
+
+    def __lt__(self, other):
+        return self.data < ops._raw(other)
+
+    def __le__(self, other):
+        return self.data <= ops._raw(other)
+
+    def __gt__(self, other):
+        return self.data > ops._raw(other)
+
+    def __ge__(self, other):
+        return self.data >= ops._raw(other)
+
+    __hash__ = Node.__hash__

@@ -1,0 +1,221 @@
+"""`Value`: the scalar node, a Python float with a gradient (micrograd's idea, on the shared core)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import graph, ops
+from .graph import ALIAS, Node
+
+
+def _as_float(x, what="operand"):
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+        return float(x)
+    raise TypeError(f"Value {what} must be a real number or a Value, got {type(x).__name__} {x!r}")
+
+
+def _new(data, op, parents, ctx, requires_grad):
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if requires_grad and graph._grad_enabled:
+        out.requires_grad = True
+        out._op = op
+        out._parents = parents
+        out._ctx = ctx
+    else:
+        out.requires_grad = False
+        out._op = None
+        out._parents = ()
+        out._ctx = ()
+    return out
+
+
+def _unary(op, x):
+    data = ops.scalar_forward(op, (x.data,))
+    return _new(data, op, (x,), (data, x.data), x.requires_grad)
+
+
+def _binary(op, a, b):
+    if a.__class__ is Value:
+        ad, req = a.data, a.requires_grad
+    else:
+        ad, a, req = _as_float(a), None, False
+    if b.__class__ is Value:
+        bd, req = b.data, req or b.requires_grad
+    else:
+        bd, b = _as_float(b), None
+    try:
+        data = op.scalar(ad, bd)
+    except (ArithmeticError, ValueError):
+        data = ops.scalar_forward(op, (ad, bd))
+    return _new(data, op, (a, b), (data, ad, bd), req)
+
+
+class Value(Node):
+    """A scalar that records the operations applied to it, for reverse-mode differentiation.
+
+    `Value(data, label="", requires_grad=True)`: `data` is stored as a Python
+    float (ints, bools and numpy scalars are converted; anything else raises
+    TypeError). After `backward()`, `.grad` is a float on every node of the
+    graph that requires grad, interior nodes included; each backward pass adds
+    its gradients into `.grad` (call `zero_grad()` to reset). With
+    `create_graph=True`, `.grad` is a `Value` with history instead.
+
+    Arithmetic follows IEEE like numpy and PyTorch: 1/0 = inf, log(0) = -inf,
+    log(-1) = nan, and never a ZeroDivisionError. Comparisons compare `data`
+    and return plain bools; `hash` is by identity.
+    """
+
+    __slots__ = ()
+    _ZERO_GRAD = 0.0
+    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    def __init__(self, data, label="", requires_grad=True):
+        if isinstance(data, Value):
+            data = data.data
+        self.data = _as_float(data, "data")
+        self.grad = 0.0
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._parents = ()
+        self._ctx = ()
+
+    @staticmethod
+    def _apply(op, args, params=()):
+        if len(args) == 2 and not params:
+            return _binary(op, *args)
+        if any(isinstance(a, Node) and not isinstance(a, Value) for a in args):
+            raise TypeError("cannot mix a Value with a Tensor in one operation; use Tensors")
+        raws = [a.data if isinstance(a, Value) else _as_float(a) for a in args]
+        nodes = tuple(a if isinstance(a, Value) else None for a in args)
+        data = ops.scalar_forward(op, raws, params)
+        req = any(n is not None and n.requires_grad for n in nodes)
+        return _new(data, op, nodes, (data, *raws, *params), req)
+
+    # ---- hooks of the graph core ---------------------------------------------------
+    def _seed(self, gradient, create_graph):
+        if gradient is None:
+            gradient = 1.0
+        if isinstance(gradient, Node):
+            if not isinstance(gradient, Value):
+                raise TypeError(f"gradient for a Value must be a number or Value, got {gradient!r}")
+            return gradient if create_graph else gradient.data
+        g = _as_float(gradient, "gradient")
+        return Value(g, requires_grad=False) if create_graph else g
+
+    def _accumulate(self, g):
+        old = self.grad
+        if isinstance(g, Node) and old.__class__ is float and old == 0.0:
+            self.grad = g
+        else:
+            self.grad = old + g
+
+    def _alias(self, data, record=True):
+        return _new(data, ALIAS, (self,), (data, data), record and self.requires_grad)
+
+    # ---- arithmetic ------------------------------------------------------------------
+    def __add__(self, other):
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other):
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other):
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other):
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other):
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other):
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, other):
+        return _binary(ops.POW, self, other)
+
+    def __rpow__(self, other):
+        return _binary(ops.POW, other, self)
+
+    def __neg__(self):
+        return _unary(ops.NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _unary(ops.ABS, self)
+
+    def exp(self):
+        return _unary(ops.EXP, self)
+
+    def log(self):
+        return _unary(ops.LOG, self)
+
+    def sqrt(self):
+        return _unary(ops.SQRT, self)
+
+    def sin(self):
+        return _unary(ops.SIN, self)
+
+    def cos(self):
+        return _unary(ops.COS, self)
+
+    def tanh(self):
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self):
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self):
+        return _unary(ops.RELU, self)
+
+    def abs(self):
+        return _unary(ops.ABS, self)
+
+    # ---- comparisons and conversions (data only, never recorded) ----------------------
+    def __eq__(self, other):
+        return self.data == (other.data if isinstance(other, Value) else other)
+
+    def __ne__(self, other):
+        return self.data != (other.data if isinstance(other, Value) else other)
+
+    def __lt__(self, other):
+        return self.data < (other.data if isinstance(other, Value) else other)
+
+    def __le__(self, other):
+        return self.data <= (other.data if isinstance(other, Value) else other)
+
+    def __gt__(self, other):
+        return self.data > (other.data if isinstance(other, Value) else other)
+
+    def __ge__(self, other):
+        return self.data >= (other.data if isinstance(other, Value) else other)
+
+    __hash__ = Node.__hash__
+
+    def __float__(self):
+        return self.data
+
+    def item(self):
+        """The data as a Python float."""
+        return self.data
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        grad = self.grad if isinstance(self.grad, float) else f"<{self.grad!r}>"
+        return f"Value(data={self.data!r}, grad={grad}{label})"
