@@ -1,0 +1,35 @@
+"""The seed's backprop example on scalar Values: z = w.x + b, a = relu(z), L = (a - y)^2.
+
+The engine's gradients dL/dw_i and dL/db are printed next to the chain rule
+worked by hand: dL/dw_i = dL/da * da/dz * dz/dw_i, with dL/da = 2 (a - y),
+da/dz = 1 if z > 0 else 0, dz/dw_i = x_i and dz/db = 1.
+"""
+
+from autograd_lite import Value
+
+
+def main():
+    x = [1.5, -0.5, 2.0]
+    w = [Value(0.4, label=f"w{i}") for i in range(3)]
+    w[1].data, w[2].data = -0.3, 0.25
+    b = Value(0.1, label="b")
+    y = 0.2
+
+    z = sum((wi * xi for wi, xi in zip(w, x)), b)
+    a = z.relu()
+    loss = (a - y) ** 2
+    loss.backward()
+
+    dL_da = 2 * (a.data - y)
+    da_dz = 1.0 if z.data > 0 else 0.0
+    print(f"z = {z.data:.6g}, a = relu(z) = {a.data:.6g}, L = (a - y)^2 = {loss.data:.6g}")
+    print(f"dL/da = 2(a - y) = {dL_da:.6g};  da/dz = {da_dz:g}")
+    print(f"{'':8}{'dL/da*da/dz*dz/d.':>20}{'engine':>14}{'agree':>8}")
+    rows = [(f"w{i}", xi, wi.grad) for i, (wi, xi) in enumerate(zip(w, x))] + [("b", 1.0, b.grad)]
+    for name, dz, engine in rows:
+        by_hand = dL_da * da_dz * dz
+        print(f"{name:8}{by_hand:>20.10g}{engine:>14.10g}{str(abs(by_hand - engine) < 1e-12):>8}")
+
+
+if __name__ == "__main__":
+    main()
