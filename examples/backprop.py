@@ -10,8 +10,7 @@ from autograd_lite import Value
 
 def main():
     x = [1.5, -0.5, 2.0]
-    w = [Value(0.4, label=f"w{i}") for i in range(3)]
-    w[1].data, w[2].data = -0.3, 0.25
+    w = [Value(wi, label=f"w{i}") for i, wi in enumerate([0.4, -0.3, 0.25])]
     b = Value(0.1, label="b")
     y = 0.2
 
