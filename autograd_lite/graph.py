@@ -106,9 +106,11 @@ class Node:
         """A node of the same kind holding `data`; if `record`, it passes cotangents to self."""
         raise NotImplementedError
 
+    _SHAPED = False  # True for node types whose cotangents must be fitted to a shape
+
     @staticmethod
     def _fit(c, like):
-        """Bring a cotangent to the shape and dtype of its input (no-op for scalars)."""
+        """Bring a cotangent to the shape and dtype of its input (node types with shapes)."""
         return c
 
     # ---- shared ----------------------------------------------------------------------
@@ -156,24 +158,24 @@ def toposort(root) -> list:
     """Nodes reachable from `root` that require grad, in reverse topological order.
 
     The root comes first and every node comes before its parents. Iterative
-    depth-first search, so a chain of a million operations is fine.
+    depth-first search, so a chain of a million operations is fine. (Nodes are
+    hashed by identity, so they key sets and dicts directly.)
     """
     order = []
     seen = set()
     stack = [(root, False)]
-    push = stack.append
+    push, pop, mark = stack.append, stack.pop, seen.add
     while stack:
-        node, expanded = stack.pop()
+        node, expanded = pop()
         if expanded:
             order.append(node)
             continue
-        key = id(node)
-        if key in seen:
+        if node in seen:
             continue
-        seen.add(key)
+        mark(node)
         push((node, True))
         for p in node._parents:
-            if p is not None and p.requires_grad and id(p) not in seen:
+            if p is not None and p.requires_grad and p not in seen:
                 push((p, False))
     order.reverse()
     return order
@@ -203,48 +205,44 @@ def backward(root, gradient=None, create_graph=False):
             "it was not computed from anything with requires_grad=True (or under no_grad())"
         )
     seed = root._seed(gradient, create_graph)
-    grads = {id(root): seed}
-    done = []  # (node, total cotangent): written into .grad only once the sweep succeeded
-    fit = root._fit
-    prev_mode = globals()["_grad_enabled"]
+    grads = {root: seed}  # node -> total cotangent; written into .grad only once all succeeded
+    fit = root._fit if root._SHAPED else None
+    prev_mode = _grad_enabled
     _set_grad_enabled(create_graph)
     try:
         with np.errstate(all="ignore"):
             for node in toposort(root):
-                g = grads.pop(id(node), None)
-                if g is None:
-                    continue
-                done.append((node, g))
                 op = node._op
                 if op is None:
                     continue
-                args = _live_args(node) if create_graph else node._ctx
+                g = grads.get(node)
+                if g is None:
+                    continue
+                ctx = node._ctx
+                args = _live_args(node) if create_graph else ctx
                 for i, p in enumerate(node._parents):
                     if p is None or not p.requires_grad:
                         continue
-                    c = _call_rule(op.vjps[i], g, args)
-                    if c is None:
-                        continue
-                    c = fit(c, node._ctx[i + 1])
-                    key = id(p)
-                    prev = grads.get(key)
-                    grads[key] = c if prev is None else prev + c
+                    try:
+                        c = op.vjps[i](g, *args)
+                    except (ArithmeticError, ValueError):
+                        if type(g) is not float:
+                            raise
+                        c = _ieee_rule(op.vjps[i], g, args)
+                    if fit is not None:
+                        c = fit(c, ctx[i + 1])
+                    prev = grads.get(p)
+                    grads[p] = c if prev is None else prev + c
     finally:
         _set_grad_enabled(prev_mode)
-    for node, g in done:
+    for node, g in grads.items():
         node._accumulate(g)
 
 
-def _call_rule(rule, g, args):
-    try:
-        return rule(g, *args)
-    except (ArithmeticError, ValueError):
-        # A Python float hit a pole (1/0, log(0), overflow): redo it in IEEE numpy arithmetic.
-        if type(g) is not float:
-            raise
-        f64 = np.float64
-        c = rule(f64(g), *[f64(a) if type(a) is float else a for a in args])
-        return float(c)
+def _ieee_rule(rule, g, args):
+    """Redo a rule that hit a pole on Python floats (1/0, log(0), overflow) in IEEE numpy."""
+    f64 = np.float64
+    return float(rule(f64(g), *[f64(a) if type(a) is float else a for a in args]))
 
 
 def _set_grad_enabled(mode):

@@ -70,6 +70,7 @@ class Tensor(Node):
 
     __slots__ = ()
     _ZERO_GRAD = None
+    _SHAPED = True
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):

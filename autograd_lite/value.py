@@ -11,6 +11,8 @@ from .graph import ALIAS, Node
 
 
 def _as_float(x, what="operand"):
+    if type(x) is float:
+        return x
     if isinstance(x, numbers.Real):
         return float(x)
     if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
@@ -19,7 +21,8 @@ def _as_float(x, what="operand"):
 
 
 def _new(data, op, parents, ctx, requires_grad):
-    out = Value.__new__(Value)
+    """A Value made by `op`; the graph is recorded only if it requires grad."""
+    out = _object_new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
@@ -31,13 +34,15 @@ def _new(data, op, parents, ctx, requires_grad):
     else:
         out.requires_grad = False
         out._op = None
-        out._parents = ()
-        out._ctx = ()
+        out._parents = out._ctx = ()
     return out
 
 
 def _unary(op, x):
-    data = ops.scalar_forward(op, (x.data,))
+    try:
+        data = op.scalar(x.data)
+    except (ArithmeticError, ValueError):
+        data = ops.scalar_forward(op, (x.data,))
     return _new(data, op, (x,), (data, x.data), x.requires_grad)
 
 
@@ -55,6 +60,9 @@ def _binary(op, a, b):
     except (ArithmeticError, ValueError):
         data = ops.scalar_forward(op, (ad, bd))
     return _new(data, op, (a, b), (data, ad, bd), req)
+
+
+_object_new = object.__new__
 
 
 class Value(Node):
