@@ -231,6 +231,8 @@ def backward(root, gradient=None, create_graph=False):
                         c = _ieee_rule(op.vjps[i], g, args)
                     if fit is not None:
                         c = fit(c, ctx[i + 1])
+                    if create_graph and not isinstance(c, Node):
+                        c = p._alias(c, record=False)  # a constant cotangent is still a node
                     prev = grads.get(p)
                     grads[p] = c if prev is None else prev + c
     finally:

@@ -201,13 +201,13 @@ ABS = Op("abs", (lambda g, out, x: g * _sign(x),), builtins.abs, np.abs)
 MAXIMUM = Op(
     "maximum",
     (lambda g, out, x, y: g * _tie_weight(x, y), lambda g, out, x, y: g * _tie_weight(y, x)),
-    None,
+    lambda x, y: x if x >= y or x != x else y,  # NaN wins, as in numpy
     np.maximum,
 )
 MINIMUM = Op(
     "minimum",
     (lambda g, out, x, y: g * _tie_weight(y, x), lambda g, out, x, y: g * _tie_weight(x, y)),
-    None,
+    lambda x, y: x if x <= y or x != x else y,
     np.minimum,
 )
 WHERE = Op(
@@ -449,7 +449,7 @@ def where(cond, x, y):
     With a plain bool condition (the scalar case) this returns x or y itself.
     """
     cond = _raw(cond)
-    if isinstance(cond, (bool, np.bool_)):
+    if type(cond) is bool:
         return x if cond else y
     return apply(WHERE, (x, y), (np.asarray(cond, dtype=bool),))
 

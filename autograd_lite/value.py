@@ -97,7 +97,7 @@ class Value(Node):
 
     @staticmethod
     def _apply(op, args, params=()):
-        if len(args) == 2 and not params:
+        if len(args) == 2 and not params and op.scalar is not None:
             return _binary(op, *args)
         if any(isinstance(a, Node) and not isinstance(a, Value) for a in args):
             raise TypeError("cannot mix a Value with a Tensor in one operation; use Tensors")

@@ -1,0 +1,284 @@
+"""Every op's first and second derivative against central finite differences, on both node types.
+
+One table of (name, function, valid input domain) drives the Value and the Tensor tests.
+"""
+
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import autograd_lite as al
+from autograd_lite import Tensor, Value
+
+from .helpers import assert_close, numeric_grad
+
+SETTINGS = settings(max_examples=15, deadline=None)
+
+# name -> (function on nodes, domain low, domain high); domains avoid kinks and poles.
+UNARY = {
+    "neg": (operator.neg, -3, 3),
+    "exp": (al.exp, -3, 3),
+    "log": (al.log, 0.2, 5),
+    "sqrt": (al.sqrt, 0.2, 5),
+    "sin": (al.sin, -3, 3),
+    "cos": (al.cos, -3, 3),
+    "tanh": (al.tanh, -3, 3),
+    "sigmoid": (al.sigmoid, -4, 4),
+    "relu": (al.relu, -3, 3),
+    "abs": (al.abs, -3, 3),
+    "square": (lambda x: x**2, -3, 3),
+    "cube_root_pos": (lambda x: x ** (1 / 3), 0.2, 4),
+    "exp2": (lambda x: 2.0**x, -3, 3),
+    "rdiv": (lambda x: 2.0 / x, 0.5, 3),
+    "rsub": (lambda x: 3.0 - x, -3, 3),
+}
+NONSMOOTH = {"relu", "abs"}  # second derivative is 0 away from the kink; checked all the same
+
+BINARY = {
+    "add": (operator.add, (-3, 3), (-3, 3)),
+    "sub": (operator.sub, (-3, 3), (-3, 3)),
+    "mul": (operator.mul, (-3, 3), (-3, 3)),
+    "div": (operator.truediv, (-3, 3), (0.5, 3)),
+    "pow": (operator.pow, (0.3, 3), (-2, 2)),
+    "maximum": (al.maximum, (-3, 3), (-3, 3)),
+    "minimum": (al.minimum, (-3, 3), (-3, 3)),
+}
+
+
+def _away_from_kinks(x):
+    """Move points too close to 0 (the kink of relu and abs) away from it."""
+    return np.where(np.abs(x) < 0.05, 0.5, x)
+
+
+def _draw(rng, lo, hi, shape=()):
+    x = rng.uniform(lo, hi, size=shape)
+    return _away_from_kinks(x) if lo < 0 < hi else x
+
+
+# ---- Value ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1))
+def test_value_unary_first_and_second_derivative(name, seed):
+    f, lo, hi = UNARY[name]
+    x0 = float(_draw(np.random.default_rng(seed), lo, hi))
+    x = Value(x0)
+    y = f(x)
+    y.backward(create_graph=True)
+    d1 = x.grad
+    assert_close(d1.data, numeric_grad(lambda t: f(Value(t)).data, x0), what=f"{name}'")
+
+    def first(t):
+        v = Value(t)
+        f(v).backward()
+        return v.grad
+
+    x.grad = 0.0
+    if d1.requires_grad:
+        d1.backward()
+    else:  # the derivative does not depend on x: the second derivative is 0
+        assert name in ("neg", "rsub", "relu", "abs")
+    assert_close(x.grad, numeric_grad(first, x0), atol=1e-4, what=f"{name}''")
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1))
+def test_value_binary_first_and_second_derivative(name, seed):
+    f, (alo, ahi), (blo, bhi) = BINARY[name]
+    rng = np.random.default_rng(seed)
+    a0, b0 = float(_draw(rng, alo, ahi)), float(_draw(rng, blo, bhi))
+    if name in ("maximum", "minimum") and abs(a0 - b0) < 0.05:
+        b0 += 0.5
+    a, b = Value(a0), Value(b0)
+    f(a, b).backward(create_graph=True)
+    ga, gb = a.grad, b.grad
+    assert_close(ga.data if isinstance(ga, Value) else ga, numeric_grad(lambda t: f(Value(t), b0).data, a0))
+    assert_close(gb.data if isinstance(gb, Value) else gb, numeric_grad(lambda t: f(a0, Value(t)).data, b0))
+
+    # second derivatives: d/da (df/da) and d/db (df/da)
+    def dfa(s, t):
+        u, v = Value(s), Value(t)
+        f(u, v).backward()
+        return u.grad
+
+    if isinstance(ga, Value) and ga.requires_grad:
+        a.grad, b.grad = 0.0, 0.0
+        ga.backward()
+        assert_close(a.grad, numeric_grad(lambda s: dfa(s, b0), a0), atol=1e-4, what="d2f/da2")
+        assert_close(b.grad, numeric_grad(lambda t: dfa(a0, t), b0), atol=1e-4, what="d2f/dadb")
+
+
+# ---- Tensor: elementwise ops with broadcasting ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), shape=array_shapes(min_dims=0, max_dims=3, max_side=3))
+def test_tensor_unary_first_and_second_derivative(name, seed, shape):
+    f, lo, hi = UNARY[name]
+    rng = np.random.default_rng(seed)
+    x0 = _draw(rng, lo, hi, shape)
+    w = rng.normal(size=shape)  # a random cotangent, so every element matters
+    v = rng.normal(size=shape)  # a random direction for the Hessian-vector product
+
+    def loss(t):
+        return (f(t) * w).sum()
+
+    x = Tensor(x0, requires_grad=True)
+    loss(x).backward(create_graph=True)
+    g = x.grad
+    assert_close(g.data, numeric_grad(lambda a: loss(Tensor(a)).item(), x0), what=f"{name}'")
+
+    def grad_dot_v(a):
+        t = Tensor(a, requires_grad=True)
+        loss(t).backward()
+        return t.grad.data
+
+    x.grad = None
+    if g.requires_grad:
+        (g * v).sum().backward()
+    hv = x.grad.data if x.grad is not None else np.zeros(shape)
+    expected = (grad_dot_v(x0 + 1e-6 * v) - grad_dot_v(x0 - 1e-6 * v)) / 2e-6
+    assert_close(hv, expected, atol=1e-4, what=f"{name}'' v")
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), shapes=mutually_broadcastable_shapes(num_shapes=2, max_side=3))
+def test_tensor_binary_broadcasting_gradients(name, seed, shapes):
+    f, (alo, ahi), (blo, bhi) = BINARY[name]
+    (sa, sb), out_shape = shapes.input_shapes, shapes.result_shape
+    rng = np.random.default_rng(seed)
+    a0, b0 = _draw(rng, alo, ahi, sa), _draw(rng, blo, bhi, sb)
+    if name in ("maximum", "minimum"):
+        b0 = b0 + 0.25 * np.sign(b0) * (np.abs(np.broadcast_to(a0, out_shape) - b0).min() < 0.1)
+    w = rng.normal(size=out_shape)
+    a, b = Tensor(a0, requires_grad=True), Tensor(b0, requires_grad=True)
+    (f(a, b) * w).sum().backward()
+    assert a.grad.shape == sa and b.grad.shape == sb
+    assert_close(a.grad.data, numeric_grad(lambda t: (f(Tensor(t), b0) * w).sum().item(), a0))
+    assert_close(b.grad.data, numeric_grad(lambda t: (f(a0, Tensor(t)) * w).sum().item(), b0))
+
+
+# ---- Tensor-only ops ------------------------------------------------------------------------
+
+_M = np.random.default_rng(7).normal(size=(4, 2))
+_B = np.random.default_rng(8).normal(size=(2, 5, 3))
+TENSOR_OPS = {
+    "sum_axis": (lambda t: t.sum(axis=1), (3, 4)),
+    "sum_tuple_keepdims": (lambda t: t.sum(axis=(0, 2), keepdims=True), (2, 3, 2)),
+    "mean": (lambda t: t.mean(axis=0), (3, 4)),
+    "mean_all": (lambda t: al.mean(t), (3, 4)),
+    "max_axis": (lambda t: t.max(axis=1), (3, 4)),
+    "min_all": (lambda t: t.min(), (3, 4)),
+    "max_keepdims": (lambda t: t.max(axis=-1, keepdims=True), (2, 3)),
+    "reshape": (lambda t: t.reshape(3, 2) * np.arange(6.0).reshape(3, 2), (2, 3)),
+    "transpose": (lambda t: t.transpose(2, 0, 1) * np.arange(24.0).reshape(4, 2, 3), (2, 3, 4)),
+    "T": (lambda t: t.T @ np.ones((2, 2)), (2, 3)),
+    "getitem_slice": (lambda t: t[1:, ::2], (3, 4)),
+    "getitem_repeated": (lambda t: t[np.array([0, 0, 2])] * 2.0, (3, 4)),
+    "getitem_int_tuple": (lambda t: t[np.array([0, 1, 1]), np.array([2, 2, 0])], (3, 4)),
+    "getitem_bool": (lambda t: t[t.data > 0], (3, 4)),
+    "concatenate": (lambda t: al.concatenate([t, t * 2.0, t[:1]], axis=0), (2, 3)),
+    "stack": (lambda t: al.stack([t, al.sin(t)], axis=1), (2, 3)),
+    "where": (lambda t: al.where(t.data > 0, t**2, t * 3.0), (5,)),
+    "clip": (lambda t: t.clip(-0.7, 0.6), (6,)),
+    "logsumexp": (lambda t: al.logsumexp(t, axis=0), (3, 4)),
+    "logsumexp_all": (lambda t: al.logsumexp(t), (3, 4)),
+    "softmax": (lambda t: al.softmax(t, axis=-1), (3, 4)),
+    "log_softmax": (lambda t: al.log_softmax(t, axis=0), (3, 4)),
+    "norm2": (lambda t: al.norm(t), (5,)),
+    "norm2_axis": (lambda t: al.norm(t, axis=1), (3, 4)),
+    "norm1": (lambda t: al.norm(t, ord=1, axis=0), (3, 4)),
+    "norm_inf": (lambda t: al.norm(t, ord=np.inf), (5,)),
+    "matmul_2d": (lambda t: t @ _M, (3, 4)),
+    "matmul_batched": (lambda t: t @ _M, (2, 3, 4)),
+    "matmul_broadcast_left": (lambda t: _B @ t, (3, 4)),
+    "matmul_vec_mat": (lambda t: t @ _M, (4,)),
+    "matmul_mat_vec": (lambda t: t @ np.arange(4.0), (3, 4)),
+    "matmul_vec_vec": (lambda t: t @ np.arange(4.0), (4,)),
+    "dot": (lambda t: al.dot(t, np.arange(4.0)), (4,)),
+    "outer": (lambda t: al.outer(t, np.arange(3.0)), (4,)),
+    "self_matmul": (lambda t: t @ t.T, (3, 4)),
+}
+SMOOTH_TENSOR_OPS = {
+    "sum_axis", "mean", "reshape", "transpose", "logsumexp", "softmax", "log_softmax", "norm2",
+    "matmul_2d", "matmul_batched", "self_matmul", "concatenate", "stack", "getitem_repeated",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TENSOR_OPS))
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_tensor_op_gradients(name, seed):
+    f, shape = TENSOR_OPS[name]
+    rng = np.random.default_rng(seed)
+    x0 = rng.normal(size=shape)
+    if name in ("max_axis", "min_all", "max_keepdims", "norm_inf"):
+        x0 = x0 + np.arange(x0.size).reshape(shape) * 0.1  # no ties
+    x0 = _away_from_kinks(x0)
+    w = rng.normal(size=np.shape(f(Tensor(x0)).data))
+
+    def loss(t):
+        return (f(t) * w).sum()
+
+    x = Tensor(x0, requires_grad=True)
+    loss(x).backward(create_graph=name in SMOOTH_TENSOR_OPS)
+    assert_close(x.grad.data, numeric_grad(lambda a: loss(Tensor(a)).item(), x0), what=name)
+    if name not in SMOOTH_TENSOR_OPS:
+        return
+    g, v = x.grad, rng.normal(size=shape)
+
+    def grad_of(a):
+        t = Tensor(a, requires_grad=True)
+        loss(t).backward()
+        return t.grad.data
+
+    x.grad = None
+    if g.requires_grad:
+        (g * v).sum().backward()
+    hv = x.grad.data if x.grad is not None else np.zeros(shape)
+    assert_close(hv, (grad_of(x0 + 1e-6 * v) - grad_of(x0 - 1e-6 * v)) / 2e-6, atol=1e-4, what=f"{name}''")
+
+
+def test_same_formula_runs_on_value_tensor_and_raw_numbers():
+    def f(x):
+        return al.tanh(al.exp(x) * 0.5) + al.sigmoid(x) * al.sqrt(al.abs(x) + 1) - al.relu(x) ** 2
+
+    for x0 in (-1.3, 0.4, 2.0):
+        v = Value(x0)
+        t = Tensor(x0, requires_grad=True)
+        fv, ft, fr = f(v), f(t), f(x0)
+        assert isinstance(fr, float)
+        assert fv.data == pytest.approx(fr) and ft.item() == pytest.approx(fr)
+        fv.backward()
+        ft.backward()
+        assert v.grad == pytest.approx(t.grad.item())
+    arr = np.array([-1.0, 0.5])
+    assert isinstance(f(arr), np.ndarray)
+    assert np.allclose(f(arr), [f(-1.0), f(0.5)])
+
+
+def test_float32_stays_float32_and_gets_float32_gradients():
+    x = Tensor(np.ones(3), dtype=np.float32, requires_grad=True)
+    y = (x * 2.5 + al.exp(x)).sum()
+    assert y.dtype == np.float32
+    y.backward()
+    assert x.grad.dtype == np.float32
+    assert np.allclose(x.grad.data, 2.5 + np.e)
+
+
+def test_astype_is_differentiable_and_casts_the_gradient_back():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.astype(np.float32)
+    assert y.dtype == np.float32
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float64
+    assert np.allclose(x.grad.data, [2.0, 4.0])
