@@ -90,15 +90,21 @@ def _mT(x):
 
 
 def _sigmoid_scalar(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    e = math.exp(-builtins.abs(x))  # never overflows: the exponent is <= 0
+    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
 
 
 def _sigmoid_array(x):
-    # exp(-log(1 + exp(-x))): no overflow for any x, no warning.
-    return np.exp(-np.logaddexp(0, -x))
+    e = np.exp(-np.abs(x))  # the same arithmetic as the scalar version, elementwise
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _pow_scalar(x, y):
+    # math.pow is C99's pow; at x = -inf and x = -0.0 numpy differs from it in a few cases,
+    # so those (rare) bases take numpy's path and a Value agrees with a 0-d Tensor.
+    if x == 0.0 or x == -math.inf:
+        raise ArithmeticError
+    return math.pow(x, y)
 
 
 def _matmul_array(a, b):
@@ -180,7 +186,7 @@ def _pow_dy(g, out, x, y):
     return g * out * log(where((x_raw == 0) & (y_raw >= 0), 1.0, x))
 
 
-POW = Op("**", (_pow_dx, _pow_dy), math.pow, np.power, quiet=True)
+POW = Op("**", (_pow_dx, _pow_dy), _pow_scalar, np.power, quiet=True)
 NEG = Op("neg", (lambda g, out, x: -g,), operator.neg, np.negative)
 EXP = Op("exp", (lambda g, out, x: g * out,), math.exp, np.exp, quiet=True)
 LOG = Op("log", (lambda g, out, x: g / x,), math.log, np.log, quiet=True)

@@ -1,0 +1,267 @@
+"""The graph core: reuse, deep chains, accumulation, forward-time capture, grad mode, errors."""
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor, Value, no_grad
+from autograd_lite.graph import toposort
+
+
+def test_a_node_used_twice_sums_its_contributions():
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0 and b.grad == 2.0 and c.grad == 1.0
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    (t * t + t).sum().backward()
+    assert np.array_equal(t.grad.data, [3.0, 5.0])
+
+
+def test_a_million_op_chain_backpropagates_without_recursion():
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad == 1.0 and y.data == 1_000_001.0
+
+
+def test_a_long_tensor_chain_backpropagates():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert np.array_equal(x.grad.data, np.ones(3))
+
+
+def test_topological_order_puts_every_node_before_its_parents():
+    a, b = Value(1.0), Value(2.0)
+    y = (a * b + a).tanh() * b
+    order = toposort(y)
+    position = {id(n): i for i, n in enumerate(order)}
+    assert order[0] is y and len(order) == 6
+    for n in order:
+        for p in n.parents:
+            if p is not None:
+                assert position[id(p)] > position[id(n)]
+
+
+def test_backward_twice_doubles_every_grad_exactly_and_zero_grad_resets():
+    a, b = Value(1.5), Value(-2.0)
+    c = a * b
+    d = c * c + a.exp()
+    d.backward()
+    first = [n.grad for n in (a, b, c, d)]
+    d.backward()
+    assert [n.grad for n in (a, b, c, d)] == [2 * g for g in first]
+    for n in (a, b, c, d):
+        n.zero_grad()
+    d.backward()
+    assert [n.grad for n in (a, b, c, d)] == first
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    s = (t * t).sum()
+    s.backward()
+    s.backward()
+    assert np.array_equal(t.grad.data, [4.0, 8.0])
+    t.zero_grad()
+    assert t.grad is None
+
+
+def test_interior_nodes_get_a_float_grad():
+    x = Value(2.0)
+    h = x * 3.0
+    y = h.tanh()
+    y.backward()
+    assert isinstance(h.grad, float) and h.grad == pytest.approx(1 - np.tanh(6.0) ** 2)
+
+
+def test_the_gradient_is_of_the_recorded_forward_even_after_data_changes():
+    x = Value(3.0)
+    y = x * x
+    x.data = 5
+    y.backward()
+    assert x.grad == 6.0
+    t = Tensor([3.0], requires_grad=True)
+    u = (t * t).sum()
+    t.data = np.array([5.0])
+    u.backward()
+    assert np.array_equal(t.grad.data, [6.0])
+    # and in the recorded backward pass: d2/dx2 of x*x is 2 whatever x.data is now
+    x = Value(3.0)
+    y = x * x
+    y.backward(create_graph=True)
+    dx = x.grad
+    assert dx.data == 6.0
+    x.data = 10.0
+    x.grad = 0.0
+    dx.backward()
+    assert x.grad == 2.0
+
+
+def test_create_graph_gives_a_value_with_history_and_higher_derivatives():
+    x = Value(0.7)
+    y = x.sin() * x
+    y.backward(create_graph=True)
+    g = x.grad
+    assert isinstance(g, Value) and g.requires_grad and not g.is_leaf
+    x.grad = 0.0
+    g.backward()
+    assert x.grad == pytest.approx(2 * np.cos(0.7) - 0.7 * np.sin(0.7))
+
+
+def test_micrograd_idiom_updates_data_in_place():
+    w = Value(1.0)
+    loss = (w - 3.0) ** 2
+    loss.backward()
+    w.data -= 0.1 * w.grad
+    assert w.data == pytest.approx(1.4)
+
+
+def test_no_grad_as_context_manager_and_decorator():
+    x = Value(2.0)
+    with no_grad():
+        y = x * x
+    assert not y.requires_grad and y.is_leaf
+    assert al.is_grad_enabled()
+
+    @no_grad()
+    def f(v):
+        return v.exp()
+
+    assert not f(x).requires_grad
+    with no_grad():
+        with al.enable_grad():
+            z = x * x
+    assert z.requires_grad
+    t = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        assert not (t * 2.0).requires_grad
+
+
+def test_detach_and_requires_grad():
+    x = Value(2.0)
+    d = x.detach()
+    assert d.data == 2.0 and not d.requires_grad and d.is_leaf
+    y = d * x
+    y.backward()
+    assert x.grad == 2.0 and d.grad == 0.0
+    t = Tensor([1.0, 2.0])
+    assert not t.requires_grad
+    assert not (t * 2.0).requires_grad
+    t.requires_grad = True
+    assert (t * 2.0).requires_grad
+    c = Value(1.0, requires_grad=False)
+    assert not (c * 2.0).requires_grad
+
+
+def test_constants_on_either_side_of_every_value_operator():
+    v = Value(2.0)
+    cases = {
+        "2 ** v": (2**v, 4.0, 4 * np.log(2)),
+        "3 - v": (3 - v, 1.0, -1.0),
+        "2 / v": (2 / v, 1.0, -0.5),
+        "1 + v": (1 + v, 3.0, 1.0),
+        "3 * v": (3 * v, 6.0, 3.0),
+        "v ** 3": (v**3, 8.0, 12.0),
+        "-v": (-v, -2.0, -1.0),
+        "v ** v": (v**v, 4.0, 4 * (1 + np.log(2))),
+    }
+    for name, (y, value, grad) in cases.items():
+        v.grad = 0.0
+        y.backward()
+        assert y.data == pytest.approx(value), name
+        assert v.grad == pytest.approx(grad), name
+    assert isinstance(np.float64(2.0) * v, Value)
+    assert (v < 3) is True and (v >= Value(2.0)) is True and (v == 2) is True and (v != 2) is False
+
+
+def test_value_converts_ints_and_bools_to_float():
+    assert Value(3).data == 3.0 and type(Value(3).data) is float
+    assert Value(True).data == 1.0
+    assert Value(np.int64(4)).data == 4.0
+
+
+def test_tensor_basics():
+    t = Tensor([[1, 2, 3], [4, 5, 6]], requires_grad=True)
+    assert t.dtype == np.float64 and t.shape == (2, 3) and t.ndim == 2 and t.size == 6
+    assert len(t) == 2 and t.T.shape == (3, 2)
+    assert Tensor([True, False]).dtype == np.float64
+    assert Tensor([1.0], dtype=np.float32).dtype == np.float32
+    assert np.array_equal(np.asarray(t), t.numpy())
+    assert "requires_grad=True" in repr(t) and "Tensor(" in repr(t)
+    assert Tensor(2.5).item() == 2.5
+    (t * 2.0).sum().backward()
+    assert t.grad.shape == t.shape and np.array_equal(np.asarray(t.grad), np.full((2, 3), 2.0))
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        t.item()
+
+
+def test_tensor_copies_its_input_array():
+    a = np.array([1.0, 2.0])
+    t = Tensor(a)
+    a[0] = 100.0
+    assert t.data[0] == 1.0
+
+
+# ---- bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["abc", None, [1, 2], {"a": 1}, 1 + 2j])
+def test_value_rejects_non_numeric_data(bad):
+    with pytest.raises(TypeError, match="Value data"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", ["abc", [[1], [2, 3]], {"a": 1}, [1 + 2j], None])
+def test_tensor_rejects_non_numeric_data(bad):
+    with pytest.raises(TypeError, match="Tensor data"):
+        Tensor(bad)
+
+
+def test_value_operators_reject_strings():
+    with pytest.raises(TypeError, match="'a'"):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError):
+        Value(1.0) * Tensor([1.0])
+
+
+def test_matmul_shape_mismatch_names_both_shapes_and_changes_nothing():
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.ones((1, 3)), requires_grad=True)
+    y = (a * 2.0).sum()
+    y.backward()
+    before = a.grad.data.copy()
+    with pytest.raises(ValueError, match=r"\(3,\).*\(1, 3\)"):
+        a @ b
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 3\)"):
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+    assert np.array_equal(a.grad.data, before) and b.grad is None
+
+
+def test_backward_on_something_without_grad_says_so():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Value(1.0, requires_grad=False).exp().backward()
+
+
+def test_backward_of_a_non_scalar_needs_a_gradient_of_its_shape_and_changes_nothing():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    y.sum().backward()
+    before = x.grad.data.copy()
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"\(2,\).*\(3,\)"):
+        y.backward(gradient=np.ones(2))
+    assert np.array_equal(x.grad.data, before)
+    y.backward(gradient=np.array([1.0, 0.0, -1.0]))
+    assert np.array_equal(x.grad.data, before + [2.0, 0.0, -2.0])
+
+
+def test_axis_out_of_range_is_a_clear_error():
+    with pytest.raises(ValueError, match="axis 2"):
+        Tensor(np.ones((2, 2))).sum(axis=2)
