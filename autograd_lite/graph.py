@@ -230,7 +230,9 @@ def backward(root, gradient=None, create_graph=False):
                             raise
                         c = _ieee_rule(op.vjps[i], g, args)
                     if fit is not None:
-                        c = fit(c, ctx[i + 1])
+                        like = ctx[i + 1]
+                        if c.shape != like.shape or c.dtype != like.dtype:
+                            c = fit(c, like)
                     if create_graph and not isinstance(c, Node):
                         c = p._alias(c, record=False)  # a constant cotangent is still a node
                     prev = grads.get(p)

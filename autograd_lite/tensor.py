@@ -10,6 +10,7 @@ from . import graph, ops
 from .graph import ALIAS, Node
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_object_new = object.__new__
 
 
 def _as_array(data, dtype=None, what="data"):
@@ -55,6 +56,38 @@ def _unbroadcast(c, shape):
     return c.reshape(shape) if lead else c
 
 
+def _unary(op, x):
+    if op.quiet:
+        with np.errstate(all="ignore"):
+            data = op.array(x.data)
+    else:
+        data = op.array(x.data)
+    return Tensor._wrap(data, op, (x,), (data, x.data), x.requires_grad)
+
+
+def _binary(op, a, b):
+    if a.__class__ is Tensor:
+        ad, req = a.data, a.requires_grad
+    elif isinstance(a, Node):
+        raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
+    else:
+        ad, a, req = _operand(a), None, False
+    if b.__class__ is Tensor:
+        bd, req = b.data, req or b.requires_grad
+    elif isinstance(b, Node):
+        raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
+    else:
+        bd, b = _operand(b), None
+    if op.quiet:
+        with np.errstate(all="ignore"):
+            data = op.array(ad, bd)
+    else:
+        data = op.array(ad, bd)
+    if data.__class__ is not np.ndarray:
+        data = np.asarray(data)
+    return Tensor._wrap(data, op, (a, b), (data, ad, bd), req)
+
+
 class Tensor(Node):
     """An n-dimensional array that records operations for reverse-mode differentiation.
 
@@ -68,7 +101,7 @@ class Tensor(Node):
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
-    __slots__ = ()
+    __slots__ = ("_grad",)  # the cotangent sum: raw ndarray until read, then a Tensor
     _ZERO_GRAD = None
     _SHAPED = True
     __array_ufunc__ = None  # numpy defers to our reflected operators
@@ -84,11 +117,29 @@ class Tensor(Node):
         self._parents = ()
         self._ctx = ()
 
+    @property
+    def grad(self):
+        """The gradient, a Tensor shaped like `data` (None before any backward pass)."""
+        g = self._grad
+        if g is not None and g.__class__ is not Tensor:
+            if not g.flags.writeable:  # a broadcast view: give .grad its own memory
+                g = g.copy()
+            g = self._grad = Tensor._wrap(g)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None and not isinstance(value, Tensor):
+            value = Tensor(value, dtype=self.data.dtype)
+        if value is not None and value.shape != self.data.shape:
+            raise ValueError(f"grad of shape {value.shape} assigned to a Tensor of shape {self.shape}")
+        self._grad = value
+
     @staticmethod
     def _wrap(data, op=None, parents=(), ctx=(), requires_grad=False):
-        out = Tensor.__new__(Tensor)
+        out = _object_new(Tensor)
         out.data = data
-        out.grad = None
+        out._grad = None
         out.label = ""
         if requires_grad and graph._grad_enabled:
             out.requires_grad = True
@@ -146,11 +197,13 @@ class Tensor(Node):
         return Tensor._wrap(g) if create_graph else g
 
     def _accumulate(self, g):
-        if not isinstance(g, Tensor):
-            if not g.flags.writeable:  # a broadcast view: give .grad its own memory
-                g = g.copy()
-            g = Tensor._wrap(g)
-        self.grad = g if self.grad is None else self.grad + g
+        old = self._grad
+        if old is None:
+            self._grad = g
+        elif old.__class__ is np.ndarray and g.__class__ is np.ndarray:
+            self._grad = old + g
+        else:  # a recorded gradient (create_graph) is involved: add as Tensors
+            self._grad = self.grad + g
 
     def _alias(self, data, record=True):
         return Tensor._wrap(data, ALIAS, (self,), (data, data), record and self.requires_grad)
@@ -228,49 +281,49 @@ class Tensor(Node):
 
     # ---- arithmetic ------------------------------------------------------------------
     def __add__(self, other):
-        return Tensor._apply(ops.ADD, (self, other))
+        return _binary(ops.ADD, self, other)
 
     def __radd__(self, other):
-        return Tensor._apply(ops.ADD, (other, self))
+        return _binary(ops.ADD, other, self)
 
     def __sub__(self, other):
-        return Tensor._apply(ops.SUB, (self, other))
+        return _binary(ops.SUB, self, other)
 
     def __rsub__(self, other):
-        return Tensor._apply(ops.SUB, (other, self))
+        return _binary(ops.SUB, other, self)
 
     def __mul__(self, other):
-        return Tensor._apply(ops.MUL, (self, other))
+        return _binary(ops.MUL, self, other)
 
     def __rmul__(self, other):
-        return Tensor._apply(ops.MUL, (other, self))
+        return _binary(ops.MUL, other, self)
 
     def __truediv__(self, other):
-        return Tensor._apply(ops.DIV, (self, other))
+        return _binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other):
-        return Tensor._apply(ops.DIV, (other, self))
+        return _binary(ops.DIV, other, self)
 
     def __pow__(self, other):
-        return Tensor._apply(ops.POW, (self, other))
+        return _binary(ops.POW, self, other)
 
     def __rpow__(self, other):
-        return Tensor._apply(ops.POW, (other, self))
+        return _binary(ops.POW, other, self)
 
     def __matmul__(self, other):
-        return Tensor._apply(ops.MATMUL, (self, other))
+        return _binary(ops.MATMUL, self, other)
 
     def __rmatmul__(self, other):
-        return Tensor._apply(ops.MATMUL, (other, self))
+        return _binary(ops.MATMUL, other, self)
 
     def __neg__(self):
-        return Tensor._apply(ops.NEG, (self,))
+        return _unary(ops.NEG, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return Tensor._apply(ops.ABS, (self,))
+        return _unary(ops.ABS, self)
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):
@@ -282,37 +335,37 @@ class Tensor(Node):
         return Tensor._apply(ops.GETITEM, (self,), (index,))
 
     def exp(self):
-        return Tensor._apply(ops.EXP, (self,))
+        return _unary(ops.EXP, self)
 
     def log(self):
-        return Tensor._apply(ops.LOG, (self,))
+        return _unary(ops.LOG, self)
 
     def sqrt(self):
-        return Tensor._apply(ops.SQRT, (self,))
+        return _unary(ops.SQRT, self)
 
     def sin(self):
-        return Tensor._apply(ops.SIN, (self,))
+        return _unary(ops.SIN, self)
 
     def cos(self):
-        return Tensor._apply(ops.COS, (self,))
+        return _unary(ops.COS, self)
 
     def tanh(self):
-        return Tensor._apply(ops.TANH, (self,))
+        return _unary(ops.TANH, self)
 
     def sigmoid(self):
-        return Tensor._apply(ops.SIGMOID, (self,))
+        return _unary(ops.SIGMOID, self)
 
     def relu(self):
-        return Tensor._apply(ops.RELU, (self,))
+        return _unary(ops.RELU, self)
 
     def abs(self):
-        return Tensor._apply(ops.ABS, (self,))
+        return _unary(ops.ABS, self)
 
     def clip(self, lo=None, hi=None):
         return ops.clip(self, lo, hi)
 
     def matmul(self, other):
-        return Tensor._apply(ops.MATMUL, (self, other))
+        return _binary(ops.MATMUL, self, other)
 
     def dot(self, other):
         return ops.dot(self, other)
