@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["Op", "Node", "no_grad", "enable_grad", "is_grad_enabled", "toposort", "backward"]
+__all__ = ["Node", "Op", "backward", "enable_grad", "is_grad_enabled", "no_grad", "toposort"]
 
 _grad_enabled = True
 
@@ -77,7 +77,7 @@ class Op:
     and `autograd_lite` functions that accept both.
     """
 
-    __slots__ = ("name", "vjps", "scalar", "array", "quiet")
+    __slots__ = ("array", "name", "quiet", "scalar", "vjps")
 
     def __init__(self, name, vjps, scalar=None, array=None, quiet=False):
         self.name = name
@@ -93,7 +93,7 @@ class Op:
 class Node:
     """Base of `Value` and `Tensor`: data, grad, and the record of how it was made."""
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_op", "_parents", "_ctx")
+    __slots__ = ("_ctx", "_op", "_parents", "data", "grad", "label", "requires_grad")
 
     # ---- hooks the node types provide ------------------------------------------------
     def _seed(self, gradient, create_graph):  # pragma: no cover - abstract

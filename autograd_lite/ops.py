@@ -207,13 +207,13 @@ ABS = Op("abs", (lambda g, out, x: g * _sign(x),), builtins.abs, np.abs)
 MAXIMUM = Op(
     "maximum",
     (lambda g, out, x, y: g * _tie_weight(x, y), lambda g, out, x, y: g * _tie_weight(y, x)),
-    lambda x, y: x if x >= y or x != x else y,  # NaN wins, as in numpy
+    lambda x, y: x if x >= y or math.isnan(x) else y,  # NaN wins, as in numpy
     np.maximum,
 )
 MINIMUM = Op(
     "minimum",
     (lambda g, out, x, y: g * _tie_weight(y, x), lambda g, out, x, y: g * _tie_weight(x, y)),
-    lambda x, y: x if x <= y or x != x else y,
+    lambda x, y: x if x <= y or math.isnan(x) else y,
     np.minimum,
 )
 WHERE = Op(
@@ -225,18 +225,16 @@ WHERE = Op(
     None,
     lambda x, y, cond: np.where(cond, x, y),
 )
-CLIP = Op(
-    "clip",
-    (
-        lambda g, out, x, lo, hi: where(
-            (_raw(x) >= (-np.inf if lo is None else lo)) & (_raw(x) <= (np.inf if hi is None else hi)),
-            g,
-            0.0,
-        ),
-    ),
-    _clip_scalar,
-    lambda x, lo, hi: np.clip(x, lo, hi),
-)
+
+
+def _clip_rule(g, out, x, lo, hi):
+    # The cotangent passes where lo <= x <= hi, the bounds included (PyTorch's clamp).
+    x = _raw(x)
+    inside = (x >= (-np.inf if lo is None else lo)) & (x <= (np.inf if hi is None else hi))
+    return where(inside, g, 0.0)
+
+
+CLIP = Op("clip", (_clip_rule,), _clip_scalar, lambda x, lo, hi: np.clip(x, lo, hi))
 
 
 def _matmul_operands(g, a, b):
@@ -255,13 +253,13 @@ def _matmul_operands(g, a, b):
 
 
 def _matmul_da(g, out, a, b):
-    g2, a2, b2 = _matmul_operands(g, a, b)
+    g2, _, b2 = _matmul_operands(g, a, b)
     da = matmul(g2, _mT(b2))  # (..., m, n); batch axes are summed by the backward pass
     return da if a.ndim > 1 else da.reshape(da.shape[:-2] + da.shape[-1:])
 
 
 def _matmul_db(g, out, a, b):
-    g2, a2, b2 = _matmul_operands(g, a, b)
+    g2, a2, _ = _matmul_operands(g, a, b)
     db = matmul(_mT(a2), g2)  # (..., n, p)
     return db if b.ndim > 1 else db.reshape(db.shape[:-1])
 
@@ -338,13 +336,13 @@ def _stack_rule(i, g, out, *args):
     return g[(slice(None),) * axis + (i,)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _concat_op(n):
     rules = [functools.partial(_concat_rule, i) for i in range(n)]
     return Op("concatenate", rules, None, lambda *a: np.concatenate(a[:-1], axis=a[-1]))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stack_op(n):
     rules = [functools.partial(_stack_rule, i) for i in range(n)]
     return Op("stack", rules, None, lambda *a: np.stack(a[:-1], axis=a[-1]))
@@ -424,7 +422,7 @@ def relu(x):
     return apply(RELU, (x,))
 
 
-def abs(x):  # noqa: A001 - the field's name
+def abs(x):
     """|x| elementwise. Derivative sign(x), taken as 0 at x = 0 (PyTorch)."""
     return apply(ABS, (x,))
 
@@ -526,7 +524,7 @@ def _is_value(x):
     return isinstance(x, Node) and not isinstance(x.data, np.ndarray)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     """Sum over `axis` (int, tuple, or None for all), numpy semantics."""
     if _is_value(x):
         return x
@@ -542,14 +540,14 @@ def mean(x, axis=None, keepdims=False):
     return sum(x, axis, keepdims) * (1.0 / count) if count else sum(x, axis, keepdims) * np.nan
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x, axis=None, keepdims=False):
     """Largest element over `axis`; tied elements share the cotangent evenly."""
     if _is_value(x):
         return x
     return apply(MAX, (x,), (axis, keepdims))
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
+def min(x, axis=None, keepdims=False):
     """Smallest element over `axis`; tied elements share the cotangent evenly."""
     if _is_value(x):
         return x
@@ -576,7 +574,7 @@ def log_softmax(x, axis=-1):
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
-def norm(x, ord=2, axis=None, keepdims=False):  # noqa: A002 - numpy's name
+def norm(x, ord=2, axis=None, keepdims=False):
     """Vector norm over `axis` (None: all elements): ord 2 (Euclidean), 1, or inf (max |x|).
 
     The gradient of the 2-norm is x/||x||, taken as 0 at x = 0 (PyTorch).

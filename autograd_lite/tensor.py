@@ -335,67 +335,88 @@ class Tensor(Node):
         return Tensor._apply(ops.GETITEM, (self,), (index,))
 
     def exp(self):
+        """e**self; derivative exp(self)."""
         return _unary(ops.EXP, self)
 
     def log(self):
+        """Natural log; log(0) = -inf, log(x < 0) = nan; derivative 1/self."""
         return _unary(ops.LOG, self)
 
     def sqrt(self):
+        """Square root; nan below 0; derivative 1/(2 sqrt(self)), +inf at 0."""
         return _unary(ops.SQRT, self)
 
     def sin(self):
+        """Sine (radians); derivative cos(self)."""
         return _unary(ops.SIN, self)
 
     def cos(self):
+        """Cosine (radians); derivative -sin(self)."""
         return _unary(ops.COS, self)
 
     def tanh(self):
+        """Hyperbolic tangent, saturating without overflow; derivative 1 - tanh**2."""
         return _unary(ops.TANH, self)
 
     def sigmoid(self):
+        """Logistic 1/(1 + e**-self), computed without overflow; derivative s (1 - s)."""
         return _unary(ops.SIGMOID, self)
 
     def relu(self):
+        """max(self, 0), NaN kept; derivative 1 above 0, 0 at and below 0 (PyTorch)."""
         return _unary(ops.RELU, self)
 
     def abs(self):
+        """|self|; derivative sign(self), 0 at 0 (PyTorch)."""
         return _unary(ops.ABS, self)
 
     def clip(self, lo=None, hi=None):
+        """Elementwise limit to [lo, hi] (either may be None); see `autograd_lite.clip`."""
         return ops.clip(self, lo, hi)
 
     def matmul(self, other):
+        """self @ other with numpy.matmul semantics; see `autograd_lite.matmul`."""
         return _binary(ops.MATMUL, self, other)
 
     def dot(self, other):
+        """Dot product (1-d) or matrix product (2-d); see `autograd_lite.dot`."""
         return ops.dot(self, other)
 
     def outer(self, other):
+        """Outer product, shape (self.size, other.size)."""
         return ops.outer(self, other)
 
     # ---- reductions and shape ----------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (int, tuple, or None for all elements), numpy semantics."""
         return Tensor._apply(ops.SUM, (self,), (axis, keepdims))
 
     def mean(self, axis=None, keepdims=False):
+        """Mean over `axis` (int, tuple, or None for all elements)."""
         return ops.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """Largest element over `axis`; tied elements share the gradient evenly."""
         return Tensor._apply(ops.MAX, (self,), (axis, keepdims))
 
     def min(self, axis=None, keepdims=False):
+        """Smallest element over `axis`; tied elements share the gradient evenly."""
         return Tensor._apply(ops.MIN, (self,), (axis, keepdims))
 
     def logsumexp(self, axis=None, keepdims=False):
+        """log(sum(exp(self))) over `axis`, computed stably; derivative softmax."""
         return Tensor._apply(ops.LOGSUMEXP, (self,), (axis, keepdims))
 
     def softmax(self, axis=-1):
+        """exp(self) normalised along `axis`; see `autograd_lite.softmax`."""
         return ops.softmax(self, axis)
 
     def log_softmax(self, axis=-1):
+        """log(softmax(self)) along `axis`, computed stably."""
         return ops.log_softmax(self, axis)
 
-    def norm(self, ord=2, axis=None, keepdims=False):  # noqa: A002
+    def norm(self, ord=2, axis=None, keepdims=False):
+        """Vector norm (ord 1, 2 or inf) over `axis`; see `autograd_lite.norm`."""
         return ops.norm(self, ord, axis, keepdims)
 
     def reshape(self, *shape):

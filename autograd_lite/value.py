@@ -169,30 +169,39 @@ class Value(Node):
         return _unary(ops.ABS, self)
 
     def exp(self):
+        """e**self; derivative exp(self)."""
         return _unary(ops.EXP, self)
 
     def log(self):
+        """Natural log; log(0) = -inf, log(x < 0) = nan; derivative 1/self."""
         return _unary(ops.LOG, self)
 
     def sqrt(self):
+        """Square root; nan below 0; derivative 1/(2 sqrt(self)), +inf at 0."""
         return _unary(ops.SQRT, self)
 
     def sin(self):
+        """Sine (radians); derivative cos(self)."""
         return _unary(ops.SIN, self)
 
     def cos(self):
+        """Cosine (radians); derivative -sin(self)."""
         return _unary(ops.COS, self)
 
     def tanh(self):
+        """Hyperbolic tangent, saturating without overflow; derivative 1 - tanh**2."""
         return _unary(ops.TANH, self)
 
     def sigmoid(self):
+        """Logistic 1/(1 + e**-self), computed without overflow; derivative s (1 - s)."""
         return _unary(ops.SIGMOID, self)
 
     def relu(self):
+        """max(self, 0), NaN kept; derivative 1 above 0, 0 at and below 0 (PyTorch)."""
         return _unary(ops.RELU, self)
 
     def abs(self):
+        """|self|; derivative sign(self), 0 at 0 (PyTorch)."""
         return _unary(ops.ABS, self)
 
     # ---- comparisons and conversions (data only, never recorded) ----------------------

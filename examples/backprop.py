@@ -27,7 +27,7 @@ def main():
     rows = [(f"w{i}", xi, wi.grad) for i, (wi, xi) in enumerate(zip(w, x))] + [("b", 1.0, b.grad)]
     for name, dz, engine in rows:
         by_hand = dL_da * da_dz * dz
-        print(f"{name:8}{by_hand:>20.10g}{engine:>14.10g}{str(abs(by_hand - engine) < 1e-12):>8}")
+        print(f"{name:8}{by_hand:>20.10g}{engine:>14.10g}{abs(by_hand - engine) < 1e-12!s:>8}")
 
 
 if __name__ == "__main__":
