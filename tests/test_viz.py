@@ -1,0 +1,407 @@
+"""Tests of autograd_lite.viz: structure of the drawings, the numbers on them, real SVG renders."""
+
+import math
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import graphviz
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor, Value
+from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
+
+SVG = "{http://www.w3.org/2000/svg}"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+
+
+def render(drawing):
+    """Render with the real `dot` and parse the SVG: nodes {id: text}, edges [(tail, head, ...)]."""
+    root = ET.fromstring(drawing.pipe(format="svg"))
+    nodes, edges, clusters = {}, [], {}
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title").text if g.find(SVG + "title") is not None else ""
+        text = " ".join(" ".join(t.text.split()) for t in g.iter(SVG + "text") if t.text)
+        kind = g.get("class")
+        if kind == "node":
+            nodes[title] = text
+        elif kind == "cluster":
+            clusters[title] = text
+        elif kind == "edge":
+            path = g.find(SVG + "path")
+            tail, head = title.split("->")
+            edges.append(
+                {"tail": tail, "head": head, "label": text,
+                 "dashed": path.get("stroke-dasharray") is not None, "color": path.get("stroke")}
+            )
+    return nodes, edges, clusters
+
+
+def seed_example():
+    """The seed's backprop example: z = w.x + b, a = relu(z), L = (a - y)^2, on Values."""
+    x = [1.5, -0.5, 2.0]
+    w = [Value(wi, label=f"w{i}") for i, wi in enumerate([0.4, -0.3, 0.25])]
+    b = Value(0.1, label="b")
+    z = sum((wi * xi for wi, xi in zip(w, x)), b)
+    z.label = "z"
+    a = z.relu()
+    a.label = "a"
+    loss = (a - 0.2) ** 2
+    loss.label = "L"
+    loss.backward()
+    return w, b, z, a, loss
+
+
+def numbers(text):
+    return [float(s) for s in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
+
+
+# ---- structure ----------------------------------------------------------------------------
+
+
+@needs_dot
+def test_node_used_twice_is_drawn_once_with_two_edges():
+    a = Value(3.0, label="a")
+    y = a * a
+    y.label = "y"
+    y.backward()
+    nodes, edges, _ = render(draw_graph(y))
+    assert len(nodes) == 3  # a, y, one "*" op
+    ids = {text.split()[0]: nid for nid, text in nodes.items()}
+    assert ids.keys() == {"a", "y", "*"}
+    assert sum(e["tail"] == ids["a"] and e["head"] == ids["*"] for e in edges) == 2
+    assert [(e["tail"], e["head"]) for e in edges if e["tail"] == ids["*"]] == [(ids["*"], ids["y"])]
+    assert "grad 6" in nodes[ids["a"]] and "data 9" in nodes[ids["y"]]
+
+
+@needs_dot
+def test_forward_backward_and_both_edges():
+    *_, loss = seed_example()
+    fwd = render(draw_graph(loss, direction="forward"))[1]
+    bwd_nodes, bwd, _ = render(draw_graph(loss, direction="backward"))
+    both = render(draw_graph(loss, direction="both"))[1]
+    assert fwd and not any(e["dashed"] for e in fwd)
+    assert bwd and all(e["dashed"] and e["color"] == "#c0392b" for e in bwd)
+    # Backward edges are the forward edges between nodes that require grad, reversed.
+    pairs = {(e["tail"], e["head"]) for e in fwd}
+    assert all((e["head"], e["tail"]) in pairs for e in bwd)
+    assert len(bwd) == 9 + 12  # 9 ops: output -> op for each, op -> input for 12 inputs
+    solid = [e for e in both if not e["dashed"]]
+    dashed = [e for e in both if e["dashed"]]
+    assert len(solid) == len(fwd) and len(dashed) == len(bwd)
+    # Backward drawings leave out the 5 raw constants (x0, x1, x2, y, 2): 13 values + 9 ops.
+    assert len(bwd_nodes) == 13 + 9
+
+
+def test_each_node_and_op_appears_once_in_the_source():
+    *_, loss = seed_example()
+    src = draw_graph(loss, direction="both").source
+    node_lines = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
+    assert len(node_lines) == len(set(node_lines)) == 13 + 9 + 5  # values, ops, raw constants
+
+
+def test_shared_interior_nodes_are_declared_once():
+    a = Value(1.5, label="a")
+    b = a + a
+    b.label = "b"
+    c = b * b
+    c.label = "c"
+    d = c + c
+    d.backward()
+    src = draw_graph(d, direction="both").source
+    declared = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
+    assert len(declared) == len(set(declared)) == 4 + 3  # a, b, c, d and three ops
+    b_id = re.search(r"^\s*(\w+) \[label=<<TABLE[^\n]*<B>b</B>", src, flags=re.MULTILINE).group(1)
+    assert len(re.findall(rf"^\s*{b_id} -> \w+_op\b", src, flags=re.MULTILINE)) == 2 + 1  # 2 uses + bwd
+    assert src.count("∂c/∂b = 3<BR/>grad 2 × 3 = 6") == 2  # dd/dc = 2, dc/db = b on each use
+
+
+def test_constant_nodes_are_drawn_forward_but_not_backward():
+    w = Value(2.0, label="w")
+    x = Value(3.0, label="x", requires_grad=False)
+    y = w * x
+    y.backward()
+    forward = draw_graph(y).source
+    backward = draw_graph(y, direction="backward").source
+    assert "<B>x</B>" in forward and "no grad" in forward
+    assert "<B>x</B>" not in backward and "not drawn" not in backward
+    assert backward.count("->") == 2  # y -> op -> w
+
+
+# ---- the numbers on the edges -------------------------------------------------------------
+
+
+@needs_dot
+def test_backward_edges_carry_local_derivative_and_flowing_gradient():
+    w, _, z, _, loss = seed_example()
+    nodes, edges, _ = render(draw_graph(loss, direction="backward"))
+    ids = {text.split()[0]: nid for nid, text in nodes.items() if "data" in text}
+    labels = {e["head"]: e["label"] for e in edges if e["label"]}
+    for i, xi in enumerate([1.5, -0.5, 2.0]):
+        # dz/dw_i = x_i multiplies the gradient arriving at w_i * x_i (equal to dL/dz here).
+        text = labels[ids[f"w{i}"]]
+        local, g, local2, flow = numbers(text.split("=", 1)[1])
+        assert f"/∂w{i}" in text
+        assert local == local2 == xi
+        assert math.isclose(g, z.grad, rel_tol=1e-3)
+        assert math.isclose(flow, w[i].grad, rel_tol=1e-3)
+    relu_edge = labels[ids["z"]]
+    assert relu_edge.startswith("∂a/∂z = 1 ")
+    assert "leaf: .grad accumulates" in nodes[ids["w0"]]
+    assert "leaf" not in nodes[ids["z"]]
+
+
+@pytest.mark.parametrize(
+    "fn, x",
+    [
+        (lambda v: v.exp(), 0.7),
+        (lambda v: v.log(), 1.3),
+        (lambda v: v.tanh(), -0.4),
+        (lambda v: v.sigmoid(), 0.9),
+        (lambda v: v.sin(), 2.0),
+        (lambda v: v ** 3, 1.2),
+        (lambda v: 2 ** v, 0.5),
+        (lambda v: 1 / v, -1.7),
+        (lambda v: v.sqrt(), 2.5),
+    ],
+)
+def test_local_derivative_matches_central_difference(fn, x):
+    v = Value(x, label="x")
+    y = fn(v)
+    y.backward()
+    label = re.search(r"->\s*n1 \[label=<([^>]*)>", draw_graph(y, direction="backward").source)
+    local = numbers(label.group(1).split("=", 1)[1])[0]
+    h = 1e-6
+    fd = (fn(Value(x + h)).data - fn(Value(x - h)).data) / (2 * h)
+    assert math.isclose(local, fd, rel_tol=2e-3)  # labels carry 4 significant digits
+
+
+def test_local_derivative_follows_conventions_at_kinks():
+    v = Value(0.0, label="x")
+    y = v.relu()
+    y.backward()
+    assert "∂out/∂x = 0<BR/>grad 1 × 0 = 0" in draw_graph(y, direction="backward").source
+
+
+def test_tensor_edges_show_jacobian_size_and_vjp_summary():
+    x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, label="x")
+    w = Tensor([0.5, -1.0, 2.0], requires_grad=True, label="w")
+    h = x @ w  # (2,)
+    h.label = "h"
+    out = h.sum()
+    out.backward()
+    src = draw_graph(out, direction="both").source
+    assert "∂h/∂x: Jacobian 2×6<BR/>grad (2, 3) mean" in src
+    assert "∂h/∂w: Jacobian 2×3<BR/>grad (3,) [5., 7., 9.]" in src  # w.grad = column sums of x
+    assert np.allclose(w.grad.data, [5.0, 7.0, 9.0])
+    assert "data (2, 3)" in src and "grad (2, 3)" in src
+    assert "sum" in src
+
+
+def test_op_parameters_appear_in_the_op_label():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    y = x.sum(axis=1).reshape(1, 2)
+    src = draw_graph(y).source
+    assert "axis=1" in src and "shape=(1, 2)" in src and "keepdims" not in src
+
+
+def test_higher_order_grads_and_unrun_backward_are_drawn():
+    x = Value(2.0, label="x")
+    y = x ** 3
+    y.backward(create_graph=True)
+    dx = x.grad  # a Value with history: 3 x^2
+    assert isinstance(dx, Value)
+    src = draw_graph(dx, direction="both").source
+    assert "data 12" in src
+    t = Tensor(np.ones(3), requires_grad=True) * 2.0
+    assert "grad none yet" in draw_graph(t).source
+
+
+def test_labels_are_escaped():
+    v = Value(1.0, label="<b>&</b>")
+    src = draw_graph(v * 2).source
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in src and "<b>&</b>" not in src
+
+
+# ---- clusters --------------------------------------------------------------------------------
+
+
+def two_layer_net():
+    """A Tensor MLP whose parameters carry dotted labels, as nn names them."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(4, 3)), label="x")
+    params = {
+        "layers.0.weight": Tensor(rng.normal(size=(3, 5)), requires_grad=True),
+        "layers.0.bias": Tensor(np.zeros(5), requires_grad=True),
+        "layers.1.weight": Tensor(rng.normal(size=(5, 2)), requires_grad=True),
+        "layers.1.bias": Tensor(np.zeros(2), requires_grad=True),
+    }
+    for name, p in params.items():
+        p.label = name
+    h = (x @ params["layers.0.weight"] + params["layers.0.bias"]).relu()
+    loss = ((h @ params["layers.1.weight"] + params["layers.1.bias"]) ** 2).mean()
+    loss.backward()
+    return params, loss
+
+
+@needs_dot
+def test_parameters_and_their_ops_are_clustered_by_label_prefix():
+    _, loss = two_layer_net()
+    drawing = draw_graph(loss, direction="both")
+    nodes, _, clusters = render(drawing)
+    assert sorted(clusters.values()) == ["layers.0", "layers.1"]
+    # Each cluster holds its two parameters, its "@" and "+" ops and their outputs.
+    bodies = re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", drawing.source, flags=re.DOTALL)
+    assert len(bodies) == 2
+    for body in bodies:
+        layer = re.search(r"label=<<B>(.*?)</B>>", body).group(1)
+        assert f"<B>{layer}.weight</B>" in body and f"<B>{layer}.bias</B>" in body
+        assert body.count("<B>@</B>") == 1 and body.count("<B>+</B>") == 1
+        assert "relu" not in body and "<B>x</B>" not in body
+    assert len(nodes) == 13 + 8 + 2  # Tensors, ops, raw constants (2 and 1/8)
+
+
+def test_modules_mapping_and_module_objects_name_the_clusters():
+    params, loss = two_layer_net()
+    for p in params.values():
+        p.label = ""
+    assert "cluster" not in draw_graph(loss).source
+    mapped = draw_graph(loss, modules={"enc.w": params["layers.0.weight"]}).source
+    assert mapped.count("subgraph cluster") == 1 and "<B>enc</B>" in mapped
+
+    class Linear:
+        def __init__(self, w):
+            self.w = w
+
+        def named_parameters(self):
+            yield "w", self.w
+
+        def named_modules(self):
+            yield "", self
+
+    src = draw_graph(loss, modules=Linear(params["layers.1.weight"])).source
+    assert src.count("subgraph cluster") == 1 and "<B>Linear</B>" in src
+    with pytest.raises(TypeError, match="'a.w' is a float"):
+        draw_graph(loss, modules={"a.w": 1.0})
+
+
+# ---- size: max_nodes and deep graphs -----------------------------------------------------------
+
+
+@needs_dot
+def test_max_nodes_keeps_the_nearest_and_says_what_was_collapsed():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(1000):
+        y = y.tanh() * 1.01
+    y.backward()
+    nodes, edges, _ = render(draw_graph(y, direction="both", max_nodes=10))
+    summary = [t for t in nodes.values() if "not drawn" in t]
+    assert len(summary) == 1
+    assert "1,991 more nodes not drawn (max_nodes=10)" in summary[0]
+    assert "1,990 op outputs (" in summary[0] and "tanh ×995" in summary[0]
+    assert "1 leaves" in summary[0]
+    values = [t for t in nodes.values() if t.startswith("data")]
+    assert len(values) == 10  # the ten nearest the root
+    assert len(nodes) == 10 + 10 + 5 + 1  # values, their ops, raw constants (1.01), summary
+    assert any(e["head"] == "collapsed" and e["dashed"] for e in edges)
+    assert any(e["tail"] == "collapsed" and not e["dashed"] for e in edges)
+
+
+@pytest.mark.parametrize("deep_first", [True, False])
+def test_max_nodes_keeps_nodes_nearest_the_root_first(deep_first):
+    x = Value(0.5, label="x")
+    deep = x
+    for _ in range(50):
+        deep = deep.sin()
+    near = Value(2.0, label="near")
+    y = deep + near * 3 if deep_first else near * 3 + deep
+    src = draw_graph(y, max_nodes=5).source
+    assert "<B>near</B>" in src  # two steps from the root, while the deep chain is cut
+    assert "<B>x</B>" not in src and "49 more nodes not drawn" in src
+
+
+def test_a_100000_op_chain_gives_dot_source_without_recursion():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    src = draw_graph(y, show_data=False, show_grad=False).source
+    assert src.count("<B>*</B>") == 100_000
+    assert "<B>x</B>" in src
+
+
+# ---- files and rendering -------------------------------------------------------------------------
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
+    *_, loss = seed_example()
+    path = save_graph(loss, tmp_path / f"g{suffix}", direction="both")
+    with open(path, "rb") as f:
+        assert f.read().startswith(magic)
+    assert os.listdir(tmp_path) == [f"g{suffix}"]  # no temporary file left behind
+
+
+def test_save_graph_dot_writes_the_source(tmp_path):
+    *_, loss = seed_example()
+    path = save_graph(loss, str(tmp_path / "g.dot"), direction="backward")
+    with open(path, encoding="utf-8") as f:
+        assert f.read() == draw_graph(loss, direction="backward").source
+
+
+def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, monkeypatch):
+    *_, loss = seed_example()
+    (tmp_path / "old.svg").write_text("previous drawing")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
+    for name in ["new.svg", "old.svg", "g.png"]:
+        with pytest.raises(GraphvizNotFoundError) as info:
+            save_graph(loss, tmp_path / name)
+        message = str(info.value)
+        for how in ["apt-get install graphviz", "brew install graphviz", "conda install graphviz"]:
+            assert how in message
+    assert sorted(os.listdir(tmp_path)) == ["old.svg"]
+    assert (tmp_path / "old.svg").read_text() == "previous drawing"
+    assert isinstance(draw_graph(loss), graphviz.Digraph)
+    save_graph(loss, tmp_path / "g.dot")  # needs no program
+    assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.svg"]
+
+
+@needs_dot
+def test_jupyter_displays_the_drawing_inline():
+    *_, loss = seed_example()
+    bundle = draw_graph(loss)._repr_mimebundle_()
+    assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
+
+
+def test_bad_arguments_raise_clear_errors(tmp_path):
+    *_, loss = seed_example()
+    with pytest.raises(ValueError, match="'sideways'"):
+        draw_graph(loss, direction="sideways")
+    with pytest.raises(ValueError, match="'XY'"):
+        draw_graph(loss, rankdir="XY")
+    for bad in [0, -3, 2.5]:
+        with pytest.raises(ValueError, match="max_nodes"):
+            draw_graph(loss, max_nodes=bad)
+    with pytest.raises(TypeError, match="float"):
+        draw_graph(1.5)
+    with pytest.raises(ValueError, match=r"'\.jpeg'"):
+        save_graph(loss, tmp_path / "g.jpeg")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    *_, loss = seed_example()
+    (tmp_path / "g.dot").write_text("previous drawing")
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        save_graph(loss, tmp_path / "g.dot")
+    assert os.listdir(tmp_path) == ["g.dot"]
+    assert (tmp_path / "g.dot").read_text() == "previous drawing"
