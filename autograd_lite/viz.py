@@ -36,7 +36,7 @@ from collections import Counter
 import graphviz
 import numpy as np
 
-from .graph import Node, _call_rule
+from .graph import Node
 
 __all__ = ["GraphvizNotFoundError", "draw_graph", "save_graph"]
 
@@ -110,11 +110,14 @@ def _edge_vjp(node, i, g):
     back to the input's shape as the backward pass does. With g = 1 on a Value
     this is the local derivative d node / d input i.
     """
+    # Python floats become numpy floats, so a pole gives inf or nan (IEEE), never an exception.
+    ctx = [np.float64(a) if type(a) is float else a for a in node._ctx]
     with np.errstate(all="ignore"):
-        c = _call_rule(node._op.vjps[i], g, node._ctx)
+        c = node._op.vjps[i](g, *ctx)
     if c is None:
         return None
-    return node._fit(_raw(c), node._ctx[i + 1])
+    c = _raw(c)
+    return node._fit(c, ctx[i + 1]) if isinstance(c, np.ndarray) else float(c)
 
 
 # ---------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def _edge_label(node, i, parent):
     d = f"∂{html.escape(out_name)}/∂{html.escape(in_name)}"
     g = _raw(node.grad)
     if not isinstance(node.data, np.ndarray):  # a Value: two numbers and their product
-        local = _edge_vjp(node, i, 1.0)
+        local = _edge_vjp(node, i, np.float64(1.0))
         if local is None:
             return None
         flow = float(g) * float(local)

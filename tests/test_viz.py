@@ -183,6 +183,10 @@ def test_local_derivative_follows_conventions_at_kinks():
     y = v.relu()
     y.backward()
     assert "∂out/∂x = 0<BR/>grad 1 × 0 = 0" in draw_graph(y, direction="backward").source
+    v = Value(0.0, label="x")
+    y = v.log()  # a pole: the local derivative 1/x is inf (IEEE), not an exception
+    y.backward()
+    assert "∂out/∂x = inf<BR/>grad 1 × inf = inf" in draw_graph(y, direction="backward").source
 
 
 def test_tensor_edges_show_jacobian_size_and_vjp_summary():
