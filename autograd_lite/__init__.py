@@ -39,6 +39,7 @@ from .ops import (
 )
 from .tensor import Tensor
 from .value import Value
+from .viz import draw_graph, save_graph
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,7 @@ __all__ = [
     "concatenate",
     "cos",
     "dot",
+    "draw_graph",
     "enable_grad",
     "exp",
     "is_grad_enabled",
@@ -68,6 +70,7 @@ __all__ = [
     "power",
     "relu",
     "reshape",
+    "save_graph",
     "sigmoid",
     "sin",
     "softmax",
