@@ -134,7 +134,7 @@ def _array_text(a):
     if a.ndim == 0:
         return _num(a)
     if a.size <= 4:
-        return np.array2string(a, precision=4, separator=", ", suppress_small=True)
+        return "[" + ", ".join(_num(v) for v in a.ravel()) + "]"
     return f"mean {_num(a.mean())}, norm {_num(np.linalg.norm(a))}"
 
 
@@ -197,10 +197,17 @@ def _op_label(node):
     )
 
 
+def _name(label, default):
+    """A label for use in d out / d in: escaped, in parentheses if it is an expression."""
+    if not label:
+        return default
+    plain = label.replace(".", "").replace("_", "").isalnum()
+    return html.escape(label if plain else f"({label})")
+
+
 def _edge_label(node, i, parent):
     """Local derivative and the gradient flowing along the backward edge node -> parent."""
-    out_name, in_name = node.label or "out", parent.label or "in"
-    d = f"∂{html.escape(out_name)}/∂{html.escape(in_name)}"
+    d = f"∂{_name(node.label, 'out')}/∂{_name(parent.label, 'in')}"
     g = _raw(node.grad)
     if not isinstance(node.data, np.ndarray):  # a Value: two numbers and their product
         local = _edge_vjp(node, i, np.float64(1.0))
@@ -434,6 +441,9 @@ def _write_atomic(path, data):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the mode open() would give, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,7 +1,9 @@
 """Tests of autograd_lite.viz: structure of the drawings, the numbers on them, real SVG renders."""
 
+import importlib.util
 import math
 import os
+import pathlib
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -14,6 +16,7 @@ from autograd_lite import Tensor, Value
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 
@@ -198,7 +201,7 @@ def test_tensor_edges_show_jacobian_size_and_vjp_summary():
     out.backward()
     src = draw_graph(out, direction="both").source
     assert "∂h/∂x: Jacobian 2×6<BR/>grad (2, 3) mean" in src
-    assert "∂h/∂w: Jacobian 2×3<BR/>grad (3,) [5., 7., 9.]" in src  # w.grad = column sums of x
+    assert "∂h/∂w: Jacobian 2×3<BR/>grad (3,) [5, 7, 9]" in src  # w.grad = column sums of x
     assert np.allclose(w.grad.data, [5.0, 7.0, 9.0])
     assert "data (2, 3)" in src and "grad (2, 3)" in src
     assert "sum" in src
@@ -348,6 +351,9 @@ def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
     with open(path, "rb") as f:
         assert f.read().startswith(magic)
     assert os.listdir(tmp_path) == [f"g{suffix}"]  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask  # as open() would create it
 
 
 def test_save_graph_dot_writes_the_source(tmp_path):
@@ -409,3 +415,21 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         save_graph(loss, tmp_path / "g.dot")
     assert os.listdir(tmp_path) == ["g.dot"]
     assert (tmp_path / "g.dot").read_text() == "previous drawing"
+
+
+@needs_dot
+def test_example_script_draws_every_picture(tmp_path):
+    spec = importlib.util.spec_from_file_location("draw_graphs", EXAMPLES / "draw_graphs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    paths = module.draw_examples(str(tmp_path / "out"), formats=("svg", "dot"))
+    names = sorted(os.path.basename(p) for p in paths)
+    assert names == sorted(
+        f"{n}.{f}" for n in ["backprop_forward", "backprop_backward", "backprop_both", "mlp_both"]
+        for f in ["svg", "dot"]
+    )
+    nodes, edges, _ = render(graphviz.Source.from_file(str(tmp_path / "out" / "backprop_both.dot")))
+    assert "L data 1.323 grad 1" in nodes.values()
+    assert any(e["dashed"] and "∂z/∂w2x2 = 1" in e["label"] for e in edges)
+    mlp = (tmp_path / "out" / "mlp_both.dot").read_text()
+    assert mlp.count("subgraph cluster") == 2
