@@ -410,9 +410,10 @@ def save_graph(root, path, **options):
     """Draw `root` (see `draw_graph`, which takes the same options) and write it to `path`.
 
     The format comes from the suffix: .svg, .png, .pdf (rendered by the Graphviz
-    `dot` program) or .dot (the DOT source, needs no program). The file is
-    written to a temporary file next to it and moved into place, so `path` is
-    either the whole new drawing or untouched. Returns `path`.
+    `dot` program) or .dot (the DOT source, needs no program). Missing parent
+    folders are created once the drawing is rendered. The file is written to a
+    temporary file next to it and moved into place, so `path` is either the
+    whole new drawing or untouched. Returns `path` (as a str).
     Raises ValueError for another suffix, GraphvizNotFoundError (saying how to
     install Graphviz) when rendering without `dot`, graphviz.CalledProcessError
     if `dot` fails; in every case no file is written.
@@ -435,8 +436,10 @@ def save_graph(root, path, **options):
 
 
 def _write_atomic(path, data):
-    """Write bytes to a temporary file in the target's directory, then os.replace it."""
+    """Write bytes to a temporary file in the target's directory (created if missing), then
+    os.replace it."""
     folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:

@@ -358,7 +358,7 @@ def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
 
 def test_save_graph_dot_writes_the_source(tmp_path):
     *_, loss = seed_example()
-    path = save_graph(loss, str(tmp_path / "g.dot"), direction="backward")
+    path = save_graph(loss, str(tmp_path / "new" / "g.dot"), direction="backward")  # makes new/
     with open(path, encoding="utf-8") as f:
         assert f.read() == draw_graph(loss, direction="backward").source
 
@@ -367,7 +367,7 @@ def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, 
     *_, loss = seed_example()
     (tmp_path / "old.svg").write_text("previous drawing")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
-    for name in ["new.svg", "old.svg", "g.png"]:
+    for name in ["new.svg", "old.svg", "g.png", "sub/new.pdf"]:
         with pytest.raises(GraphvizNotFoundError) as info:
             save_graph(loss, tmp_path / name)
         message = str(info.value)
