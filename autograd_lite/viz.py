@@ -5,8 +5,8 @@
 
 What is drawn:
 - one box per `Value`/`Tensor` reachable from `root` (its label, data and
-  `.grad`; a Tensor shows its shape and a short summary), one small ellipse per
-  operation, and a grey box for each raw number or array an operation captured
+  `.grad`; a Tensor shows its shape and a short summary), one small rounded box
+  per operation, and a grey box for each raw number or array an operation captured
   as a constant input;
 - forward edges input -> op -> output (solid);
 - backward edges output -> op -> input (dashed, red), each labelled with the
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
+import secrets
 from collections import Counter
 
 import graphviz
@@ -238,8 +238,7 @@ def _module_of_params(nodes, modules):
         top = type(modules).__name__
         named = [(name if "." in name else f"{top}.{name}", p) for name, p in named]
         if hasattr(modules, "named_modules"):
-            for name, m in modules.named_modules():
-                titles[name or top] = f"{name or top} ({type(m).__name__})" if name else top
+            titles = {name: f"{name} ({type(m).__name__})" for name, m in modules.named_modules() if name}
     else:
         named = list(dict(modules).items())
     owner = {}
@@ -314,7 +313,7 @@ def draw_graph(
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+    if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
 
     forward = direction != "backward"
@@ -343,7 +342,6 @@ def draw_graph(
             clusters[module] = c
         return clusters[module]
 
-    fwd = {}  # forward edges: the default style, solid black
     bwd = {"color": BACKWARD_COLOR, "fontcolor": BACKWARD_COLOR, "style": "dashed"}
     if direction == "both":
         bwd["constraint"] = "false"  # lay out by the forward edges, draw the backward ones over them
@@ -358,7 +356,7 @@ def draw_graph(
         oid = f"{nid}_op"
         home(node).node(oid, _op_label(node))
         if forward:
-            g.edge(oid, nid, **fwd)
+            g.edge(oid, nid)  # forward edges keep the default style: solid black
         if backward:
             g.edge(nid, oid, **bwd)
         for i, p in enumerate(node._parents):
@@ -367,7 +365,7 @@ def draw_graph(
                     cid = f"{oid}_c{i}"
                     text = f'<FONT POINT-SIZE="8">{_data_text(node._ctx[i + 1])}</FONT>'
                     g.node(cid, _table([(text, None)], FILL["constant"]))
-                    g.edge(cid, oid, **fwd)
+                    g.edge(cid, oid)
                 continue
             if not forward and not p.requires_grad:
                 continue
@@ -378,7 +376,7 @@ def draw_graph(
                 summary_edges.add(oid)
                 pid = summary = "collapsed"
             if forward:
-                g.edge(pid, oid, **fwd)
+                g.edge(pid, oid)
             if backward and p.requires_grad:
                 label = _edge_label(node, i, p) if show_local_grad and pid != summary else None
                 g.edge(oid, pid, label=label, **bwd)
@@ -436,17 +434,14 @@ def save_graph(root, path, **options):
 
 
 def _write_atomic(path, data):
-    """Write bytes to a temporary file in the target's directory (created if missing), then
-    os.replace it."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write bytes to a new temporary file beside `path` (folder created if missing), then
+    os.replace it onto `path`: readers see the old file or the whole new one."""
+    folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:  # "x": never reuse an existing file; mode follows the umask
             f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # the mode open() would give, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -393,7 +393,7 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         draw_graph(loss, direction="sideways")
     with pytest.raises(ValueError, match="'XY'"):
         draw_graph(loss, rankdir="XY")
-    for bad in [0, -3, 2.5]:
+    for bad in [0, -3, 2.5, True]:
         with pytest.raises(ValueError, match="max_nodes"):
             draw_graph(loss, max_nodes=bad)
     with pytest.raises(TypeError, match="float"):
