@@ -228,25 +228,42 @@ def _edge_label(node, i, parent):
 # Modules as clusters.
 
 
+def _module_name(name, module_names=None):
+    """The module a dotted parameter name belongs to: `layers.0.weight` -> `layers.0`.
+
+    With the model's module names, the longest one that prefixes `name`.
+    Without, drop the last part, and the list's name too when that part is an
+    index (`neurons.1.w.2`, the third weight of a list `w` -> `neurons.1`).
+    """
+    parts = name.split(".")
+    if module_names is not None:
+        for k in range(len(parts) - 1, -1, -1):
+            if ".".join(parts[:k]) in module_names:
+                return ".".join(parts[:k])
+    drop = 2 if parts[-1].isdigit() and len(parts) > 2 else 1
+    return ".".join(parts[:-drop])
+
+
 def _module_of_params(nodes, modules):
-    """id(parameter) -> module name (the dotted prefix of its name), and module -> title."""
-    titles = {}
+    """id(parameter) -> module name, and module name -> cluster title (where it is not the name)."""
+    titles, module_names = {}, None
     if modules is None:
         named = [(n.label, n) for n in nodes if n.is_leaf and "." in n.label]
     elif hasattr(modules, "named_parameters"):
         named = list(modules.named_parameters())
-        top = type(modules).__name__
-        named = [(name if "." in name else f"{top}.{name}", p) for name, p in named]
+        titles[""] = type(modules).__name__  # the model's own parameters
         if hasattr(modules, "named_modules"):
-            titles = {name: f"{name} ({type(m).__name__})" for name, m in modules.named_modules() if name}
+            subs = list(modules.named_modules())
+            module_names = {name for name, _ in subs} | {""}
+            titles.update({name: f"{name} ({type(m).__name__})" for name, m in subs if name})
     else:
         named = list(dict(modules).items())
     owner = {}
     for name, p in named:
         if not isinstance(p, Node):
             raise TypeError(f"modules: {name!r} is a {type(p).__name__}, not a Value or Tensor")
-        module = name.rpartition(".")[0]
-        if module:
+        module = _module_name(name, module_names)
+        if module or "" in titles:
             owner[id(p)] = module
     return owner, titles
 
@@ -333,7 +350,7 @@ def draw_graph(
     def home(node):
         """The graph a node's box goes in: its module's cluster, or the top level."""
         module = where.get(id(node))
-        if module is None:
+        if module is None:  # not part of any module
             return g
         if module not in clusters:
             c = graphviz.Digraph(f"cluster_{len(clusters)}")

@@ -294,6 +294,24 @@ def test_modules_mapping_and_module_objects_name_the_clusters():
         draw_graph(loss, modules={"a.w": 1.0})
 
 
+def test_cluster_names_skip_list_indices_and_follow_named_modules():
+    w = [Value(0.5 + k, label=f"layers.0.neurons.1.w.{k}") for k in range(2)]
+    b = Value(0.1, label="layers.0.neurons.1.b")
+    out = w[0] * 2.0 + w[1] * 3.0 + b
+    src = draw_graph(out).source
+    assert src.count("subgraph cluster") == 1 and "<B>layers.0.neurons.1</B>" in src
+
+    class Neuron:
+        def named_parameters(self):
+            return [("w.0", w[0]), ("w.1", w[1]), ("b", b)]
+
+        def named_modules(self):
+            return [("", self)]
+
+    src = draw_graph(out, modules=Neuron()).source
+    assert src.count("subgraph cluster") == 1 and "<B>Neuron</B>" in src
+
+
 # ---- size: max_nodes and deep graphs -----------------------------------------------------------
 
 
