@@ -36,7 +36,7 @@ from collections import Counter
 import graphviz
 import numpy as np
 
-from .graph import Node
+from .graph import Node, toposort
 
 __all__ = ["GraphvizNotFoundError", "draw_graph", "save_graph"]
 
@@ -268,15 +268,24 @@ def _module_of_params(nodes, modules):
     return owner, titles
 
 
-def _clusters(kept, owner):
-    """id(node) -> module: its parameters, and each op (with its output) consuming one."""
+def _clusters(root, kept, owner):
+    """id(node) -> module, for parameters and for each op (with its output) consuming one.
+
+    A node computed from one module's parameters alone (such as `weight.T`) stands
+    for that module like a parameter, so the `@` consuming it joins the module too.
+    """
+    if not owner:
+        return {}
+    derived = dict(owner)
+    for node in reversed(toposort(root)):  # parents before children
+        mods = {derived.get(id(p)) for p in node._parents if p is not None}
+        if len(mods) == 1 and None not in mods:
+            derived[id(node)] = mods.pop()
     where = {}
     for node in kept:
-        if id(node) in owner:
-            where[id(node)] = owner[id(node)]
-        for p in node._parents:
-            if p is not None and id(p) in owner:
-                where[id(node)] = owner[id(p)]
+        for p in (node, *node._parents):
+            if p is not None and id(p) in derived:
+                where[id(node)] = derived[id(p)]
                 break
     return where
 
@@ -317,7 +326,8 @@ def draw_graph(
     modules: how to group parameters into clusters: None (leaves whose label is
         dotted, such as "layers.0.weight", go in a cluster "layers.0"), an object
         with `named_parameters()` (an `nn.Module`), or a mapping name -> node.
-        Each op consuming a parameter, and its output, joins that cluster.
+        Each op consuming a parameter (or a node computed from that module's
+        parameters alone, such as `weight.T`), and its output, joins that cluster.
 
     Returns a `graphviz.Digraph`; `.source` is its DOT text, and in Jupyter it
     displays inline. Building it needs no Graphviz program; rendering does.
@@ -339,7 +349,7 @@ def draw_graph(
     kept = nodes if max_nodes is None else nodes[:max_nodes]
     ids = {id(n): f"n{k}" for k, n in enumerate(kept)}
     owner, titles = _module_of_params(nodes, modules)
-    where = _clusters(kept, owner)
+    where = _clusters(root, kept, owner)
 
     g = graphviz.Digraph("autograd_lite", comment=f"{direction} graph")
     g.attr(rankdir=rankdir, fontname="Helvetica")

@@ -294,6 +294,15 @@ def test_modules_mapping_and_module_objects_name_the_clusters():
         draw_graph(loss, modules={"a.w": 1.0})
 
 
+def test_ops_on_a_transposed_weight_join_its_cluster():
+    x = Tensor(np.ones((2, 3)), label="x")
+    weight = Tensor(np.ones((4, 3)), requires_grad=True, label="fc.weight")  # (out, in)
+    y = (x @ weight.T).relu()  # as nn.Linear computes it, then an activation outside
+    body = re.search(r"subgraph cluster_0 \{(.*?)\n\t\}", draw_graph(y).source, flags=re.DOTALL)
+    assert "<B>transpose</B>" in body.group(1) and "<B>@</B>" in body.group(1)
+    assert "relu" not in body.group(1) and "<B>x</B>" not in body.group(1)
+
+
 def test_cluster_names_skip_list_indices_and_follow_named_modules():
     w = [Value(0.5 + k, label=f"layers.0.neurons.1.w.{k}") for k in range(2)]
     b = Value(0.1, label="layers.0.neurons.1.b")
