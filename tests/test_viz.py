@@ -1,11 +1,13 @@
-"""Tests of autograd_lite.viz: structure of the drawings, the numbers on them, real SVG renders."""
+"""Tests of autograd_lite.viz: structure of the drawings, the numbers on them, real SVG renders.
+
+Rendering tests need the Graphviz `dot` program (`make test` installs it) and fail without it.
+"""
 
 import importlib.util
 import math
 import os
 import pathlib
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import graphviz
@@ -19,7 +21,6 @@ from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 
 def render(drawing):
@@ -66,7 +67,6 @@ def numbers(text):
 # ---- structure ----------------------------------------------------------------------------
 
 
-@needs_dot
 def test_node_used_twice_is_drawn_once_with_two_edges():
     a = Value(3.0, label="a")
     y = a * a
@@ -81,7 +81,6 @@ def test_node_used_twice_is_drawn_once_with_two_edges():
     assert "grad 6" in nodes[ids["a"]] and "data 9" in nodes[ids["y"]]
 
 
-@needs_dot
 def test_forward_backward_and_both_edges():
     *_, loss = seed_example()
     fwd = render(draw_graph(loss, direction="forward"))[1]
@@ -138,7 +137,6 @@ def test_constant_nodes_are_drawn_forward_but_not_backward():
 # ---- the numbers on the edges -------------------------------------------------------------
 
 
-@needs_dot
 def test_backward_edges_carry_local_derivative_and_flowing_gradient():
     w, _, z, _, loss = seed_example()
     nodes, edges, _ = render(draw_graph(loss, direction="backward"))
@@ -283,7 +281,6 @@ def two_layer_net():
     return params, loss
 
 
-@needs_dot
 def test_parameters_and_their_ops_are_clustered_by_label_prefix():
     _, loss = two_layer_net()
     drawing = draw_graph(loss, direction="both")
@@ -354,7 +351,6 @@ def test_cluster_names_skip_list_indices_and_follow_named_modules():
 # ---- size: max_nodes and deep graphs -----------------------------------------------------------
 
 
-@needs_dot
 def test_max_nodes_keeps_the_nearest_and_says_what_was_collapsed():
     x = Value(0.5, label="x")
     y = x
@@ -400,7 +396,6 @@ def test_a_100000_op_chain_gives_dot_source_without_recursion():
 # ---- files and rendering -------------------------------------------------------------------------
 
 
-@needs_dot
 @pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
 def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
     *_, loss = seed_example()
@@ -437,7 +432,6 @@ def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, 
     assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.svg"]
 
 
-@needs_dot
 def test_jupyter_displays_the_drawing_inline():
     *_, loss = seed_example()
     bundle = draw_graph(loss)._repr_mimebundle_()
@@ -474,7 +468,6 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     assert (tmp_path / "g.dot").read_text() == "previous drawing"
 
 
-@needs_dot
 def test_example_script_draws_every_picture(tmp_path):
     spec = importlib.util.spec_from_file_location("draw_graphs", EXAMPLES / "draw_graphs.py")
     module = importlib.util.module_from_spec(spec)
