@@ -6,6 +6,8 @@ Derivative rules are written in the engine's own operations, so a backward
 pass can itself be differentiated (`create_graph=True`).
 """
 
+from . import distributions as distributions
+from . import linalg as linalg
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import (
     abs,
