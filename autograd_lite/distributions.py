@@ -30,7 +30,7 @@ import numpy as np
 
 from . import ops
 from .graph import Node, no_grad
-from .linalg import _check_symmetric, eigh
+from .linalg import _check_symmetric, inv, logdet
 from .ops import exp, log, logsumexp, sigmoid, where
 from .tensor import Tensor
 
@@ -251,8 +251,10 @@ class MultivariateNormal:
 
     p(x) = exp(-(x - mu)^T Sigma^-1 (x - mu) / 2) / sqrt((2 pi)^d |Sigma|).
     loc: (d,); covariance_matrix: (d, d), symmetric positive definite; arrays
-    or Tensors. Sigma^-1 and log |Sigma| come from `linalg.eigh` (Sigma = V
-    diag(w) V^T), so log_prob is differentiable in x, loc and covariance_matrix.
+    or Tensors. Sigma^-1 and log |Sigma| come from `linalg.inv` and
+    `linalg.logdet`, so log_prob is differentiable in x, loc and
+    covariance_matrix (the gradient in Sigma is the symmetric
+    (Sigma^-1 d d^T Sigma^-1 - Sigma^-1) / 2, d = x - mu). Results are Tensors.
     Raises ValueError naming the shapes if they do not fit, the entries if
     Sigma is not symmetric, and the smallest eigenvalue if it is not > 0.
     """
@@ -278,7 +280,8 @@ class MultivariateNormal:
         self.covariance_matrix = _param(covariance_matrix)
         self.dim = mu.shape[0]
         self.batch_shape = ()
-        self._w, self._v = eigh(self.covariance_matrix)  # Sigma = V diag(w) V^T
+        self._precision = inv(self.covariance_matrix)  # Sigma^-1
+        self._log_det = logdet(self.covariance_matrix)
 
     @property
     def mean(self):
@@ -291,14 +294,12 @@ class MultivariateNormal:
         n = self.dim
         return ops.reshape(self.covariance_matrix, (n * n,))[:: n + 1]
 
-    def _log_det(self):
-        return ops.sum(log(self._w))
-
     def log_prob(self, x):
-        """log p(x) for x of shape (..., d): -(Mahalanobis^2 + log|Sigma| + d log 2 pi) / 2.
+        """log p(x) for x of shape (..., d): -(d^T Sigma^-1 d + log|Sigma| + d log 2 pi) / 2.
 
-        The Mahalanobis term is ||(x - mu)^T V / sqrt(w)||^2. Returns shape (...).
-        Raises ValueError naming x's shape if its last axis is not d.
+        d = x - mu is the deviation; d^T Sigma^-1 d is the squared Mahalanobis
+        distance. Returns shape (...). Raises ValueError naming x's shape if its
+        last axis is not d.
         """
         x = _param(x)
         if isinstance(x, Node) and not isinstance(x, Tensor):
@@ -308,25 +309,19 @@ class MultivariateNormal:
                 f"MultivariateNormal.log_prob: x must have shape (..., {self.dim}), "
                 f"got {np.shape(_data(x))}"
             )
-        y = ops.matmul(x - self.loc, self._v)  # coordinates along the eigenvectors
-        maha = ops.sum(y * y / self._w, axis=-1)
-        return -0.5 * (maha + self._log_det() + self.dim * _LOG_2PI)
+        dev = x - self.loc
+        maha = ops.sum(ops.matmul(dev, self._precision) * dev, axis=-1)
+        return -0.5 * (maha + self._log_det + self.dim * _LOG_2PI)
 
     def entropy(self):
         """H = d (1 + log 2 pi) / 2 + log|Sigma| / 2, in nats."""
-        return 0.5 * self._log_det() + 0.5 * self.dim * (1.0 + _LOG_2PI)
-
-    def rsample(self, shape=(), rng=None):
-        """A differentiable draw mu + V diag(sqrt w) eps, eps ~ N(0, I); shape `shape + (d,)`."""
-        shape = _as_shape(shape)
-        eps = _rng(rng).standard_normal(shape + (self.dim,))
-        root = self._v * ops.sqrt(self._w)  # V diag(sqrt w): root root^T = Sigma
-        return self.loc + ops.matmul(eps, root.T)
+        return 0.5 * self._log_det + 0.5 * self.dim * (1.0 + _LOG_2PI)
 
     def sample(self, shape=(), rng=None):
-        """Draws as a numpy array of shape `shape + (d,)` (not recorded)."""
-        with no_grad():
-            return _data(self.rsample(shape, rng))
+        """Draws mu + L eps with Sigma = L L^T (Cholesky), eps ~ N(0, I): an array `shape + (d,)`."""
+        eps = _rng(rng).standard_normal(_as_shape(shape) + (self.dim,))
+        chol = np.linalg.cholesky(_data(self.covariance_matrix))
+        return _data(self.loc) + eps @ chol.T
 
     def __repr__(self):
         return f"MultivariateNormal(loc={_data(self.loc)}, covariance_matrix=...)"

@@ -29,6 +29,8 @@ __all__ = [
     "eigh",
     "euclidean_distance",
     "hadamard",
+    "inv",
+    "logdet",
     "manhattan_distance",
     "matmul",
     "outer",
@@ -56,6 +58,14 @@ def _vectors(a, b, name):
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"{name} takes two 1-d vectors, got shapes {a.shape} and {b.shape}")
     return a, b
+
+
+def _square(a, what):
+    """`a` as a Tensor holding square matrices (..., n, n), or ValueError naming its shape."""
+    a = as_tensor(a, "a")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{what} needs square matrices (..., n, n), got shape {a.shape}")
+    return a
 
 
 def _broadcast(x, y, name):
@@ -166,14 +176,14 @@ def cosine_similarity(x, y, axis=-1, eps=1e-8) -> Tensor:
 
 
 def _check_symmetric(a, what="eigh"):
-    """ValueError unless `a` (an ndarray) is a stack of symmetric square matrices."""
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ValueError(f"{what} needs square matrices (..., n, n), got shape {a.shape}")
+    """ValueError naming the worst pair unless the square matrices `a` (an ndarray) are symmetric."""
     gap = np.abs(a - np.swapaxes(a, -1, -2))
     tol = 1e-8 * (1.0 + np.abs(a))
     if not np.all(gap <= tol):  # NaN fails too
         worst = np.argmax(np.where(np.isnan(gap), np.inf, gap - tol))
         idx = tuple(int(i) for i in np.unravel_index(worst, a.shape))
+        if idx[-2] > idx[-1]:  # name the upper-triangle entry first
+            idx = idx[:-2] + (idx[-1], idx[-2])
         mirror = idx[:-2] + (idx[-1], idx[-2])
         raise ValueError(
             f"{what} needs a symmetric matrix, but A{list(idx)} = {float(a[idx])!r} while "
@@ -190,33 +200,28 @@ def _eigh_forward(a):
 def _eigh_vjp(g, out, a):
     """Cotangent of A from those of w and V (both packed in g like the forward's output).
 
-    With A = V diag(w) V^T, F_ij = 1/(w_j - w_i) for i != j and 0 on the diagonal:
-        dA = V (diag(dw) + F o (V^T dV)) V^T, then symmetrised (dA + dA^T) / 2.
-    (Giles 2008, "Collected matrix derivative results", sec. 3.1; the same
-    formula PyTorch and JAX use.) Pairs of equal eigenvalues get F_ij = 0: for
-    a loss that depends on the eigenvectors only through the subspace they span
-    (all of them do that are well defined) the two terms of such a pair cancel
-    exactly, and this keeps them from becoming inf * 0 = NaN.
+    With A = V diag(w) V^T, and F_ij = 1/(w_j - w_i) off the diagonal, 0 on it:
+        dA = V (diag(dw) + F o (V^T dV)) V^T, then symmetrised (dA + dA^T) / 2
+    (Giles 2008, "Collected matrix derivative results", sec. 3.1; PyTorch and
+    JAX use the same formula). When the eigenvectors get no cotangent (only
+    the eigenvalues are used) the F term is zero and is skipped, so repeated
+    eigenvalues are fine; when they do, a repeated eigenvalue makes F_ij
+    infinite and the result NaN, as in PyTorch: the eigenvectors of a repeated
+    eigenvalue are not differentiable functions of A.
     Written with the engine's own functions, so it can be differentiated again.
     """
-    n = _raw_shape(a)[-1]
-    batch = _raw_shape(a)[:-2]
+    shape = np.shape(ops._raw(a))
+    n, batch = shape[-1], shape[:-2]
     gw, gv = g[..., 0, :], g[..., 1:, :]
     w, v = out[..., 0, :], out[..., 1:, :]
-    w_raw = ops._raw(w)
-    gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
-    gap_raw = w_raw[..., None, :] - w_raw[..., :, None]
-    tol = n * np.finfo(w_raw.dtype).eps * np.max(np.abs(w_raw), axis=-1, keepdims=True)[..., None]
-    same = np.abs(gap_raw) <= tol  # the diagonal and degenerate pairs
-    f = ops.where(same, 0.0, 1.0 / ops.where(same, 1.0, gap))
-    eye = np.eye(n, dtype=w_raw.dtype)
-    inner = eye * ops.reshape(gw, batch + (1, n)) + f * ops.matmul(ops._mT(v), gv)
+    eye = np.eye(n, dtype=ops._raw(out).dtype)
+    inner = eye * ops.reshape(gw, batch + (1, n))  # diag(dw)
+    if np.any(ops._raw(gv)):
+        gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
+        f = (1 - eye) / (gap + eye)  # the diagonal divides 0 by 1
+        inner = inner + f * ops.matmul(ops._mT(v), gv)
     da = ops.matmul(v, ops.matmul(inner, ops._mT(v)))
     return (da + ops._mT(da)) * 0.5
-
-
-def _raw_shape(x):
-    return np.shape(ops._raw(x))
 
 
 EIGH = Op("eigh", (_eigh_vjp,), None, _eigh_forward)
@@ -231,21 +236,74 @@ def eigh(a):
     (A V[:, i] = w[i] V[:, i]), as numpy.linalg.eigh and torch.linalg.eigh.
     Each eigenvector's sign is whatever LAPACK returns.
 
-    Both outputs are differentiable (see `_eigh_vjp` for the rule). Gradients
-    of eigenvalues are always well defined. Gradients through eigenvectors are
-    meaningful only for losses that do not depend on each eigenvector's sign,
-    nor, for a repeated eigenvalue, on the choice of basis within its
-    eigenspace; for those they are exact. The gradient is the symmetric one
-    (a change of A[i, j] is a change of A[j, i] too).
+    Both outputs are differentiable (the rule is in `_eigh_vjp`), to any
+    order. Gradients of eigenvalues are always defined. Gradients through
+    eigenvectors are meaningful only for losses that do not depend on each
+    eigenvector's sign, and need distinct eigenvalues: with a repeated
+    eigenvalue they are NaN (as in PyTorch), and they grow like 1/gap as two
+    eigenvalues approach. The gradient is the symmetric one (a change of
+    A[i, j] is a change of A[j, i] too).
 
     Raises ValueError, naming the offending entries, if `a` is not square or
     not symmetric (|A_ij - A_ji| > 1e-8 (1 + |A_ij|)); only the lower triangle
     is read, so smaller asymmetries are ignored.
     """
-    a = as_tensor(a, "a")
+    a = _square(a, "eigh")
     _check_symmetric(a.data)
     packed = Tensor._apply(EIGH, (a,))
     return packed[..., 0, :], packed[..., 1:, :]
+
+
+# ---------------------------------------------------------------------------------------
+# Inverse and log-determinant
+
+
+def _inv_forward(a):
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"inv: a matrix of shape {a.shape} is singular (determinant 0)") from None
+
+
+def _inv_vjp(g, out, a):
+    out_t = ops._mT(out)
+    return -ops.matmul(out_t, ops.matmul(g, out_t))
+
+
+INV = Op("inv", (_inv_vjp,), None, _inv_forward)
+
+
+def inv(a) -> Tensor:
+    """The inverse A^-1 of a square matrix (or a stack (..., n, n)), differentiable.
+
+    Derivative: d(A^-1) = -A^-1 dA A^-1, so the vjp is -A^-T G A^-T (Giles 2008).
+    Raises ValueError naming the shape if A is not square, and if it is singular.
+    """
+    return Tensor._apply(INV, (_square(a, "inv"),))
+
+
+def _logdet_forward(a):
+    sign, logabs = np.linalg.slogdet(a)
+    return np.where(sign > 0, logabs, np.where(sign == 0, -np.inf, np.nan))
+
+
+def _logdet_vjp(g, out, a):
+    # ops.apply runs on raw arrays in the fast path and records on nodes otherwise.
+    return ops.reshape(g, np.shape(ops._raw(g)) + (1, 1)) * ops._mT(ops.apply(INV, (a,)))
+
+
+LOGDET = Op("logdet", (_logdet_vjp,), None, _logdet_forward)
+
+
+def logdet(a) -> Tensor:
+    """log det A of a square matrix (or a stack, giving shape (...,)), as torch.logdet.
+
+    Computed from numpy's slogdet, so it does not overflow for large matrices.
+    A determinant of 0 gives -inf and a negative one NaN (the log of a negative
+    number). Derivative: d log det A = trace(A^-1 dA), so the vjp is g A^-T
+    (Jacobi's formula). Raises ValueError naming the shape if A is not square.
+    """
+    return Tensor._apply(LOGDET, (_square(a, "logdet"),))
 
 
 def power_iteration(a, num_iters=100, rng=None):

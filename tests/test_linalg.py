@@ -291,14 +291,23 @@ def test_eigh_second_derivative_against_finite_differences_of_the_gradient():
     np.testing.assert_allclose(hvp, numeric, atol=1e-5, rtol=1e-4)
 
 
-def test_eigh_repeated_eigenvalues_give_finite_exact_gradients():
-    # At A = I every direction is an eigenvector; losses blind to the basis have
-    # well-defined gradients: d trace(A)/dA = I and d ||A||_F^2 / dA = 2A.
+def test_eigh_repeated_eigenvalues_eigenvalue_gradients_are_exact():
+    # At A = I every eigenvalue is 1. Losses of the eigenvalues alone stay well defined:
+    # d trace(A)/dA = I and d sum(w^2)/dA = d ||A||_F^2/dA = 2A.
     a = Tensor(np.eye(3), requires_grad=True)
-    w, V = linalg.eigh(a)
-    rebuilt = linalg.matmul(V * w, V.T)  # V diag(w) V^T = A
-    (tsum(w) + tsum(rebuilt * rebuilt)).backward()
+    w, _ = linalg.eigh(a)
+    (tsum(w) + tsum(w * w)).backward()
     np.testing.assert_allclose(a.grad.numpy(), 3 * np.eye(3), atol=1e-12)
+
+
+def test_eigh_repeated_eigenvalues_eigenvector_gradients_are_nan():
+    # The eigenvectors of a repeated eigenvalue are not functions of A (any rotation of
+    # them is as good), so their gradient is undefined: NaN, as PyTorch gives, never a
+    # plausible-looking wrong number.
+    a = Tensor(np.diag([1.0, 1.0, 2.0]), requires_grad=True)
+    _, V = linalg.eigh(a)
+    tsum(V * V * D5[:3, :3]).backward()
+    assert np.isnan(a.grad.numpy()).any()
 
 
 def test_eigh_rejects_a_non_symmetric_matrix_naming_the_entries():
@@ -316,6 +325,48 @@ def test_eigh_rejects_non_square_naming_the_shape(bad):
 def test_eigh_rejects_nan():
     with pytest.raises(ValueError, match="nan"):
         linalg.eigh([[1.0, np.nan], [np.nan, 1.0]])
+
+
+# ---------------------------------------------------------------------------------------
+# Inverse and log-determinant
+
+
+def test_inv_and_logdet_values():
+    a = np.array([[4.0, 7.0], [2.0, 6.0]])
+    np.testing.assert_allclose(linalg.inv(a).numpy(), [[0.6, -0.7], [-0.2, 0.4]])
+    assert linalg.logdet(a).item() == pytest.approx(np.log(10.0))
+    assert linalg.logdet([[0.0, 1.0], [1.0, 0.0]]).numpy() != linalg.logdet(a).numpy()  # det -1
+    assert np.isnan(linalg.logdet([[0.0, 1.0], [1.0, 0.0]]).item())
+    assert linalg.logdet([[1.0, 2.0], [2.0, 4.0]]).item() == -np.inf
+    np.testing.assert_allclose(linalg.logdet(np.stack([a, 2 * np.eye(2)])).numpy(), np.log([10.0, 4.0]))
+
+
+def test_inv_and_logdet_gradients_against_finite_differences():
+    a = RNG.standard_normal((4, 4)) + 4 * np.eye(4)
+    assert_gradcheck(lambda t: tsum(linalg.inv(t) * D5[:4, :4]), a)
+    assert_gradcheck(linalg.logdet, a)
+
+
+def test_logdet_second_derivative():
+    # d/dA log det A = A^-T; differentiating that again against finite differences.
+    a = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
+    direction = RNG.standard_normal((3, 3))
+    t = Tensor(a, requires_grad=True)
+    linalg.logdet(t).backward(create_graph=True)
+    g = t.grad
+    tsum(g * direction).backward()
+    eps = 1e-6
+    numeric = (np.linalg.inv(a + eps * direction).T - np.linalg.inv(a - eps * direction).T) / (2 * eps)
+    np.testing.assert_allclose(t.grad.numpy() - g.numpy(), numeric, atol=1e-7)
+
+
+def test_inv_and_logdet_bad_input():
+    with pytest.raises(ValueError, match=r"singular"):
+        linalg.inv([[1.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        linalg.inv(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        linalg.logdet(np.ones(3))
 
 
 def test_power_iteration_finds_the_dominant_eigenpair():
