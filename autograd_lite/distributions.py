@@ -170,7 +170,7 @@ class Bernoulli:
         return -(_xlogx(self.probs) + _xlogx(1 - self.probs))
 
     def sample(self, shape=(), rng=None):
-        """0/1 draws as a float array of shape `shape + batch_shape`; rng: Generator, seed or None."""
+        """0/1 draws: float array of shape `shape + batch_shape`; rng: Generator, seed or None."""
         shape = _as_shape(shape) + self.batch_shape
         return (_rng(rng).random(shape) < _data(self.probs)).astype(float)
 
@@ -262,11 +262,13 @@ class MultivariateNormal:
     def __init__(self, loc, covariance_matrix):
         for name, p in (("loc", loc), ("covariance_matrix", covariance_matrix)):
             if isinstance(p, Node) and not isinstance(p, Tensor):
-                raise TypeError(f"MultivariateNormal {name} must be an array or a Tensor, got a Value")
+                raise TypeError(
+                    f"MultivariateNormal {name} must be an array or a Tensor, got a Value"
+                )
         mu, cov = _data(loc), _data(covariance_matrix)
         if mu.ndim != 1 or cov.shape != mu.shape * 2:
             raise ValueError(
-                f"MultivariateNormal needs loc of shape (d,) and covariance_matrix of shape (d, d); "
+                "MultivariateNormal needs loc of shape (d,) and covariance_matrix of shape (d, d); "
                 f"got {mu.shape} and {cov.shape}"
             )
         _check_symmetric(cov, "MultivariateNormal covariance_matrix")
@@ -318,7 +320,7 @@ class MultivariateNormal:
         return 0.5 * self._log_det + 0.5 * self.dim * (1.0 + _LOG_2PI)
 
     def sample(self, shape=(), rng=None):
-        """Draws mu + L eps with Sigma = L L^T (Cholesky), eps ~ N(0, I): an array `shape + (d,)`."""
+        """Draws mu + L eps, Sigma = L L^T (Cholesky), eps ~ N(0, I): an array `shape + (d,)`."""
         eps = _rng(rng).standard_normal(_as_shape(shape) + (self.dim,))
         chol = np.linalg.cholesky(_data(self.covariance_matrix))
         return _data(self.loc) + eps @ chol.T

@@ -41,7 +41,7 @@ __all__ = [
 
 
 def as_tensor(x, what="input") -> Tensor:
-    """`x` itself if it is a Tensor, else a constant float64 Tensor of it (TypeError for a Value)."""
+    """`x` itself if it is a Tensor, else a constant Tensor of it; TypeError for a Value."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, Node):
@@ -176,7 +176,7 @@ def cosine_similarity(x, y, axis=-1, eps=1e-8) -> Tensor:
 
 
 def _check_symmetric(a, what="eigh"):
-    """ValueError naming the worst pair unless the square matrices `a` (an ndarray) are symmetric."""
+    """ValueError naming the worst pair unless the square matrices in ndarray `a` are symmetric."""
     gap = np.abs(a - np.swapaxes(a, -1, -2))
     tol = 1e-8 * (1.0 + np.abs(a))
     if not np.all(gap <= tol):  # NaN fails too
@@ -363,7 +363,9 @@ def pca(x, k) -> PCAResult:
         raise ValueError(f"pca needs data of shape (n, d) with n >= 2 samples, got {x.shape}")
     d = x.shape[1]
     if not 1 <= int(k) <= d or int(k) != k:
-        raise ValueError(f"pca: k must be an integer in [1, {d}] (the number of features), got {k!r}")
+        raise ValueError(
+            f"pca: k must be an integer in [1, {d}] (the number of features), got {k!r}"
+        )
     k = int(k)
     mean = x.mean(axis=0)
     xc = x - mean

@@ -1,4 +1,4 @@
-"""autograd_lite.distributions: seed examples, closed-form gradients, log space, naive Bayes, errors."""
+"""autograd_lite.distributions: seed examples, closed-form gradients, log space, naive Bayes."""
 
 import math
 
@@ -68,9 +68,15 @@ def test_variance_identities(vp, a, b):
     var = float(variance(values, probs))
     mean = float(expectation(values, probs))
     assert var >= 0
-    assert var == pytest.approx(float(expectation(values**2, probs)) - mean**2, abs=1e-8 * (1 + mean**2))
-    assert float(variance(a * values + b, probs)) == pytest.approx(a * a * var, abs=1e-8 * (1 + var))
-    assert float(expectation(a * values + b, probs)) == pytest.approx(a * mean + b, abs=1e-9 * (1 + abs(mean)))
+    assert var == pytest.approx(
+        float(expectation(values**2, probs)) - mean**2, abs=1e-8 * (1 + mean**2)
+    )
+    assert float(variance(a * values + b, probs)) == pytest.approx(
+        a * a * var, abs=1e-8 * (1 + var)
+    )
+    assert float(expectation(a * values + b, probs)) == pytest.approx(
+        a * mean + b, abs=1e-9 * (1 + abs(mean))
+    )
 
 
 def test_expectation_and_variance_are_differentiable():
@@ -139,7 +145,9 @@ def test_posterior_is_likelihood_times_prior_normalised(pl):
 def test_log_space_does_not_underflow():
     # Likelihoods e^-1000 and e^-1001 are 0.0 as floats; in log space the answer is exact.
     log_post = log_bayes_posterior(np.log([0.5, 0.5]), [-1000.0, -1001.0])
-    np.testing.assert_allclose(np.exp(log_post), [1 / (1 + math.e**-1), 1 / (1 + math.e)], rtol=1e-12)
+    np.testing.assert_allclose(
+        np.exp(log_post), [1 / (1 + math.e**-1), 1 / (1 + math.e)], rtol=1e-12
+    )
     assert np.all(np.exp(np.array([-1000.0, -1001.0])) == 0.0)
 
 
@@ -155,8 +163,12 @@ def test_posterior_gradient():
     prior = Tensor([0.01, 0.99], requires_grad=True)
     bayes_posterior(prior, lik)[0].backward()
     z = 0.9 * 0.01 + 0.05 * 0.99
-    np.testing.assert_allclose(lik.grad.numpy(), [0.01 * 0.05 * 0.99 / z**2, -0.9 * 0.01 * 0.99 / z**2])
-    np.testing.assert_allclose(prior.grad.numpy(), [0.9 * 0.05 * 0.99 / z**2, -0.9 * 0.01 * 0.05 / z**2])
+    np.testing.assert_allclose(
+        lik.grad.numpy(), [0.01 * 0.05 * 0.99 / z**2, -0.9 * 0.01 * 0.99 / z**2]
+    )
+    np.testing.assert_allclose(
+        prior.grad.numpy(), [0.9 * 0.05 * 0.99 / z**2, -0.9 * 0.01 * 0.05 / z**2]
+    )
 
 
 @pytest.mark.parametrize(
@@ -252,7 +264,9 @@ def test_bernoulli_sample():
     np.testing.assert_array_equal(Bernoulli(0.5).sample(5, rng=3), Bernoulli(0.5).sample(5, rng=3))
 
 
-@pytest.mark.parametrize("bad, named", [(1.5, "1.5"), (-0.1, "-0.1"), (np.nan, "nan"), ([0.5, 2.0], "2.0")])
+@pytest.mark.parametrize(
+    "bad, named", [(1.5, "1.5"), (-0.1, "-0.1"), (np.nan, "nan"), ([0.5, 2.0], "2.0")]
+)
 def test_bernoulli_probabilities_outside_0_1(bad, named):
     with pytest.raises(ValueError, match=f"got {named}"):
         Bernoulli(probs=bad)
@@ -276,7 +290,9 @@ def test_normal_log_prob_is_the_gaussian_density(x, mu, sigma):
     lp = Normal(mu, sigma).log_prob(x)
     if density > 1e-300:
         assert lp == pytest.approx(math.log(density), rel=1e-12, abs=1e-12)
-    assert lp == pytest.approx(Normal(0.0, 1.0).log_prob((x - mu) / sigma) - math.log(sigma), abs=1e-9)
+    assert lp == pytest.approx(
+        Normal(0.0, 1.0).log_prob((x - mu) / sigma) - math.log(sigma), abs=1e-9
+    )
 
 
 def test_normal_moments_and_entropy():
@@ -334,7 +350,9 @@ def test_normal_sample_and_rsample():
     assert (loc.grad, scale.grad) == (1.0, pytest.approx(eps))
 
 
-@pytest.mark.parametrize("scale, named", [(0.0, "0.0"), (-1.0, "-1.0"), (np.nan, "nan"), ([1.0, -2.0], "-2.0")])
+@pytest.mark.parametrize(
+    "scale, named", [(0.0, "0.0"), (-1.0, "-1.0"), (np.nan, "nan"), ([1.0, -2.0], "-2.0")]
+)
 def test_normal_rejects_a_scale_that_is_not_positive(scale, named):
     with pytest.raises(ValueError, match=f"got {named}"):
         Normal(0.0, scale)
@@ -363,7 +381,9 @@ def reference_log_prob(x, mu, sigma):
 def test_mvn_log_prob_matches_the_formula():
     mvn = MultivariateNormal(MU, SIGMA)
     xs = np.random.default_rng(2).standard_normal((4, 3))
-    np.testing.assert_allclose(mvn.log_prob(xs).numpy(), [reference_log_prob(x, MU, SIGMA) for x in xs])
+    np.testing.assert_allclose(
+        mvn.log_prob(xs).numpy(), [reference_log_prob(x, MU, SIGMA) for x in xs]
+    )
     assert mvn.log_prob(MU).shape == ()
 
 
@@ -371,7 +391,9 @@ def test_mvn_with_diagonal_covariance_is_independent_normals():
     var = np.array([1.0, 4.0, 0.25])
     x = np.array([0.3, -2.0, 1.0])
     mvn = MultivariateNormal(MU, np.diag(var))
-    assert mvn.log_prob(x).item() == pytest.approx(float(np.sum(Normal(MU, np.sqrt(var)).log_prob(x))))
+    assert mvn.log_prob(x).item() == pytest.approx(
+        float(np.sum(Normal(MU, np.sqrt(var)).log_prob(x)))
+    )
     assert mvn.entropy().item() == pytest.approx(float(np.sum(Normal(MU, np.sqrt(var)).entropy())))
 
 
@@ -386,7 +408,9 @@ def test_mvn_gradients_in_x_loc_and_covariance(sigma):
     np.testing.assert_allclose(loc.grad.numpy(), inv @ d, atol=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), -inv @ d, atol=1e-12)
     # d/dSigma = (Sigma^-1 d d^T Sigma^-1 - Sigma^-1) / 2, the symmetric gradient.
-    np.testing.assert_allclose(cov.grad.numpy(), 0.5 * (np.outer(inv @ d, inv @ d) - inv), atol=1e-12)
+    np.testing.assert_allclose(
+        cov.grad.numpy(), 0.5 * (np.outer(inv @ d, inv @ d) - inv), atol=1e-12
+    )
 
 
 def test_mvn_moments_entropy_and_samples():
@@ -442,7 +466,9 @@ def test_bernoulli_naive_bayes_on_binarised_digits(digits):
     assert nb.score(b_test, y_test) > 0.8
     ref = BernoulliNB(alpha=1.0).fit(b_train, y_train)
     np.testing.assert_array_equal(nb.predict(b_test), ref.predict(b_test))
-    np.testing.assert_allclose(nb.predict_log_proba(b_test), ref.predict_log_proba(b_test), atol=1e-8)
+    np.testing.assert_allclose(
+        nb.predict_log_proba(b_test), ref.predict_log_proba(b_test), atol=1e-8
+    )
     np.testing.assert_allclose(nb.predict_proba(b_test).sum(axis=1), 1.0)
 
 
@@ -454,7 +480,9 @@ def test_gaussian_naive_bayes_on_digits(digits):
     assert nb.score(x_test, y_test) > 0.75
     ref = GaussianNB().fit(x_train, y_train)
     np.testing.assert_array_equal(nb.predict(x_test), ref.predict(x_test))
-    np.testing.assert_allclose(nb.predict_log_proba(x_test), ref.predict_log_proba(x_test), atol=1e-4)
+    np.testing.assert_allclose(
+        nb.predict_log_proba(x_test), ref.predict_log_proba(x_test), atol=1e-4
+    )
 
 
 def test_naive_bayes_by_hand():
@@ -466,7 +494,9 @@ def test_naive_bayes_by_hand():
     message = np.array([1, 0])
     joint_spam = 0.5 * p_spam[0] * (1 - p_spam[1])
     joint_ham = 0.5 * p_ham[0] * (1 - p_ham[1])
-    np.testing.assert_allclose(nb.predict_proba([message])[0], [joint_ham, joint_spam] / np.float64(joint_ham + joint_spam))
+    np.testing.assert_allclose(
+        nb.predict_proba([message])[0], [joint_ham, joint_spam] / np.float64(joint_ham + joint_spam)
+    )
     assert list(nb.classes_) == ["ham", "spam"] and nb.predict([message])[0] == "spam"
 
 

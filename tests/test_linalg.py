@@ -135,8 +135,12 @@ def test_seed_norms_of_3_minus_4():
 
 def test_norm_gradients():
     assert_gradcheck(lambda t: linalg.vector_norm(t), np.array([3.0, -4.0]))
-    np.testing.assert_array_equal(engine_grad(lambda t: linalg.vector_norm(t, 1), [3.0, -4.0]), [1, -1])
-    np.testing.assert_array_equal(engine_grad(lambda t: linalg.vector_norm(t, np.inf), [3.0, -4.0]), [0, -1])
+    np.testing.assert_array_equal(
+        engine_grad(lambda t: linalg.vector_norm(t, 1), [3.0, -4.0]), [1, -1]
+    )
+    np.testing.assert_array_equal(
+        engine_grad(lambda t: linalg.vector_norm(t, np.inf), [3.0, -4.0]), [0, -1]
+    )
     # At 0 the 2-norm has no derivative; like PyTorch we return 0, never NaN.
     np.testing.assert_array_equal(engine_grad(lambda t: linalg.vector_norm(t), [0.0, 0.0]), [0, 0])
 
@@ -162,7 +166,11 @@ def test_norms_are_ordered(x):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 5).flatmap(lambda n: st.tuples(*[hnp.arrays(np.float64, n, elements=finite)] * 3)))
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(*[hnp.arrays(np.float64, n, elements=finite)] * 3)
+    )
+)
 def test_distances_obey_the_triangle_inequality(xyz):
     x, y, z = xyz
     for dist in (linalg.euclidean_distance, linalg.manhattan_distance):
@@ -175,7 +183,9 @@ def test_distances_worked_and_broadcast():
     assert linalg.euclidean_distance([0, 0], [3, -4]).item() == 5.0
     assert linalg.manhattan_distance([0, 0], [3, -4]).item() == 7.0
     points = [[0, 0], [3, 4], [1, 1]]
-    np.testing.assert_allclose(linalg.euclidean_distance(points, [0, 0]).numpy(), [0, 5, np.sqrt(2)])
+    np.testing.assert_allclose(
+        linalg.euclidean_distance(points, [0, 0]).numpy(), [0, 5, np.sqrt(2)]
+    )
     np.testing.assert_array_equal(linalg.manhattan_distance(points, [1, 1]).numpy(), [2, 5, 0])
 
 
@@ -183,7 +193,9 @@ def test_distance_gradient_is_a_unit_vector_and_0_at_zero_distance():
     x = Tensor([3.0, 4.0], requires_grad=True)
     linalg.euclidean_distance(x, [0.0, 0.0]).backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.6, 0.8])
-    np.testing.assert_array_equal(engine_grad(lambda t: linalg.euclidean_distance(t, [1.0, 2.0]), [1.0, 2.0]), [0, 0])
+    np.testing.assert_array_equal(
+        engine_grad(lambda t: linalg.euclidean_distance(t, [1.0, 2.0]), [1.0, 2.0]), [0, 0]
+    )
 
 
 def test_cosine_similarity_known_angles():
@@ -191,7 +203,9 @@ def test_cosine_similarity_known_angles():
     assert linalg.cosine_similarity([1, 2], [-2, -4]).item() == pytest.approx(-1.0)
     assert linalg.cosine_similarity([1, 0], [0, 3]).item() == 0.0
     assert linalg.cosine_similarity([1, 0], [1, 1]).item() == pytest.approx(np.sqrt(0.5))
-    np.testing.assert_allclose(linalg.cosine_similarity([[1, 0], [0, 1]], [1, 1]).numpy(), [0.5**0.5] * 2)
+    np.testing.assert_allclose(
+        linalg.cosine_similarity([[1, 0], [0, 1]], [1, 1]).numpy(), [0.5**0.5] * 2
+    )
 
 
 def test_cosine_similarity_of_a_zero_vector_is_0_with_finite_gradients():
@@ -232,7 +246,9 @@ def test_seed_eigen_example():
     assert abs(V.numpy()[:, 1] @ [s, s]) == pytest.approx(1.0)  # along [1, 1]
     # det(A - lambda I) = (2 - lambda)^2 - 1 vanishes at both eigenvalues.
     for lam in w.numpy():
-        assert np.linalg.det(np.array([[2, 1], [1, 2]]) - lam * np.eye(2)) == pytest.approx(0, abs=1e-12)
+        assert np.linalg.det(np.array([[2, 1], [1, 2]]) - lam * np.eye(2)) == pytest.approx(
+            0, abs=1e-12
+        )
 
 
 @settings(max_examples=40, deadline=None)
@@ -287,7 +303,9 @@ def test_eigh_second_derivative_against_finite_differences_of_the_gradient():
     tsum(g * direction).backward()  # Hessian-vector product H @ direction, into t.grad
     hvp = t.grad.numpy() - g.numpy()  # t.grad had g added first, then H @ direction
     eps = 1e-5
-    numeric = (grad_of(X5 + eps * direction)[1].numpy() - grad_of(X5 - eps * direction)[1].numpy()) / (2 * eps)
+    numeric = (
+        grad_of(X5 + eps * direction)[1].numpy() - grad_of(X5 - eps * direction)[1].numpy()
+    ) / (2 * eps)
     np.testing.assert_allclose(hvp, numeric, atol=1e-5, rtol=1e-4)
 
 
@@ -338,7 +356,9 @@ def test_inv_and_logdet_values():
     assert linalg.logdet([[0.0, 1.0], [1.0, 0.0]]).numpy() != linalg.logdet(a).numpy()  # det -1
     assert np.isnan(linalg.logdet([[0.0, 1.0], [1.0, 0.0]]).item())
     assert linalg.logdet([[1.0, 2.0], [2.0, 4.0]]).item() == -np.inf
-    np.testing.assert_allclose(linalg.logdet(np.stack([a, 2 * np.eye(2)])).numpy(), np.log([10.0, 4.0]))
+    np.testing.assert_allclose(
+        linalg.logdet(np.stack([a, 2 * np.eye(2)])).numpy(), np.log([10.0, 4.0])
+    )
 
 
 def test_inv_and_logdet_gradients_against_finite_differences():
@@ -356,7 +376,9 @@ def test_logdet_second_derivative():
     g = t.grad
     tsum(g * direction).backward()
     eps = 1e-6
-    numeric = (np.linalg.inv(a + eps * direction).T - np.linalg.inv(a - eps * direction).T) / (2 * eps)
+    numeric = (np.linalg.inv(a + eps * direction).T - np.linalg.inv(a - eps * direction).T) / (
+        2 * eps
+    )
     np.testing.assert_allclose(t.grad.numpy() - g.numpy(), numeric, atol=1e-7)
 
 
@@ -418,7 +440,9 @@ def test_pca_of_digits_matches_sklearn():
     ours = linalg.pca(x, 5)
     ref = PCA(n_components=5, svd_solver="full").fit(x)
     np.testing.assert_allclose(ours.explained_variance.numpy(), ref.explained_variance_, rtol=1e-8)
-    np.testing.assert_allclose(ours.explained_variance_ratio.numpy(), ref.explained_variance_ratio_, rtol=1e-8)
+    np.testing.assert_allclose(
+        ours.explained_variance_ratio.numpy(), ref.explained_variance_ratio_, rtol=1e-8
+    )
     signs = np.sign(np.sum(ours.components.numpy() * ref.components_, axis=1))
     np.testing.assert_allclose(ours.components.numpy() * signs[:, None], ref.components_, atol=1e-8)
     np.testing.assert_allclose(ours.projected.numpy() * signs, ref.transform(x), atol=1e-6)
