@@ -2,14 +2,13 @@
 
 Every function accepts a `Tensor` or anything numpy turns into a float array
 (numbers, nested lists, ndarrays) and returns `Tensor`s; plain arrays become
-constant tensors (requires_grad False). Everything except the forward of
-`eigh` is written with the engine's own operations, so gradients, and
-gradients of gradients, flow through all of it.
+constant tensors (requires_grad False). A `Value` raises TypeError.
 
-`eigh` is a new primitive: numpy's `eigh` computes the forward and the
-derivative rule is the standard one for the symmetric eigenproblem (see
-`eigh`). A degenerate (repeated) eigenvalue leaves its eigenvectors free to
-rotate; see `eigh` for what the gradient then means.
+Most functions are compositions of the engine's existing operations. Three
+are new primitives (`Op`s): `eigh`, `inv` and `logdet`. numpy computes their
+forward; their vjp rules, beside them, are written with the engine's own
+functions, so like every other rule they can be differentiated again
+(Hessians through an eigendecomposition work).
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 
-def as_tensor(x, what="input") -> Tensor:
+def _as_tensor(x, what="input") -> Tensor:
     """`x` itself if it is a Tensor, else a constant Tensor of it; TypeError for a Value."""
     if isinstance(x, Tensor):
         return x
@@ -54,7 +53,7 @@ def as_tensor(x, what="input") -> Tensor:
 
 def _vectors(a, b, name):
     """Two 1-d tensors of the same length, or ValueError naming both shapes."""
-    a, b = as_tensor(a, "a"), as_tensor(b, "b")
+    a, b = _as_tensor(a, "a"), _as_tensor(b, "b")
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"{name} takes two 1-d vectors, got shapes {a.shape} and {b.shape}")
     return a, b
@@ -62,7 +61,7 @@ def _vectors(a, b, name):
 
 def _square(a, what):
     """`a` as a Tensor holding square matrices (..., n, n), or ValueError naming its shape."""
-    a = as_tensor(a, "a")
+    a = _as_tensor(a, "a")
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{what} needs square matrices (..., n, n), got shape {a.shape}")
     return a
@@ -70,7 +69,7 @@ def _square(a, what):
 
 def _broadcast(x, y, name):
     """x and y as Tensors whose shapes broadcast, or ValueError naming both shapes."""
-    x, y = as_tensor(x, "x"), as_tensor(y, "y")
+    x, y = _as_tensor(x, "x"), _as_tensor(y, "y")
     try:
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
@@ -101,7 +100,7 @@ def matmul(a, b) -> Tensor:
     Shapes (..., m, n) @ (..., n, p) -> (..., m, p); 1-d operands are row or
     column vectors. Raises ValueError naming both shapes when they do not align.
     """
-    return ops.matmul(as_tensor(a, "a"), as_tensor(b, "b"))
+    return ops.matmul(_as_tensor(a, "a"), _as_tensor(b, "b"))
 
 
 def outer(a, b) -> Tensor:
@@ -117,7 +116,7 @@ def hadamard(a, b) -> Tensor:
     shapes only, so a mismatch raises ValueError naming both shapes instead of
     broadcasting.
     """
-    a, b = as_tensor(a, "a"), as_tensor(b, "b")
+    a, b = _as_tensor(a, "a"), _as_tensor(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"hadamard needs equal shapes, got {a.shape} and {b.shape}")
     return a * b
@@ -138,7 +137,7 @@ def vector_norm(x, ord=2, axis=None, keepdims=False) -> Tensor:
     """
     if ord not in (1, 2, np.inf, "inf"):
         raise ValueError(f"vector_norm: ord must be 1, 2 or inf, got {ord!r}")
-    return ops.norm(as_tensor(x, "x"), ord=ord, axis=axis, keepdims=keepdims)
+    return ops.norm(_as_tensor(x, "x"), ord=ord, axis=axis, keepdims=keepdims)
 
 
 def euclidean_distance(x, y, axis=-1) -> Tensor:
@@ -203,11 +202,11 @@ def _eigh_vjp(g, out, a):
     With A = V diag(w) V^T, and F_ij = 1/(w_j - w_i) off the diagonal, 0 on it:
         dA = V (diag(dw) + F o (V^T dV)) V^T, then symmetrised (dA + dA^T) / 2
     (Giles 2008, "Collected matrix derivative results", sec. 3.1; PyTorch and
-    JAX use the same formula). When the eigenvectors get no cotangent (only
-    the eigenvalues are used) the F term is zero and is skipped, so repeated
-    eigenvalues are fine; when they do, a repeated eigenvalue makes F_ij
-    infinite and the result NaN, as in PyTorch: the eigenvectors of a repeated
-    eigenvalue are not differentiable functions of A.
+    JAX use the same formula). For two equal eigenvalues F_ij is infinite: an
+    entry (V^T dV)_ij that is exactly 0 there (the loss ignores how those
+    eigenvectors turn, e.g. it uses only the eigenvalues) contributes 0, not
+    inf * 0 = NaN; a nonzero one gives inf or NaN, as in PyTorch, because the
+    eigenvectors of a repeated eigenvalue are not differentiable functions of A.
     Written with the engine's own functions, so it can be differentiated again.
     """
     shape = np.shape(ops._raw(a))
@@ -215,11 +214,12 @@ def _eigh_vjp(g, out, a):
     gw, gv = g[..., 0, :], g[..., 1:, :]
     w, v = out[..., 0, :], out[..., 1:, :]
     eye = np.eye(n, dtype=ops._raw(out).dtype)
-    inner = eye * ops.reshape(gw, batch + (1, n))  # diag(dw)
-    if np.any(ops._raw(gv)):
-        gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
-        f = (1 - eye) / (gap + eye)  # the diagonal divides 0 by 1
-        inner = inner + f * ops.matmul(ops._mT(v), gv)
+    gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
+    m = ops.matmul(ops._mT(v), gv)
+    skip = (eye == 1) | ((ops._raw(gap) == 0) & (ops._raw(m) == 0))
+    inner = eye * ops.reshape(gw, batch + (1, n)) + ops.where(
+        skip, 0.0, m / ops.where(skip, 1.0, gap)
+    )
     da = ops.matmul(v, ops.matmul(inner, ops._mT(v)))
     return (da + ops._mT(da)) * 0.5
 
@@ -320,7 +320,7 @@ def power_iteration(a, num_iters=100, rng=None):
     reproducible). Raises ValueError naming the shape if `a` is not square, and
     for num_iters < 1.
     """
-    a = as_tensor(a, "a")
+    a = _as_tensor(a, "a")
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"power_iteration needs a square matrix, got shape {a.shape}")
     if int(num_iters) < 1:
@@ -358,7 +358,7 @@ def pca(x, k) -> PCAResult:
     of each component is fixed so that its entry of largest magnitude is
     positive. Differentiable in x. Raises ValueError naming the shape or k.
     """
-    x = as_tensor(x, "x")
+    x = _as_tensor(x, "x")
     if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"pca needs data of shape (n, d) with n >= 2 samples, got {x.shape}")
     d = x.shape[1]
