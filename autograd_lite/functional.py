@@ -42,7 +42,7 @@ from .graph import Node, backward, enable_grad, is_grad_enabled, toposort
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "derivative"]
+__all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
 
 
 # ---------------------------------------------------------------------------------------
