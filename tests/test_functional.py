@@ -109,7 +109,7 @@ def test_one_element_tensor_output_of_any_shape_is_a_scalar():
 
 
 def test_a_leaf_reached_along_two_paths_gets_the_sum_exactly():
-    f = lambda x: x * x + x  # noqa: E731
+    f = lambda x: x * x + x
     assert grad(f)(3.0) == 7.0
     assert grad(f)(3.0) == 7.0  # a second call computes afresh, nothing accumulates
 
@@ -164,29 +164,29 @@ def test_under_no_grad_results_are_plain():
 
 def test_no_perturbation_confusion_when_the_inner_variable_is_bound_to_the_outer():
     # g(x) = x * d/dy (x + y) at y = x: the inner derivative is 1, so g'(5) = 1 (not 2).
-    g = lambda x: x * grad(lambda y: x + y)(x)  # noqa: E731
+    g = lambda x: x * grad(lambda y: x + y)(x)
     assert grad(g)(5.0) == 1.0
 
 
 def test_no_perturbation_confusion_with_a_captured_outer_variable():
     # g(x) = x * d/dy (x * y) at y = 1 = x * x, so g'(4) = 8.
-    g = lambda x: x * grad(lambda y: x * y)(1.0)  # noqa: E731
+    g = lambda x: x * grad(lambda y: x * y)(1.0)
     assert grad(g)(4.0) == 8.0
 
 
 def test_the_same_examples_with_tensors():
-    g = lambda x: (x * grad(lambda y: (x + y).sum())(x)).sum()  # noqa: E731
+    g = lambda x: (x * grad(lambda y: (x + y).sum())(x)).sum()
     np.testing.assert_allclose(grad(g)(np.array([5.0, 6.0])), [1.0, 1.0])
-    g = lambda x: (x * grad(lambda y: (x * y).sum())(np.ones(2))).sum()  # noqa: E731
+    g = lambda x: (x * grad(lambda y: (x * y).sum())(np.ones(2))).sum()
     np.testing.assert_allclose(grad(g)(np.array([4.0, 5.0])), [8.0, 10.0])
 
 
 @SETTINGS
 @given(st.floats(-2, 2))
 def test_grad_nests_to_any_depth(x):
-    f = lambda t: t.sin() * t  # noqa: E731
-    d1 = lambda t: math.cos(t) * t + math.sin(t)  # noqa: E731
-    d3 = lambda t: -math.cos(t) * t - 3 * math.sin(t)  # noqa: E731
+    f = lambda t: t.sin() * t
+    d1 = lambda t: math.cos(t) * t + math.sin(t)
+    d3 = lambda t: -math.cos(t) * t - 3 * math.sin(t)
     assert grad(f)(x) == pytest.approx(d1(x), abs=1e-12)
     assert grad(grad(grad(f)))(x) == pytest.approx(d3(x), abs=1e-12)
     assert grad(grad(grad(grad(f))))(x) == pytest.approx(math.sin(x) * x - 4 * math.cos(x), abs=1e-12)
@@ -194,7 +194,7 @@ def test_grad_nests_to_any_depth(x):
 
 def test_nested_jacobian_of_grad_is_the_hessian():
     a = np.array([[2.0, 1.0], [1.0, 3.0]])
-    f = lambda x: 0.5 * (x * (Tensor(a) @ x)).sum()  # noqa: E731
+    f = lambda x: 0.5 * (x * (Tensor(a) @ x)).sum()
     np.testing.assert_allclose(jacobian(grad(f))(np.array([0.3, -1.0])), a)
     np.testing.assert_allclose(hessian(f)(np.array([0.3, -1.0])), a)
 
@@ -229,7 +229,7 @@ def test_derivative_runs_one_forward_and_order_backward_passes(count_backward):
 
 
 def test_jacobian_shapes():
-    vec = lambda t: al.stack([t, t * t, t.sin()])  # noqa: E731
+    vec = lambda t: al.stack([t, t * t, t.sin()])
     assert jacobian(vec)(np.array(2.0)).shape == (3,)  # scalar (0-d) input: (m,)
     assert jacobian(lambda t: vec(t[0]))(np.array([2.0])).shape == (3, 1)  # (1,) input: (m, 1)
     j = jacobian(lambda t: t.T @ t)(np.ones((4, 3)))
@@ -299,7 +299,7 @@ def test_hessian_runs_one_forward_and_one_recorded_backward_then_rows(count_back
 @SETTINGS
 @given(arrays((4, 4)), arrays((4,)))
 def test_hessian_is_symmetric_and_hvp_is_hessian_times_v(a, x):
-    f = lambda t: al.tanh(Tensor(a) @ t).sum() + (t**4).sum()  # noqa: E731
+    f = lambda t: al.tanh(Tensor(a) @ t).sum() + (t**4).sum()
     h = hessian(f)(x)
     np.testing.assert_allclose(h, h.T, rtol=1e-12, atol=1e-12)
     v = np.arange(4.0) - 1.5
@@ -345,7 +345,7 @@ def test_vjp_with_several_primals_and_outputs():
 @SETTINGS
 @given(arrays((3,)), arrays((3,)))
 def test_jvp_is_the_jacobian_times_the_tangent(x, t):
-    f = lambda v: al.stack([v[0] * v[1], (v * v).sum(), v[2].exp()])  # noqa: E731
+    f = lambda v: al.stack([v[0] * v[1], (v * v).sum(), v[2].exp()])
     out, d = jvp(f, (x,), (t,))
     np.testing.assert_allclose(out, [x[0] * x[1], (x * x).sum(), np.exp(x[2])])
     np.testing.assert_allclose(d, jacobian(f)(x) @ t, rtol=1e-12, atol=1e-12)
@@ -358,7 +358,7 @@ def test_jvp_with_two_primals_sums_both_directions():
 
 
 def test_jvp_of_an_output_that_ignores_the_input_is_zero():
-    out, d = jvp(lambda x: Tensor([1.0, 2.0]), (np.ones(2),), (np.ones(2),))
+    _, d = jvp(lambda x: Tensor([1.0, 2.0]), (np.ones(2),), (np.ones(2),))
     np.testing.assert_array_equal(d, [0.0, 0.0])
 
 
