@@ -131,6 +131,16 @@ def test_transforms_leave_every_grad_as_they_found_it():
     assert (v.grad, c.grad) == (7.0, 8.0)
 
 
+def test_the_backward_helper_counts_only_its_own_sweep_and_restores_grad():
+    # A leaf whose .grad already holds something (say, from the user's own backward) gets
+    # exactly the gradient of this sweep, and keeps its old .grad afterwards.
+    x = Value(2.0)
+    x.grad = 100.0
+    y = x * x + x
+    assert functional._grads(y, None, [x], False) == [5.0]
+    assert x.grad == 100.0 and y.grad == 0.0
+
+
 def test_a_captured_node_that_requires_grad_makes_the_result_differentiable():
     # torch.func semantics: the gradient with respect to x still depends on w.
     w = Tensor([1.0, 2.0], requires_grad=True)
