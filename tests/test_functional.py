@@ -239,7 +239,7 @@ def test_derivative_runs_one_forward_and_order_backward_passes(count_backward):
 
 
 def test_jacobian_shapes():
-    vec = lambda t: al.stack([t, t * t, t.sin()])
+    vec = lambda t: al.stack([t, t * t, 3 * t])
     assert jacobian(vec)(np.array(2.0)).shape == (3,)  # scalar (0-d) input: (m,)
     assert jacobian(lambda t: vec(t[0]))(np.array([2.0])).shape == (3, 1)  # (1,) input: (m, 1)
     j = jacobian(lambda t: t.T @ t)(np.ones((4, 3)))
@@ -355,7 +355,7 @@ def test_vjp_with_several_primals_and_outputs():
 @SETTINGS
 @given(arrays((3,)), arrays((3,)))
 def test_jvp_is_the_jacobian_times_the_tangent(x, t):
-    f = lambda v: al.stack([v[0] * v[1], (v * v).sum(), v[2].exp()])
+    f = lambda v: al.stack([v[0] * v[1], (v * v).sum(), v.exp()[2]])
     out, d = jvp(f, (x,), (t,))
     np.testing.assert_allclose(out, [x[0] * x[1], (x * x).sum(), np.exp(x[2])])
     np.testing.assert_allclose(d, jacobian(f)(x) @ t, rtol=1e-12, atol=1e-12)
