@@ -49,30 +49,38 @@ __all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and
 # The one backward helper every transform uses.
 
 
-def _grads(root, seed, xs, create_graph, nodes=None):
-    """Cotangents of the nodes `xs` from one reverse sweep of `root` seeded with `seed`.
+def _sweeps(root, seeds, xs, create_graph, nodes=None):
+    """Cotangents of the nodes `xs` from one reverse sweep of `root` per seed in `seeds`.
 
-    Returns a list aligned with `xs`: raw data (a float or an ndarray), a node
-    when the sweep was recorded and the cotangent has history, or None where
-    the sweep never reached that x (the gradient is zero). `nodes`, if given,
-    is `toposort(root)`. Every node's `.grad` is zeroed before the sweep (so a
-    leaf reached along two paths gets exactly the sum of both) and restored
-    after it, even if the sweep raises.
+    Returns one list per seed, aligned with `xs`: raw data (a float or an
+    ndarray), a node when the sweep was recorded and the cotangent has history,
+    or None where the sweep never reached that x (the gradient is zero).
+    `nodes`, if given, is `toposort(root)`.
+
+    Every node's `.grad` is zeroed before each sweep (so a leaf reached along
+    two paths gets exactly the sum of both) and put back once all sweeps are
+    done, even if one raises: the caller's `.grad`s never see the sweeps.
     """
     if not root.requires_grad:
-        return [None] * len(xs)
-    if nodes is None:
-        nodes = toposort(root)
-    watch = nodes + xs
+        return [[None] * len(xs) for _ in seeds]
+    watch = (toposort(root) if nodes is None else nodes) + xs
     saved = [n.grad for n in watch]
-    for n in watch:
-        n.grad = n._ZERO_GRAD
+    rows = []
     try:
-        backward(root, seed, create_graph)
-        return [_strip(x.grad) for x in xs]
+        for seed in seeds:
+            for n in watch:
+                n.grad = n._ZERO_GRAD
+            backward(root, seed, create_graph)
+            rows.append([_strip(x.grad) for x in xs])
     finally:
         for n, g in zip(watch, saved):
             n.grad = g
+    return rows
+
+
+def _grads(root, seed, xs, create_graph, nodes=None):
+    """The cotangents of `xs` from one sweep seeded with `seed` (see `_sweeps`)."""
+    return _sweeps(root, [seed], xs, create_graph, nodes)[0]
 
 
 def _strip(g):
@@ -268,16 +276,17 @@ def _jacobian_blocks(outs, xs, create_graph, nodes_of):
     """
     blocks = []
     for o, nodes in zip(outs, nodes_of):
-        if isinstance(o, Value):
-            rows = [_grads(o, None, xs, create_graph, nodes)]
-        else:
-            rows = []
-            for k in range(o.size):
-                seed = np.zeros(o.shape, o.dtype)
-                seed.flat[k] = 1.0
-                rows.append(_grads(o, seed, xs, create_graph, nodes))
+        seeds = [None] if isinstance(o, Value) else [_one_hot(o, k) for k in range(o.size)]
+        rows = _sweeps(o, seeds, xs, create_graph, nodes)
         blocks.append([_assemble([r[j] for r in rows], _shape(o), x) for j, x in enumerate(xs)])
     return blocks
+
+
+def _one_hot(o, k):
+    """The cotangent e_k for Tensor o: 1 at flat index k, 0 elsewhere."""
+    e = np.zeros(o.shape, o.dtype)
+    e.flat[k] = 1.0
+    return e
 
 
 def _assemble(rows, out_shape, x):

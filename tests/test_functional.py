@@ -138,6 +138,7 @@ def test_the_backward_helper_counts_only_its_own_sweep_and_restores_grad():
     x.grad = 100.0
     y = x * x + x
     assert functional._grads(y, None, [x], False) == [5.0]
+    assert functional._sweeps(y, [1.0, 2.0], [x], False) == [[5.0], [10.0]]
     assert x.grad == 100.0 and y.grad == 0.0
 
 
