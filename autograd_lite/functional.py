@@ -96,7 +96,7 @@ def _zero(x):
 
 
 def _const(d):
-    """Raw data (or None for zero) as a node without history; nodes pass through."""
+    """Raw data as a node without history; nodes pass through."""
     if isinstance(d, Node):
         return d
     return Value(d, requires_grad=False) if isinstance(d, float) else Tensor(d)
