@@ -120,7 +120,9 @@ def _check_argnums(argnums, name):
         and nums
         and all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in nums)
     ):
-        raise TypeError(f"{name}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+        raise TypeError(
+            f"{name}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}"
+        )
     return tuple(int(i) for i in nums), single
 
 
@@ -205,7 +207,8 @@ class _Call:
         o = self.outs[0]
         if isinstance(o, Tensor) and o.size != 1:
             raise TypeError(
-                f"{name} needs f to return a scalar (one element), but it returned shape {o.shape}; "
+                f"{name} needs f to return a scalar (one element), but it returned shape "
+                f"{o.shape}; "
                 "use jacobian for vector outputs (or reduce, e.g. .sum())"
             )
         return o
@@ -260,7 +263,9 @@ def _seed_for(v, like, name, what, record):
     except (TypeError, ValueError):
         raise TypeError(f"{name}: {what} must be an array of numbers, got {v!r}") from None
     if arr.shape != like.shape:
-        raise ValueError(f"{name}: {what} has shape {arr.shape}, but it must have shape {like.shape}")
+        raise ValueError(
+            f"{name}: {what} has shape {arr.shape}, but it must have shape {like.shape}"
+        )
     return arr, False
 
 
@@ -296,7 +301,9 @@ def _assemble(rows, out_shape, x):
         if shape == () and isinstance(x, Value):
             return 0.0 if rows[0] is None else float(rows[0])
         zero = _zero(x)
-        return np.array([zero if r is None else r for r in rows], dtype=np.result_type(zero)).reshape(shape)
+        return np.array(
+            [zero if r is None else r for r in rows], dtype=np.result_type(zero)
+        ).reshape(shape)
     if isinstance(x, Value):  # then the output is a Value too: one row
         return rows[0]
     rows = [r if isinstance(r, Node) else Tensor(_zero(x) if r is None else r) for r in rows]
@@ -377,7 +384,9 @@ def vjp(f, *primals, **kwargs):
     def vjp_fn(cotangent):
         cts = cotangent if call.multi else (cotangent,)
         if not isinstance(cts, (tuple, list)) or len(cts) != len(call.outs):
-            raise TypeError(f"vjp_fn: f has {len(call.outs)} outputs; pass a tuple of as many cotangents")
+            raise TypeError(
+                f"vjp_fn: f has {len(call.outs)} outputs; pass a tuple of as many cotangents"
+            )
         totals = [None] * len(call.xs)
         for k, (o, ct, nodes) in enumerate(zip(call.outs, cts, nodes_of)):
             what = "the cotangent" if not call.multi else f"the cotangent of output {k}"
@@ -406,14 +415,22 @@ def jvp(f, primals, tangents, **kwargs):
         raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
     if len(primals) != len(tangents) or not primals:
         raise TypeError(
-            f"jvp: got {len(primals)} primals and {len(tangents)} tangents; give one tangent per primal"
+            f"jvp: got {len(primals)} primals and {len(tangents)} tangents; "
+            "give one tangent per primal"
         )
     call = _Call(f, tuple(primals), kwargs, (tuple(range(len(primals))), False), "jvp")
-    seeds = [_seed_for(t, x, "jvp", f"tangent {i}", call.record) for i, (t, x) in enumerate(zip(tangents, call.xs))]
+    seeds = [
+        _seed_for(t, x, "jvp", f"tangent {i}", call.record)
+        for i, (t, x) in enumerate(zip(tangents, call.xs))
+    ]
     outs, dirs = [], []
     for o in call.outs:
         nodes = toposort(o) if o.requires_grad else []
-        u = Value(0.0) if isinstance(o, Value) else Tensor(np.zeros(o.shape, o.dtype), requires_grad=True)
+        u = (
+            Value(0.0)
+            if isinstance(o, Value)
+            else Tensor(np.zeros(o.shape, o.dtype), requires_grad=True)
+        )
         history = call.nested(nodes, (u,)) or any(s[1] for s in seeds)
         total = None
         for g, (t, _) in zip(_grads(o, u, call.xs, True, nodes), seeds):
@@ -471,7 +488,10 @@ def hessian(f, argnums=0):
         o = call.scalar_output()
         nodes = toposort(o) if o.requires_grad else []
         history = call.nested(nodes)
-        gs = [_const(_zero(x) if g is None else g) for g, x in zip(_grads(o, None, call.xs, True, nodes), call.xs)]
+        gs = [
+            _const(_zero(x) if g is None else g)
+            for g, x in zip(_grads(o, None, call.xs, True, nodes), call.xs)
+        ]
         nodes_of = [toposort(g) if g.requires_grad else [] for g in gs]
         blocks = _jacobian_blocks(gs, call.xs, history, nodes_of)
         blocks = [[call.export(b) for b in row] for row in blocks]

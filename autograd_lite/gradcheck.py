@@ -117,7 +117,9 @@ def _check(f, args, eps, atol, rtol, raise_exception, name, what):
             a = jac[k][i]
             analytical = np.asarray(a.data if isinstance(a, Node) else a, dtype=np.float64)
             analytical = analytical.reshape(o.size, p.size)
-            report = _compare(analytical, numerical[k], o.shape, args[i], i, what(k), eps, atol, rtol)
+            report = _compare(
+                analytical, numerical[k], o.shape, args[i], i, what(k), eps, atol, rtol
+            )
             if report is not None:
                 if raise_exception:
                     raise GradcheckError(f"{name}: {report}")
@@ -135,19 +137,26 @@ def _compare(analytical, numerical, out_shape, arg, i, output_name, eps, atol, r
     r, c = np.unravel_index(int(np.argmax(excess)), excess.shape)
     in_shape = np.shape(arg.data if isinstance(arg, Node) else arg)
     n, a = numerical[r, c], analytical[r, c]
+    tolerance = atol + rtol * abs(n)
+    where = f"d {output_name}{_index(r, out_shape)} / d input {i}{_index(c, in_shape)}"
+    head = f"Jacobian mismatch for {output_name} (shape {out_shape}) with respect to input {i}"
+    count = f"{int((~ok).sum())} of {ok.size} elements are outside the tolerance"
     lines = [
-        (f"Jacobian mismatch for {output_name} (shape {out_shape}) with respect to input {i} "
-        f"({_describe(arg)})."),
-        f"worst element: d {output_name}{_index(r, out_shape)} / d input {i}{_index(c, in_shape)}",
+        f"{head} ({_describe(arg)}).",
+        f"worst element: {where}",
         f"    numerical  {n: .12g}",
         f"    analytical {a: .12g}",
-        f"    |difference| {abs(a - n):.6g} > atol + rtol * |numerical| = {atol + rtol * abs(n):.6g}",
-        (f"{int((~ok).sum())} of {ok.size} elements are outside the tolerance "
-        f"(eps={eps:g}, atol={atol:g}, rtol={rtol:g})."),
+        f"    |difference| {abs(a - n):.6g} > atol + rtol * |numerical| = {tolerance:.6g}",
+        f"{count} (eps={eps:g}, atol={atol:g}, rtol={rtol:g}).",
     ]
     if ok.size <= 36:
         with np.printoptions(precision=6, suppress=True):
-            lines += ["numerical Jacobian:", str(numerical), "analytical Jacobian:", str(analytical)]
+            lines += [
+                "numerical Jacobian:",
+                str(numerical),
+                "analytical Jacobian:",
+                str(analytical),
+            ]
     return "\n".join(lines)
 
 
@@ -190,7 +199,9 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     _, evaluate = _numerical(f, args)
     out = evaluate()
     rng = np.random.default_rng(seed)
-    cts = [np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in _outputs64(out)]
+    cts = [
+        np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in _outputs64(out)
+    ]
     cts = tuple(cts) if isinstance(out, (tuple, list)) else cts[0]
 
     def gradient(*xs):
@@ -198,6 +209,12 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
         return vjp_fn(cts)
 
     return _check(
-        gradient, args, eps, atol, rtol, raise_exception, "gradgradcheck",
+        gradient,
+        args,
+        eps,
+        atol,
+        rtol,
+        raise_exception,
+        "gradgradcheck",
         lambda k: f"gradient w.r.t. input {k}",
     )

@@ -200,7 +200,9 @@ def test_grad_nests_to_any_depth(x):
     d3 = lambda t: -math.cos(t) * t - 3 * math.sin(t)
     assert grad(f)(x) == pytest.approx(d1(x), abs=1e-12)
     assert grad(grad(grad(f)))(x) == pytest.approx(d3(x), abs=1e-12)
-    assert grad(grad(grad(grad(f))))(x) == pytest.approx(math.sin(x) * x - 4 * math.cos(x), abs=1e-12)
+    assert grad(grad(grad(grad(f))))(x) == pytest.approx(
+        math.sin(x) * x - 4 * math.cos(x), abs=1e-12
+    )
 
 
 def test_nested_jacobian_of_grad_is_the_hessian():
@@ -215,7 +217,9 @@ def test_nested_jacobian_of_grad_is_the_hessian():
 def test_derivative_of_any_order(x, n):
     # d^n/dx^n sin = sin(x + n pi/2); d^n/dx^n exp(2x) = 2^n exp(2x).
     assert derivative(al.sin, n)(x) == pytest.approx(math.sin(x + n * math.pi / 2), abs=1e-9)
-    assert derivative(lambda t: (2 * t).exp(), n)(x) == pytest.approx(2**n * math.exp(2 * x), rel=1e-9)
+    assert derivative(lambda t: (2 * t).exp(), n)(x) == pytest.approx(
+        2**n * math.exp(2 * x), rel=1e-9
+    )
 
 
 def test_derivative_of_a_polynomial_ends_in_zeros():
@@ -415,7 +419,9 @@ def test_an_unused_input_has_gradient_zero_not_none():
     assert grad(lambda x, y: y * y, argnums=(0, 1))(2.0, 3.0) == (0.0, 6.0)
     g = grad(lambda x, y: (y * y).sum(), argnums=0)(np.ones((2, 3)), np.ones(2))
     np.testing.assert_array_equal(g, np.zeros((2, 3)))
-    np.testing.assert_array_equal(jacobian(lambda x: Tensor([1.0, 2.0]))(np.ones(3)), np.zeros((2, 3)))
+    np.testing.assert_array_equal(
+        jacobian(lambda x: Tensor([1.0, 2.0]))(np.ones(3)), np.zeros((2, 3))
+    )
     np.testing.assert_array_equal(hvp(lambda x: 1.0, np.ones(2), np.ones(2)), [0.0, 0.0])
     assert derivative(lambda x: 5.0, 3)(1.0) == 0.0
 
@@ -431,9 +437,13 @@ def test_nan_inputs_give_nan_results_without_exception():
 
 def test_a_cotangent_or_tangent_of_the_wrong_shape_is_named():
     _, vjp_fn = vjp(lambda t: t * 2, np.ones(3))
-    with pytest.raises(ValueError, match=r"cotangent has shape \(2,\), but it must have shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"cotangent has shape \(2,\), but it must have shape \(3,\)"
+    ):
         vjp_fn(np.ones(2))
-    with pytest.raises(ValueError, match=r"tangent 0 has shape \(3,\), but it must have shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"tangent 0 has shape \(3,\), but it must have shape \(2,\)"
+    ):
         jvp(lambda t: t, (np.ones(2),), (np.ones(3),))
     with pytest.raises(ValueError, match=r"v has shape \(1,\), but it must have shape \(2,\)"):
         hvp(lambda t: (t * t).sum(), np.ones(2), np.ones(1))

@@ -32,7 +32,11 @@ CORRECT = [
     ("sin*x on a vector", lambda x: al.sin(x) * x, (X,)),
     ("softmax", lambda x: al.softmax(x), (X,)),
     ("two inputs, broadcast", lambda a, b: al.tanh(a[:, None] * b), (X, np.array([0.5, -2.0]))),
-    ("matmul and logsumexp", lambda a, x: al.logsumexp(a @ x), (np.arange(6.0).reshape(2, 3) / 5, X)),
+    (
+        "matmul and logsumexp",
+        lambda a, x: al.logsumexp(a @ x),
+        (np.arange(6.0).reshape(2, 3) / 5, X),
+    ),
     ("Values", lambda x, y: (x * y).exp() / (1 + y * y), (0.4, Value(-0.8))),
     ("two outputs", lambda x: (x.sum(), x * x), (X,)),
     ("a list input", lambda x: al.norm(x), ([3.0, -4.0],)),
@@ -74,7 +78,9 @@ def test_a_wrong_rule_is_caught_with_a_report():
 
 def test_the_report_names_the_input_and_output_at_fault():
     f = lambda a, b: (a * 2, a * wrong_sin(b))
-    with pytest.raises(GradcheckError, match=r"output 1 \(shape \(\)\) with respect to input 1 \(a scalar\)"):
+    with pytest.raises(
+        GradcheckError, match=r"output 1 \(shape \(\)\) with respect to input 1 \(a scalar\)"
+    ):
         gradcheck(f, (0.5, 0.9))
 
 

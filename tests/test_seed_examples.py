@@ -21,7 +21,7 @@ def vectors(n, elements=x_):
     return hnp.arrays(np.float64, (n,), elements=elements)
 
 
-# ---- 1. Dot product and matrix multiplication -------------------------------------------
+# ---- 1. Dot product and matrix multiplication --------------------------------------------
 
 A = np.array([[1.0, 2.0], [3.0, 4.0]])
 B = np.array([[5.0, 6.0], [7.0, 8.0]])
@@ -59,12 +59,16 @@ def test_dense_layer_jacobians(w, x, b):
     np.testing.assert_array_equal(jw, np.einsum("ij,k->ijk", np.eye(3), x))
 
 
-# ---- 2. Norms and distances ----------------------------------------------------------------
+# ---- 2. Norms and distances --------------------------------------------------------------
 
 
 def test_norms_of_the_worked_example_and_their_gradients():
     x = np.array([3.0, -4.0])
-    for ord_, value, gradient in ((2, 5.0, [0.6, -0.8]), (1, 7.0, [1.0, -1.0]), (np.inf, 4.0, [0.0, -1.0])):
+    for ord_, value, gradient in (
+        (2, 5.0, [0.6, -0.8]),
+        (1, 7.0, [1.0, -1.0]),
+        (np.inf, 4.0, [0.0, -1.0]),
+    ):
         v, g = value_and_grad(lambda t, o=ord_: al.norm(t, ord=o))(x)
         assert v == value
         np.testing.assert_allclose(g, gradient, rtol=1e-15)
@@ -83,7 +87,7 @@ def test_distance_and_cosine_similarity_gradients(x, y):
     np.testing.assert_allclose(grad(cos)(x), expected, atol=1e-12)
 
 
-# ---- 3. Eigenvalues and eigenvectors -----------------------------------------------------------
+# ---- 3. Eigenvalues and eigenvectors -----------------------------------------------------
 
 
 @SETTINGS
@@ -105,7 +109,7 @@ def test_the_jacobian_of_a_linear_map_has_the_maps_eigenvalues():
     np.testing.assert_allclose(np.linalg.eigvalsh(j), [1.0, 3.0])
 
 
-# ---- 4. Derivatives and partial derivatives ------------------------------------------------------
+# ---- 4. Derivatives and partial derivatives ----------------------------------------------
 
 
 def test_derivative_of_x_squared_at_3_is_6():
@@ -127,7 +131,7 @@ def test_partials_of_3x2_plus_2xy(x, y):
     assert dy == pytest.approx(2 * x, abs=1e-12)
 
 
-# ---- 5. The chain rule and backpropagation --------------------------------------------------------
+# ---- 5. The chain rule and backpropagation -----------------------------------------------
 
 
 @SETTINGS
@@ -160,7 +164,7 @@ def test_backprop_example_dense_relu_mse(w, x, b, y):
     np.testing.assert_allclose(gb, [dl_da * da_dz], atol=1e-12)
 
 
-# ---- 6. Gradients, Jacobians and Hessians ------------------------------------------------------------
+# ---- 6. Gradients, Jacobians and Hessians ------------------------------------------------
 
 
 @SETTINGS
@@ -190,7 +194,7 @@ def test_hessian_of_x2_plus_xy_plus_y2_everywhere(x, y):
     assert h == ((2.0, 1.0), (1.0, 2.0))
 
 
-# ---- 7. Bayes' rule -----------------------------------------------------------------------------------
+# ---- 7. Bayes' rule ----------------------------------------------------------------------
 
 
 @SETTINGS
@@ -204,7 +208,7 @@ def test_gradient_of_the_log_evidence_is_the_posterior(likelihood, prior):
     np.testing.assert_allclose(grad(log_evidence)(np.log(prior)), posterior, rtol=1e-12)
 
 
-# ---- 8. Expectation and variance ------------------------------------------------------------------------
+# ---- 8. Expectation and variance ---------------------------------------------------------
 
 
 def test_expectation_and_variance_worked_examples_and_gradients():
@@ -212,6 +216,7 @@ def test_expectation_and_variance_worked_examples_and_gradients():
     e, g = value_and_grad(lambda p: (p * np.array([0.0, 1.0])).sum())(np.array([0.3, 0.7]))
     assert e == 0.7
     np.testing.assert_array_equal(g, [0.0, 1.0])
+
     # X in {1, 3} with equal probability: E = 2, Var = E[X^2] - E[X]^2 = 5 - 4 = 1;
     # dVar/dp_i = x_i^2 - 2 E[X] x_i = [-3, -3]; dVar/dx_i = 2 p_i (x_i - E[X]) = [-1, 1].
     def var(p, x):
@@ -224,7 +229,7 @@ def test_expectation_and_variance_worked_examples_and_gradients():
     np.testing.assert_array_equal(gx, [-1.0, 1.0])
 
 
-# ---- 9. Bernoulli and Gaussian distributions ---------------------------------------------------------------
+# ---- 9. Bernoulli and Gaussian distributions ---------------------------------------------
 
 
 @SETTINGS
