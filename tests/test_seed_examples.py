@@ -156,12 +156,10 @@ def test_backprop_example_dense_relu_mse(w, x, b, y):
     z = w @ x + b
     assume(abs(z) > 1e-6)  # relu'(0) is a convention, not a derivative
     loss = lambda w_, b_: (al.relu(al.dot(w_, x) + b_) - y) ** 2
-    # b as an array of shape (1,), a Tensor like w.x. (Not 0-d: relu of a 0-d Tensor at
-    # z < 0 hits a core bug in its backward, reported separately.)
-    gw, gb = grad(loss, argnums=(0, 1))(w, np.array([b]))
+    gw, gb = grad(loss, argnums=(0, 1))(w, np.array(b))  # b 0-d, a Tensor like w.x
     dl_da, da_dz = 2 * (max(z, 0.0) - y), float(z > 0)
     np.testing.assert_allclose(gw, dl_da * da_dz * x, atol=1e-12)
-    np.testing.assert_allclose(gb, [dl_da * da_dz], atol=1e-12)
+    assert gb == pytest.approx(dl_da * da_dz, abs=1e-12)
 
 
 # ---- 6. Gradients, Jacobians and Hessians ------------------------------------------------
