@@ -8,6 +8,8 @@ pass can itself be differentiated (`create_graph=True`).
 
 from . import distributions as distributions
 from . import linalg as linalg
+from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad
 from .ops import (
     abs,
@@ -46,17 +48,26 @@ from .viz import draw_graph, save_graph
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradcheckError",
     "Tensor",
     "Value",
     "abs",
     "clip",
     "concatenate",
     "cos",
+    "derivative",
     "dot",
     "draw_graph",
     "enable_grad",
     "exp",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "log",
     "log_softmax",
     "logsumexp",
@@ -80,5 +91,7 @@ __all__ = [
     "stack",
     "sum",
     "tanh",
+    "value_and_grad",
+    "vjp",
     "where",
 ]

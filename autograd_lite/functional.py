@@ -1,0 +1,557 @@
+"""Derivatives as functions: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, derivative.
+
+Each transform takes a Python function `f` written with autograd_lite operations
+and returns a new function (JAX's and HIPS autograd's style). A call
+
+1. makes a fresh node for every differentiated argument: a `Value` for a
+   number, a `Tensor` for a list or an array. A `Value` or `Tensor` argument is
+   used as given: the fresh node is an alias of it, so the result can be
+   differentiated through it;
+2. records one forward pass of `f`;
+3. runs the core's reverse sweep (`graph.backward`) from a seed it chooses
+   itself and reads the cotangents off its fresh nodes. Every `.grad` the sweep
+   touched is put back as it was: a transform leaves no trace on user nodes.
+
+Fresh nodes per call are what keep nested derivatives apart: in
+`grad(lambda x: x * grad(lambda y: x + y)(x))` the inner `y` is a new node, not
+`x`, so the inner derivative is 1 and never 2 ("perturbation confusion",
+Siskind and Pearlmutter 2005).
+
+Results come back in the kind of the inputs: floats and numpy arrays for plain
+inputs, `Value`s and `Tensor`s for node inputs. When a result depends on
+something that requires grad outside this call (a node argument with
+`requires_grad=True`, a node captured by `f`, the variable of an enclosing
+transform) and grad mode is on, the backward pass is recorded
+(`create_graph=True`) and the result is a node with history, so transforms
+nest to any depth: `grad(grad(grad(f)))`.
+
+`f` may return one output (a `Value`, a `Tensor`, a number or an array) or a
+tuple or list of them; a tuple of outputs gives a tuple of results, as in JAX.
+Non-differentiated arguments and keyword arguments are passed to `f` unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+from . import ops
+from .graph import Node, backward, enable_grad, is_grad_enabled, toposort
+from .tensor import Tensor
+from .value import Value
+
+__all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
+
+
+# ---------------------------------------------------------------------------------------
+# The one backward helper every transform uses.
+
+
+def _sweeps(root, seeds, xs, create_graph, nodes=None):
+    """Cotangents of the nodes `xs` from one reverse sweep of `root` per seed in `seeds`.
+
+    Returns one list per seed, aligned with `xs`: raw data (a float or an
+    ndarray), a node when the sweep was recorded and the cotangent has history,
+    or None where the sweep never reached that x (the gradient is zero).
+    `nodes`, if given, is `toposort(root)`.
+
+    Every node's `.grad` is zeroed before each sweep (so a leaf reached along
+    two paths gets exactly the sum of both) and put back once all sweeps are
+    done, even if one raises: the caller's `.grad`s never see the sweeps.
+    """
+    if not root.requires_grad:
+        return [[None] * len(xs) for _ in seeds]
+    watch = (toposort(root) if nodes is None else nodes) + xs
+    saved = [n.grad for n in watch]
+    rows = []
+    try:
+        for seed in seeds:
+            for n in watch:
+                n.grad = n._ZERO_GRAD
+            backward(root, seed, create_graph)
+            rows.append([_strip(x.grad) for x in xs])
+    finally:
+        for n, g in zip(watch, saved):
+            n.grad = g
+    return rows
+
+
+def _grads(root, seed, xs, create_graph, nodes=None):
+    """The cotangents of `xs` from one sweep seeded with `seed` (see `_sweeps`)."""
+    return _sweeps(root, [seed], xs, create_graph, nodes)[0]
+
+
+def _strip(g):
+    """A cotangent as raw data unless it is a node with history."""
+    if isinstance(g, Node) and not g.requires_grad:
+        return g.data
+    return g
+
+
+def _zero(x):
+    """The zero cotangent of node x, as raw data."""
+    return 0.0 if isinstance(x, Value) else np.zeros(x.shape, x.dtype)
+
+
+def _const(d):
+    """Raw data as a node without history; nodes pass through."""
+    if isinstance(d, Node):
+        return d
+    return Value(d, requires_grad=False) if isinstance(d, float) else Tensor(d)
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments, outputs and results.
+
+
+def _check_callable(f, name):
+    if not callable(f):
+        raise TypeError(f"{name}: f must be a callable, got {type(f).__name__} {f!r}")
+
+
+def _check_argnums(argnums, name):
+    """argnums as a tuple of ints, and whether a single int was given."""
+    single = isinstance(argnums, numbers.Integral) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else argnums
+    if not (
+        isinstance(nums, tuple)
+        and nums
+        and all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in nums)
+    ):
+        raise TypeError(
+            f"{name}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}"
+        )
+    return tuple(int(i) for i in nums), single
+
+
+def _fresh(arg, i, link, name):
+    """A new node standing for argument i, and whether the caller gave a node."""
+    if isinstance(arg, (Value, Tensor)):
+        if link and arg.requires_grad:
+            return arg._alias(arg.data), True  # differentiable through the caller's node
+        if isinstance(arg, Value):
+            return Value(arg.data), True
+        return Tensor(arg.data, requires_grad=True), True
+    if isinstance(arg, numbers.Real):
+        return Value(arg), False
+    if isinstance(arg, (list, tuple, np.ndarray)):
+        try:
+            return Tensor(arg, requires_grad=True), False
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{name}: argument {i} is not an array of real numbers: {e}") from None
+    raise TypeError(
+        f"{name}: argument {i} must be a number, a list or array of numbers, a Value or a Tensor; "
+        f"got {type(arg).__name__} {arg!r}"
+    )
+
+
+def _as_output(o, k, name):
+    if isinstance(o, Node):
+        return o
+    if isinstance(o, numbers.Real):  # a constant: it does not depend on the inputs
+        return Value(o, requires_grad=False)
+    if isinstance(o, np.ndarray) and o.dtype.kind in "biuf":
+        return Tensor(o)
+    raise TypeError(
+        f"{name}: f must return a Value, a Tensor, a number or an array (or a tuple of them); "
+        f"output {k} is {type(o).__name__} {o!r}"
+    )
+
+
+def _shape(node):
+    return () if isinstance(node, Value) else node.shape
+
+
+class _Call:
+    """One recorded forward pass of `f`, with fresh nodes for the differentiated arguments."""
+
+    def __init__(self, f, args, kwargs, argnums, name):
+        nums, self.single = argnums
+        n = len(args)
+        for i in nums:
+            if not -n <= i < n:
+                raise TypeError(
+                    f"{name}: argnums {i} is out of range: f was called with {n} positional "
+                    f"argument{'' if n == 1 else 's'}"
+                )
+        nums = [i % n for i in nums]
+        if len(set(nums)) != len(nums):
+            raise ValueError(f"{name}: argnums {tuple(nums)} names an argument twice")
+        self.name = name
+        self.record = is_grad_enabled()  # may results carry history out of this call?
+        args = list(args)
+        self.xs = []
+        self.as_nodes = False
+        for i in nums:
+            x, given = _fresh(args[i], i, self.record, name)
+            args[i] = x
+            self.xs.append(x)
+            self.as_nodes = self.as_nodes or given
+        with enable_grad():
+            out = f(*args, **kwargs)
+        self.multi = isinstance(out, (tuple, list))
+        if self.multi and not out:
+            raise TypeError(f"{name}: f returned an empty {type(out).__name__}")
+        self.outs = [_as_output(o, k, name) for k, o in enumerate(out if self.multi else [out])]
+
+    def scalar_output(self):
+        """The single one-element output, else TypeError (use jacobian)."""
+        name = self.name
+        if self.multi:
+            raise TypeError(
+                f"{name} needs f to return one scalar, but it returned a {len(self.outs)}-tuple; "
+                "use jacobian for several outputs"
+            )
+        o = self.outs[0]
+        if isinstance(o, Tensor) and o.size != 1:
+            raise TypeError(
+                f"{name} needs f to return a scalar (one element), but it returned shape "
+                f"{o.shape}; "
+                "use jacobian for vector outputs (or reduce, e.g. .sum())"
+            )
+        return o
+
+    def nested(self, nodes, extra=()):
+        """Record the backward pass? Only if the graph reaches a leaf that requires grad
+        and is not one of this call's own nodes (while grad mode is on)."""
+        if not self.record:
+            return False
+        mine = set(self.xs).union(extra)
+        return any(n._op is None and n not in mine for n in nodes)
+
+    def export(self, r):
+        """A result (raw data, or a node with history) in the kind of the inputs."""
+        if isinstance(r, Node):
+            return r
+        if self.as_nodes:
+            return _const(r)
+        if isinstance(r, np.ndarray) and r.ndim == 0:
+            return r[()]  # a numpy scalar (a float), not a 0-d array
+        return r
+
+    def export_output(self, o, history):
+        if history:
+            return o
+        return self.export(o.data if isinstance(o, Value) else o.data.copy())
+
+    def structure(self, per_output):
+        """Shape results as JAX does: a tuple over outputs (if several) of a tuple over argnums."""
+        per_output = [r[0] if self.single else tuple(r) for r in per_output]
+        return tuple(per_output) if self.multi else per_output[0]
+
+
+def _seed_for(v, like, name, what, record):
+    """Validate a cotangent or tangent `v` against node `like`: (seed, whether it is a node
+    with history). A node seed with history is kept only when grad mode is on."""
+    if isinstance(v, Node):
+        if record and v.requires_grad:
+            if type(v) is not type(like) or _shape(v) != _shape(like):
+                raise ValueError(
+                    f"{name}: {what} is a {type(v).__name__} of shape {_shape(v)}, but it must "
+                    f"be a {type(like).__name__} of shape {_shape(like)}"
+                )
+            return v, True
+        v = v.data
+    if isinstance(like, Value):
+        if isinstance(v, numbers.Real) or (isinstance(v, np.ndarray) and v.size == 1):
+            return float(np.asarray(v, dtype=float).reshape(())), False
+        raise TypeError(f"{name}: {what} must be a number (the output is a scalar), got {v!r}")
+    try:
+        arr = np.asarray(v, dtype=like.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: {what} must be an array of numbers, got {v!r}") from None
+    if arr.shape != like.shape:
+        raise ValueError(
+            f"{name}: {what} has shape {arr.shape}, but it must have shape {like.shape}"
+        )
+    return arr, False
+
+
+def _add(a, b):
+    return b if a is None else a if b is None else a + b
+
+
+def _jacobian_blocks(outs, xs, create_graph, nodes_of):
+    """d out / d x for every output and every x: one reverse sweep per output element.
+
+    Returns [[block for each x] for each output]; a block has shape
+    out.shape + x.shape (raw data, or a node when it has history).
+    """
+    blocks = []
+    for o, nodes in zip(outs, nodes_of):
+        seeds = [None] if isinstance(o, Value) else [_one_hot(o, k) for k in range(o.size)]
+        rows = _sweeps(o, seeds, xs, create_graph, nodes)
+        blocks.append([_assemble([r[j] for r in rows], _shape(o), x) for j, x in enumerate(xs)])
+    return blocks
+
+
+def _one_hot(o, k):
+    """The cotangent e_k for Tensor o: 1 at flat index k, 0 elsewhere."""
+    e = np.zeros(o.shape, o.dtype)
+    e.flat[k] = 1.0
+    return e
+
+
+def _assemble(rows, out_shape, x):
+    """Stack the rows d out[k] / d x into one block of shape out_shape + x.shape."""
+    shape = out_shape + _shape(x)
+    if not any(isinstance(r, Node) for r in rows):
+        if shape == () and isinstance(x, Value):
+            return 0.0 if rows[0] is None else float(rows[0])
+        zero = _zero(x)
+        return np.array(
+            [zero if r is None else r for r in rows], dtype=np.result_type(zero)
+        ).reshape(shape)
+    if isinstance(x, Value):  # then the output is a Value too: one row
+        return rows[0]
+    rows = [r if isinstance(r, Node) else Tensor(_zero(x) if r is None else r) for r in rows]
+    return ops.stack(rows).reshape(shape)
+
+
+# ---------------------------------------------------------------------------------------
+# The transforms.
+
+
+def value_and_grad(f, argnums=0):
+    """`f` -> a function returning `(f(*args), gradient of f at args)`, in one forward and one
+    backward pass (as `jax.value_and_grad`).
+
+    f: returns a scalar: a Value, or a Tensor of one element (any shape).
+    argnums: which positional argument to differentiate (int), or a tuple of them; then
+        the gradient is a tuple in that order.
+    Each gradient has the shape and dtype of its argument: a float for a number, a numpy
+    array for a list or array, a Value or Tensor for a node (see the module docstring for
+    when results are nodes with history). An argument `f` does not use gets a zero gradient.
+    Raises TypeError if f's output is not a single scalar (use `jacobian`), if argnums is
+    not an int or tuple of ints or is out of range, or if an argument is not numeric.
+    """
+    return _value_and_grad(f, argnums, "value_and_grad")
+
+
+def grad(f, argnums=0):
+    """`f` -> the function computing its gradient (as `jax.grad`): reverse mode, one backward pass.
+
+    The gradient of f: R^n -> R is the vector of partial derivatives df/dx_i. Same
+    arguments, results and errors as `value_and_grad`, without the value.
+    Example: `grad(lambda x: x ** 2)(3.0) == 6.0`.
+    """
+    vg = _value_and_grad(f, argnums, "grad")
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    return grad_f
+
+
+def _value_and_grad(f, argnums, name):
+    _check_callable(f, name)
+    argnums = _check_argnums(argnums, name)
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        call = _Call(f, args, kwargs, argnums, name)
+        o = call.scalar_output()
+        nodes = toposort(o) if o.requires_grad else []
+        history = call.nested(nodes)
+        gs = _grads(o, None, call.xs, history, nodes)
+        gs = [call.export(_zero(x) if g is None else g) for g, x in zip(gs, call.xs)]
+        return call.export_output(o, history), gs[0] if call.single else tuple(gs)
+
+    return value_and_grad_f
+
+
+def vjp(f, *primals, **kwargs):
+    """Evaluate f at `primals` and return `(output, vjp_fn)` (as `jax.vjp`).
+
+    `vjp_fn(cotangent)` returns the vector-Jacobian product u^T J(x), as a tuple with one
+    entry per primal (shaped like it), for a cotangent u shaped like the output (a tuple of
+    them if f returns a tuple). It runs one backward pass over the one recorded forward,
+    and can be called any number of times. Keyword arguments go to f unchanged.
+    Raises TypeError for a non-numeric primal or cotangent; ValueError for a cotangent of
+    the wrong shape.
+    """
+    _check_callable(f, "vjp")
+    if not primals:
+        raise TypeError("vjp needs at least one primal (the point to linearize f at)")
+    call = _Call(f, primals, kwargs, (tuple(range(len(primals))), False), "vjp")
+    nodes_of = [toposort(o) if o.requires_grad else [] for o in call.outs]
+    history = any(call.nested(nodes) for nodes in nodes_of)
+    outs = [call.export_output(o, history) for o in call.outs]
+
+    def vjp_fn(cotangent):
+        cts = cotangent if call.multi else (cotangent,)
+        if not isinstance(cts, (tuple, list)) or len(cts) != len(call.outs):
+            raise TypeError(
+                f"vjp_fn: f has {len(call.outs)} outputs; pass a tuple of as many cotangents"
+            )
+        totals = [None] * len(call.xs)
+        for k, (o, ct, nodes) in enumerate(zip(call.outs, cts, nodes_of)):
+            what = "the cotangent" if not call.multi else f"the cotangent of output {k}"
+            seed, seed_history = _seed_for(ct, o, "vjp_fn", what, call.record)
+            gs = _grads(o, seed, call.xs, history or seed_history, nodes)
+            totals = [_add(t, g) for t, g in zip(totals, gs)]
+        return tuple(call.export(_zero(x) if t is None else t) for t, x in zip(totals, call.xs))
+
+    return (tuple(outs) if call.multi else outs[0]), vjp_fn
+
+
+def jvp(f, primals, tangents, **kwargs):
+    """`(f(*primals), J(primals) @ tangents)`: the directional derivative (as `jax.jvp`).
+
+    primals, tangents: tuples of the same length, each tangent shaped like its primal.
+    Returns the output and the Jacobian-vector product sum_i J_i t_i, shaped like the
+    output (tuples of them if f returns a tuple).
+    Computed in reverse mode only, by the transpose of the vjp: with a cotangent u that
+    requires grad, g(u) = J^T u is linear in u, and the vjp of g with the tangent t is
+    J t. So two backward passes per output, the first one recorded.
+    Raises TypeError if primals or tangents are not tuples of equal length; ValueError for
+    a tangent of the wrong shape.
+    """
+    _check_callable(f, "jvp")
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
+    if len(primals) != len(tangents) or not primals:
+        raise TypeError(
+            f"jvp: got {len(primals)} primals and {len(tangents)} tangents; "
+            "give one tangent per primal"
+        )
+    call = _Call(f, tuple(primals), kwargs, (tuple(range(len(primals))), False), "jvp")
+    seeds = [
+        _seed_for(t, x, "jvp", f"tangent {i}", call.record)
+        for i, (t, x) in enumerate(zip(tangents, call.xs))
+    ]
+    outs, dirs = [], []
+    for o in call.outs:
+        nodes = toposort(o) if o.requires_grad else []
+        u = (
+            Value(0.0)
+            if isinstance(o, Value)
+            else Tensor(np.zeros(o.shape, o.dtype), requires_grad=True)
+        )
+        history = call.nested(nodes, (u,)) or any(s[1] for s in seeds)
+        total = None
+        for g, (t, _) in zip(_grads(o, u, call.xs, True, nodes), seeds):
+            if isinstance(g, Node):  # J_i^T u as a function of u; its vjp with t_i is J_i t_i
+                total = _add(total, _grads(g, t, [u], history)[0])
+        outs.append(call.export_output(o, history))
+        dirs.append(call.export(_zero(o) if total is None else total))
+    if call.multi:
+        return tuple(outs), tuple(dirs)
+    return outs[0], dirs[0]
+
+
+def jacobian(f, argnums=0):
+    """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
+
+    Built row by row: one recorded forward pass, then one backward pass per output element
+    (as `jax.jacrev` and `torch.autograd.functional.jacobian`).
+    Shape: out.shape + x.shape. A scalar output gives the gradient's shape; a vector output
+    of shape (m,) of a scalar (0-d) input gives (m,), of a (1,) input (m, 1). A number
+    argument is a `Value`, so a vector-valued f of a scalar takes a 0-d array or returns a
+    tuple of Values (then the result is a tuple over outputs, as in JAX).
+    argnums: int, or a tuple (then a tuple of Jacobians, one per argument).
+    Raises TypeError for bad argnums or non-numeric arguments.
+    """
+    _check_callable(f, "jacobian")
+    argnums = _check_argnums(argnums, "jacobian")
+
+    @functools.wraps(f)
+    def jacobian_f(*args, **kwargs):
+        call = _Call(f, args, kwargs, argnums, "jacobian")
+        nodes_of = [toposort(o) if o.requires_grad else [] for o in call.outs]
+        history = any(call.nested(nodes) for nodes in nodes_of)
+        blocks = _jacobian_blocks(call.outs, call.xs, history, nodes_of)
+        return call.structure([[call.export(b) for b in row] for row in blocks])
+
+    return jacobian_f
+
+
+def hessian(f, argnums=0):
+    """`f` -> the function computing its Hessian H[i..., j...] = d^2 f / dx[i...] dx[j...].
+
+    The Jacobian of the gradient, by double backward: one recorded forward, one recorded
+    backward for the gradient g, then one backward pass of g per element of x (the "row by
+    row" of `jacobian`). Shape x.shape + x.shape; symmetric up to rounding for smooth f
+    (Schwarz). With a tuple argnums, a tuple of tuples: H[i][j] = d^2 f / dx_i dx_j of
+    shape x_i.shape + x_j.shape (as `jax.hessian`).
+    f must return a scalar; raises TypeError otherwise (and as `grad` does).
+    """
+    _check_callable(f, "hessian")
+    argnums = _check_argnums(argnums, "hessian")
+
+    @functools.wraps(f)
+    def hessian_f(*args, **kwargs):
+        call = _Call(f, args, kwargs, argnums, "hessian")
+        o = call.scalar_output()
+        nodes = toposort(o) if o.requires_grad else []
+        history = call.nested(nodes)
+        gs = [
+            _const(_zero(x) if g is None else g)
+            for g, x in zip(_grads(o, None, call.xs, True, nodes), call.xs)
+        ]
+        nodes_of = [toposort(g) if g.requires_grad else [] for g in gs]
+        blocks = _jacobian_blocks(gs, call.xs, history, nodes_of)
+        blocks = [[call.export(b) for b in row] for row in blocks]
+        return blocks[0][0] if call.single else tuple(tuple(row) for row in blocks)
+
+    return hessian_f
+
+
+def hvp(f, x, v, **kwargs):
+    """The Hessian-vector product H(x) v of a scalar f, without forming the Hessian.
+
+    Two backward passes: the first, recorded, gives the gradient g(x); the vjp of g with
+    v is v^T H = (H v)^T since H is symmetric (Pearlmutter 1994). x and v have the same
+    shape; the result too. Unlike `torch.autograd.functional.hvp` this returns only the
+    product, not f(x). Raises TypeError if f does not return a scalar or x is not numeric;
+    ValueError if v's shape differs from x's.
+    """
+    _check_callable(f, "hvp")
+    call = _Call(f, (x,), kwargs, ((0,), True), "hvp")
+    (xn,) = call.xs
+    seed, seed_history = _seed_for(v, xn, "hvp", "v", call.record)
+    o = call.scalar_output()
+    nodes = toposort(o) if o.requires_grad else []
+    history = call.nested(nodes) or seed_history
+    (g,) = _grads(o, None, call.xs, True, nodes)
+    hv = _grads(g, seed, call.xs, history)[0] if isinstance(g, Node) else None
+    return call.export(_zero(xn) if hv is None else hv)
+
+
+def derivative(f, order=1):
+    """`f` -> its n-th derivative d^n f / dx^n, for f from one scalar to one scalar.
+
+    One recorded forward pass, then `order` backward passes, each differentiating the
+    previous derivative (recorded with create_graph=True except the last, unless the
+    result must carry history). order=0 gives f itself. Any order works; once a
+    derivative is constant, the higher ones are 0.
+    Raises TypeError if order is not an int or f does not return a scalar; ValueError if
+    order < 0.
+    """
+    _check_callable(f, "derivative")
+    if not isinstance(order, numbers.Integral) or isinstance(order, bool):
+        raise TypeError(f"derivative: order must be an int, got {order!r}")
+    if order < 0:
+        raise ValueError(f"derivative: order must be >= 0, got {order}")
+
+    @functools.wraps(f)
+    def derivative_f(x, **kwargs):
+        call = _Call(f, (x,), kwargs, ((0,), True), "derivative")
+        (xn,) = call.xs
+        if isinstance(xn, Tensor) and xn.size != 1:
+            raise TypeError(f"derivative: x must be a scalar, got shape {xn.shape}; use jacobian")
+        y = call.scalar_output()
+        history = call.nested(toposort(y) if y.requires_grad else [])
+        if order == 0:
+            return call.export_output(y, history)
+        for k in range(order):
+            (y,) = _grads(y, None, call.xs, history or k < order - 1)
+            if not isinstance(y, Node):  # constant: every higher derivative is 0
+                y = _zero(xn) if y is None or k < order - 1 else y
+                break
+        return call.export(y)
+
+    return derivative_f

@@ -1,0 +1,461 @@
+"""The transforms of autograd_lite.functional: results, shapes, nesting, and bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_lite as al
+from autograd_lite import Tensor, Value, functional
+from autograd_lite.functional import (
+    derivative,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+
+finite = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
+SETTINGS = settings(max_examples=30, deadline=None)
+
+
+def arrays(shape):
+    return hnp.arrays(np.float64, shape, elements=finite)
+
+
+@pytest.fixture
+def count_backward(monkeypatch):
+    """Count the core's reverse sweeps run by the transforms."""
+    calls = []
+    real = functional.backward
+
+    def counting(root, gradient=None, create_graph=False):
+        calls.append(create_graph)
+        return real(root, gradient, create_graph)
+
+    monkeypatch.setattr(functional, "backward", counting)
+    return calls
+
+
+def counted(f):
+    """f, counting its calls in `.calls`."""
+
+    def wrapper(*args):
+        wrapper.calls += 1
+        return f(*args)
+
+    wrapper.calls = 0
+    return wrapper
+
+
+# ---- grad and value_and_grad ----------------------------------------------------------
+
+
+def test_grad_of_a_number_is_a_float():
+    g = grad(lambda x: x**2)(3.0)
+    assert type(g) is float and g == 6.0
+
+
+def test_grad_of_an_array_is_an_array_of_its_shape_and_dtype():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32)
+    g = grad(lambda t: (t * t).sum())(x)
+    assert isinstance(g, np.ndarray) and g.shape == (2, 2) and g.dtype == np.float32
+    np.testing.assert_allclose(g, 2 * x)
+
+
+def test_grad_of_a_list_is_an_array():
+    g = grad(lambda t: (t**3).sum())([1.0, 2.0])
+    assert isinstance(g, np.ndarray)
+    np.testing.assert_allclose(g, [3.0, 12.0])
+
+
+def test_node_inputs_give_node_results():
+    g = grad(lambda x: x.sin())(Value(0.5, requires_grad=False))
+    assert isinstance(g, Value) and g.data == pytest.approx(math.cos(0.5))
+    t = grad(lambda x: x.sin().sum())(Tensor([0.5, 1.0]))
+    assert isinstance(t, Tensor)
+    np.testing.assert_allclose(t.data, np.cos([0.5, 1.0]))
+
+
+def test_argnums_tuple_gives_a_tuple_of_gradients():
+    gx, gz = grad(lambda x, y, z: x * y * z, argnums=(0, 2))(2.0, 3.0, 5.0)
+    assert (gx, gz) == (15.0, 6.0)
+    (gy,) = grad(lambda x, y: x * y, argnums=(1,))(2.0, 3.0)
+    assert gy == 2.0
+    assert grad(lambda x, y: x * y, argnums=-1)(2.0, 3.0) == 2.0
+
+
+def test_value_and_grad():
+    v, g = value_and_grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
+    assert v == 5.0
+    np.testing.assert_allclose(g, [2.0, 4.0])
+    v, (ga, gb) = value_and_grad(lambda a, b: a / b, argnums=(0, 1))(1.0, 4.0)
+    assert (v, ga, gb) == (0.25, 0.25, -1 / 16)
+
+
+def test_keyword_arguments_reach_f_undifferentiated():
+    assert grad(lambda x, power=2: x**power)(3.0, power=3) == 27.0
+
+
+def test_one_element_tensor_output_of_any_shape_is_a_scalar():
+    g = grad(lambda t: (t * t).sum(axis=0, keepdims=True))(np.array([3.0]))
+    np.testing.assert_allclose(g, [6.0])
+
+
+def test_a_leaf_reached_along_two_paths_gets_the_sum_exactly():
+    f = lambda x: x * x + x
+    assert grad(f)(3.0) == 7.0
+    assert grad(f)(3.0) == 7.0  # a second call computes afresh, nothing accumulates
+
+
+def test_transforms_leave_every_grad_as_they_found_it():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0], requires_grad=True)
+    w.grad, x.grad = Tensor([10.0, 20.0]), Tensor([30.0, 40.0])
+    before = (w.grad, x.grad)
+    grad(lambda v: (w * v).sum())(x)
+    hessian(lambda v: (w * v * v).sum())(x)
+    jacobian(lambda v: w * v)(x)
+    vjp(lambda v: w * v, x)[1](np.ones(2))
+    jvp(lambda v: w * v, (x,), (np.ones(2),))
+    assert w.grad is before[0] and x.grad is before[1]  # the very same objects
+    v, c = Value(2.0), Value(3.0)
+    v.grad, c.grad = 7.0, 8.0
+    derivative(lambda t: t * t * c, 2)(v)
+    assert (v.grad, c.grad) == (7.0, 8.0)
+
+
+def test_the_backward_helper_counts_only_its_own_sweep_and_restores_grad():
+    # A leaf whose .grad already holds something (say, from the user's own backward) gets
+    # exactly the gradient of this sweep, and keeps its old .grad afterwards.
+    x = Value(2.0)
+    x.grad = 100.0
+    y = x * x + x
+    assert functional._grads(y, None, [x], False) == [5.0]
+    assert functional._sweeps(y, [1.0, 2.0], [x], False) == [[5.0], [10.0]]
+    assert x.grad == 100.0 and y.grad == 0.0
+
+
+def test_a_captured_node_that_requires_grad_makes_the_result_differentiable():
+    # torch.func semantics: the gradient with respect to x still depends on w.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    g = grad(lambda x: (w * x * x).sum())(np.array([3.0, 4.0]))
+    assert isinstance(g, Tensor) and g.requires_grad
+    np.testing.assert_allclose(g.data, [6.0, 16.0])  # 2 w x
+    g.sum().backward()
+    np.testing.assert_allclose(w.grad.data, [6.0, 8.0])  # d/dw sum(2 w x) = 2 x
+
+
+def test_a_node_input_that_requires_grad_is_differentiated_through():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    g = grad(lambda t: (t**3).sum())(x)  # 3 x^2
+    np.testing.assert_allclose(g.data, [3.0, 12.0])
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [6.0, 12.0])  # 6 x
+
+
+def test_under_no_grad_results_are_plain():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with al.no_grad():
+        g = grad(lambda x: (w * x * x).sum())(np.array([3.0, 4.0]))
+        v = grad(lambda x: x * x)(Value(2.0))
+    assert isinstance(g, np.ndarray)
+    np.testing.assert_allclose(g, [6.0, 16.0])
+    assert isinstance(v, Value) and not v.requires_grad and v.data == 4.0
+
+
+# ---- nesting -------------------------------------------------------------------------
+
+
+def test_no_perturbation_confusion_when_the_inner_variable_is_bound_to_the_outer():
+    # g(x) = x * d/dy (x + y) at y = x: the inner derivative is 1, so g'(5) = 1 (not 2).
+    g = lambda x: x * grad(lambda y: x + y)(x)
+    assert grad(g)(5.0) == 1.0
+
+
+def test_no_perturbation_confusion_with_a_captured_outer_variable():
+    # g(x) = x * d/dy (x * y) at y = 1 = x * x, so g'(4) = 8.
+    g = lambda x: x * grad(lambda y: x * y)(1.0)
+    assert grad(g)(4.0) == 8.0
+
+
+def test_the_same_examples_with_tensors():
+    g = lambda x: (x * grad(lambda y: (x + y).sum())(x)).sum()
+    np.testing.assert_allclose(grad(g)(np.array([5.0, 6.0])), [1.0, 1.0])
+    g = lambda x: (x * grad(lambda y: (x * y).sum())(np.ones(2))).sum()
+    np.testing.assert_allclose(grad(g)(np.array([4.0, 5.0])), [8.0, 10.0])
+
+
+@SETTINGS
+@given(st.floats(-2, 2))
+def test_grad_nests_to_any_depth(x):
+    f = lambda t: t.sin() * t
+    d1 = lambda t: math.cos(t) * t + math.sin(t)
+    d3 = lambda t: -math.cos(t) * t - 3 * math.sin(t)
+    assert grad(f)(x) == pytest.approx(d1(x), abs=1e-12)
+    assert grad(grad(grad(f)))(x) == pytest.approx(d3(x), abs=1e-12)
+    assert grad(grad(grad(grad(f))))(x) == pytest.approx(
+        math.sin(x) * x - 4 * math.cos(x), abs=1e-12
+    )
+
+
+def test_nested_jacobian_of_grad_is_the_hessian():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    f = lambda x: 0.5 * (x * (Tensor(a) @ x)).sum()
+    np.testing.assert_allclose(jacobian(grad(f))(np.array([0.3, -1.0])), a)
+    np.testing.assert_allclose(hessian(f)(np.array([0.3, -1.0])), a)
+
+
+@SETTINGS
+@given(st.floats(-2, 2), st.integers(0, 9))
+def test_derivative_of_any_order(x, n):
+    # d^n/dx^n sin = sin(x + n pi/2); d^n/dx^n exp(2x) = 2^n exp(2x).
+    assert derivative(al.sin, n)(x) == pytest.approx(math.sin(x + n * math.pi / 2), abs=1e-9)
+    assert derivative(lambda t: (2 * t).exp(), n)(x) == pytest.approx(
+        2**n * math.exp(2 * x), rel=1e-9
+    )
+
+
+def test_derivative_of_a_polynomial_ends_in_zeros():
+    d = [derivative(lambda t: t**4, n)(2.0) for n in range(7)]
+    assert d == [16.0, 32.0, 48.0, 48.0, 24.0, 0.0, 0.0]
+    assert derivative(lambda t: t**2, 3)(1.5) == 0.0
+    assert derivative(lambda t: t**4, 5)(0.0) == 0.0
+
+
+def test_derivative_on_a_one_element_tensor():
+    np.testing.assert_allclose(derivative(lambda t: (t**3).sum(), 2)(np.array([2.0])), [12.0])
+
+
+def test_derivative_runs_one_forward_and_order_backward_passes(count_backward):
+    f = counted(lambda t: t.exp() * t)
+    derivative(f, 4)(0.7)
+    assert f.calls == 1
+    assert count_backward == [True, True, True, False]
+
+
+# ---- jacobian ------------------------------------------------------------------------
+
+
+def test_jacobian_shapes():
+    vec = lambda t: al.stack([t, t * t, 3 * t])
+    assert jacobian(vec)(np.array(2.0)).shape == (3,)  # scalar (0-d) input: (m,)
+    assert jacobian(lambda t: vec(t[0]))(np.array([2.0])).shape == (3, 1)  # (1,) input: (m, 1)
+    j = jacobian(lambda t: t.T @ t)(np.ones((4, 3)))
+    assert j.shape == (3, 3, 4, 3)
+    assert jacobian(lambda t: t.sum())(np.ones((2, 5))).shape == (2, 5)  # a scalar: the gradient
+    assert type(jacobian(lambda t: t * t)(3.0)) is float
+
+
+def test_jacobian_of_a_tuple_output_and_tuple_argnums_nest_as_in_jax():
+    j = jacobian(lambda x, y: (x * y, x + 2 * y), argnums=(0, 1))(3.0, 5.0)
+    assert j == ((5.0, 3.0), (1.0, 2.0))
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(1, 4), st.data())
+def test_jacobian_of_a_linear_map_is_its_matrix(m, n, data):
+    a = data.draw(arrays((m, n)))
+    b = data.draw(arrays((m,)))
+    x = data.draw(arrays((n,)))
+    np.testing.assert_array_equal(jacobian(lambda t: Tensor(a) @ t + b)(x), a)
+
+
+def test_jacobian_is_row_by_row_over_one_forward(count_backward):
+    f = counted(lambda t: al.tanh(t[:, None] * t[None, :]))
+    j = jacobian(f)(np.array([0.1, 0.2, 0.3]))
+    assert f.calls == 1
+    assert count_backward == [False] * 9  # one backward per output element
+    assert j.shape == (3, 3, 3)
+
+
+@SETTINGS
+@given(arrays((3,)))
+def test_jacobian_matches_the_elementwise_derivative(x):
+    np.testing.assert_allclose(jacobian(al.sin)(x), np.diag(np.cos(x)), atol=1e-15)
+
+
+def test_jacobian_of_a_tensor_with_history_is_a_stacked_node():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    j = jacobian(lambda t: t * t)(x)  # diag(2x)
+    assert isinstance(j, Tensor) and j.requires_grad
+    np.testing.assert_allclose(j.data, np.diag([2.0, 4.0]))
+    j.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+
+
+# ---- hessian and hvp -----------------------------------------------------------------
+
+
+def test_hessian_of_the_benchmark_function_matches_its_formula():
+    # f = logsumexp(A x): H = A^T (diag(p) - p p^T) A with p = softmax(A x).
+    rng = np.random.default_rng(1)
+    a, x = rng.standard_normal((50, 100)), rng.standard_normal(100)
+    h = hessian(lambda t: al.logsumexp(Tensor(a) @ t))(x)
+    z = a @ x
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    np.testing.assert_allclose(h, a.T @ (np.diag(p) - np.outer(p, p)) @ a, atol=1e-12)
+
+
+def test_hessian_runs_one_forward_and_one_recorded_backward_then_rows(count_backward):
+    f = counted(lambda t: (t.sin() * t).sum())
+    hessian(f)(np.array([0.1, 0.2, 0.3, 0.4]))
+    assert f.calls == 1
+    assert count_backward == [True] + [False] * 4
+
+
+@SETTINGS
+@given(arrays((4, 4)), arrays((4,)))
+def test_hessian_is_symmetric_and_hvp_is_hessian_times_v(a, x):
+    f = lambda t: al.tanh(Tensor(a) @ t).sum() + (t**4).sum()
+    h = hessian(f)(x)
+    np.testing.assert_allclose(h, h.T, rtol=1e-12, atol=1e-12)
+    v = np.arange(4.0) - 1.5
+    np.testing.assert_allclose(hvp(f, x, v), h @ v, rtol=1e-10, atol=1e-10)
+
+
+def test_hessian_with_tuple_argnums_has_blocks():
+    h = hessian(lambda x, y: x * x * y + y.sin(), argnums=(0, 1))(2.0, 0.5)
+    assert h == ((1.0, 4.0), (4.0, pytest.approx(-math.sin(0.5))))
+
+
+def test_hessian_of_a_linear_function_is_zero():
+    np.testing.assert_array_equal(hessian(lambda t: (3 * t).sum())(np.ones(3)), np.zeros((3, 3)))
+    assert hessian(lambda t: 3 * t)(2.0) == 0.0
+
+
+def test_hvp_takes_two_backward_passes(count_backward):
+    hvp(lambda t: (t**3).sum(), np.ones(5), np.ones(5))
+    assert count_backward == [True, False]
+
+
+# ---- vjp and jvp ---------------------------------------------------------------------
+
+
+def test_vjp_fn_is_reused_over_one_forward(count_backward):
+    a = np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]])
+    f = counted(lambda t: Tensor(a) @ t.sin())
+    x = np.array([0.1, 0.2, 0.3])
+    out, vjp_fn = vjp(f, x)
+    np.testing.assert_allclose(out, a @ np.sin(x))
+    for u in (np.array([1.0, 0.0]), np.array([0.5, 2.0])):
+        (g,) = vjp_fn(u)
+        np.testing.assert_allclose(g, (u @ a) * np.cos(x))
+    assert f.calls == 1 and len(count_backward) == 2
+
+
+def test_vjp_with_several_primals_and_outputs():
+    out, vjp_fn = vjp(lambda x, y: (x * y, x - y), 2.0, 3.0)
+    assert out == (6.0, -1.0)
+    assert vjp_fn((1.0, 10.0)) == (3.0 + 10.0, 2.0 - 10.0)
+
+
+@SETTINGS
+@given(arrays((3,)), arrays((3,)))
+def test_jvp_is_the_jacobian_times_the_tangent(x, t):
+    f = lambda v: al.stack([v[0] * v[1], (v * v).sum(), v.exp()[2]])
+    out, d = jvp(f, (x,), (t,))
+    np.testing.assert_allclose(out, [x[0] * x[1], (x * x).sum(), np.exp(x[2])])
+    np.testing.assert_allclose(d, jacobian(f)(x) @ t, rtol=1e-12, atol=1e-12)
+
+
+def test_jvp_with_two_primals_sums_both_directions():
+    out, d = jvp(lambda x, y: x * y.sin(), (2.0, 0.5), (1.0, 3.0))
+    assert out == 2.0 * math.sin(0.5)
+    assert d == pytest.approx(math.sin(0.5) * 1.0 + 2.0 * math.cos(0.5) * 3.0)
+
+
+def test_jvp_of_an_output_that_ignores_the_input_is_zero():
+    _, d = jvp(lambda x: Tensor([1.0, 2.0]), (np.ones(2),), (np.ones(2),))
+    np.testing.assert_array_equal(d, [0.0, 0.0])
+
+
+# ---- bad input (issue section 4) -------------------------------------------------------
+
+
+def test_grad_of_a_vector_output_says_use_jacobian():
+    with pytest.raises(TypeError, match=r"shape \(3,\).*use jacobian"):
+        grad(lambda t: t * 2)(np.ones(3))
+    with pytest.raises(TypeError, match="2-tuple; use jacobian"):
+        grad(lambda t: (t, t))(1.0)
+    with pytest.raises(TypeError, match="hessian needs f to return a scalar"):
+        hessian(lambda t: t * 2)(np.ones(3))
+
+
+def test_argnums_out_of_range_and_malformed():
+    with pytest.raises(TypeError, match="argnums 2 is out of range: f was called with 2"):
+        grad(lambda x, y: x * y, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError, match="argnums must be an int or a non-empty tuple"):
+        grad(lambda x: x, argnums=[0])
+    with pytest.raises(TypeError, match="argnums must be an int"):
+        jacobian(lambda x: x, argnums=1.0)
+    with pytest.raises(ValueError, match="names an argument twice"):
+        grad(lambda x, y: x * y, argnums=(0, -2))(1.0, 2.0)
+
+
+def test_a_string_input_is_named():
+    with pytest.raises(TypeError, match="argument 0 must be a number.*str 'abc'"):
+        grad(lambda x: x)("abc")
+    with pytest.raises(TypeError, match="argument 1 is not an array of real numbers"):
+        jacobian(lambda x, y: x * y, argnums=(0, 1))(1.0, ["a", "b"])
+
+
+def test_a_bad_output_is_named():
+    with pytest.raises(TypeError, match="output 0 is str 'no'"):
+        grad(lambda x: "no")(1.0)
+    with pytest.raises(TypeError, match="f must be a callable"):
+        grad(3.0)
+
+
+def test_an_unused_input_has_gradient_zero_not_none():
+    assert grad(lambda x: 3.0)(2.0) == 0.0
+    assert grad(lambda x, y: y * y, argnums=(0, 1))(2.0, 3.0) == (0.0, 6.0)
+    g = grad(lambda x, y: (y * y).sum(), argnums=0)(np.ones((2, 3)), np.ones(2))
+    np.testing.assert_array_equal(g, np.zeros((2, 3)))
+    np.testing.assert_array_equal(
+        jacobian(lambda x: Tensor([1.0, 2.0]))(np.ones(3)), np.zeros((2, 3))
+    )
+    np.testing.assert_array_equal(hvp(lambda x: 1.0, np.ones(2), np.ones(2)), [0.0, 0.0])
+    assert derivative(lambda x: 5.0, 3)(1.0) == 0.0
+
+
+def test_nan_inputs_give_nan_results_without_exception():
+    assert math.isnan(grad(lambda x: x * x)(float("nan")))
+    g = grad(lambda t: (t * t).sum())(np.array([1.0, np.nan]))
+    assert g[0] == 2.0 and np.isnan(g[1])
+    h = hessian(lambda t: (t**3).sum())(np.array([np.nan, 1.0]))
+    assert np.isnan(h[0, 0]) and h[1, 1] == 6.0
+    assert np.isnan(jacobian(al.exp)(np.array([np.nan]))).all()
+
+
+def test_a_cotangent_or_tangent_of_the_wrong_shape_is_named():
+    _, vjp_fn = vjp(lambda t: t * 2, np.ones(3))
+    with pytest.raises(
+        ValueError, match=r"cotangent has shape \(2,\), but it must have shape \(3,\)"
+    ):
+        vjp_fn(np.ones(2))
+    with pytest.raises(
+        ValueError, match=r"tangent 0 has shape \(3,\), but it must have shape \(2,\)"
+    ):
+        jvp(lambda t: t, (np.ones(2),), (np.ones(3),))
+    with pytest.raises(ValueError, match=r"v has shape \(1,\), but it must have shape \(2,\)"):
+        hvp(lambda t: (t * t).sum(), np.ones(2), np.ones(1))
+    with pytest.raises(TypeError, match="one tangent per primal"):
+        jvp(lambda t: t, (1.0,), (1.0, 2.0))
+
+
+def test_derivative_order_must_be_a_non_negative_int():
+    with pytest.raises(ValueError, match="order must be >= 0, got -1"):
+        derivative(al.sin, -1)
+    with pytest.raises(TypeError, match="order must be an int, got 1.5"):
+        derivative(al.sin, 1.5)
+    with pytest.raises(TypeError, match=r"x must be a scalar, got shape \(2,\)"):
+        derivative(lambda t: t.sum())(np.ones(2))
+    assert derivative(al.sin, 0)(0.5) == math.sin(0.5)
