@@ -62,6 +62,8 @@ def _unary(op, x):
             data = op.array(x.data)
     else:
         data = op.array(x.data)
+    if data.__class__ is not np.ndarray:  # numpy gives a scalar for a 0-d input
+        data = np.asarray(data)
     return Tensor._wrap(data, op, (x,), (data, x.data), x.requires_grad)
 
 
@@ -86,6 +88,19 @@ def _binary(op, a, b):
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
     return Tensor._wrap(data, op, (a, b), (data, ad, bd), req)
+
+
+def _index_part(i):
+    """One part of an index, with Tensors and lists made into integer or bool arrays."""
+    if isinstance(i, Tensor):
+        i = i.data
+    elif isinstance(i, list):
+        i = np.asarray(i)
+    if isinstance(i, np.ndarray) and i.dtype.kind == "f":
+        if not np.all(i == np.round(i)):
+            raise IndexError(f"index arrays must hold integers, got {i!r}")
+        i = i.astype(np.intp)
+    return i
 
 
 class Tensor(Node):
@@ -326,13 +341,13 @@ class Tensor(Node):
         return _unary(ops.ABS, self)
 
     def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data.astype(np.intp)
-        elif isinstance(index, tuple):
-            index = tuple(i.data.astype(np.intp) if isinstance(i, Tensor) else i for i in index)
-        if isinstance(index, list):
-            index = np.asarray(index)
-        return Tensor._apply(ops.GETITEM, (self,), (index,))
+        """numpy indexing: basic slices, and integer or bool arrays (Tensors and lists too).
+
+        Repeated integer indices accumulate their gradients.
+        """
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(_index_part(i) for i in parts)
+        return Tensor._apply(ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],))
 
     def exp(self):
         """e**self; derivative exp(self)."""

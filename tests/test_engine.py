@@ -264,3 +264,23 @@ def test_backward_of_a_non_scalar_needs_a_gradient_of_its_shape_and_changes_noth
 def test_axis_out_of_range_is_a_clear_error():
     with pytest.raises(ValueError, match="axis 2"):
         Tensor(np.ones((2, 2))).sum(axis=2)
+
+
+def test_unary_ops_on_a_zero_dim_tensor_keep_an_ndarray():
+    y = Tensor(2.0).sin()
+    assert type(y.data) is np.ndarray and y.shape == ()
+    assert al.stack([y, Tensor(1.0)]).shape == (2,)
+
+
+@pytest.mark.parametrize(
+    "index", [([0, 0], [1, 1]), (np.array([0, 0]), np.array([1, 1])), (Tensor([0, 0]), Tensor([1, 1]))]
+)
+def test_repeated_index_pairs_accumulate_whatever_their_container(index):
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    x[index].sum().backward()
+    assert np.array_equal(x.grad.data, [[0.0, 2.0], [0.0, 0.0]])
+
+
+def test_a_fractional_index_array_is_refused():
+    with pytest.raises(IndexError, match="integers"):
+        Tensor(np.ones(3))[Tensor([0.5])]
