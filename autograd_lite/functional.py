@@ -8,9 +8,9 @@ and returns a new function (JAX's and HIPS autograd's style). A call
    used as given: the fresh node is an alias of it, so the result can be
    differentiated through it;
 2. records one forward pass of `f`;
-3. runs the core's reverse sweep (`graph.backward`) from a seed it chooses
-   itself and reads the cotangents off its fresh nodes. Every `.grad` the sweep
-   touched is put back as it was: a transform leaves no trace on user nodes.
+3. runs the core's reverse sweep (`graph.cotangents`) from a seed it chooses
+   itself and takes the cotangents of its fresh nodes; no `.grad` is touched,
+   so a transform leaves no trace on user nodes.
 
 Fresh nodes per call are what keep nested derivatives apart: in
 `grad(lambda x: x * grad(lambda y: x + y)(x))` the inner `y` is a new node, not
@@ -38,7 +38,7 @@ import numbers
 import numpy as np
 
 from . import ops
-from .graph import Node, backward, enable_grad, is_grad_enabled, toposort
+from .graph import Node, cotangents, enable_grad, is_grad_enabled, toposort
 from .tensor import Tensor
 from .value import Value
 
@@ -49,38 +49,22 @@ __all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and
 # The one backward helper every transform uses.
 
 
-def _sweeps(root, seeds, xs, create_graph, nodes=None):
+def _sweeps(root, seeds, xs, create_graph):
     """Cotangents of the nodes `xs` from one reverse sweep of `root` per seed in `seeds`.
 
     Returns one list per seed, aligned with `xs`: raw data (a float or an
     ndarray), a node when the sweep was recorded and the cotangent has history,
     or None where the sweep never reached that x (the gradient is zero).
-    `nodes`, if given, is `toposort(root)`.
-
-    Every node's `.grad` is zeroed before each sweep (so a leaf reached along
-    two paths gets exactly the sum of both) and put back once all sweeps are
-    done, even if one raises: the caller's `.grad`s never see the sweeps.
+    The sweeps use `graph.cotangents`, so no `.grad` is touched.
     """
     if not root.requires_grad:
         return [[None] * len(xs) for _ in seeds]
-    watch = (toposort(root) if nodes is None else nodes) + xs
-    saved = [n.grad for n in watch]
-    rows = []
-    try:
-        for seed in seeds:
-            for n in watch:
-                n.grad = n._ZERO_GRAD
-            backward(root, seed, create_graph)
-            rows.append([_strip(x.grad) for x in xs])
-    finally:
-        for n, g in zip(watch, saved):
-            n.grad = g
-    return rows
+    return [[_strip(g) for g in cotangents(root, xs, seed, create_graph)] for seed in seeds]
 
 
-def _grads(root, seed, xs, create_graph, nodes=None):
+def _grads(root, seed, xs, create_graph):
     """The cotangents of `xs` from one sweep seeded with `seed` (see `_sweeps`)."""
-    return _sweeps(root, [seed], xs, create_graph, nodes)[0]
+    return _sweeps(root, [seed], xs, create_graph)[0]
 
 
 def _strip(g):
@@ -213,13 +197,15 @@ class _Call:
             )
         return o
 
-    def nested(self, nodes, extra=()):
-        """Record the backward pass? Only if the graph reaches a leaf that requires grad
-        and is not one of this call's own nodes (while grad mode is on)."""
+    def nested(self, outs, extra=()):
+        """Record the backward pass? Only if the graph of `outs` reaches a leaf that
+        requires grad and is not one of this call's own nodes (while grad mode is on)."""
         if not self.record:
             return False
         mine = set(self.xs).union(extra)
-        return any(n._op is None and n not in mine for n in nodes)
+        return any(
+            n._op is None and n not in mine for o in outs if o.requires_grad for n in toposort(o)
+        )
 
     def export(self, r):
         """A result (raw data, or a node with history) in the kind of the inputs."""
@@ -273,16 +259,16 @@ def _add(a, b):
     return b if a is None else a if b is None else a + b
 
 
-def _jacobian_blocks(outs, xs, create_graph, nodes_of):
+def _jacobian_blocks(outs, xs, create_graph):
     """d out / d x for every output and every x: one reverse sweep per output element.
 
     Returns [[block for each x] for each output]; a block has shape
     out.shape + x.shape (raw data, or a node when it has history).
     """
     blocks = []
-    for o, nodes in zip(outs, nodes_of):
+    for o in outs:
         seeds = [None] if isinstance(o, Value) else [_one_hot(o, k) for k in range(o.size)]
-        rows = _sweeps(o, seeds, xs, create_graph, nodes)
+        rows = _sweeps(o, seeds, xs, create_graph)
         blocks.append([_assemble([r[j] for r in rows], _shape(o), x) for j, x in enumerate(xs)])
     return blocks
 
@@ -354,9 +340,8 @@ def _value_and_grad(f, argnums, name):
     def value_and_grad_f(*args, **kwargs):
         call = _Call(f, args, kwargs, argnums, name)
         o = call.scalar_output()
-        nodes = toposort(o) if o.requires_grad else []
-        history = call.nested(nodes)
-        gs = _grads(o, None, call.xs, history, nodes)
+        history = call.nested([o])
+        gs = _grads(o, None, call.xs, history)
         gs = [call.export(_zero(x) if g is None else g) for g, x in zip(gs, call.xs)]
         return call.export_output(o, history), gs[0] if call.single else tuple(gs)
 
@@ -377,8 +362,7 @@ def vjp(f, *primals, **kwargs):
     if not primals:
         raise TypeError("vjp needs at least one primal (the point to linearize f at)")
     call = _Call(f, primals, kwargs, (tuple(range(len(primals))), False), "vjp")
-    nodes_of = [toposort(o) if o.requires_grad else [] for o in call.outs]
-    history = any(call.nested(nodes) for nodes in nodes_of)
+    history = call.nested(call.outs)
     outs = [call.export_output(o, history) for o in call.outs]
 
     def vjp_fn(cotangent):
@@ -388,10 +372,10 @@ def vjp(f, *primals, **kwargs):
                 f"vjp_fn: f has {len(call.outs)} outputs; pass a tuple of as many cotangents"
             )
         totals = [None] * len(call.xs)
-        for k, (o, ct, nodes) in enumerate(zip(call.outs, cts, nodes_of)):
+        for k, (o, ct) in enumerate(zip(call.outs, cts)):
             what = "the cotangent" if not call.multi else f"the cotangent of output {k}"
             seed, seed_history = _seed_for(ct, o, "vjp_fn", what, call.record)
-            gs = _grads(o, seed, call.xs, history or seed_history, nodes)
+            gs = _grads(o, seed, call.xs, history or seed_history)
             totals = [_add(t, g) for t, g in zip(totals, gs)]
         return tuple(call.export(_zero(x) if t is None else t) for t, x in zip(totals, call.xs))
 
@@ -425,15 +409,14 @@ def jvp(f, primals, tangents, **kwargs):
     ]
     outs, dirs = [], []
     for o in call.outs:
-        nodes = toposort(o) if o.requires_grad else []
         u = (
             Value(0.0)
             if isinstance(o, Value)
             else Tensor(np.zeros(o.shape, o.dtype), requires_grad=True)
         )
-        history = call.nested(nodes, (u,)) or any(s[1] for s in seeds)
+        history = call.nested([o], (u,)) or any(s[1] for s in seeds)
         total = None
-        for g, (t, _) in zip(_grads(o, u, call.xs, True, nodes), seeds):
+        for g, (t, _) in zip(_grads(o, u, call.xs, True), seeds):
             if isinstance(g, Node):  # J_i^T u as a function of u; its vjp with t_i is J_i t_i
                 total = _add(total, _grads(g, t, [u], history)[0])
         outs.append(call.export_output(o, history))
@@ -461,9 +444,8 @@ def jacobian(f, argnums=0):
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         call = _Call(f, args, kwargs, argnums, "jacobian")
-        nodes_of = [toposort(o) if o.requires_grad else [] for o in call.outs]
-        history = any(call.nested(nodes) for nodes in nodes_of)
-        blocks = _jacobian_blocks(call.outs, call.xs, history, nodes_of)
+        history = call.nested(call.outs)
+        blocks = _jacobian_blocks(call.outs, call.xs, history)
         return call.structure([[call.export(b) for b in row] for row in blocks])
 
     return jacobian_f
@@ -486,14 +468,12 @@ def hessian(f, argnums=0):
     def hessian_f(*args, **kwargs):
         call = _Call(f, args, kwargs, argnums, "hessian")
         o = call.scalar_output()
-        nodes = toposort(o) if o.requires_grad else []
-        history = call.nested(nodes)
+        history = call.nested([o])
         gs = [
             _const(_zero(x) if g is None else g)
-            for g, x in zip(_grads(o, None, call.xs, True, nodes), call.xs)
+            for g, x in zip(_grads(o, None, call.xs, True), call.xs)
         ]
-        nodes_of = [toposort(g) if g.requires_grad else [] for g in gs]
-        blocks = _jacobian_blocks(gs, call.xs, history, nodes_of)
+        blocks = _jacobian_blocks(gs, call.xs, history)
         blocks = [[call.export(b) for b in row] for row in blocks]
         return blocks[0][0] if call.single else tuple(tuple(row) for row in blocks)
 
@@ -514,9 +494,8 @@ def hvp(f, x, v, **kwargs):
     (xn,) = call.xs
     seed, seed_history = _seed_for(v, xn, "hvp", "v", call.record)
     o = call.scalar_output()
-    nodes = toposort(o) if o.requires_grad else []
-    history = call.nested(nodes) or seed_history
-    (g,) = _grads(o, None, call.xs, True, nodes)
+    history = call.nested([o]) or seed_history
+    (g,) = _grads(o, None, call.xs, True)
     hv = _grads(g, seed, call.xs, history)[0] if isinstance(g, Node) else None
     return call.export(_zero(xn) if hv is None else hv)
 
@@ -544,7 +523,7 @@ def derivative(f, order=1):
         if isinstance(xn, Tensor) and xn.size != 1:
             raise TypeError(f"derivative: x must be a scalar, got shape {xn.shape}; use jacobian")
         y = call.scalar_output()
-        history = call.nested(toposort(y) if y.requires_grad else [])
+        history = call.nested([y])
         if order == 0:
             return call.export_output(y, history)
         for k in range(order):

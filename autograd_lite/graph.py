@@ -198,14 +198,32 @@ def _live_args(node):
 
 
 def backward(root, gradient=None, create_graph=False):
-    """Reverse-mode sweep from `root`; see `Node.backward`."""
+    """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
+    for node, g in _sweep(root, gradient, create_graph).items():
+        node._accumulate(g)
+
+
+def cotangents(root, inputs, gradient=None, create_graph=False):
+    """d(root)/d(input) contracted with `gradient`, for each of `inputs`; `.grad` is untouched.
+
+    The functional form of `backward`, as `torch.autograd.grad`: returns a list
+    aligned with `inputs` holding raw data (a float for a Value, an ndarray for a
+    Tensor), a node when `create_graph=True`, or None for an input the sweep
+    never reached (its derivative is zero). Raises as `backward` does.
+    """
+    grads = _sweep(root, gradient, create_graph)
+    return [grads.get(x) for x in inputs]
+
+
+def _sweep(root, gradient, create_graph):
+    """The total cotangent of every node reached from `root`: {node: cotangent}."""
     if not root.requires_grad:
         raise RuntimeError(
             f"backward() on a {type(root).__name__} that does not require grad: "
             "it was not computed from anything with requires_grad=True (or under no_grad())"
         )
     seed = root._seed(gradient, create_graph)
-    grads = {root: seed}  # node -> total cotangent; written into .grad only once all succeeded
+    grads = {root: seed}
     fit = root._fit if root._SHAPED else None
     prev_mode = _grad_enabled
     _set_grad_enabled(create_graph)
@@ -239,8 +257,7 @@ def backward(root, gradient=None, create_graph=False):
                     grads[p] = c if prev is None else prev + c
     finally:
         _set_grad_enabled(prev_mode)
-    for node, g in grads.items():
-        node._accumulate(g)
+    return grads
 
 
 def _ieee_rule(rule, g, args):

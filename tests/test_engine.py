@@ -284,3 +284,17 @@ def test_repeated_index_pairs_accumulate_whatever_their_container(index):
 def test_a_fractional_index_array_is_refused():
     with pytest.raises(IndexError, match="integers"):
         Tensor(np.ones(3))[Tensor([0.5])]
+
+
+def test_cotangents_returns_gradients_without_touching_grad():
+    from autograd_lite.graph import cotangents
+
+    x, y, unused = Value(2.0), Value(3.0), Value(1.0)
+    z = x * y + x
+    x.grad = 10.0
+    gx, gy, gu = cotangents(z, [x, y, unused])
+    assert (gx, gy, gu) == (4.0, 2.0, None)
+    assert x.grad == 10.0 and y.grad == 0.0
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    (gt,) = cotangents((t * t).sum(), [t], create_graph=True)
+    assert isinstance(gt, Tensor) and gt.requires_grad and t.grad is None
