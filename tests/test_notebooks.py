@@ -1,0 +1,54 @@
+"""Run every notebook in notebooks/ top to bottom; a cell that raises fails the test.
+
+Each notebook gets its own kernel (as `python notebooks/build.py` does, through
+the same `execute`), and each cell a time limit. The notebooks assert the worked
+examples of their topic in their cells, so an engine that computes a wrong value
+fails here, not only one that crashes. Nothing is written back to disk.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+TOPICS = [
+    "01_linear_algebra",
+    "02_norms_and_distances",
+    "03_eigenvalues",
+    "04_derivatives",
+    "05_chain_rule_and_backprop",
+    "06_gradients_jacobians_hessians",
+    "07_bayes_rule",
+    "08_expectation_and_variance",
+    "09_distributions",
+]
+CELL_TIMEOUT = 30  # seconds; the slowest cell takes about one
+MAX_BYTES = 500_000  # committed with outputs, a notebook should stay light to load
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOKS / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build()
+
+
+def test_one_notebook_per_topic():
+    assert [p.stem for p in build.notebook_paths()] == TOPICS
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_notebook_runs(topic):
+    path = NOTEBOOKS / f"{topic}.ipynb"
+    assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+    nb = build.execute(path, timeout=CELL_TIMEOUT)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code), "some code cell did not run"
+    asserts = sum(c.source.count("assert ") for c in code)
+    assert asserts >= 5, f"{path.name} checks only {asserts} values"
+    images = sum("image/png" in o.get("data", {}) for c in code for o in c.outputs)
+    assert images >= 1, f"{path.name} draws no figure"
