@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -54,6 +55,19 @@ def execute(path, timeout=CELL_TIMEOUT):
     return nb
 
 
+ADDRESS = re.compile(r" at 0x[0-9a-f]+>")  # "<graphviz.graphs.Digraph at 0x7f...>"
+
+
+def strip_addresses(nb):
+    """Drop memory addresses from plain-text reprs, so an unchanged notebook rebuilds identically."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain")
+            if isinstance(text, str):
+                output["data"]["text/plain"] = ADDRESS.sub(">", text)
+    return nb
+
+
 def write_atomic(nb, path):
     """Write `nb` to `path` through a temporary file, so a crash never leaves half a notebook."""
     path = Path(path)
@@ -79,7 +93,7 @@ def main(argv=None):
         print(f"running {path.name}", flush=True)
         nb = execute(path)
         nbformat.validate(nb)
-        write_atomic(nb, path)
+        write_atomic(strip_addresses(nb), path)
         print(f"  wrote {path.name} ({path.stat().st_size // 1024} KB)")
 
 
