@@ -9,7 +9,9 @@ fails here, not only one that crashes. Nothing is written back to disk.
 import importlib.util
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient.exceptions import CellExecutionError
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 TOPICS = [
@@ -52,3 +54,17 @@ def test_notebook_runs(topic):
     assert asserts >= 5, f"{path.name} checks only {asserts} values"
     images = sum("image/png" in o.get("data", {}) for c in code for o in c.outputs)
     assert images >= 1, f"{path.name} draws no figure"
+
+
+def test_a_failing_cell_fails(tmp_path):
+    """A wrong value in an assert cell is an error, not a printed traceback."""
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import autograd_lite as al"),
+            nbformat.v4.new_code_cell("assert al.grad(lambda x: x ** 2)(3.0) == 7.0"),
+        ]
+    )
+    path = tmp_path / "wrong.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(CellExecutionError, match="AssertionError"):
+        build.execute(path, timeout=CELL_TIMEOUT)
