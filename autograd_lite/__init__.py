@@ -8,6 +8,8 @@ pass can itself be differentiated (`create_graph=True`).
 
 from . import distributions as distributions
 from . import linalg as linalg
+from . import nn as nn
+from . import optim as optim
 from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad

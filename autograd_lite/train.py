@@ -1,0 +1,222 @@
+"""Training loops on real data: the digits MLP on Tensors and the iris MLP on Values.
+
+`fit` runs mini-batch training with any model, loss and optimizer, shows a
+`tqdm` progress bar with the loss, and stops with `FloatingPointError` naming
+the step as soon as the loss is NaN or infinite (the parameters then keep
+their last good values). `train_digits` and `train_iris` are the two worked
+examples; the scripts in `examples/` and the command line call them.
+They need the `examples` extra (scikit-learn, matplotlib, tqdm).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import data, nn, optim
+from .graph import no_grad
+from .tensor import Tensor
+from .value import Value
+
+__all__ = ["TrainResult", "accuracy", "fit", "predict", "save_loss_curve", "train_digits", "train_iris"]
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced. Accuracies are fractions in [0, 1]; seconds is wall time."""
+
+    model: nn.Module
+    losses: list  # the training loss of every step
+    epoch_test_accuracy: list  # the test accuracy after each epoch
+    train_accuracy: float
+    test_accuracy: float
+    seconds: float
+    paths: dict = field(default_factory=dict)  # 'weights' (.npz) and 'loss_curve' (.png) if saved
+
+
+def _is_scalar_model(model):
+    params = model.parameters()
+    return bool(params) and isinstance(params[0], Value)
+
+
+def _forward(model, X):
+    """Logits for a batch X (n, features): one Tensor call, or one call per row for a Value model."""
+    if _is_scalar_model(model):
+        return [model(row) for row in X.tolist()]
+    return model(Tensor(X))
+
+
+def predict(model, X):
+    """Predicted classes (int array (n,)) for features X (n, features): the argmax of the logits."""
+    X = np.asarray(X, dtype=float)
+    with no_grad():
+        logits = _forward(model, X)
+    if isinstance(logits, list):
+        return np.array([int(np.argmax([v.data for v in row])) for row in logits], dtype=np.int64)
+    return logits.data.argmax(axis=-1)
+
+
+def accuracy(model, X, y):
+    """The fraction of rows of X whose predicted class equals the label in y."""
+    return float(np.mean(predict(model, X) == np.asarray(y)))
+
+
+def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, seed=0, progress=True,
+        desc="training", on_epoch=None):
+    """Mini-batch training: each epoch shuffles (X, y) and takes one optimizer step per batch.
+
+    X: float array (n, features); y: labels or targets (n, ...). loss_fn(logits, y_batch)
+    returns a one-element node. seed fixes the shuffling. progress: show a tqdm bar with
+    the loss. on_epoch(epoch) is called after each epoch (epoch counts from 1).
+    Returns the loss of every step (a list of floats).
+    Raises FloatingPointError naming the step (counted from 1), epoch and batch when the
+    loss is NaN or infinite; that step's update is not applied.
+    """
+    from tqdm.auto import tqdm
+
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    rng = np.random.default_rng(seed)
+    n_batches = math.ceil(len(X) / batch_size)
+    losses = []
+    with tqdm(total=epochs * n_batches, desc=desc, unit="step", disable=not progress) as bar:
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(len(X))
+            for b in range(n_batches):
+                idx = order[b * batch_size : (b + 1) * batch_size]
+                optimizer.zero_grad()
+                loss = loss_fn(_forward(model, X[idx]), y[idx])
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"the loss is {value} at step {len(losses) + 1} (epoch {epoch}, batch {b + 1}); "
+                        "training stopped instead of continuing on it (try a smaller learning rate, "
+                        "or check the inputs for NaN)"
+                    )
+                loss.backward()
+                optimizer.step()
+                losses.append(value)
+                bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+                bar.update(1)
+            if on_epoch is not None:
+                on_epoch(epoch)
+    return losses
+
+
+def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, epoch_accuracy=None):
+    """Plot the loss of every step, its mean per epoch and the test accuracy per epoch to a PNG.
+
+    losses: the per-step losses; steps_per_epoch: steps in one epoch (None: one
+    step per epoch); epoch_accuracy: the test accuracy after each epoch, drawn on
+    a second axis if given. The image is written to a temporary file and renamed
+    onto `path`, so a failure never leaves a half-written file. Uses matplotlib's
+    Agg backend (no screen needed).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    losses = np.asarray(losses, dtype=float)
+    per_epoch = steps_per_epoch or 1
+    epochs = np.arange(1, len(losses) + 1) / per_epoch
+    fig, ax = plt.subplots(figsize=(7, 4))
+    try:
+        ax.plot(epochs, losses, lw=0.6, alpha=0.35, color="tab:blue", label="loss per step")
+        n_full = len(losses) // per_epoch
+        if n_full:
+            means = losses[: n_full * per_epoch].reshape(n_full, per_epoch).mean(axis=1)
+            ax.plot(np.arange(1, n_full + 1), means, lw=2, color="tab:blue", label="mean loss per epoch")
+        ax.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log", title=title)
+        handles, labels = ax.get_legend_handles_labels()
+        if epoch_accuracy:
+            ax2 = ax.twinx()
+            ax2.plot(np.arange(1, len(epoch_accuracy) + 1), epoch_accuracy, "o-", ms=3,
+                     color="tab:orange", label="test accuracy")
+            ax2.set(ylabel="test accuracy", ylim=(0, 1.02))
+            h2, l2 = ax2.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+        ax.legend(handles, labels, loc="lower left")
+        fig.tight_layout()
+        nn._atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
+    finally:
+        plt.close(fig)
+
+
+def _run(name, model, split, optimizer, *, epochs, batch_size, seed, out_dir, progress):
+    test_acc = []
+    start = time.perf_counter()
+    losses = fit(
+        model, nn.CrossEntropyLoss(), optimizer, split.X_train, split.y_train,
+        epochs=epochs, batch_size=batch_size, seed=seed, progress=progress, desc=name,
+        on_epoch=lambda epoch: test_acc.append(accuracy(model, split.X_test, split.y_test)),
+    )
+    seconds = time.perf_counter() - start
+    result = TrainResult(
+        model, losses, test_acc,
+        train_accuracy=accuracy(model, split.X_train, split.y_train),
+        test_accuracy=test_acc[-1] if test_acc else accuracy(model, split.X_test, split.y_test),
+        seconds=seconds,
+    )
+    if out_dir is not None:
+        os.makedirs(out_dir, exist_ok=True)
+        result.paths["weights"] = os.path.join(out_dir, f"{name}_mlp.npz")
+        result.paths["loss_curve"] = os.path.join(out_dir, f"{name}_loss.png")
+        model.save(result.paths["weights"])
+        save_loss_curve(
+            losses, result.paths["loss_curve"],
+            title=f"{name}: test accuracy {result.test_accuracy:.1%} after {epochs} epochs",
+            steps_per_epoch=math.ceil(len(split.X_train) / batch_size), epoch_accuracy=test_acc,
+        )
+    return result
+
+
+def digits_model(hidden=128, seed=0):
+    """The digits MLP: Linear(64, hidden) -> ReLU -> Linear(hidden, 10), logits out."""
+    rng = np.random.default_rng(seed)
+    return nn.Sequential(nn.Linear(64, hidden, rng=rng), nn.ReLU(), nn.Linear(hidden, 10, rng=rng))
+
+
+def train_digits(epochs=40, hidden=128, lr=1e-3, batch_size=32, seed=0, out_dir="out", progress=True):
+    """Train the digits MLP (Tensors, float64) with Adam and cross-entropy; returns a `TrainResult`.
+
+    Data: scikit-learn's 1,797 8x8 digits, a fixed stratified 75/25 split
+    (`data.digits_split(seed=seed)`). The seed also fixes the initial weights
+    and the shuffling, so a run is repeatable. With the defaults it reaches
+    about 97-98% test accuracy in a second or two. If out_dir is not None, the
+    weights are saved to `out_dir/digits_mlp.npz` and the loss curve to
+    `out_dir/digits_loss.png`.
+    """
+    split = data.digits_split(seed=seed)
+    model = digits_model(hidden, seed)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    return _run("digits", model, split, opt, epochs=epochs, batch_size=batch_size, seed=seed,
+                out_dir=out_dir, progress=progress)
+
+
+def iris_model(hidden=16, seed=0):
+    """The iris MLP of scalar Values: 4 inputs -> `hidden` ReLU units -> 3 logits."""
+    return nn.MLP(4, [hidden, 3], rng=np.random.default_rng(seed))
+
+
+def train_iris(epochs=30, hidden=16, lr=0.02, batch_size=8, seed=0, out_dir="out", progress=True):
+    """Train the scalar `Value` MLP on iris with Adam and cross-entropy; returns a `TrainResult`.
+
+    Data: scikit-learn's 150 iris flowers, a fixed stratified 80/20 split,
+    standardised features (`data.iris_split(seed=seed)`). Every weight is a
+    `Value`, so each step builds and backpropagates a graph of scalars, as in
+    micrograd. Saves `out_dir/iris_mlp.npz` and `out_dir/iris_loss.png` unless
+    out_dir is None.
+    """
+    split = data.iris_split(seed=seed)
+    model = iris_model(hidden, seed)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    return _run("iris", model, split, opt, epochs=epochs, batch_size=batch_size, seed=seed,
+                out_dir=out_dir, progress=progress)
