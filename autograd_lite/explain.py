@@ -145,8 +145,9 @@ def _print_table(r, file):
 
     print("z = W x + b,  a = ReLU(z),  L = MSE(a, y) = mean((a - y)^2)", file=file)
     print(f"x = {fmt(r.x)}   z = {fmt(r.z)}   a = {fmt(r.a)}   y = {fmt(r.y)}   L = {r.loss:.6g}", file=file)
-    print("dL/dW_ij = dL/da_i * da_i/dz_i * dz_i/dW_ij  with dL/da_i = 2(a_i - y_i)/m, "
-          "da_i/dz_i = [z_i > 0], dz_i/dW_ij = x_j, dz_i/db_i = 1", file=file)
+    print("chain rule: dL/dW_ij = dL/da_i * da_i/dz_i * dz_i/dW_ij,  dL/db_i = dL/da_i * da_i/dz_i * 1", file=file)
+    print(f"  with dL/da_i = 2(a_i - y_i)/{len(r.y)},  da_i/dz_i = 1 if z_i > 0 else 0,  dz_i/dW_ij = x_j",
+          file=file)
     head = ("param", "dL/da", "da/dz", "dz/dparam", "product", "engine", "finite diff")
     print(f"{head[0]:<13}" + "".join(f"{h:>13}" for h in head[1:]), file=file)
     for row in r.rows:

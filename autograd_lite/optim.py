@@ -37,11 +37,23 @@ def _check_hyper(name, value, lo=0.0, hi=math.inf, hi_open=False):
     return float(value)
 
 
+def _descend(data, lr, direction):
+    """data - lr * direction, as a new array made with a single allocation.
+
+    One result updated in place, rather than the two temporaries of
+    `data - lr * direction`, is much faster for large weights (allocating
+    megabyte arrays is what costs). Neither input is modified.
+    """
+    new = direction * -lr
+    new += data
+    return new
+
+
 class Optimizer:
     """Base class: keeps the parameter list and does the checked, all-or-nothing step.
 
-    Subclasses implement `_update(i, p, data, grad)`, returning the new data
-    and the new state of parameter i, without changing anything.
+    Subclasses implement `_update(i, data, grad)` on arrays, returning the new
+    data and the new state of parameter i without changing either input.
     """
 
     def __init__(self, params):
@@ -68,23 +80,31 @@ class Optimizer:
             p.zero_grad()
 
     def _grads(self):
-        """The raw gradient of each parameter (None if it has none), checked before any update."""
+        """Each parameter's gradient as an array (None if it has none), checked before any update."""
         grads = []
         for i, p in enumerate(self.params):
             g = p.grad
             if isinstance(g, Node):  # made with create_graph=True: use its value
                 g = g.data
-            if g is not None and np.shape(g) != np.shape(p.data):
-                name = p.label or f"parameter {i}"
-                raise ValueError(f"{name}: gradient of shape {np.shape(g)} for data of shape {np.shape(p.data)}")
+            if g is not None:
+                g = np.asarray(g)
+                if g.shape != np.shape(p.data):
+                    raise ValueError(
+                        f"{p.label or f'parameter {i}'}: gradient of shape {g.shape} "
+                        f"for data of shape {np.shape(p.data)}"
+                    )
             grads.append(g)
         return grads
 
     def step(self):
-        """Apply one update to every parameter that has a gradient; all or nothing."""
+        """Apply one update to every parameter that has a gradient; all or nothing.
+
+        Works on raw arrays (a Value's float becomes a 0-d array), so nothing is
+        recorded on the graph; `.data` is replaced, `.grad` is only read.
+        """
         grads = self._grads()
         updates = [
-            None if g is None else self._update(i, p, p.data, g)
+            None if g is None else self._update(i, np.asarray(p.data), g)
             for i, (p, g) in enumerate(zip(self.params, grads))
         ]
         for i, (p, upd) in enumerate(zip(self.params, updates)):
@@ -94,7 +114,7 @@ class Optimizer:
             p.data = float(data) if isinstance(p, Value) else data
         self.steps += 1
 
-    def _update(self, i, p, data, grad):  # pragma: no cover - abstract
+    def _update(self, i, data, grad):  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -123,7 +143,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         super().__init__(params)
 
-    def _update(self, i, p, data, g):
+    def _update(self, i, data, g):
         if self.weight_decay:
             g = g + self.weight_decay * data
         buf = None
@@ -131,7 +151,7 @@ class SGD(Optimizer):
             prev = self.state[i]
             buf = g if prev is None else self.momentum * prev + (1.0 - self.dampening) * g
             g = g + self.momentum * buf if self.nesterov else buf
-        return data - self.lr * g, buf
+        return _descend(data, self.lr, g), buf
 
 
 class Adam(Optimizer):
@@ -160,14 +180,18 @@ class Adam(Optimizer):
         self.weight_decay = _check_hyper("weight_decay", weight_decay)
         super().__init__(params)
 
-    def _update(self, i, p, data, g):
+    def _update(self, i, data, g):
         b1, b2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * data
-        t, m, v = self.state[i] or (0, 0.0, 0.0)
+        t, m, v = self.state[i] or (0, np.zeros_like(data), np.zeros_like(data))
         t += 1
-        m = b1 * m + (1.0 - b1) * g
-        v = b2 * v + (1.0 - b2) * (g * g)
-        m_hat = m / (1.0 - b1**t)
-        v_hat = v / (1.0 - b2**t)
-        return data - self.lr * m_hat / (np.sqrt(v_hat) + self.eps), (t, m, v)
+        m = m * b1  # new arrays: the old moments stay intact until the step commits
+        m += (1.0 - b1) * g
+        v = v * b2
+        v += (1.0 - b2) * np.square(g)
+        # lr * m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t)
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1.0 - b2**t)
+        denom += self.eps
+        return _descend(data, self.lr / (1.0 - b1**t), m / denom), (t, m, v)

@@ -10,6 +10,8 @@ They need the `examples` extra (scikit-learn, matplotlib, tqdm).
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import math
 import os
 import time
@@ -220,3 +222,61 @@ def train_iris(epochs=30, hidden=16, lr=0.02, batch_size=8, seed=0, out_dir="out
     opt = optim.Adam(model.parameters(), lr=lr)
     return _run("iris", model, split, opt, epochs=epochs, batch_size=batch_size, seed=seed,
                 out_dir=out_dir, progress=progress)
+
+
+# ---------------------------------------------------------------------------------------
+# Command-line entry point shared by examples/train_*.py (and the project's command).
+
+_EXAMPLES = {
+    "digits": (train_digits, "Train a 64-128-10 MLP of Tensors on scikit-learn's handwritten digits."),
+    "iris": (train_iris, "Train a 4-16-3 MLP of scalar Values (micrograd style) on the iris flowers."),
+}
+
+
+def _positive_int(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return n
+
+
+def _positive_float(text):
+    x = float(text)
+    if not (x > 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return x
+
+
+def build_parser(name):
+    """An argparse parser for training example `name` ('digits' or 'iris'), defaults from its function."""
+    fn, description = _EXAMPLES[name]
+    defaults = inspect.signature(fn).parameters
+    p = argparse.ArgumentParser(prog=f"train_{name}", description=description)
+    p.add_argument("--out", default="out", help="directory for the weights (.npz) and loss curve (.png)")
+    p.add_argument("--epochs", type=_positive_int, default=defaults["epochs"].default)
+    p.add_argument("--hidden", type=_positive_int, default=defaults["hidden"].default, help="hidden units")
+    p.add_argument("--lr", type=_positive_float, default=defaults["lr"].default, help="Adam's learning rate")
+    p.add_argument("--batch-size", type=_positive_int, default=defaults["batch_size"].default)
+    p.add_argument("--seed", type=int, default=defaults["seed"].default,
+                   help="fixes the split, the initial weights and the shuffling")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return p
+
+
+def main(name, argv=None):
+    """Parse `argv` (default sys.argv[1:]), train example `name`, print a summary; returns the TrainResult.
+
+    A NaN or infinite loss ends the program with status 1 and the message naming the step.
+    """
+    parser = build_parser(name)
+    args = parser.parse_args(argv)
+    fn = _EXAMPLES[name][0]
+    try:
+        result = fn(epochs=args.epochs, hidden=args.hidden, lr=args.lr, batch_size=args.batch_size,
+                    seed=args.seed, out_dir=args.out, progress=not args.no_progress)
+    except FloatingPointError as e:
+        parser.exit(1, f"{parser.prog}: error: {e}\n")
+    print(f"{name}: test accuracy {result.test_accuracy:.1%}, train accuracy {result.train_accuracy:.1%}, "
+          f"{len(result.losses)} steps in {result.seconds:.1f} s")
+    print(f"saved {result.paths['weights']} and {result.paths['loss_curve']}")
+    return result

@@ -3,9 +3,15 @@
 The engine's gradients dL/dw_i and dL/db are printed next to the chain rule
 worked by hand: dL/dw_i = dL/da * da/dz * dz/dw_i, with dL/da = 2 (a - y),
 da/dz = 1 if z > 0 else 0, dz/dw_i = x_i and dz/db = 1.
+
+Then the same example grown to a layer, z = W x + b with W of shape (2, 3),
+built from `nn.Linear`, `nn.ReLU` and `nn.MSELoss`: `explain_backprop` prints
+each chain-rule factor, their product, the engine's gradient and a central
+finite-difference estimate side by side.
 """
 
 from autograd_lite import Value
+from autograd_lite.explain import explain_backprop
 
 
 def main():
@@ -28,6 +34,9 @@ def main():
     for name, dz, engine in rows:
         by_hand = dL_da * da_dz * dz
         print(f"{name:8}{by_hand:>20.10g}{engine:>14.10g}{abs(by_hand - engine) < 1e-12!s:>8}")
+
+    print("\nThe same chain rule for a layer built from nn.Linear, nn.ReLU and nn.MSELoss:")
+    explain_backprop()
 
 
 if __name__ == "__main__":
