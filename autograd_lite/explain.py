@@ -70,12 +70,13 @@ def _vector(values, what):
     return arr
 
 
-def explain_backprop(x=EXAMPLE_X, weight=EXAMPLE_W, bias=EXAMPLE_B, y=EXAMPLE_Y, eps=1e-6, file=sys.stdout):
+def explain_backprop(x=EXAMPLE_X, weight=EXAMPLE_W, bias=EXAMPLE_B, y=EXAMPLE_Y, eps=1e-6, file=None,
+                     verbose=True):
     """Backpropagate through z = W x + b, a = ReLU(z), L = MSE(a, y) and explain each factor.
 
     x: n input numbers; weight: an (m, n) nested sequence (W of `Linear(n, m)`);
     bias: m numbers; y: m targets. eps: the finite-difference step (float64).
-    file: where the table is printed (None prints nothing).
+    file: where the table is printed (default sys.stdout); verbose=False prints nothing.
     Returns a `BackpropExplanation` whose rows hold, per parameter entry, the
     hand-worked factors dL/da, da/dz, dz/dparam, their product, the engine's
     gradient and a central finite-difference estimate; for a z_i within eps
@@ -134,8 +135,8 @@ def explain_backprop(x=EXAMPLE_X, weight=EXAMPLE_W, bias=EXAMPLE_B, y=EXAMPLE_Y,
                 )
             )
     result = BackpropExplanation(x, z.data.copy(), a.data.copy(), y, loss.item(), tuple(rows))
-    if file is not None:
-        _print_table(result, file)
+    if verbose:
+        _print_table(result, sys.stdout if file is None else file)
     return result
 
 

@@ -565,14 +565,14 @@ def _class_labels(labels, n_classes, shape):
     if arr.dtype.kind == "f":
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
-            raise ValueError(f"class labels must be integers, got {arr[bad].flat[0]!r}")
+            raise ValueError(f"class labels must be integers, got {arr[bad].flat[0].item()!r}")
     if arr.shape != shape:
         raise ValueError(f"expected class labels of shape {shape} for these logits, got shape {arr.shape}")
     arr = arr.astype(np.intp, copy=False)
     out = (arr < 0) | (arr >= n_classes)
     if out.any():
         raise ValueError(
-            f"class label {arr[out].flat[0]} is out of range for {n_classes} classes "
+            f"class label {arr[out].flat[0].item()} is out of range for {n_classes} classes "
             f"(labels must be in 0..{n_classes - 1})"
         )
     return arr
