@@ -126,7 +126,11 @@ def test_a_shared_gradient_array_is_never_modified():
     a.grad = b.grad = shared
     before = shared.data.copy()
     old_a = a.data
-    for opt in (optim.SGD([a, b], lr=0.1, momentum=0.9, weight_decay=0.1), optim.Adam([a, b], weight_decay=0.1)):
+    for opt in (
+        optim.SGD([a, b], lr=0.1),
+        optim.SGD([a, b], lr=0.1, momentum=0.9, weight_decay=0.1),
+        optim.Adam([a, b], weight_decay=0.1),
+    ):
         opt.step()
         opt.step()
     np.testing.assert_array_equal(shared.data, before)
