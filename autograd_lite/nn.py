@@ -327,32 +327,34 @@ class Linear(Module):
         return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
 
 
-def _elementwise(fn, x):
-    """fn on a Tensor or Value, or on each element of a list of Values."""
+def _elementwise(method, x):
+    """x.method() on a Tensor or Value, or on each Value of a list."""
     if isinstance(x, (list, tuple)):
-        return [fn(v) for v in x]
-    return fn(x)
+        return [getattr(v, method)() for v in x]
+    if not isinstance(x, Node):
+        x = Tensor(x)
+    return getattr(x, method)()
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise; on a Tensor, a Value, or a list of Values."""
+    """max(x, 0) elementwise, derivative 0 at 0 (PyTorch); on a Tensor, a Value, or a list of Values."""
 
     def forward(self, x):
-        return _elementwise(ops.relu, x)
+        return _elementwise("relu", x)
 
 
 class Tanh(Module):
     """tanh(x) elementwise; on a Tensor, a Value, or a list of Values."""
 
     def forward(self, x):
-        return _elementwise(ops.tanh, x)
+        return _elementwise("tanh", x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)) elementwise; on a Tensor, a Value, or a list of Values."""
 
     def forward(self, x):
-        return _elementwise(ops.sigmoid, x)
+        return _elementwise("sigmoid", x)
 
 
 class Sequential(Module):
@@ -531,13 +533,6 @@ def mse_loss(pred, target, reduction="mean"):
     return _reduce(diff * diff, reduction)
 
 
-def _softplus_value(x):
-    """log(1 + exp(x)) for a Value without overflow, branching on the sign of x."""
-    if x.data >= 0:
-        return x + ops.log(1.0 + ops.exp(-x))
-    return ops.log(1.0 + ops.exp(x))
-
-
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably.
 
@@ -550,11 +545,14 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     _check_reduction(reduction)
     if _is_scalar_input(logits):
         xs, ys = _scalar_pairs(logits, target, "binary_cross_entropy_with_logits")
-        return _reduce([_softplus_value(x) - x * y for x, y in zip(xs, ys)], reduction)
+        return _reduce([_bce(x, y) for x, y in zip(xs, ys)], reduction)
     x = _as_batch(logits)
     _check_same_shape(x, target, "binary_cross_entropy_with_logits")
-    losses = ops.maximum(x, 0.0) - x * target + ops.log(1.0 + ops.exp(-ops.abs(x)))
-    return _reduce(losses, reduction)
+    return _reduce(_bce(x, target), reduction)
+
+
+def _bce(x, y):
+    return ops.maximum(x, 0.0) - x * y + ops.log(1.0 + ops.exp(-ops.abs(x)))
 
 
 def _class_labels(labels, n_classes, shape):
