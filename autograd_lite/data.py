@@ -16,7 +16,7 @@ __all__ = ["Split", "digits_split", "iris_split"]
 
 @dataclass(frozen=True)
 class Split:
-    """Features (float64, (n, features)) and integer class labels (int64, (n,)) for training and testing."""
+    """Train and test features (float64, (n, features)) and class labels (int64, (n,))."""
 
     X_train: np.ndarray
     X_test: np.ndarray
@@ -67,5 +67,9 @@ def iris_split(test_size=0.2, seed=0) -> Split:
     X_train, X_test, y_train, y_test = _split(data.data, data.target, test_size, seed)
     mean, std = X_train.mean(axis=0), X_train.std(axis=0)
     return Split(
-        (X_train - mean) / std, (X_test - mean) / std, y_train.astype(np.int64), y_test.astype(np.int64), 3
+        (X_train - mean) / std,
+        (X_test - mean) / std,
+        y_train.astype(np.int64),
+        y_test.astype(np.int64),
+        3,
     )

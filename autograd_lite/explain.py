@@ -56,9 +56,13 @@ class BackpropExplanation:
     rows: tuple
 
     def max_discrepancy(self) -> float:
-        """The largest absolute difference between any two of product, engine and finite difference."""
+        """The largest absolute difference between two of product, engine and finite difference."""
         return max(
-            max(abs(r.product - r.engine), abs(r.product - r.finite_difference), abs(r.engine - r.finite_difference))
+            max(
+                abs(r.product - r.engine),
+                abs(r.product - r.finite_difference),
+                abs(r.engine - r.finite_difference),
+            )
             for r in self.rows
         )
 
@@ -66,12 +70,15 @@ class BackpropExplanation:
 def _vector(values, what):
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{what} must be a non-empty 1-d sequence of numbers, got shape {arr.shape}")
+        raise ValueError(
+            f"{what} must be a non-empty 1-d sequence of numbers, got shape {arr.shape}"
+        )
     return arr
 
 
-def explain_backprop(x=EXAMPLE_X, weight=EXAMPLE_W, bias=EXAMPLE_B, y=EXAMPLE_Y, eps=1e-6, file=None,
-                     verbose=True):
+def explain_backprop(
+    x=EXAMPLE_X, weight=EXAMPLE_W, bias=EXAMPLE_B, y=EXAMPLE_Y, eps=1e-6, file=None, verbose=True
+):
     """Backpropagate through z = W x + b, a = ReLU(z), L = MSE(a, y) and explain each factor.
 
     x: n input numbers; weight: an (m, n) nested sequence (W of `Linear(n, m)`);
@@ -145,14 +152,27 @@ def _print_table(r, file):
         return np.array2string(np.asarray(v), precision=6, separator=", ")
 
     print("z = W x + b,  a = ReLU(z),  L = MSE(a, y) = mean((a - y)^2)", file=file)
-    print(f"x = {fmt(r.x)}   z = {fmt(r.z)}   a = {fmt(r.a)}   y = {fmt(r.y)}   L = {r.loss:.6g}", file=file)
-    print("chain rule: dL/dW_ij = dL/da_i * da_i/dz_i * dz_i/dW_ij,  dL/db_i = dL/da_i * da_i/dz_i * 1", file=file)
-    print(f"  with dL/da_i = 2(a_i - y_i)/{len(r.y)},  da_i/dz_i = 1 if z_i > 0 else 0,  dz_i/dW_ij = x_j",
-          file=file)
+    print(
+        f"x = {fmt(r.x)}   z = {fmt(r.z)}   a = {fmt(r.a)}   y = {fmt(r.y)}   L = {r.loss:.6g}",
+        file=file,
+    )
+    print(
+        "chain rule: dL/dW_ij = dL/da_i * da_i/dz_i * dz_i/dW_ij,  "
+        "dL/db_i = dL/da_i * da_i/dz_i * 1",
+        file=file,
+    )
+    print(
+        f"  with dL/da_i = 2(a_i - y_i)/{len(r.y)},  da_i/dz_i = 1 if z_i > 0 else 0,  "
+        "dz_i/dW_ij = x_j",
+        file=file,
+    )
     head = ("param", "dL/da", "da/dz", "dz/dparam", "product", "engine", "finite diff")
     print(f"{head[0]:<13}" + "".join(f"{h:>13}" for h in head[1:]), file=file)
     for row in r.rows:
         nums = (row.dL_da, row.da_dz, row.dz_dparam, row.product, row.engine, row.finite_difference)
         print(f"{row.name:<13}" + "".join(f"{v:>13.7g}" for v in nums), file=file)
-    print(f"largest disagreement among product, engine and finite difference: {r.max_discrepancy():.2e}",
-          file=file)
+    print(
+        "largest disagreement among product, engine and finite difference: "
+        f"{r.max_discrepancy():.2e}",
+        file=file,
+    )

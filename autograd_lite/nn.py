@@ -129,7 +129,7 @@ class Module:
 
     # ---- traversal ---------------------------------------------------------------------
     def named_modules(self):
-        """[(dotted name, module)] of this module ('' ) and every sub-module, depth first."""
+        """[(dotted name, module)] of this module (named '') and every sub-module, depth first."""
         return [(n, m) for n, m in _walk(self) if isinstance(m, Module)]
 
     def named_parameters(self):
@@ -223,7 +223,8 @@ class Module:
             raise ValueError(f"{path!r} is not a .npz archive of saved parameters ({e})") from None
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError(  # noqa: TRY004 - a wrong file is a bad value, as the other load errors
-                f"{path!r} holds a single array, not a .npz archive of parameters")
+                f"{path!r} holds a single array, not a .npz archive of parameters"
+            )
         with archive:
             try:
                 state = {k: archive[k] for k in archive.files}
@@ -310,7 +311,9 @@ class Linear(Module):
         k = 1.0 / math.sqrt(self.in_features)
         w = rng.uniform(-k, k, (self.out_features, self.in_features))
         self.weight = Tensor(w, requires_grad=True)
-        self.bias = Tensor(rng.uniform(-k, k, self.out_features), requires_grad=True) if bias else None
+        self.bias = (
+            Tensor(rng.uniform(-k, k, self.out_features), requires_grad=True) if bias else None
+        )
 
     def forward(self, x):
         x = _as_batch(x)
@@ -337,7 +340,7 @@ def _elementwise(method, x):
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise, derivative 0 at 0 (PyTorch); on a Tensor, a Value, or a list of Values."""
+    """max(x, 0) elementwise (derivative 0 at 0, as PyTorch); on a Tensor, Value or Values."""
 
     def forward(self, x):
         return _elementwise("relu", x)
@@ -403,7 +406,9 @@ class Neuron(Module):
     def __init__(self, nin, activation="relu", rng=None):
         self.nin = _check_count(nin, "nin")
         if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of 'relu', 'tanh', 'sigmoid', None; got {activation!r}")
+            raise ValueError(
+                f"activation must be one of 'relu', 'tanh', 'sigmoid', None; got {activation!r}"
+            )
         self.activation = activation
         rng = np.random.default_rng(rng)
         k = 1.0 / math.sqrt(self.nin)
@@ -503,7 +508,9 @@ def _scalar_pairs(pred, target, what):
 
 
 def _is_scalar_input(x):
-    return isinstance(x, Value) or (isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x))
+    return isinstance(x, Value) or (
+        isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x)
+    )
 
 
 def _check_same_shape(pred, target, what):
@@ -565,7 +572,9 @@ def _class_labels(labels, n_classes, shape):
         if bad.any():
             raise ValueError(f"class labels must be integers, got {arr[bad].flat[0].item()!r}")
     if arr.shape != shape:
-        raise ValueError(f"expected class labels of shape {shape} for these logits, got shape {arr.shape}")
+        raise ValueError(
+            f"expected class labels of shape {shape} for these logits, got shape {arr.shape}"
+        )
     arr = arr.astype(np.intp, copy=False)
     out = (arr < 0) | (arr >= n_classes)
     if out.any():
@@ -613,7 +622,9 @@ def cross_entropy(logits, labels, reduction="mean"):
         return _reduce(_cross_entropy_values(rows, ys), reduction)
     x = _as_batch(logits)
     if x.ndim not in (1, 2):
-        raise ValueError(f"cross_entropy expects logits of shape (batch, classes) or (classes,), got {x.shape}")
+        raise ValueError(
+            f"cross_entropy expects logits of shape (batch, classes) or (classes,), got {x.shape}"
+        )
     y = _class_labels(labels, x.shape[-1], x.shape[:-1])
     logp = x.log_softmax(axis=-1)
     picked = logp[y] if x.ndim == 1 else logp[np.arange(x.shape[0]), y]  # integer-array gather

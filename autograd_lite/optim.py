@@ -64,7 +64,10 @@ class Optimizer:
             if not isinstance(p, Node):
                 raise TypeError(f"parameter {i} is a {type(p).__name__}, not a Tensor or Value")
             if not (p.requires_grad and p.is_leaf):
-                raise ValueError(f"parameter {i} ({p.label or type(p).__name__}) must be a leaf with requires_grad=True")
+                raise ValueError(
+                    f"parameter {i} ({p.label or type(p).__name__}) must be a leaf "
+                    "with requires_grad=True"
+                )
             if id(p) not in seen:
                 seen.add(id(p))
                 unique.append(p)
@@ -80,7 +83,7 @@ class Optimizer:
             p.zero_grad()
 
     def _grads(self):
-        """Each parameter's gradient as an array (None if it has none), checked before any update."""
+        """Each parameter's gradient as an array (None if it has none), checked before updating."""
         grads = []
         for i, p in enumerate(self.params):
             g = p.grad
@@ -138,7 +141,8 @@ class SGD(Optimizer):
         self.dampening = _check_hyper("dampening", dampening)
         if nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError(
-                f"nesterov needs momentum > 0 and dampening 0, got momentum={momentum!r}, dampening={dampening!r}"
+                f"nesterov needs momentum > 0 and dampening 0, got momentum={momentum!r}, "
+                f"dampening={dampening!r}"
             )
         self.nesterov = bool(nesterov)
         super().__init__(params)
@@ -174,8 +178,10 @@ class Adam(Optimizer):
             b1, b2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair of numbers, got {betas!r}") from None
-        self.betas = (_check_hyper("betas[0]", b1, hi=1.0, hi_open=True),
-                      _check_hyper("betas[1]", b2, hi=1.0, hi_open=True))
+        self.betas = (
+            _check_hyper("betas[0]", b1, hi=1.0, hi_open=True),
+            _check_hyper("betas[1]", b2, hi=1.0, hi_open=True),
+        )
         self.eps = _check_hyper("eps", eps)
         self.weight_decay = _check_hyper("weight_decay", weight_decay)
         super().__init__(params)

@@ -24,7 +24,15 @@ from .graph import no_grad
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["TrainResult", "accuracy", "fit", "predict", "save_loss_curve", "train_digits", "train_iris"]
+__all__ = [
+    "TrainResult",
+    "accuracy",
+    "fit",
+    "predict",
+    "save_loss_curve",
+    "train_digits",
+    "train_iris",
+]
 
 
 @dataclass
@@ -46,7 +54,7 @@ def _is_scalar_model(model):
 
 
 def _forward(model, X):
-    """Logits for a batch X (n, features): one Tensor call, or one call per row for a Value model."""
+    """Logits for a batch X (n, features): one Tensor call, or a call per row for a Value model."""
     if _is_scalar_model(model):
         return [model(row) for row in X.tolist()]
     return model(Tensor(X))
@@ -67,8 +75,20 @@ def accuracy(model, X, y):
     return float(np.mean(predict(model, X) == np.asarray(y)))
 
 
-def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, seed=0, progress=True,
-        desc="training", on_epoch=None):
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs,
+    batch_size,
+    seed=0,
+    progress=True,
+    desc="training",
+    on_epoch=None,
+):
     """Mini-batch training: each epoch shuffles (X, y) and takes one optimizer step per batch.
 
     X: float array (n, features); y: labels or targets (n, ...). loss_fn(logits, y_batch)
@@ -98,8 +118,9 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, seed=0, progress
                 value = loss.item()
                 if not math.isfinite(value):
                     raise FloatingPointError(
-                        f"the loss is {value} at step {len(losses) + 1} (epoch {epoch}, batch {b + 1}); "
-                        "training stopped instead of continuing on it (try a smaller learning rate, "
+                        f"the loss is {value} at step {len(losses) + 1} "
+                        f"(epoch {epoch}, batch {b + 1}); training stopped instead of continuing "
+                        "on it (try a smaller learning rate, "
                         "or check the inputs for NaN)"
                     )
                 loss.backward()
@@ -135,13 +156,21 @@ def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, e
         n_full = len(losses) // per_epoch
         if n_full:
             means = losses[: n_full * per_epoch].reshape(n_full, per_epoch).mean(axis=1)
-            ax.plot(np.arange(1, n_full + 1), means, lw=2, color="tab:blue", label="mean loss per epoch")
+            ax.plot(
+                np.arange(1, n_full + 1), means, lw=2, color="tab:blue", label="mean loss per epoch"
+            )
         ax.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log", title=title)
         handles, labels = ax.get_legend_handles_labels()
         if epoch_accuracy:
             ax2 = ax.twinx()
-            ax2.plot(np.arange(1, len(epoch_accuracy) + 1), epoch_accuracy, "o-", ms=3,
-                     color="tab:orange", label="test accuracy")
+            ax2.plot(
+                np.arange(1, len(epoch_accuracy) + 1),
+                epoch_accuracy,
+                "o-",
+                ms=3,
+                color="tab:orange",
+                label="test accuracy",
+            )
             ax2.set(ylabel="test accuracy", ylim=(0, 1.02))
             h2, l2 = ax2.get_legend_handles_labels()
             handles, labels = handles + h2, labels + l2
@@ -156,13 +185,23 @@ def _run(name, model, split, optimizer, *, epochs, batch_size, seed, out_dir, pr
     test_acc = []
     start = time.perf_counter()
     losses = fit(
-        model, nn.CrossEntropyLoss(), optimizer, split.X_train, split.y_train,
-        epochs=epochs, batch_size=batch_size, seed=seed, progress=progress, desc=name,
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        split.X_train,
+        split.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+        desc=name,
         on_epoch=lambda epoch: test_acc.append(accuracy(model, split.X_test, split.y_test)),
     )
     seconds = time.perf_counter() - start
     result = TrainResult(
-        model, losses, test_acc,
+        model,
+        losses,
+        test_acc,
         train_accuracy=accuracy(model, split.X_train, split.y_train),
         test_accuracy=test_acc[-1] if test_acc else accuracy(model, split.X_test, split.y_test),
         seconds=seconds,
@@ -173,9 +212,11 @@ def _run(name, model, split, optimizer, *, epochs, batch_size, seed, out_dir, pr
         result.paths["loss_curve"] = os.path.join(out_dir, f"{name}_loss.png")
         model.save(result.paths["weights"])
         save_loss_curve(
-            losses, result.paths["loss_curve"],
+            losses,
+            result.paths["loss_curve"],
             title=f"{name}: test accuracy {result.test_accuracy:.1%} after {epochs} epochs",
-            steps_per_epoch=math.ceil(len(split.X_train) / batch_size), epoch_accuracy=test_acc,
+            steps_per_epoch=math.ceil(len(split.X_train) / batch_size),
+            epoch_accuracy=test_acc,
         )
     return result
 
@@ -186,7 +227,9 @@ def digits_model(hidden=128, seed=0):
     return nn.Sequential(nn.Linear(64, hidden, rng=rng), nn.ReLU(), nn.Linear(hidden, 10, rng=rng))
 
 
-def train_digits(epochs=40, hidden=128, lr=1e-3, batch_size=32, seed=0, out_dir="out", progress=True):
+def train_digits(
+    epochs=40, hidden=128, lr=1e-3, batch_size=32, seed=0, out_dir="out", progress=True
+):
     """Train the digits MLP (Tensors, float64) with Adam and cross-entropy; returns a `TrainResult`.
 
     Data: scikit-learn's 1,797 8x8 digits, a fixed stratified 75/25 split
@@ -199,8 +242,17 @@ def train_digits(epochs=40, hidden=128, lr=1e-3, batch_size=32, seed=0, out_dir=
     split = data.digits_split(seed=seed)
     model = digits_model(hidden, seed)
     opt = optim.Adam(model.parameters(), lr=lr)
-    return _run("digits", model, split, opt, epochs=epochs, batch_size=batch_size, seed=seed,
-                out_dir=out_dir, progress=progress)
+    return _run(
+        "digits",
+        model,
+        split,
+        opt,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        out_dir=out_dir,
+        progress=progress,
+    )
 
 
 def iris_model(hidden=16, seed=0):
@@ -220,16 +272,31 @@ def train_iris(epochs=30, hidden=16, lr=0.02, batch_size=8, seed=0, out_dir="out
     split = data.iris_split(seed=seed)
     model = iris_model(hidden, seed)
     opt = optim.Adam(model.parameters(), lr=lr)
-    return _run("iris", model, split, opt, epochs=epochs, batch_size=batch_size, seed=seed,
-                out_dir=out_dir, progress=progress)
+    return _run(
+        "iris",
+        model,
+        split,
+        opt,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        out_dir=out_dir,
+        progress=progress,
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Command-line entry point shared by examples/train_*.py (and the project's command).
 
 _EXAMPLES = {
-    "digits": (train_digits, "Train a 64-128-10 MLP of Tensors on scikit-learn's handwritten digits."),
-    "iris": (train_iris, "Train a 4-16-3 MLP of scalar Values (micrograd style) on the iris flowers."),
+    "digits": (
+        train_digits,
+        "Train a 64-128-10 MLP of Tensors on scikit-learn's handwritten digits.",
+    ),
+    "iris": (
+        train_iris,
+        "Train a 4-16-3 MLP of scalar Values (micrograd style) on the iris flowers.",
+    ),
 }
 
 
@@ -248,23 +315,35 @@ def _positive_float(text):
 
 
 def build_parser(name):
-    """An argparse parser for training example `name` ('digits' or 'iris'), defaults from its function."""
+    """The argparse parser of training example `name` ('digits' or 'iris'), with its defaults."""
     fn, description = _EXAMPLES[name]
     defaults = inspect.signature(fn).parameters
     p = argparse.ArgumentParser(prog=f"train_{name}", description=description)
-    p.add_argument("--out", default="out", help="directory for the weights (.npz) and loss curve (.png)")
+    p.add_argument(
+        "--out", default="out", help="directory for the weights (.npz) and loss curve (.png)"
+    )
     p.add_argument("--epochs", type=_positive_int, default=defaults["epochs"].default)
-    p.add_argument("--hidden", type=_positive_int, default=defaults["hidden"].default, help="hidden units")
-    p.add_argument("--lr", type=_positive_float, default=defaults["lr"].default, help="Adam's learning rate")
+    p.add_argument(
+        "--hidden", type=_positive_int, default=defaults["hidden"].default, help="hidden units"
+    )
+    p.add_argument(
+        "--lr", type=_positive_float, default=defaults["lr"].default, help="Adam's learning rate"
+    )
     p.add_argument("--batch-size", type=_positive_int, default=defaults["batch_size"].default)
-    p.add_argument("--seed", type=int, default=defaults["seed"].default,
-                   help="fixes the split, the initial weights and the shuffling")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=defaults["seed"].default,
+        help="fixes the split, the initial weights and the shuffling",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p
 
 
 def main(name, argv=None):
-    """Parse `argv` (default sys.argv[1:]), train example `name`, print a summary; returns the TrainResult.
+    """Parse `argv` (default sys.argv[1:]), train example `name` and print a summary.
+
+    Returns the TrainResult.
 
     A NaN or infinite loss ends the program with status 1 and the message naming the step.
     """
@@ -272,11 +351,21 @@ def main(name, argv=None):
     args = parser.parse_args(argv)
     fn = _EXAMPLES[name][0]
     try:
-        result = fn(epochs=args.epochs, hidden=args.hidden, lr=args.lr, batch_size=args.batch_size,
-                    seed=args.seed, out_dir=args.out, progress=not args.no_progress)
+        result = fn(
+            epochs=args.epochs,
+            hidden=args.hidden,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            out_dir=args.out,
+            progress=not args.no_progress,
+        )
     except FloatingPointError as e:
         parser.exit(1, f"{parser.prog}: error: {e}\n")
-    print(f"{name}: test accuracy {result.test_accuracy:.1%}, train accuracy {result.train_accuracy:.1%}, "
-          f"{len(result.losses)} steps in {result.seconds:.1f} s")
+    print(
+        f"{name}: test accuracy {result.test_accuracy:.1%}, "
+        f"train accuracy {result.train_accuracy:.1%}, "
+        f"{len(result.losses)} steps in {result.seconds:.1f} s"
+    )
     print(f"saved {result.paths['weights']} and {result.paths['loss_curve']}")
     return result

@@ -1,4 +1,4 @@
-"""nn: modules and their parameters, Linear, activations, the Value MLP, losses, saving, explain_backprop."""
+"""nn: modules, Linear, activations, the Value MLP, losses, saving and loading, explain_backprop."""
 
 import math
 import os
@@ -49,7 +49,8 @@ def test_named_parameters_are_dotted_recursive_and_include_lists_and_dicts():
     names = [n for n, _ in _Net().named_parameters()]
     block = ["pair.0.weight", "pair.0.bias", "pair.1.weight", "pair.1.bias", "table.gain", "scale"]
     assert names == [f"blocks.0.{n}" for n in block] + [f"blocks.1.{n}" for n in block] + [
-        "head.weight", "head.bias"
+        "head.weight",
+        "head.bias",
     ]
 
 
@@ -197,7 +198,9 @@ def test_mse_loss_values_reductions_and_gradient():
     loss.backward()
     np.testing.assert_allclose(pred.grad.data, 2 * (pred.data - target) / 4)
     assert nn.mse_loss(pred, target, reduction="sum").item() == pytest.approx(5.25)
-    np.testing.assert_allclose(nn.mse_loss(pred, target, reduction="none").data, (pred.data - target) ** 2)
+    np.testing.assert_allclose(
+        nn.mse_loss(pred, target, reduction="none").data, (pred.data - target) ** 2
+    )
     with pytest.raises(ValueError, match=r"\(2, 2\).*\(2,\)"):
         nn.mse_loss(pred, np.ones(2))
     with pytest.raises(ValueError, match="reduction must be"):
@@ -246,9 +249,13 @@ def test_cross_entropy_matches_log_softmax_and_its_gradient_is_softmax_minus_one
     assert loss.item() == pytest.approx(ref.mean(), rel=1e-14)
     loss.backward()
     onehot = np.eye(4)[labels]
-    np.testing.assert_allclose(logits.grad.data, (np.exp(_log_softmax(z)) - onehot) / 5, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        logits.grad.data, (np.exp(_log_softmax(z)) - onehot) / 5, rtol=1e-12, atol=1e-15
+    )
     assert nn.cross_entropy(logits, labels, reduction="sum").item() == pytest.approx(ref.sum())
-    np.testing.assert_allclose(nn.cross_entropy(logits, labels, reduction="none").data, ref, rtol=1e-11)
+    np.testing.assert_allclose(
+        nn.cross_entropy(logits, labels, reduction="none").data, ref, rtol=1e-11
+    )
     assert nn.cross_entropy(Tensor(z[1]), 3).item() == pytest.approx(ref[1])  # one sample
     assert nn.cross_entropy(logits, labels.astype(float)).item() == pytest.approx(ref.mean())
 
@@ -269,7 +276,9 @@ def test_cross_entropy_on_values_matches_tensors():
     assert loss.data == pytest.approx(ref.item(), rel=1e-13)
     loss.backward()
     ref.backward()
-    np.testing.assert_allclose([[v.grad for v in row] for row in rows], t.grad.data, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        [[v.grad for v in row] for row in rows], t.grad.data, rtol=1e-12, atol=1e-15
+    )
     single = nn.cross_entropy(rows[0], 2)
     assert single.data == pytest.approx(-_log_softmax(z[0])[2])
 
@@ -304,7 +313,9 @@ def test_state_dict_is_a_copy_and_loads_arrays_or_tensors():
     state["layers.0.weight"][:] = 0.0
     assert not np.all(model.layers[0].weight.data == 0.0)
     other = _mlp(5)
-    mixed = {k: (Tensor(v) if i % 2 else v) for i, (k, v) in enumerate(_mlp(0).state_dict().items())}
+    mixed = {
+        k: (Tensor(v) if i % 2 else v) for i, (k, v) in enumerate(_mlp(0).state_dict().items())
+    }
     other.load_state_dict(mixed)
     x = np.random.default_rng(0).standard_normal((3, 4))
     np.testing.assert_array_equal(other(x).data, _mlp(0)(x).data)
@@ -313,7 +324,10 @@ def test_state_dict_is_a_copy_and_loads_arrays_or_tensors():
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s: s.update({"layers.2.bias": np.zeros(4)}), r"'layers.2.bias' has shape \(4,\), the parameter has \(3,\)"),
+        (
+            lambda s: s.update({"layers.2.bias": np.zeros(4)}),
+            r"'layers.2.bias' has shape \(4,\), the parameter has \(3,\)",
+        ),
         (lambda s: s.pop("layers.2.weight"), "missing 'layers.2.weight'"),
         (lambda s: s.update({"layers.9.weight": np.zeros(1)}), "unexpected 'layers.9.weight'"),
         (lambda s: s.update({"layers.2.bias": np.array(["a", "b", "c"])}), "not numeric"),
@@ -351,7 +365,9 @@ def test_failed_loads_leave_the_parameters_untouched(tmp_path):
     with pytest.raises(FileNotFoundError, match="no saved model"):
         model.load(tmp_path / "missing.npz")
     nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).save(tmp_path / "wide.npz")
-    with pytest.raises(ValueError, match=r"'layers.0.weight' has shape \(6, 4\), the parameter has \(5, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"'layers.0.weight' has shape \(6, 4\), the parameter has \(5, 4\)"
+    ):
         model.load(tmp_path / "wide.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip archive at all")
     with pytest.raises(ValueError, match="not a .npz archive"):
@@ -389,9 +405,14 @@ def test_explain_backprop_factors_engine_and_finite_differences_agree(capsys):
         assert row.product == pytest.approx(row.dL_da * row.da_dz * row.dz_dparam, rel=1e-15)
         assert row.engine == pytest.approx(row.product, rel=1e-12, abs=1e-15)
         assert row.finite_difference == pytest.approx(row.product, rel=1e-6, abs=1e-9)
-    # worked by hand: z_0 = 0.4*1.5 + 0.3*0.5 + 0.25*2 + 0.1 = 1.35, dL/da_0 = 2*(1.35 - 0.2)/2 = 1.15
+    # by hand: z_0 = 0.4*1.5 + 0.3*0.5 + 0.25*2 + 0.1 = 1.35, dL/da_0 = 2*(1.35 - 0.2)/2 = 1.15
     w00 = r.rows[0]
-    assert (w00.name, w00.dL_da, w00.da_dz, w00.dz_dparam) == ("weight[0, 0]", pytest.approx(1.15), 1.0, 1.5)
+    assert (w00.name, w00.dL_da, w00.da_dz, w00.dz_dparam) == (
+        "weight[0, 0]",
+        pytest.approx(1.15),
+        1.0,
+        1.5,
+    )
     assert w00.engine == pytest.approx(1.725)
     assert r.loss == pytest.approx((1.15**2 + 0.45**2) / 2)
     out = capsys.readouterr().out
@@ -401,6 +422,8 @@ def test_explain_backprop_factors_engine_and_finite_differences_agree(capsys):
 def test_explain_backprop_with_a_blocked_relu_and_bad_shapes():
     r = explain_backprop(x=[1.0, 1.0], weight=[[-1.0, -1.0]], bias=[0.5], y=[1.0], verbose=False)
     assert r.z[0] == -1.5
-    assert all(row.da_dz == 0.0 and row.engine == 0.0 and row.finite_difference == 0.0 for row in r.rows)
+    assert all(
+        row.da_dz == 0.0 and row.engine == 0.0 and row.finite_difference == 0.0 for row in r.rows
+    )
     with pytest.raises(ValueError, match=r"weight must have shape \(1, 2\)"):
         explain_backprop(x=[1.0, 1.0], weight=[[1.0, 1.0, 1.0]], bias=[0.0], y=[1.0], verbose=False)

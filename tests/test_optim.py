@@ -50,7 +50,8 @@ def test_sgd_weight_decay_and_nesterov_and_dampening():
     p = _param()
     steps = _quadratic_steps(optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True), p, 2)
     # b1 = 2 p0, step 2 p0 + 0.9 b1 = 3.8 p0: p1 = 0.62 p0
-    # g2 = 1.24 p0, b2 = 1.8 p0 + 1.24 p0 = 3.04 p0, step 1.24 p0 + 2.736 p0 = 3.976 p0: p2 = 0.2224 p0
+    # g2 = 1.24 p0, b2 = 1.8 p0 + 1.24 p0 = 3.04 p0,
+    # step 1.24 p0 + 2.736 p0 = 3.976 p0: p2 = 0.2224 p0
     np.testing.assert_allclose(steps, [[0.62, -1.24], [0.2224, -0.4448]], rtol=1e-13)
     p = _param()
     steps = _quadratic_steps(optim.SGD([p], lr=0.1, momentum=0.5, dampening=0.5), p, 2)
@@ -145,7 +146,9 @@ def test_a_step_is_all_or_nothing():
     good.grad = Tensor([1.0, 1.0])
     bad.grad = Tensor([1.0, 1.0])
     bad.data = np.array([[1.0, 2.0]])  # reshaped after backward: the gradient no longer fits
-    with pytest.raises(ValueError, match=r"head.weight: gradient of shape \(2,\) for data of shape \(1, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"head.weight: gradient of shape \(2,\) for data of shape \(1, 2\)"
+    ):
         opt.step()
     np.testing.assert_array_equal(good.data, [1.0, 2.0])
     assert opt.state == [None, None] and opt.steps == 0
@@ -181,7 +184,7 @@ def test_zero_grad_and_model_parameters():
     assert all(p.grad is None for p in model.parameters())
 
 
-# ---- validation ------------------------------------------------------------------------------------
+# ---- validation ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -194,7 +197,10 @@ def test_zero_grad_and_model_parameters():
         (lambda ps: optim.SGD(ps, lr=0.1, weight_decay=-1), "weight_decay must be .* got -1"),
         (lambda ps: optim.SGD(ps, lr=0.1, nesterov=True), "nesterov needs momentum > 0"),
         (lambda ps: optim.Adam(ps, lr=-1e-3), r"lr must be .* got -0.001"),
-        (lambda ps: optim.Adam(ps, betas=(1.0, 0.999)), r"betas\[0\] must be a number in \[0, 1\), got 1.0"),
+        (
+            lambda ps: optim.Adam(ps, betas=(1.0, 0.999)),
+            r"betas\[0\] must be a number in \[0, 1\), got 1.0",
+        ),
         (lambda ps: optim.Adam(ps, betas=(0.9, -0.1)), r"betas\[1\] must be .* got -0.1"),
         (lambda ps: optim.Adam(ps, betas=0.9), "betas must be a pair"),
         (lambda ps: optim.Adam(ps, eps=-1e-8), "eps must be .* got -1e-08"),

@@ -1,4 +1,4 @@
-"""Training on the real data sets (reduced budgets), saved models, NaN stops, the example scripts."""
+"""Training on the real data sets (reduced budgets), saved models, NaN stops, example scripts."""
 
 import subprocess
 import sys
@@ -64,7 +64,9 @@ def test_iris_mlp_of_values_reaches_90_percent_and_reloads(iris_run):
     fresh = train.iris_model(seed=99).load(result.paths["weights"])
     for row in split.X_test:
         assert [v.data for v in fresh(row.tolist())] == [v.data for v in result.model(row.tolist())]
-    np.testing.assert_array_equal(train.predict(fresh, split.X_test), train.predict(result.model, split.X_test))
+    np.testing.assert_array_equal(
+        train.predict(fresh, split.X_test), train.predict(result.model, split.X_test)
+    )
 
 
 def test_a_seed_makes_training_repeatable():
@@ -86,8 +88,16 @@ def test_nan_in_the_inputs_stops_at_the_first_step():
     X[5, 1] = np.nan
     before = model.state_dict()
     with pytest.raises(FloatingPointError, match=r"loss is nan at step 1 \(epoch 1, batch 1\)"):
-        train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), X, y,
-                  epochs=2, batch_size=40, progress=False)
+        train.fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optim.SGD(model.parameters(), lr=0.1),
+            X,
+            y,
+            epochs=2,
+            batch_size=40,
+            progress=False,
+        )
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
 
@@ -105,25 +115,58 @@ def test_a_loss_that_turns_nan_stops_naming_the_step_and_skips_its_update():
         return nn.cross_entropy(logits, labels)
 
     with pytest.raises(FloatingPointError, match=r"at step 3 \(epoch 2, batch 1\)"):
-        train.fit(model, flaky_loss, optim.Adam(model.parameters(), lr=0.1), X, y,
-                  epochs=3, batch_size=20, progress=False)
+        train.fit(
+            model,
+            flaky_loss,
+            optim.Adam(model.parameters(), lr=0.1),
+            X,
+            y,
+            epochs=3,
+            batch_size=20,
+            progress=False,
+        )
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, kept[name])
 
 
 def test_fit_shows_the_loss_in_a_progress_bar(capsys):
     model, X, y = _tiny_problem()
-    losses = train.fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.05), X, y,
-                       epochs=2, batch_size=16, progress=True, desc="tiny")
+    losses = train.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.Adam(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=2,
+        batch_size=16,
+        progress=True,
+        desc="tiny",
+    )
     assert len(losses) == 2 * 3
     err = capsys.readouterr().err
     assert "tiny" in err and "loss=" in err
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
-        train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), X, y,
-                  epochs=1, batch_size=0, progress=False)
+        train.fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optim.SGD(model.parameters(), lr=0.1),
+            X,
+            y,
+            epochs=1,
+            batch_size=0,
+            progress=False,
+        )
     with pytest.raises(ValueError, match="X has 40 rows but y has 39"):
-        train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), X, y[:-1],
-                  epochs=1, batch_size=8, progress=False)
+        train.fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optim.SGD(model.parameters(), lr=0.1),
+            X,
+            y[:-1],
+            epochs=1,
+            batch_size=8,
+            progress=False,
+        )
 
 
 def test_main_trains_saves_and_reports(tmp_path, capsys):
@@ -139,8 +182,19 @@ def test_main_trains_saves_and_reports(tmp_path, capsys):
 @pytest.mark.parametrize("script", ["train_digits.py", "train_iris.py"])
 def test_example_scripts_run(script, tmp_path):
     done = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / script), "--epochs", "1", "--out", str(tmp_path), "--no-progress"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            str(ROOT / "examples" / script),
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "test accuracy" in done.stdout
@@ -148,7 +202,12 @@ def test_example_scripts_run(script, tmp_path):
 
 
 def test_backprop_example_shows_engine_and_finite_differences():
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "backprop.py")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "backprop.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "True" in done.stdout and "finite diff" in done.stdout and "False" not in done.stdout
