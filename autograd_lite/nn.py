@@ -235,8 +235,7 @@ class Module:
 
     def __repr__(self):
         head = f"{type(self).__name__}({self.extra_repr()})"
-        subs = [(n, m) for n, m in _walk_children(self) if isinstance(m, Module)]
-        lines = [f"  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in subs]
+        lines = [f"  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in _walk_children(self)]
         return "\n".join([head] + lines)
 
     def extra_repr(self) -> str:
@@ -294,11 +293,12 @@ class Linear(Module):
     float64 unless both input and parameters are float32.
     weight: Tensor (out_features, in_features); bias: Tensor (out_features,) or None.
 
-    Initialisation follows PyTorch's default (`Linear.reset_parameters` in
-    torch/nn/modules/linear.py: kaiming_uniform_ with a = sqrt(5), then a
-    uniform bias): both weight and bias are drawn from U(-k, k) with
-    k = 1/sqrt(in_features). `rng` is a `numpy.random.Generator` or a seed
-    (None: fresh entropy), so a seed makes runs repeatable.
+    Initialisation follows PyTorch's default, `Linear.reset_parameters` in
+    torch/nn/modules/linear.py: the weight is Kaiming-uniform with a = sqrt(5),
+    whose bound gain * sqrt(3 / fan_in), gain = sqrt(2 / (1 + a^2)), comes to
+    k = 1/sqrt(in_features); the bias is uniform in (-k, k) too. `rng` is a
+    `numpy.random.Generator` or a seed (None: fresh entropy), so a seed makes
+    runs repeatable.
 
     Raises ValueError for non-positive sizes and, in forward, naming both sizes
     when the input's last axis is not in_features.
@@ -391,7 +391,7 @@ class Sequential(Module):
 # ---------------------------------------------------------------------------------------
 # Scalar layers on Values (micrograd style)
 
-_ACTIVATIONS = {"relu": ops.relu, "tanh": ops.tanh, "sigmoid": ops.sigmoid, None: None}
+_ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
 
 
 class Neuron(Module):
@@ -421,8 +421,7 @@ class Neuron(Module):
         z = self.b
         for wi, xi in zip(self.w, x):
             z = z + wi * xi
-        act = _ACTIVATIONS[self.activation]
-        return z if act is None else act(z)
+        return z if self.activation is None else getattr(z, self.activation)()
 
     def extra_repr(self):
         return f"{self.nin}, activation={self.activation!r}"

@@ -48,23 +48,20 @@ class TrainResult:
     paths: dict = field(default_factory=dict)  # 'weights' (.npz) and 'loss_curve' (.png) if saved
 
 
-def _is_scalar_model(model):
+def _forward_fn(model):
+    """batch X (n, features) -> logits: one call on a Tensor, or for a model of Values, one
+    call per row (a list of lists of Values)."""
     params = model.parameters()
-    return bool(params) and isinstance(params[0], Value)
-
-
-def _forward(model, X):
-    """Logits for a batch X (n, features): one Tensor call, or a call per row for a Value model."""
-    if _is_scalar_model(model):
-        return [model(row) for row in X.tolist()]
-    return model(Tensor(X))
+    if params and isinstance(params[0], Value):
+        return lambda X: [model(row) for row in X.tolist()]
+    return lambda X: model(Tensor(X))
 
 
 def predict(model, X):
     """Predicted classes (int array (n,)) for features X (n, features): the argmax of the logits."""
     X = np.asarray(X, dtype=float)
     with no_grad():
-        logits = _forward(model, X)
+        logits = _forward_fn(model)(X)
     if isinstance(logits, list):
         return np.array([int(np.argmax([v.data for v in row])) for row in logits], dtype=np.int64)
     return logits.data.argmax(axis=-1)
@@ -91,8 +88,9 @@ def fit(
 ):
     """Mini-batch training: each epoch shuffles (X, y) and takes one optimizer step per batch.
 
-    X: float array (n, features); y: labels or targets (n, ...). loss_fn(logits, y_batch)
-    returns a one-element node. seed fixes the shuffling. progress: show a tqdm bar with
+    X: float array (n, features); y: labels or targets (n, ...). The model gets each batch
+    as one Tensor, or row by row if its parameters are Values. loss_fn(logits, y_batch)
+    returns a one-element node. epochs, batch_size: positive ints. seed fixes the shuffling. progress: show a tqdm bar with
     the loss. on_epoch(epoch) is called after each epoch (epoch counts from 1).
     Returns the loss of every step (a list of floats).
     Raises FloatingPointError naming the step (counted from 1), epoch and batch when the
@@ -103,8 +101,10 @@ def fit(
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    for name, n in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    forward = _forward_fn(model)
     rng = np.random.default_rng(seed)
     n_batches = math.ceil(len(X) / batch_size)
     losses = []
@@ -114,14 +114,13 @@ def fit(
             for b in range(n_batches):
                 idx = order[b * batch_size : (b + 1) * batch_size]
                 optimizer.zero_grad()
-                loss = loss_fn(_forward(model, X[idx]), y[idx])
+                loss = loss_fn(forward(X[idx]), y[idx])
                 value = loss.item()
                 if not math.isfinite(value):
                     raise FloatingPointError(
                         f"the loss is {value} at step {len(losses) + 1} "
                         f"(epoch {epoch}, batch {b + 1}); training stopped instead of continuing "
-                        "on it (try a smaller learning rate, "
-                        "or check the inputs for NaN)"
+                        "on it (try a smaller learning rate, or check the inputs for NaN)"
                     )
                 loss.backward()
                 optimizer.step()
