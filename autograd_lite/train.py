@@ -49,8 +49,11 @@ class TrainResult:
 
 
 def _forward_fn(model):
-    """batch X (n, features) -> logits: one call on a Tensor, or for a model of Values, one
-    call per row (a list of lists of Values)."""
+    """The function from a batch X (n, features) to the model's logits.
+
+    One call on a Tensor; for a model of Values, one call per row, giving a list
+    of lists of Values.
+    """
     params = model.parameters()
     if params and isinstance(params[0], Value):
         return lambda X: [model(row) for row in X.tolist()]
