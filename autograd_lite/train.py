@@ -183,7 +183,7 @@ def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, e
         plt.close(fig)
 
 
-def _run(name, model, split, optimizer, *, epochs, batch_size, seed, out_dir, progress):
+def _run(name, model, split, optimizer, epochs, batch_size, seed, out_dir, progress):
     test_acc = []
     start = time.perf_counter()
     losses = fit(
@@ -241,20 +241,10 @@ def train_digits(
     weights are saved to `out_dir/digits_mlp.npz` and the loss curve to
     `out_dir/digits_loss.png`.
     """
-    split = data.digits_split(seed=seed)
     model = digits_model(hidden, seed)
     opt = optim.Adam(model.parameters(), lr=lr)
-    return _run(
-        "digits",
-        model,
-        split,
-        opt,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        out_dir=out_dir,
-        progress=progress,
-    )
+    split = data.digits_split(seed=seed)
+    return _run("digits", model, split, opt, epochs, batch_size, seed, out_dir, progress)
 
 
 def iris_model(hidden=16, seed=0):
@@ -271,20 +261,10 @@ def train_iris(epochs=30, hidden=16, lr=0.02, batch_size=8, seed=0, out_dir="out
     micrograd. Saves `out_dir/iris_mlp.npz` and `out_dir/iris_loss.png` unless
     out_dir is None.
     """
-    split = data.iris_split(seed=seed)
     model = iris_model(hidden, seed)
     opt = optim.Adam(model.parameters(), lr=lr)
-    return _run(
-        "iris",
-        model,
-        split,
-        opt,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        out_dir=out_dir,
-        progress=progress,
-    )
+    split = data.iris_split(seed=seed)
+    return _run("iris", model, split, opt, epochs, batch_size, seed, out_dir, progress)
 
 
 # ---------------------------------------------------------------------------------------

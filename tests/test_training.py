@@ -83,21 +83,20 @@ def _tiny_problem():
     return model, X, y
 
 
+def _fit(model, X, y, loss_fn=None, opt=None, **options):
+    """train.fit with cross-entropy, SGD(lr=0.1) and no progress bar unless given."""
+    options.setdefault("progress", False)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    opt = opt or optim.SGD(model.parameters(), lr=0.1)
+    return train.fit(model, loss_fn, opt, X, y, **options)
+
+
 def test_nan_in_the_inputs_stops_at_the_first_step():
     model, X, y = _tiny_problem()
     X[5, 1] = np.nan
     before = model.state_dict()
     with pytest.raises(FloatingPointError, match=r"loss is nan at step 1 \(epoch 1, batch 1\)"):
-        train.fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optim.SGD(model.parameters(), lr=0.1),
-            X,
-            y,
-            epochs=2,
-            batch_size=40,
-            progress=False,
-        )
+        _fit(model, X, y, epochs=2, batch_size=40)
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
 
@@ -115,15 +114,14 @@ def test_a_loss_that_turns_nan_stops_naming_the_step_and_skips_its_update():
         return nn.cross_entropy(logits, labels)
 
     with pytest.raises(FloatingPointError, match=r"at step 3 \(epoch 2, batch 1\)"):
-        train.fit(
+        _fit(
             model,
-            flaky_loss,
-            optim.Adam(model.parameters(), lr=0.1),
             X,
             y,
+            loss_fn=flaky_loss,
+            opt=optim.Adam(model.parameters(), lr=0.1),
             epochs=3,
             batch_size=20,
-            progress=False,
         )
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, kept[name])
@@ -131,12 +129,11 @@ def test_a_loss_that_turns_nan_stops_naming_the_step_and_skips_its_update():
 
 def test_fit_shows_the_loss_in_a_progress_bar(capsys):
     model, X, y = _tiny_problem()
-    losses = train.fit(
+    losses = _fit(
         model,
-        nn.CrossEntropyLoss(),
-        optim.Adam(model.parameters(), lr=0.05),
         X,
         y,
+        opt=optim.Adam(model.parameters(), lr=0.05),
         epochs=2,
         batch_size=16,
         progress=True,
@@ -146,27 +143,9 @@ def test_fit_shows_the_loss_in_a_progress_bar(capsys):
     err = capsys.readouterr().err
     assert "tiny" in err and "loss=" in err
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
-        train.fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optim.SGD(model.parameters(), lr=0.1),
-            X,
-            y,
-            epochs=1,
-            batch_size=0,
-            progress=False,
-        )
+        _fit(model, X, y, epochs=1, batch_size=0)
     with pytest.raises(ValueError, match="X has 40 rows but y has 39"):
-        train.fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optim.SGD(model.parameters(), lr=0.1),
-            X,
-            y[:-1],
-            epochs=1,
-            batch_size=8,
-            progress=False,
-        )
+        _fit(model, X, y[:-1], epochs=1, batch_size=8)
 
 
 def test_main_trains_saves_and_reports(tmp_path, capsys):
