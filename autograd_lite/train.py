@@ -141,46 +141,42 @@ def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, e
     losses: the per-step losses; steps_per_epoch: steps in one epoch (None: one
     step per epoch); epoch_accuracy: the test accuracy after each epoch, drawn on
     a second axis if given. The image is written to a temporary file and renamed
-    onto `path`, so a failure never leaves a half-written file. Uses matplotlib's
-    Agg backend (no screen needed).
+    onto `path`, so a failure never leaves a half-written file. Draws on a bare
+    matplotlib `Figure` (rendered by Agg), so no window opens and pyplot's state
+    and backend, in a notebook say, are left alone.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global backend, no window
 
     losses = np.asarray(losses, dtype=float)
     per_epoch = steps_per_epoch or 1
     epochs = np.arange(1, len(losses) + 1) / per_epoch
-    fig, ax = plt.subplots(figsize=(7, 4))
-    try:
-        ax.plot(epochs, losses, lw=0.6, alpha=0.35, color="tab:blue", label="loss per step")
-        n_full = len(losses) // per_epoch
-        if n_full:
-            means = losses[: n_full * per_epoch].reshape(n_full, per_epoch).mean(axis=1)
-            ax.plot(
-                np.arange(1, n_full + 1), means, lw=2, color="tab:blue", label="mean loss per epoch"
-            )
-        ax.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log", title=title)
-        handles, labels = ax.get_legend_handles_labels()
-        if epoch_accuracy:
-            ax2 = ax.twinx()
-            ax2.plot(
-                np.arange(1, len(epoch_accuracy) + 1),
-                epoch_accuracy,
-                "o-",
-                ms=3,
-                color="tab:orange",
-                label="test accuracy",
-            )
-            ax2.set(ylabel="test accuracy", ylim=(0, 1.02))
-            h2, l2 = ax2.get_legend_handles_labels()
-            handles, labels = handles + h2, labels + l2
-        ax.legend(handles, labels, loc="lower left")
-        fig.tight_layout()
-        nn._atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    ax.plot(epochs, losses, lw=0.6, alpha=0.35, color="tab:blue", label="loss per step")
+    n_full = len(losses) // per_epoch
+    if n_full:
+        means = losses[: n_full * per_epoch].reshape(n_full, per_epoch).mean(axis=1)
+        ax.plot(
+            np.arange(1, n_full + 1), means, lw=2, color="tab:blue", label="mean loss per epoch"
+        )
+    ax.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log", title=title)
+    handles, labels = ax.get_legend_handles_labels()
+    if epoch_accuracy:
+        ax2 = ax.twinx()
+        ax2.plot(
+            np.arange(1, len(epoch_accuracy) + 1),
+            epoch_accuracy,
+            "o-",
+            ms=3,
+            color="tab:orange",
+            label="test accuracy",
+        )
+        ax2.set(ylabel="test accuracy", ylim=(0, 1.02))
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(handles, labels, loc="lower left")
+    fig.tight_layout()
+    nn._atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
 
 
 def _run(name, model, split, optimizer, epochs, batch_size, seed, out_dir, progress):
