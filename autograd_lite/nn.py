@@ -111,6 +111,7 @@ class Module:
     define `forward`; calling the module calls `forward`. Assigning a
     parameter, module or list of them to an attribute labels every parameter
     inside with its dotted name, so drawings of the graph can group them.
+    Attributes whose names start with '_' are private and never searched.
     """
 
     training = True
