@@ -93,13 +93,31 @@ class Op:
 class Node:
     """Base of `Value` and `Tensor`: data, grad, and the record of how it was made."""
 
-    __slots__ = ("_ctx", "_op", "_parents", "data", "grad", "label", "requires_grad")
+    __slots__ = ("_ctx", "_data", "_op", "_parents", "grad", "label", "requires_grad")
+
+    @property
+    def data(self):
+        """The node's value: a float for a Value, an ndarray for a Tensor.
+
+        Assigning checks and converts it (a node assigned gives its data), so
+        `p.data = p.data - lr * p.grad` keeps `p` a well-formed node; TypeError
+        for anything that is not numeric.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = self._convert_data(value)
 
     # ---- hooks the node types provide ------------------------------------------------
     def _seed(self, gradient, create_graph):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _accumulate(self, g):  # pragma: no cover - abstract
+    def _convert_data(self, value):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _new_grad(self, g):  # pragma: no cover - abstract
+        """`.grad` plus the cotangent g, computed without changing the node."""
         raise NotImplementedError
 
     def _alias(self, data, record=True):  # pragma: no cover - abstract
@@ -143,7 +161,7 @@ class Node:
 
     def detach(self):
         """A new leaf sharing this node's data, cut off from the graph (requires_grad False)."""
-        return self._alias(self.data, record=False)
+        return self._alias(self._data, record=False)
 
     def zero_grad(self):
         """Reset `.grad` (0.0 for a Value, None for a Tensor)."""
@@ -190,17 +208,29 @@ def _live_args(node):
     """
     ctx = node._ctx
     n = len(node._parents)
-    args = [node if node.data is ctx[0] else node._alias(ctx[0])]
+    args = [node if node._data is ctx[0] else node._alias(ctx[0])]
     for p, d in zip(node._parents, ctx[1 : n + 1]):
-        args.append(d if p is None else p if p.data is d else p._alias(d))
+        args.append(d if p is None else p if p._data is d else p._alias(d))
     args.extend(ctx[n + 1 :])
     return args
 
 
 def backward(root, gradient=None, create_graph=False):
     """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
-    for node, g in _sweep(root, gradient, create_graph).items():
-        node._accumulate(g)
+    # Two phases: every new .grad is computed first, so an error changes none of them.
+    updates = [(node, node._new_grad(g)) for node, g in _sweep(root, gradient, create_graph).items()]
+    if not root._SHAPED:
+        for node, new in updates:
+            node.grad = new
+        return
+    owners = set()  # a rule may pass its cotangent on unchanged: give each .grad its own array
+    for node, new in updates:
+        if new.__class__ is np.ndarray:
+            owner = id(new if new.base is None else new.base)
+            if owner in owners:
+                new = new.copy()
+            owners.add(owner)
+        node._grad = new
 
 
 def cotangents(root, inputs, gradient=None, create_graph=False):

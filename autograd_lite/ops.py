@@ -63,13 +63,19 @@ def _normalize_axes(axis, ndim):
     """Reduction axes as a sorted tuple of non-negative ints; None means all."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = (axis,) if isinstance(axis, numbers.Integral) else axis
+    if not isinstance(axes, (tuple, list)) or any(
+        isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in axes
+    ):
+        raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
     out = []
     for a in axes:
         if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
         out.append(int(a) % builtins.max(ndim, 1))
-    return tuple(sorted(set(out)))
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis!r} repeats an axis")
+    return tuple(sorted(out))
 
 
 def _keep(g, shape, axis, keepdims):
@@ -152,11 +158,20 @@ def _scatter_array(g, index, shape):
 
 
 def _clip_scalar(x, lo, hi):
-    if lo is not None and x < lo:
-        return float(lo)
-    if hi is not None and x > hi:
-        return float(hi)
+    # numpy's clip: minimum(maximum(x, lo), hi), NaN from either side propagating.
+    if lo is not None:
+        x = _maximum_scalar(x, float(lo))
+    if hi is not None:
+        x = _minimum_scalar(x, float(hi))
     return x
+
+
+def _maximum_scalar(x, y):
+    return x if x >= y or math.isnan(x) else y  # y when y is NaN, as numpy
+
+
+def _minimum_scalar(x, y):
+    return x if x <= y or math.isnan(x) else y
 
 
 # ---------------------------------------------------------------------------------------
@@ -207,13 +222,13 @@ ABS = Op("abs", (lambda g, out, x: g * _sign(x),), builtins.abs, np.abs)
 MAXIMUM = Op(
     "maximum",
     (lambda g, out, x, y: g * _tie_weight(x, y), lambda g, out, x, y: g * _tie_weight(y, x)),
-    lambda x, y: x if x >= y or math.isnan(x) else y,  # NaN wins, as in numpy
+    _maximum_scalar,
     np.maximum,
 )
 MINIMUM = Op(
     "minimum",
     (lambda g, out, x, y: g * _tie_weight(y, x), lambda g, out, x, y: g * _tie_weight(x, y)),
-    lambda x, y: x if x <= y or math.isnan(x) else y,
+    _minimum_scalar,
     np.minimum,
 )
 WHERE = Op(
@@ -277,7 +292,8 @@ SUM = Op(
 def _extremum_rule(g, out, x, axis, keepdims):
     # The cotangent goes to the arg-max (or min) elements, shared evenly among ties.
     shape = _shape(x)
-    hit = _raw(x) == _keep(_raw(out), shape, axis, keepdims)
+    x_raw, out_kept = _raw(x), _keep(_raw(out), shape, axis, keepdims)
+    hit = (x_raw == out_kept) | (np.isnan(x_raw) & np.isnan(out_kept))  # NaN wins, as in PyTorch
     share = hit / np.sum(hit, axis=_normalize_axes(axis, len(shape)), keepdims=True)
     return _keep(g, shape, axis, keepdims) * share.astype(np.result_type(_raw(x), np.float32))
 
@@ -453,7 +469,7 @@ def where(cond, x, y):
     With a plain bool condition (the scalar case) this returns x or y itself.
     """
     cond = _raw(cond)
-    if type(cond) is bool:
+    if type(cond) is bool and np.ndim(_raw(x)) == 0 and np.ndim(_raw(y)) == 0:
         return x if cond else y
     return apply(WHERE, (x, y), (np.asarray(cond, dtype=bool),))
 
@@ -598,6 +614,8 @@ def concatenate(xs, axis=0):
         raise ValueError("concatenate needs at least one array")
     if builtins.any(_is_value(x) for x in xs):
         raise TypeError("concatenate joins Tensors or arrays, not Values; make a Tensor first")
+    if axis is None:  # numpy: flatten every array, then join
+        xs, axis = [reshape(x, (-1,)) for x in xs], 0
     return apply(_concat_op(len(xs)), xs, (axis,))
 
 

@@ -59,23 +59,23 @@ def _unbroadcast(c, shape):
 def _unary(op, x):
     if op.quiet:
         with np.errstate(all="ignore"):
-            data = op.array(x.data)
+            data = op.array(x._data)
     else:
-        data = op.array(x.data)
+        data = op.array(x._data)
     if data.__class__ is not np.ndarray:  # numpy gives a scalar for a 0-d input
         data = np.asarray(data)
-    return Tensor._wrap(data, op, (x,), (data, x.data), x.requires_grad)
+    return Tensor._wrap(data, op, (x,), (data, x._data), x.requires_grad)
 
 
 def _binary(op, a, b):
     if a.__class__ is Tensor:
-        ad, req = a.data, a.requires_grad
+        ad, req = a._data, a.requires_grad
     elif isinstance(a, Node):
         raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
     else:
         ad, a, req = _operand(a), None, False
     if b.__class__ is Tensor:
-        bd, req = b.data, req or b.requires_grad
+        bd, req = b._data, req or b.requires_grad
     elif isinstance(b, Node):
         raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
     else:
@@ -91,16 +91,13 @@ def _binary(op, a, b):
 
 
 def _index_part(i):
-    """One part of an index, with Tensors and lists made into integer or bool arrays."""
+    """One part of an index; a list becomes an array (of ints or bools, as numpy reads it)."""
     if isinstance(i, Tensor):
-        i = i.data
-    elif isinstance(i, list):
-        i = np.asarray(i)
-    if isinstance(i, np.ndarray) and i.dtype.kind == "f":
-        if not np.all(i == np.round(i)):
-            raise IndexError(f"index arrays must hold integers, got {i!r}")
-        i = i.astype(np.intp)
-    return i
+        raise IndexError(
+            "a Tensor holds floats and cannot be an index; index with ints, slices, or an integer "
+            "or bool numpy array (for example t[mask.data > 0] or t[idx.data.astype(int)])"
+        )
+    return np.asarray(i) if isinstance(i, list) else i
 
 
 class Tensor(Node):
@@ -122,15 +119,21 @@ class Tensor(Node):
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        if isinstance(data, Tensor):
-            data = data.data
-        self.data = _as_array(data, dtype)
+        self._data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad = None
         self.label = label
         self.requires_grad = bool(requires_grad)
         self._op = None
         self._parents = ()
         self._ctx = ()
+
+    @staticmethod
+    def _convert_data(value):
+        if isinstance(value, Tensor):
+            value = value._data
+        if isinstance(value, np.ndarray) and value.dtype in _FLOATS:
+            return value  # kept as given (shared, as torch's `.data =`)
+        return _as_array(value)
 
     @property
     def grad(self):
@@ -144,16 +147,17 @@ class Tensor(Node):
 
     @grad.setter
     def grad(self, value):
-        if value is not None and not isinstance(value, Tensor):
-            value = Tensor(value, dtype=self.data.dtype)
-        if value is not None and value.shape != self.data.shape:
+        raw = value.__class__ is np.ndarray and value.dtype in _FLOATS  # wrapped when read
+        if value is not None and not raw and not isinstance(value, Tensor):
+            value = Tensor(value, dtype=self._data.dtype)
+        if value is not None and value.shape != self._data.shape:
             raise ValueError(f"grad of shape {value.shape} assigned to a Tensor of shape {self.shape}")
         self._grad = value
 
     @staticmethod
     def _wrap(data, op=None, parents=(), ctx=(), requires_grad=False):
         out = _object_new(Tensor)
-        out.data = data
+        out._data = data
         out._grad = None
         out.label = ""
         if requires_grad and graph._grad_enabled:
@@ -175,7 +179,7 @@ class Tensor(Node):
         req = False
         for a in args:
             if a.__class__ is Tensor:
-                raws.append(a.data)
+                raws.append(a._data)
                 parents.append(a)
                 req = req or a.requires_grad
             elif isinstance(a, Node):
@@ -204,21 +208,22 @@ class Tensor(Node):
         elif isinstance(gradient, Tensor):
             if gradient.shape != self.shape:
                 raise ValueError(f"gradient has shape {gradient.shape}, but the output has shape {self.shape}")
-            return gradient if create_graph else gradient.data
+            if create_graph:
+                return gradient if gradient.dtype == self.dtype else gradient.astype(self.dtype)
+            g = gradient._data.astype(self.dtype)  # a copy: .grad never shares the caller's array
         else:
             g = _as_array(gradient, self.dtype, what="gradient")
             if g.shape != self.shape:
                 raise ValueError(f"gradient has shape {g.shape}, but the output has shape {self.shape}")
         return Tensor._wrap(g) if create_graph else g
 
-    def _accumulate(self, g):
+    def _new_grad(self, g):
         old = self._grad
         if old is None:
-            self._grad = g
-        elif old.__class__ is np.ndarray and g.__class__ is np.ndarray:
-            self._grad = old + g
-        else:  # a recorded gradient (create_graph) is involved: add as Tensors
-            self._grad = self.grad + g
+            return g
+        if old.__class__ is np.ndarray and g.__class__ is np.ndarray:
+            return old + g
+        return self.grad + g  # a recorded gradient (create_graph) is involved: add as Tensors
 
     def _alias(self, data, record=True):
         return Tensor._wrap(data, ALIAS, (self,), (data, data), record and self.requires_grad)
@@ -264,7 +269,8 @@ class Tensor(Node):
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        # np.asarray(t) shares the data; np.array(t) and np.copy(t) copy it, as numpy does.
+        return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -274,9 +280,21 @@ class Tensor(Node):
     def __float__(self):
         return self.item()
 
+    def __bool__(self):
+        if self._data.size != 1:
+            raise ValueError(
+                f"the truth value of a Tensor of shape {self.shape} is ambiguous; use .data.any() or .all()"
+            )
+        return bool(self._data.reshape(()))
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(len(self._data)))
+
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = ""
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
+        extra = f", shape={self.shape}" if self._data.size == 0 else ""
         if self.data.dtype != np.float64:
             extra += f", dtype={self.data.dtype}"
         if self.requires_grad:
@@ -341,7 +359,7 @@ class Tensor(Node):
         return _unary(ops.ABS, self)
 
     def __getitem__(self, index):
-        """numpy indexing: basic slices, and integer or bool arrays (Tensors and lists too).
+        """numpy indexing: ints, slices, None, Ellipsis, and integer or bool arrays or lists.
 
         Repeated integer indices accumulate their gradients.
         """
@@ -438,16 +456,19 @@ class Tensor(Node):
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
         if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
             shape = tuple(shape[0])
-        if shape == self.shape:
-            return self
         return Tensor._apply(ops.RESHAPE, (self,), (shape,))
 
     def transpose(self, *axes):
         """Permute axes: no argument reverses them (as numpy); `t.transpose(1, 0)` or a tuple."""
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):
             axes = axes[0]
-        axes = None if axes is None or axes == () else tuple(axes)
-        return Tensor._apply(ops.TRANSPOSE, (self,), (axes,))
+        if axes is None or tuple(axes) == ():
+            return Tensor._apply(ops.TRANSPOSE, (self,), (None,))
+        n = self.ndim
+        perm = tuple(int(a) + n if -n <= a < 0 else int(a) for a in axes)
+        if sorted(perm) != list(range(n)):
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes")
+        return Tensor._apply(ops.TRANSPOSE, (self,), (perm,))
 
     def swapaxes(self, a, b):
         """Exchange two axes."""

@@ -23,7 +23,7 @@ def _as_float(x, what="operand"):
 def _new(data, op, parents, ctx, requires_grad):
     """A Value made by `op`; the graph is recorded only if it requires grad."""
     out = _object_new(Value)
-    out.data = data
+    out._data = data
     out.grad = 0.0
     out.label = ""
     if requires_grad and graph._grad_enabled:
@@ -40,19 +40,19 @@ def _new(data, op, parents, ctx, requires_grad):
 
 def _unary(op, x):
     try:
-        data = op.scalar(x.data)
+        data = op.scalar(x._data)
     except (ArithmeticError, ValueError):
-        data = ops.scalar_forward(op, (x.data,))
-    return _new(data, op, (x,), (data, x.data), x.requires_grad)
+        data = ops.scalar_forward(op, (x._data,))
+    return _new(data, op, (x,), (data, x._data), x.requires_grad)
 
 
 def _binary(op, a, b):
     if a.__class__ is Value:
-        ad, req = a.data, a.requires_grad
+        ad, req = a._data, a.requires_grad
     else:
         ad, a, req = _as_float(a), None, False
     if b.__class__ is Value:
-        bd, req = b.data, req or b.requires_grad
+        bd, req = b._data, req or b.requires_grad
     else:
         bd, b = _as_float(b), None
     try:
@@ -85,9 +85,7 @@ class Value(Node):
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data, label="", requires_grad=True):
-        if isinstance(data, Value):
-            data = data.data
-        self.data = _as_float(data, "data")
+        self._data = self._convert_data(data)
         self.grad = 0.0
         self.label = label
         self.requires_grad = bool(requires_grad)
@@ -101,7 +99,7 @@ class Value(Node):
             return _binary(op, *args)
         if any(isinstance(a, Node) and not isinstance(a, Value) for a in args):
             raise TypeError("cannot mix a Value with a Tensor in one operation; use Tensors")
-        raws = [a.data if isinstance(a, Value) else _as_float(a) for a in args]
+        raws = [a._data if isinstance(a, Value) else _as_float(a) for a in args]
         nodes = tuple(a if isinstance(a, Value) else None for a in args)
         data = ops.scalar_forward(op, raws, params)
         req = any(n is not None and n.requires_grad for n in nodes)
@@ -118,12 +116,17 @@ class Value(Node):
         g = _as_float(gradient, "gradient")
         return Value(g, requires_grad=False) if create_graph else g
 
-    def _accumulate(self, g):
+    @staticmethod
+    def _convert_data(value):
+        return _as_float(value.data if isinstance(value, Value) else value, "data")
+
+    def _new_grad(self, g):
         old = self.grad
+        if old is None:  # the PyTorch habit `v.grad = None` means no gradient yet
+            old = 0.0
         if isinstance(g, Node) and old.__class__ is float and old == 0.0:
-            self.grad = g
-        else:
-            self.grad = old + g
+            return g
+        return old + g
 
     def _alias(self, data, record=True):
         return _new(data, ALIAS, (self,), (data, data), record and self.requires_grad)
@@ -206,33 +209,33 @@ class Value(Node):
 
     # ---- comparisons and conversions (data only, never recorded) ----------------------
     def __eq__(self, other):
-        return self.data == (other.data if isinstance(other, Value) else other)
+        return self._data == (other._data if isinstance(other, Value) else other)
 
     def __ne__(self, other):
-        return self.data != (other.data if isinstance(other, Value) else other)
+        return self._data != (other._data if isinstance(other, Value) else other)
 
     def __lt__(self, other):
-        return self.data < (other.data if isinstance(other, Value) else other)
+        return self._data < (other._data if isinstance(other, Value) else other)
 
     def __le__(self, other):
-        return self.data <= (other.data if isinstance(other, Value) else other)
+        return self._data <= (other._data if isinstance(other, Value) else other)
 
     def __gt__(self, other):
-        return self.data > (other.data if isinstance(other, Value) else other)
+        return self._data > (other._data if isinstance(other, Value) else other)
 
     def __ge__(self, other):
-        return self.data >= (other.data if isinstance(other, Value) else other)
+        return self._data >= (other._data if isinstance(other, Value) else other)
 
     __hash__ = Node.__hash__
 
     def __float__(self):
-        return self.data
+        return self._data
 
     def item(self):
         """The data as a Python float."""
-        return self.data
+        return self._data
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         grad = self.grad if isinstance(self.grad, float) else f"<{self.grad!r}>"
-        return f"Value(data={self.data!r}, grad={grad}{label})"
+        return f"Value(data={self._data!r}, grad={grad}{label})"

@@ -272,18 +272,18 @@ def test_unary_ops_on_a_zero_dim_tensor_keep_an_ndarray():
     assert al.stack([y, Tensor(1.0)]).shape == (2,)
 
 
-@pytest.mark.parametrize(
-    "index", [([0, 0], [1, 1]), (np.array([0, 0]), np.array([1, 1])), (Tensor([0, 0]), Tensor([1, 1]))]
-)
+@pytest.mark.parametrize("index", [([0, 0], [1, 1]), (np.array([0, 0]), np.array([1, 1]))])
 def test_repeated_index_pairs_accumulate_whatever_their_container(index):
     x = Tensor(np.ones((2, 2)), requires_grad=True)
     x[index].sum().backward()
     assert np.array_equal(x.grad.data, [[0.0, 2.0], [0.0, 0.0]])
 
 
-def test_a_fractional_index_array_is_refused():
-    with pytest.raises(IndexError, match="integers"):
-        Tensor(np.ones(3))[Tensor([0.5])]
+def test_a_tensor_is_refused_as_an_index_since_it_holds_floats():
+    # A bool mask made into a Tensor becomes 0.0/1.0: used as indices it would pick wrong elements.
+    with pytest.raises(IndexError, match="cannot be an index"):
+        Tensor([10.0, 20.0, 30.0])[Tensor([True, False, True])]
+    assert np.array_equal(Tensor([10.0, 20.0, 30.0])[[True, False, True]].data, [10.0, 30.0])
 
 
 def test_cotangents_returns_gradients_without_touching_grad():
@@ -298,3 +298,110 @@ def test_cotangents_returns_gradients_without_touching_grad():
     t = Tensor([1.0, 2.0], requires_grad=True)
     (gt,) = cotangents((t * t).sum(), [t], create_graph=True)
     assert isinstance(gt, Tensor) and gt.requires_grad and t.grad is None
+
+
+# ---- regressions from the hostile review ------------------------------------------------------
+
+
+def test_transpose_with_negative_axes_has_the_right_gradient():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    w = np.arange(6.0).reshape(3, 2)
+    (x.transpose(-1, 0) * w).sum().backward()
+    assert np.array_equal(x.grad.data, w.T)
+    with pytest.raises(ValueError, match="permutation"):
+        x.transpose(0, 0)
+
+
+def test_concatenate_with_axis_none_flattens_as_numpy():
+    a = Tensor(np.zeros((2, 2)), requires_grad=True)
+    b = Tensor(np.zeros((2, 2)), requires_grad=True)
+    al.concatenate([a, b], axis=None).backward(np.arange(8.0))
+    assert np.array_equal(a.grad.data, [[0, 1], [2, 3]]) and np.array_equal(b.grad.data, [[4, 5], [6, 7]])
+
+
+def test_np_array_of_a_tensor_is_a_copy_unless_asarray():
+    x = Tensor([3.0], requires_grad=True)
+    y = x * x
+    a = np.array(x)
+    a[0] = 5.0
+    y.backward()
+    assert x.data[0] == 3.0 and x.grad.data[0] == 6.0
+    assert np.asarray(x) is x.data
+
+
+def test_grads_never_share_memory_between_nodes_or_with_the_seed():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    c = a + b
+    seed = Tensor([1.0, 1.0])
+    c.backward(seed)
+    a.grad.data *= 10
+    assert np.array_equal(b.grad.data, [1.0, 1.0]) and np.array_equal(c.grad.data, [1.0, 1.0])
+    assert not np.shares_memory(c.grad.data, seed.data)
+
+
+def test_grad_set_to_none_counts_as_no_gradient_and_a_failing_accumulation_changes_nothing():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    a.grad = None
+    c.backward()
+    assert a.grad == 3.0 and b.grad == 2.0
+    a.grad, b.grad, c.grad = "oops", 0.5, 0.0
+    with pytest.raises(TypeError):
+        c.backward()
+    assert (a.grad, b.grad, c.grad) == ("oops", 0.5, 0.0)
+
+
+def test_assigning_data_converts_it_or_refuses_it():
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    p.data = p.data - 0.5 * p.grad  # a Tensor on the right: its data is taken
+    assert type(p.data) is np.ndarray and np.allclose(p.data, [0.0, 0.0])
+    p.data = [5, 6]
+    assert p.data.dtype == np.float64 and p.shape == (2,)
+    v = Value(1.0)
+    v.data = Value(4.0)
+    assert v.data == 4.0
+    with pytest.raises(TypeError):
+        v.data = np.array([1.0, 2.0])
+    with pytest.raises(TypeError):
+        p.data = "abc"
+
+
+def test_max_with_nan_sends_the_gradient_to_the_nan():
+    x = Tensor([1.0, np.nan, 3.0], requires_grad=True)
+    x.max().backward()
+    assert np.array_equal(x.grad.data, [0.0, 1.0, 0.0])
+
+
+def test_truth_value_and_iteration_of_a_tensor():
+    assert not Tensor([0.0]) and Tensor(2.0)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError):
+        list(Tensor(5.0))
+    assert [t.item() for t in Tensor([1.0, 2.0])] == [1.0, 2.0]
+
+
+def test_clip_agrees_between_value_and_tensor_at_odd_bounds():
+    for lo, hi in [(1.0, 0.0), (np.nan, 1.0), (None, np.nan)]:
+        v = al.clip(Value(0.5), lo, hi).data
+        t = al.clip(Tensor(0.5), lo, hi).item()
+        assert v == t or (np.isnan(v) and np.isnan(t))
+
+
+def test_where_with_a_plain_bool_broadcasts_tensors():
+    y = al.where(True, Tensor([1.0, 2.0]), Tensor([[0.0], [0.0]]))
+    assert y.shape == (2, 2)
+
+
+@pytest.mark.parametrize("axis", [(0, 0), True, 1.5])
+def test_bad_axes_are_refused(axis):
+    with pytest.raises((TypeError, ValueError)):
+        Tensor(np.ones((2, 2))).sum(axis=axis)
+
+
+def test_backward_casts_the_seed_to_the_output_dtype():
+    y = Tensor([1.0], dtype=np.float32, requires_grad=True)
+    y.backward(Tensor([1.0]))
+    assert y.grad.dtype == np.float32
