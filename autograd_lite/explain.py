@@ -90,6 +90,8 @@ def explain_backprop(
     of 0 the finite difference straddles ReLU's kink and need not agree.
     Raises ValueError when the shapes do not fit together.
     """
+    if not (isinstance(eps, (int, float)) and 0 < eps < float("inf")):
+        raise ValueError(f"eps must be a positive finite step, got {eps!r}")
     x, y, b = _vector(x, "x"), _vector(y, "y"), _vector(bias, "bias")
     W = np.asarray(weight, dtype=float)
     m, n = len(y), len(x)

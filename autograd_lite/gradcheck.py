@@ -133,7 +133,8 @@ def _compare(analytical, numerical, out_shape, arg, i, output_name, eps, atol, r
     if ok.all():
         return None
     excess = np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical))
-    excess = np.where(np.isnan(excess), np.inf, np.where(ok, -np.inf, excess))
+    # Elements within tolerance never count; among the rest a NaN difference is the worst.
+    excess = np.where(ok, -np.inf, np.where(np.isnan(excess), np.inf, excess))
     r, c = np.unravel_index(int(np.argmax(excess)), excess.shape)
     in_shape = np.shape(arg.data if isinstance(arg, Node) else arg)
     n, a = numerical[r, c], analytical[r, c]

@@ -454,6 +454,8 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="relu", rng=None):
         rng = np.random.default_rng(rng)
+        if len(nouts) == 0:
+            raise ValueError("MLP needs at least one layer size in nouts, got []")
         sizes = [_check_count(nin, "nin")] + [_check_count(n, "layer size") for n in nouts]
         last = len(sizes) - 2
         self.layers = [
@@ -630,8 +632,7 @@ def cross_entropy(logits, labels, reduction="mean"):
     picked = logp[y] if x.ndim == 1 else logp[np.arange(x.shape[0]), y]  # integer-array gather
     if reduction == "none":
         return -picked
-    total = picked.sum()
-    return total * (-1.0 / picked.size) if reduction == "mean" else -total
+    return -picked.mean() if reduction == "mean" else -picked.sum()  # an empty batch: mean nan
 
 
 class _Loss(Module):

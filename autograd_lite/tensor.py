@@ -121,7 +121,7 @@ class Tensor(Node):
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
         self._data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad = None
-        self.label = label
+        self.label = "" if label is None else str(label)
         self.requires_grad = bool(requires_grad)
         self._op = None
         self._parents = ()

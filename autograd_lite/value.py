@@ -87,7 +87,7 @@ class Value(Node):
     def __init__(self, data, label="", requires_grad=True):
         self._data = self._convert_data(data)
         self.grad = 0.0
-        self.label = label
+        self.label = "" if label is None else str(label)
         self.requires_grad = bool(requires_grad)
         self._op = None
         self._parents = ()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import secrets
 from collections import Counter
 
@@ -124,6 +125,14 @@ def _edge_vjp(node, i, g):
 # Text of the labels (Graphviz HTML-like labels: everything user-given is escaped).
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _escape(text):
+    """Text for a Graphviz HTML label: escaped, control characters (\\r, \\x07...) as spaces."""
+    return html.escape(_CONTROL.sub(" ", str(text)))
+
+
 def _num(x):
     return f"{float(x):.4g}"
 
@@ -142,7 +151,7 @@ def _data_text(x):
     x = _raw(x)
     if isinstance(x, np.ndarray):
         dtype = "" if x.dtype == np.float64 else f" {x.dtype}"
-        return f"{x.shape}{dtype}<BR/>{html.escape(_array_text(x))}"
+        return f"{x.shape}{dtype}<BR/>{_escape(_array_text(x))}"
     return _num(x)
 
 
@@ -166,7 +175,7 @@ def _node_label(node, show_data, show_grad, mark_leaf, is_root):
     leaf = node.is_leaf and node.requires_grad
     cells = []
     if node.label:
-        cells.append((f"<B>{html.escape(node.label)}</B>", None))
+        cells.append((f"<B>{_escape(node.label)}</B>", None))
     if show_data:
         cells.append((f"data {_data_text(node.data)}", None))
     if show_grad:
@@ -190,10 +199,10 @@ def _op_label(node):
         name = names[k] if k < len(names) else f"p{k}"
         text = f"array{np.shape(p)}" if isinstance(p, np.ndarray) else repr(p)
         parts.append(f"{name}={text if len(text) <= 24 else text[:21] + '...'}")
-    extra = "".join(f'<BR/><FONT POINT-SIZE="8">{html.escape(t)}</FONT>' for t in parts)
+    extra = "".join(f'<BR/><FONT POINT-SIZE="8">{_escape(t)}</FONT>' for t in parts)
     return (
         f'<<TABLE STYLE="ROUNDED" BORDER="1" CELLBORDER="0" CELLPADDING="3" BGCOLOR="{FILL["op"]}">'
-        f"<TR><TD><B>{html.escape(node.op)}</B>{extra}</TD></TR></TABLE>>"
+        f"<TR><TD><B>{_escape(node.op)}</B>{extra}</TD></TR></TABLE>>"
     )
 
 
@@ -202,7 +211,7 @@ def _name(label, default):
     if not label:
         return default
     plain = label.replace(".", "").replace("_", "").isalnum()
-    return html.escape(label if plain else f"({label})")
+    return _escape(label if plain else f"({label})")
 
 
 def _edge_label(node, i, parent):
@@ -220,7 +229,7 @@ def _edge_label(node, i, parent):
     if g is not None:
         c = _edge_vjp(node, i, g)
         if c is not None:
-            text += f"<BR/>grad {np.shape(c)} {html.escape(_array_text(c))}"
+            text += f"<BR/>grad {np.shape(c)} {_escape(_array_text(c))}"
     return f"<{text}>"
 
 
@@ -364,7 +373,7 @@ def draw_graph(
             return g
         if module not in clusters:
             c = graphviz.Digraph(f"cluster_{len(clusters)}")
-            title = html.escape(titles.get(module, module))
+            title = _escape(titles.get(module, module))
             c.attr(label=f"<<B>{title}</B>>", style="rounded,dashed", color="#7f8c8d")
             clusters[module] = c
         return clusters[module]
@@ -419,7 +428,7 @@ def draw_graph(
 def _summary_label(rest, max_nodes):
     ops = Counter(n.op for n in rest if n._op is not None)
     leaves = sum(1 for n in rest if n._op is None)
-    top = ", ".join(f"{html.escape(name)} ×{count:,}" for name, count in ops.most_common(6))
+    top = ", ".join(f"{_escape(name)} ×{count:,}" for name, count in ops.most_common(6))
     more = ", ..." if len(ops) > 6 else ""
     return (
         f"<<B>{len(rest):,} more nodes not drawn</B> (max_nodes={max_nodes})<BR/>"

@@ -120,3 +120,9 @@ def test_bad_arguments_are_named():
         gradcheck(lambda a: a, (1.0,), rtol=-1)
     with pytest.raises(ValueError, match="at least one input"):
         gradcheck(lambda: 1.0, ())
+
+
+def test_the_report_names_an_element_that_actually_fails():
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: x * x, (np.array([np.nan, 1.0]),))
+    assert "d output 0[0] / d input 0[1]" in str(info.value) or "d output 0[1] / d input 0[0]" in str(info.value)

@@ -427,3 +427,13 @@ def test_explain_backprop_with_a_blocked_relu_and_bad_shapes():
     )
     with pytest.raises(ValueError, match=r"weight must have shape \(1, 2\)"):
         explain_backprop(x=[1.0, 1.0], weight=[[1.0, 1.0, 1.0]], bias=[0.0], y=[1.0], verbose=False)
+
+
+def test_cross_entropy_of_an_empty_batch_is_nan_not_an_exception():
+    loss = nn.cross_entropy(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=int))
+    assert np.isnan(loss.item())
+
+
+def test_an_mlp_needs_at_least_one_layer():
+    with pytest.raises(ValueError, match="nouts"):
+        nn.MLP(2, [])

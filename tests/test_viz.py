@@ -483,3 +483,13 @@ def test_example_script_draws_every_picture(tmp_path):
     assert any(e["dashed"] and "∂z/∂w2x2 = 1" in e["label"] for e in edges)
     mlp = (tmp_path / "out" / "mlp_both.dot").read_text()
     assert mlp.count("subgraph cluster") == 2
+
+
+def test_labels_with_control_characters_and_non_strings_still_render(tmp_path):
+    a = Value(1.0, label="a\r\nb\x07<&>")
+    b = Value(2.0, label=5)
+    y = a * b
+    y.backward()
+    path = tmp_path / "ctl.svg"
+    save_graph(y, path, direction="both")
+    assert "<svg" in path.read_text() and b.label == "5"
