@@ -122,10 +122,15 @@ def _matmul_array(a, b):
     try:
         return np.matmul(a, b)
     except ValueError:
-        raise ValueError(
-            f"matmul: shapes {np.shape(a)} and {np.shape(b)} are not aligned: the last axis of "
-            "the first must equal the second-to-last axis of the second (or its only axis)"
-        ) from None
+        sa, sb = np.shape(a), np.shape(b)
+        if sa[-1] == (sb[0] if len(sb) == 1 else sb[-2]):
+            why = f"the batch axes {sa[:-2]} and {sb[:-2]} do not broadcast"
+        else:
+            why = (
+                "the last axis of the first must equal the second-to-last axis of the second "
+                "(or its only axis)"
+            )
+        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned: {why}") from None
 
 
 def _reduce(fn):

@@ -237,6 +237,8 @@ def test_matmul_shape_mismatch_names_both_shapes_and_changes_nothing():
         a @ b
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 3\)"):
         Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"batch axes \(2,\) and \(4,\)"):
+        Tensor(np.ones((2, 1, 3))) @ Tensor(np.ones((4, 3, 5)))
     assert np.array_equal(a.grad.data, before) and b.grad is None
 
 
