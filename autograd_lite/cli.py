@@ -1,0 +1,673 @@
+"""The `autograd-lite` command: the demo, and derivatives of any formula from the shell.
+
+    autograd-lite demo [--out DIR]
+    autograd-lite grad 'sin(x**2)' --at x=1.5
+    autograd-lite jacobian '[x**2 + y, sin(x*y)]' --at x=1,y=2
+    autograd-lite hessian 'x**2 + x*y + y**2' --at x=0,y=0
+    autograd-lite derivative 'sin(x)' --order 4 --at x=0.3
+    autograd-lite check 'tanh(x*y)' --at x=0.5,y=-1
+    autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.svg --direction both
+
+`python -m autograd_lite` is the same command. Formulas are read by
+`autograd_lite.formula` (a whitelist, never `eval`). Every command takes
+`--json`; numbers are printed with `repr`, so they read back to the same float.
+Exit status: 0 on success, 1 when a check fails (or something else goes wrong
+at run time), 2 for a usage error (a bad formula, a bad --at, a bad option).
+Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from . import formula as formula_lang
+from . import ops
+from .formula import FormulaError
+from .value import Value
+
+PROG = "autograd-lite"
+
+
+class UsageError(Exception):
+    """The command line is wrong: exit status 2."""
+
+
+class CommandFailed(Exception):
+    """The command ran but its answer is negative (a failed check) or it could not finish:
+    exit status 1."""
+
+
+# ---------------------------------------------------------------------------------------
+# Derivatives of a formula. (Fallback on the core until autograd_lite.functional lands.)
+
+
+def _value_and_grad(f, point):
+    xs = [Value(v) for v in point]
+    out = f(*xs)
+    if isinstance(out, Value) and out.requires_grad:
+        out.backward()
+    return float(out), tuple(x.grad for x in xs)
+
+
+def _jacobian(f, point, n_outputs):
+    rows = []
+    for k in range(n_outputs):
+        rows.append(_value_and_grad(lambda *xs: f(*xs)[k], point)[1])
+    return rows
+
+
+def _hessian(f, point):
+    xs = [Value(v) for v in point]
+    out = f(*xs)
+    if not (isinstance(out, Value) and out.requires_grad):
+        return [[0.0] * len(xs) for _ in xs]
+    out.backward(create_graph=True)
+    gradient = [x.grad for x in xs]
+    rows = []
+    for g in gradient:
+        for x in xs:
+            x.grad = 0.0
+        if isinstance(g, Value) and g.requires_grad:
+            g.backward()
+        rows.append([float(x.grad) for x in xs])
+    return rows
+
+
+def _finite_difference_check(f, point, analytical, eps, atol, rtol, what):
+    """None, or a report of the worst element where `analytical` (rows: outputs of f,
+    columns: variables) differs from central differences of f."""
+    worst = None
+    for j in range(len(point)):
+        plus, minus = list(point), list(point)
+        plus[j] += eps
+        minus[j] -= eps
+        for i, (a, b) in enumerate(zip(f(*plus), f(*minus))):
+            numerical = (a - b) / (2 * eps)
+            excess = abs(analytical[i][j] - numerical) - (atol + rtol * abs(numerical))
+            if not excess <= 0 and (worst is None or not excess <= worst[0]):
+                worst = (excess, i, j, numerical, analytical[i][j])
+    if worst is None:
+        return None
+    _, i, j, numerical, a = worst
+    return (f"{what} mismatch at output {i}, variable {j}: numerical {numerical!r}, "
+            f"analytical {a!r} (eps={eps}, atol={atol}, rtol={rtol})")
+
+
+def _checks(f, point, eps, atol, rtol):
+    """(gradcheck report, gradgradcheck report), each None when the check passes."""
+    vector = f if f.is_vector else (lambda *xs: [f(*xs)])
+    n_out = f.n_outputs
+    first = _finite_difference_check(vector, point, _jacobian(vector, point, n_out), eps, atol,
+                                     rtol, "Jacobian")
+
+    def gradient(*xs):  # the gradient of the sum of the outputs, a vector function
+        return list(_value_and_grad(lambda *v: sum(vector(*v)), xs)[1])
+
+    hess = _hessian(lambda *v: sum(vector(*v)), point)
+    second = _finite_difference_check(gradient, point, hess, eps, atol, rtol, "Hessian")
+    return first, second
+
+
+def _derivative(g, x0, order):
+    x = Value(x0)
+    y = g(x)
+    for k in range(order):
+        if not (isinstance(y, Value) and y.requires_grad):
+            return 0.0
+        x.grad = 0.0
+        y.backward(create_graph=k < order - 1)
+        y = x.grad
+    return float(y)
+
+
+# ---------------------------------------------------------------------------------------
+# Output: repr-precision numbers, text or JSON.
+
+
+def _num(x) -> str:
+    """A float as the shortest text that reads back to the same float ('inf', 'nan' too)."""
+    return repr(float(x))
+
+
+def _jsonable(obj):
+    """Floats, lists and dicts for json.dumps; inf and nan become the strings 'inf', 'nan'
+    (JSON has no such numbers)."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (str, bool, int)) or obj is None:
+        return obj
+    x = float(obj)
+    return x if math.isfinite(x) else repr(x)
+
+
+def _print_json(data):
+    print(json.dumps(_jsonable(data)))
+
+
+def _table(rows, row_names, col_names):
+    """Lines of a matrix with named rows and columns, numbers in repr precision."""
+    cells = [[""] + list(col_names)] + [[r] + [_num(v) for v in row] for r, row in zip(row_names, rows)]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+    return ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+
+
+def _header(f, point):
+    args = ", ".join(f.variables)
+    lines = [f"f({args}) = {f.source}"]
+    if f.variables:
+        lines.append("at " + ", ".join(f"{n} = {_num(v)}" for n, v in zip(f.variables, point)))
+    return lines
+
+
+def _base_record(command, f, point):
+    return {
+        "command": command,
+        "formula": f.source,
+        "variables": list(f.variables),
+        "at": dict(zip(f.variables, point)),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The formula commands.
+
+
+def _load(args, need_variables=True):
+    """The parsed formula and the point from --at; UsageError on either being wrong."""
+    variables = None
+    if args.vars is not None:
+        variables = [v for v in args.vars.split(",") if v.strip()]
+    try:
+        f = formula_lang.parse(args.formula, variables)
+    except FormulaError as e:
+        raise UsageError(f"bad formula: {e}") from None
+    try:
+        point = formula_lang.parse_point(args.at, f.variables)
+    except FormulaError as e:
+        raise UsageError(f"bad --at: {e}") from None
+    if need_variables and not f.variables:
+        raise UsageError(
+            f"the formula {f.source!r} has no variables, so there is nothing to differentiate "
+            "(name some with --vars)"
+        )
+    return f, point
+
+
+def _need_scalar(f, command, instead):
+    if f.is_vector:
+        raise UsageError(
+            f"{command} needs a formula with one output, but {f.source!r} has {f.n_outputs}; "
+            f"use {instead}"
+        )
+
+
+def cmd_grad(args):
+    f, point = _load(args)
+    _need_scalar(f, "grad", "jacobian")
+    value, gradient = _value_and_grad(f, point)
+    if args.json:
+        _print_json({**_base_record("grad", f, point), "value": value, "gradient": gradient})
+        return 0
+    names = [f"df/d{n}" for n in f.variables]
+    width = max(len(n) for n in names)
+    lines = _header(f, point) + ["f".ljust(width) + " = " + _num(value)]
+    lines += [n.ljust(width) + " = " + _num(g) for n, g in zip(names, gradient)]
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_jacobian(args):
+    f, point = _load(args)
+    value = f(*point)
+    values = value if f.is_vector else [value]
+    rows = _jacobian(f if f.is_vector else (lambda *xs: [f(*xs)]), point, len(values))
+    if args.json:
+        _print_json({**_base_record("jacobian", f, point), "value": values, "jacobian": rows})
+        return 0
+    outs = [f"f{i}" for i in range(len(values))]
+    lines = _header(f, point)
+    lines.append("f = [" + ", ".join(_num(v) for v in values) + "]")
+    lines.append(f"Jacobian J[i][j] = d f_i / d x_j ({len(rows)} x {len(f.variables)}):")
+    lines += _table(rows, outs, f.variables)
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_hessian(args):
+    f, point = _load(args)
+    _need_scalar(f, "hessian", "jacobian on each output")
+    value = f(*point)
+    rows = _hessian(f, point)
+    if args.json:
+        _print_json({**_base_record("hessian", f, point), "value": value, "hessian": rows})
+        return 0
+    n = len(f.variables)
+    lines = _header(f, point) + ["f = " + _num(value)]
+    lines.append(f"Hessian H[i][j] = d2f / dx_i dx_j ({n} x {n}):")
+    lines += _table(rows, f.variables, f.variables)
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_derivative(args):
+    f, point = _load(args)
+    _need_scalar(f, "derivative", "jacobian")
+    if args.order < 0:
+        raise UsageError(f"--order must be >= 0, got {args.order}")
+    wrt = args.wrt
+    if wrt is None:
+        if len(f.variables) > 1:
+            raise UsageError(
+                f"the formula has several variables ({', '.join(f.variables)}): say which one "
+                "to differentiate with --wrt"
+            )
+        wrt = f.variables[0]
+    if wrt not in f.variables:
+        raise UsageError(f"--wrt {wrt!r} is not a variable of the formula ({', '.join(f.variables)})")
+    i = f.variables.index(wrt)
+
+    def along(t):  # f as a function of `wrt` alone, the other variables held at the point
+        return f(*point[:i], t, *point[i + 1 :])
+
+    value = f(*point)
+    result = _derivative(along, point[i], args.order)
+    if args.json:
+        record = _base_record("derivative", f, point)
+        record.update(variable=wrt, order=args.order, value=value, derivative=result)
+        _print_json(record)
+        return 0
+    n = args.order
+    name = "f" if n == 0 else f"df/d{wrt}" if n == 1 else f"d^{n}f/d{wrt}^{n}"
+    lines = _header(f, point) + ["f = " + _num(value), f"{name} = {_num(result)}"]
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_check(args):
+    f, point = _load(args)
+    first, second = _checks(f, point, args.eps, args.atol, args.rtol)
+    passed = first is None and second is None
+    if args.json:
+        record = _base_record("check", f, point)
+        record.update(
+            eps=args.eps, atol=args.atol, rtol=args.rtol, passed=passed,
+            gradcheck={"passed": first is None, "report": first},
+            gradgradcheck={"passed": second is None, "report": second},
+        )
+        _print_json(record)
+    else:
+        lines = _header(f, point)
+        lines.append(f"tolerances: eps={args.eps!r}, atol={args.atol!r}, rtol={args.rtol!r}")
+        for name, report in (("gradcheck", first), ("gradgradcheck", second)):
+            lines.append(f"{name}: " + ("passed" if report is None else "FAILED"))
+            if report is not None:
+                lines += ["  " + line for line in report.splitlines()]
+        print("\n".join(lines))
+    if not passed:
+        failed = " and ".join(n for n, r in (("gradcheck", first), ("gradgradcheck", second)) if r)
+        raise CommandFailed(f"{failed} failed for {f.source!r} at the given point")
+    return 0
+
+
+_DRAW_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
+
+
+def cmd_draw(args):
+    f, point = _load(args, need_variables=False)
+    _need_scalar(f, "draw", "a formula with one output")
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in _DRAW_SUFFIXES:
+        raise UsageError(f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}")
+    from . import viz
+
+    xs = [Value(v, label=n) for n, v in zip(f.variables, point)]
+    out = f(*xs)
+    if not (isinstance(out, Value) and out.requires_grad):
+        raise UsageError(f"the formula {f.source!r} is a constant: there is no graph to draw")
+    out.label = "f"
+    out.backward()
+    try:
+        viz.save_graph(out, args.output, direction=args.direction)
+    except viz.GraphvizNotFoundError as e:
+        raise CommandFailed(str(e)) from None
+    except OSError as e:
+        raise CommandFailed(f"cannot write {args.output!r}: {e.strerror or e}") from None
+    if args.json:
+        _print_json({**_base_record("draw", f, point), "value": out.data,
+                     "direction": args.direction, "output": args.output})
+    else:
+        print(f"wrote {args.output} ({args.direction} graph of {f.source})")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# The demo: the project's main job on real input.
+
+#: The seed's backprop example: z = w.x + b, a = relu(z), L = (a - y)^2.
+BACKPROP_EXAMPLE = {"x": [1.5, -0.5, 2.0], "w": [0.4, -0.3, 0.25], "b": 0.1, "y": 0.2}
+
+
+def _backprop_loss(w0, w1, w2, b):
+    """L(w, b) of the seed's backprop example, on floats or Values."""
+    x, y = BACKPROP_EXAMPLE["x"], BACKPROP_EXAMPLE["y"]
+    z = w0 * x[0] + w1 * x[1] + w2 * x[2] + b
+    return (ops.relu(z) - y) ** 2
+
+
+def _demo_backprop(say):
+    """Step 1: the chain-rule factors, the engine's gradient and finite differences."""
+    ex = BACKPROP_EXAMPLE
+    params = [Value(v, label=n) for n, v in zip(("w0", "w1", "w2", "b"), ex["w"] + [ex["b"]])]
+    loss = _backprop_loss(*params)
+    loss.label = "L"
+    loss.backward()
+    z = sum(v * xi for v, xi in zip(ex["w"], ex["x"])) + ex["b"]
+    a = max(z, 0.0)
+    dl_da, da_dz = 2 * (a - ex["y"]), (1.0 if z > 0 else 0.0)
+    point = [p.data for p in params]
+    rows = []
+    for k, (p, dz) in enumerate(zip(params, ex["x"] + [1.0])):
+        plus, minus = list(point), list(point)
+        plus[k] += 1e-6
+        minus[k] -= 1e-6
+        numerical = (_backprop_loss(*plus) - _backprop_loss(*minus)) / 2e-6
+        rows.append({"parameter": p.label, "dL/da": dl_da, "da/dz": da_dz, "dz/dp": dz,
+                     "chain_rule": dl_da * da_dz * dz, "engine": p.grad,
+                     "finite_difference": numerical})
+    say(f"  x = {ex['x']}, w = {ex['w']}, b = {ex['b']}, y = {ex['y']}")
+    say(f"  z = w.x + b = {_num(z)}, a = relu(z) = {_num(a)}, L = (a - y)^2 = {_num(loss.data)}")
+    say(f"  dL/da = 2(a - y) = {_num(dl_da)}, da/dz = {_num(da_dz)}, dz/dw_i = x_i, dz/db = 1")
+    table = [[r["dz/dp"], r["chain_rule"], r["engine"], r["finite_difference"]] for r in rows]
+    for line in _table(table, [r["parameter"] for r in rows],
+                       ["dz/dp", "dL/da*da/dz*dz/dp", "engine", "finite difference"]):
+        say(line)
+    return loss, rows
+
+
+def _demo_checks(say):
+    """Step 2: gradcheck and gradgradcheck of the seed's examples, passed or failed."""
+    hessian_example = formula_lang.parse("x**2 + x*y + y**2")
+    cases = [
+        ("backprop example L(w0, w1, w2, b)", _backprop_loss, BACKPROP_EXAMPLE["w"] + [0.1], 1),
+        ("Jacobian example [x**2 + y, sin(x*y)]", formula_lang.parse("[x**2 + y, sin(x*y)]"),
+         [1.0, 2.0], 2),
+        ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5], 1),
+    ]
+    results = []
+    for name, f, point, n_out in cases:
+        vector = f if n_out > 1 else (lambda *xs, f=f: [f(*xs)])
+        first = _finite_difference_check(vector, point, _jacobian(vector, point, n_out), 1e-6,
+                                         1e-5, 1e-3, "Jacobian")
+        record = {"example": name, "at": point, "gradcheck": first is None}
+        if n_out == 1:
+            second = _finite_difference_check(
+                lambda *xs, f=f: list(_value_and_grad(f, xs)[1]), point, _hessian(f, point),
+                1e-6, 1e-5, 1e-3, "Hessian")
+            record["gradgradcheck"] = second is None
+        results.append(record)
+    hess = _hessian(hessian_example, [0.5, -1.5])
+    results[-1]["hessian"] = hess
+    for r in results:
+        verdicts = [f"{k} {'passed' if r[k] else 'FAILED'}" for k in ("gradcheck", "gradgradcheck")
+                    if k in r]
+        say(f"  {r['example']:<40} " + ", ".join(verdicts))
+    say(f"  Hessian of x**2 + x*y + y**2 = {hess} (the seed: [[2, 1], [1, 2]])")
+    return results
+
+
+def _demo_digits(say, out_dir, epochs):
+    """Step 3: an MLP trained on scikit-learn's 8x8 digits; returns (test accuracy, losses)."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from tqdm import tqdm
+
+    from .tensor import Tensor
+
+    images, labels = load_digits(return_X_y=True)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(images))
+    test, train = order[:360], order[360:]
+    x_all = images / 16.0
+    say(f"  {len(images)} images of 8x8 pixels, {len(train)} to train on, {len(test)} to test on")
+    sizes = [64, 32, 10]
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1 / np.sqrt(n_in)
+        params.append(Tensor(rng.uniform(-bound, bound, (n_in, n_out)), requires_grad=True))
+        params.append(Tensor(np.zeros(n_out), requires_grad=True))
+
+    def logits_of(x):
+        h = ops.relu(Tensor(x) @ params[0] + params[1])
+        return h @ params[2] + params[3]
+
+    losses, lr, batch = [], 0.5, 64
+    bar = tqdm(range(epochs), desc="  training", unit="epoch", file=sys.stderr)
+    for _ in bar:
+        perm = rng.permutation(train)
+        for start in range(0, len(perm), batch):
+            idx = perm[start : start + batch]
+            logp = ops.log_softmax(logits_of(x_all[idx]), axis=1)
+            loss = -logp[np.arange(len(idx)), labels[idx]].mean()
+            for p in params:
+                p.zero_grad()
+            loss.backward()
+            for p in params:
+                p.data = p.data - lr * p.grad.data
+            losses.append(loss.item())
+        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+    from .graph import no_grad
+
+    with no_grad():
+        predicted = np.argmax(logits_of(x_all[test]).data, axis=1)
+    accuracy = float(np.mean(predicted == labels[test]))
+    say(f"  test accuracy: {accuracy:.1%} ({int(round(accuracy * len(test)))} of {len(test)})")
+    return accuracy, losses
+
+
+def _save_loss_curve(losses, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(losses, lw=1)
+    ax.set(xlabel="step", ylabel="cross-entropy loss", title="digits MLP: training loss")
+    ax.set_yscale("log")
+    fig.tight_layout()
+    tmp = path + ".tmp"
+    try:
+        fig.savefig(tmp, format="png", dpi=120)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def cmd_demo(args):
+    json_only = args.json
+
+    def say(text=""):
+        if not json_only:
+            print(text, flush=True)
+
+    os.makedirs(args.out, exist_ok=True)
+    say("1. Backpropagation on the seed's example: z = w.x + b, a = relu(z), L = (a - y)^2")
+    loss, backprop_rows = _demo_backprop(say)
+    say()
+    say("2. Gradient checks against central finite differences (eps = 1e-6)")
+    checks = _demo_checks(say)
+    say()
+    say("3. An MLP 64-32-10 trained on the real handwritten digits (scikit-learn)")
+    accuracy, losses = _demo_digits(say, args.out, epochs=3 if args.quick else 30)
+    files = []
+    loss_curve = os.path.join(args.out, "loss_curve.png")
+    _save_loss_curve(losses, loss_curve)
+    files.append(loss_curve)
+    say()
+    say("4. Drawings of the backprop example (Graphviz) and the loss curve")
+    from . import viz
+
+    for direction in ("forward", "backward", "both"):
+        path = os.path.join(args.out, f"backprop_{direction}.svg")
+        viz.save_graph(loss, path, direction=direction)
+        files.append(path)
+    for path in files:
+        say(f"  wrote {path}")
+    if json_only:
+        _print_json({"command": "demo", "backprop": backprop_rows, "checks": checks,
+                     "test_accuracy": accuracy, "files": files})
+    ok = all(r[k] for r in checks for k in ("gradcheck", "gradgradcheck") if k in r)
+    if not ok:
+        raise CommandFailed("a gradient check of the demo failed")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# The parser.
+
+_EXAMPLES = {
+    "grad": (
+        "the value of a scalar formula and its partial derivatives",
+        "autograd-lite grad 'sin(x**2)' --at x=1.5",
+    ),
+    "jacobian": (
+        "the Jacobian J[i][j] = d f_i / d x_j of a vector formula [f0, f1, ...]",
+        "autograd-lite jacobian '[x**2 + y, sin(x*y)]' --at x=1,y=2",
+    ),
+    "hessian": (
+        "the Hessian H[i][j] = d2f / dx_i dx_j of a scalar formula",
+        "autograd-lite hessian 'x**2 + x*y + y**2' --at x=0,y=0",
+    ),
+    "derivative": (
+        "the n-th derivative of a scalar formula along one variable",
+        "autograd-lite derivative 'sin(x)' --order 4 --at x=0.3",
+    ),
+    "check": (
+        "gradcheck and gradgradcheck: the engine's first and second derivatives against "
+        "central finite differences (exit status 1 if either fails)",
+        "autograd-lite check 'tanh(x*y) + x**3' --at x=0.5,y=-1",
+    ),
+    "draw": (
+        "draw the formula's computation graph with Graphviz (.svg, .png, .pdf or .dot)",
+        "autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.svg --direction both",
+    ),
+}
+
+_FORMULA_HELP = (
+    "formula: numbers, variables, + - * / **, parentheses, exp log sqrt sin cos tanh sigmoid "
+    "relu abs of one argument, max min of two; [f0, f1, ...] for a vector. Quote it for the "
+    "shell; a formula starting with '-' goes after '--'."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors raised as UsageError (one line, exit status 2)."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_formula_command(commands, name, run):
+    summary, example = _EXAMPLES[name]
+    p = commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{_FORMULA_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("formula", help="the formula, e.g. 'sin(x**2)'")
+    p.add_argument(
+        "--at",
+        action="append",
+        metavar="NAME=NUMBER,...",
+        help="where to evaluate, e.g. x=1.5,y=2 (may be repeated)",
+    )
+    p.add_argument(
+        "--vars",
+        metavar="NAME,...",
+        help="the variables in this order (default: those of the formula, alphabetical)",
+    )
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.set_defaults(run=run)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the command, with one subparser per subcommand."""
+    parser = _Parser(
+        prog=PROG,
+        description="Reverse-mode automatic differentiation from the shell.",
+        epilog="examples:\n"
+        + "\n".join(f"  {example}" for _, example in _EXAMPLES.values())
+        + "\n\nRun 'autograd-lite COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="the main job: backprop step by step, gradient checks, an MLP on real digits, "
+        "drawings",
+        description="Backprop on the seed's example with each chain-rule factor, gradient checks "
+        "of the seed's examples, an MLP trained on scikit-learn's handwritten digits, and "
+        "Graphviz drawings plus the loss curve written to --out.",
+        epilog="example:\n  autograd-lite demo --out out/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("--out", default="out", metavar="DIR", help="where to write files (default out/)")
+    demo.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    demo.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)  # for the tests
+    demo.set_defaults(run=cmd_demo)
+    _add_formula_command(commands, "grad", cmd_grad)
+    _add_formula_command(commands, "jacobian", cmd_jacobian)
+    _add_formula_command(commands, "hessian", cmd_hessian)
+    p = _add_formula_command(commands, "derivative", cmd_derivative)
+    p.add_argument("--order", type=int, default=1, help="n, the order of the derivative (default 1)")
+    p.add_argument("--wrt", metavar="NAME", help="the variable (needed when there are several)")
+    p = _add_formula_command(commands, "check", cmd_check)
+    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
+    p.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
+    p.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default 1e-3)")
+    p = _add_formula_command(commands, "draw", cmd_draw)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    p.add_argument(
+        "--direction",
+        choices=("forward", "backward", "both"),
+        default="forward",
+        help="forward values, backward gradients, or both on one picture (default forward)",
+    )
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command with `argv` (default: sys.argv[1:]); return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError(f"choose a command (see '{PROG} --help')")
+        return args.run(args)
+    except UsageError as e:
+        return _fail(e, 2)
+    except CommandFailed as e:
+        return _fail(e, 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:  # e.g. `autograd-lite ... | head -1`
+        sys.stderr.close()
+        return 1
+    except Exception as e:  # never a traceback: one line saying what went wrong
+        return _fail(f"{type(e).__name__}: {e}", 1)
+
+
+def _fail(message, status):
+    text = " ".join(str(message).split())  # one line, whatever the message held
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+    return status
