@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 setup: system-deps $(STAMP)
 
 demo: setup
-	$(PY) examples/backprop.py
+	$(VENV)/bin/autograd-lite demo
 
 test: setup
 	$(PY) -m pytest -q

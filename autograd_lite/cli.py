@@ -22,7 +22,9 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
+import textwrap
 
 from . import formula as formula_lang
 from . import ops
@@ -561,10 +563,12 @@ _EXAMPLES = {
     ),
 }
 
-_FORMULA_HELP = (
-    "formula: numbers, variables, + - * / **, parentheses, exp log sqrt sin cos tanh sigmoid "
-    "relu abs of one argument, max min of two; [f0, f1, ...] for a vector. Quote it for the "
-    "shell; a formula starting with '-' goes after '--'."
+_FORMULA_HELP = textwrap.fill(
+    "The formula: numbers, variables, + - * / **, parentheses, exp log sqrt sin cos tanh "
+    "sigmoid relu abs of one argument, max min of two; [f0, f1, ...] for a vector. Quote it "
+    "for the shell. Variables are ordered alphabetically unless --vars gives the order. "
+    "Exit status: 0 success, 1 a failed check, 2 a usage error.",
+    width=78,
 )
 
 
@@ -647,10 +651,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?\Z")
+_TAKES_VALUE = {"--at", "--vars", "--order", "--wrt", "--eps", "--atol", "--rtol", "-o", "--output",
+                "--direction"}
+
+
+def _formula_last(argv):
+    """argparse reads a formula such as '-x**2' as an unknown option: move it after '--'.
+
+    An argument of a formula command that starts with '-' is taken for the
+    formula unless it is an option (--name, -h, -o...) or an option's value.
+    """
+    if not argv or argv[0] not in _EXAMPLES or "--" in argv:
+        return argv
+    for i in range(1, len(argv)):
+        arg = argv[i]
+        if (arg.startswith("-") and arg != "-" and not arg.startswith(("-h", "-o"))
+                and not _LONG_OPTION.match(arg) and argv[i - 1] not in _TAKES_VALUE):
+            return argv[:i] + argv[i + 1 :] + ["--", arg]
+    return argv
+
+
 def main(argv=None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_formula_last(argv))
         if args.command is None:
             raise UsageError(f"choose a command (see '{PROG} --help')")
         return args.run(args)

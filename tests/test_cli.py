@@ -1,0 +1,239 @@
+"""The installed `autograd-lite` command, run in a subprocess as a user would run it."""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+BIN = os.path.dirname(sys.executable)
+COMMAND = shutil.which("autograd-lite", path=BIN) or shutil.which("autograd-lite")
+
+
+def run(*args, cwd=None):
+    """Run the installed command; returns (exit status, stdout, stderr)."""
+    if COMMAND is None:
+        pytest.fail("the autograd-lite command is not installed: run `make setup` (pip install -e .)")
+    p = subprocess.run([COMMAND, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_json(*args):
+    status, out, err = run(*args, "--json")
+    assert status == 0, err
+    return json.loads(out)
+
+
+def run_many(calls, cwd=None):
+    """Run several commands at once (each is mostly Python start-up)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda args: run(*args, cwd=cwd), calls))
+
+
+def test_grad_prints_the_value_and_each_partial_derivative():
+    status, out, err = run("grad", "sin(x**2)", "--at", "x=1.5")
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "f(x) = sin(x**2)",
+        "at x = 1.5",
+        f"f     = {math.sin(2.25)!r}",
+        f"df/dx = {math.cos(2.25) * 3!r}",
+    ]
+    record = run_json("grad", "3*x**2 + 2*x*y", "--at", "x=1,y=-2")
+    assert record["variables"] == ["x", "y"] and record["at"] == {"x": 1.0, "y": -2.0}
+    assert record["value"] == -1.0
+    assert record["gradient"] == [6 * 1 + 2 * -2, 2 * 1]  # the seed's [6x + 2y, 2x]
+
+
+def test_jacobian_of_the_seed_example():
+    record = run_json("jacobian", "[x**2 + y, sin(x*y)]", "--at", "x=1,y=2")
+    c = math.cos(2.0)
+    assert record["value"] == [3.0, math.sin(2.0)]
+    assert record["jacobian"] == [[2.0, 1.0], [2 * c, 1 * c]]  # [[2x, 1], [y cos(xy), x cos(xy)]]
+    status, out, _ = run("jacobian", "[x**2 + y, sin(x*y)]", "--at", "x=1,y=2")
+    assert status == 0
+    rows = [line.split() for line in out.splitlines()[-3:]]
+    assert rows == [["x", "y"], ["f0", "2.0", "1.0"], ["f1", repr(2 * c), repr(c)]]
+
+
+def test_hessian_of_the_seed_example_everywhere():
+    for at in ("x=0,y=0", "x=1.5,y=-3"):
+        record = run_json("hessian", "x**2 + x*y + y**2", "--at", at)
+        assert record["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
+    status, out, _ = run("hessian", "x**2 + x*y + y**2", "--at", "x=0,y=0")
+    assert status == 0
+    assert [line.split() for line in out.splitlines()[-3:]] == [["x", "y"], ["x", "2.0", "1.0"], ["y", "1.0", "2.0"]]
+
+
+def test_derivative_of_any_order():
+    record = run_json("derivative", "sin(x)", "--order", "4", "--at", "x=0.3")
+    assert record["derivative"] == pytest.approx(math.sin(0.3), rel=1e-15)
+    assert record["order"] == 4 and record["variable"] == "x"
+    status, out, _ = run("derivative", "x**2", "--at", "x=3")  # the seed: f'(3) = 6
+    assert status == 0 and out.splitlines()[-1] == "df/dx = 6.0"
+    record = run_json("derivative", "x**3 * y", "--order", "2", "--wrt", "x", "--at", "x=2,y=5")
+    assert record["derivative"] == 6 * 2 * 5
+
+
+def test_a_formula_may_start_with_a_minus_sign():
+    assert run_json("grad", "-x**2", "--at", "x=3")["gradient"] == [-6.0]
+    assert run_json("grad", "--at", "x=3", "-x")["gradient"] == [-1.0]
+    assert run_json("grad", "--at", "x=3", "--", "-sin(x)")["value"] == -math.sin(3.0)
+
+
+def test_vars_orders_the_variables_and_may_add_unused_ones():
+    record = run_json("grad", "x*y", "--vars", "y,x,z", "--at", "x=2,y=3,z=7")
+    assert record["variables"] == ["y", "x", "z"]
+    assert record["gradient"] == [2.0, 3.0, 0.0]
+
+
+def test_numbers_round_trip_and_non_finite_ones_are_json_strings():
+    record = run_json("grad", "x / 3 + 1/y", "--at", "x=0.1,y=0")
+    assert record["value"] == "inf"
+    assert record["gradient"][0] == 1 / 3  # repr precision: the exact same float
+    assert record["gradient"][1] == "-inf"
+    assert run_json("grad", "9**9**9 + x", "--at", "x=1")["value"] == "inf"
+
+
+def test_check_passes_on_smooth_formulas_and_fails_with_status_1_at_a_kink():
+    status, out, err = run("check", "tanh(x*y) + x**3", "--at", "x=0.5,y=-1")
+    assert (status, err) == (0, "")
+    assert "gradcheck: passed" in out and "gradgradcheck: passed" in out
+    record = run_json("check", "[x**2 + y, sin(x*y)]", "--at", "x=1,y=2")
+    assert record["passed"] and record["gradcheck"]["passed"] and record["gradgradcheck"]["passed"]
+    status, out, err = run("check", "relu(x)", "--at", "x=0")  # analytical 0, numerical 1/2
+    assert status == 1
+    assert "gradcheck: FAILED" in out and "0.5" in out
+    assert len(err.splitlines()) == 1 and "gradcheck" in err and "Traceback" not in err
+
+
+def test_draw_writes_an_svg_with_the_graph(tmp_path):
+    target = tmp_path / "graph.svg"
+    status, out, err = run("draw", "sin(x**2)", "--at", "x=1.5", "-o", str(target), "--direction", "both")
+    assert (status, err) == (0, "")
+    svg = target.read_text()
+    assert svg.lstrip().startswith("<?xml") or "<svg" in svg
+    assert "sin" in svg and "stroke-dasharray" in svg  # the op, and dashed backward edges
+    dot = tmp_path / "graph.dot"
+    assert run("draw", "x*y", "--at", "x=1,y=2", "-o", str(dot))[0] == 0
+    assert "digraph" in dot.read_text()
+    status, _, err = run("draw", "x", "--at", "x=1", "-o", str(tmp_path / "graph.txt"))
+    assert status == 2 and ".svg" in err
+    assert not (tmp_path / "graph.txt").exists()
+
+
+def test_every_command_has_help_with_an_example_and_python_m_is_the_same_command():
+    commands = ["demo", "grad", "jacobian", "hessian", "derivative", "check", "draw"]
+    results = run_many([[c, "--help"] for c in commands] + [["--help"]])
+    for command, (status, out, _) in zip(commands, results):
+        assert status == 0
+        assert "example:" in out and f"autograd-lite {command}" in out
+    assert all(c in results[-1][1] for c in commands)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "grad", "sin(x**2)", "--at", "x=1.5"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert p.returncode == 0 and p.stdout == run("grad", "sin(x**2)", "--at", "x=1.5")[1]
+
+
+# At least 30 hostile or malformed command lines: each exits with status 2 and one line on
+# stderr, no traceback.
+HOSTILE = [
+    "__import__('os').system('touch PWNED')",
+    "__import__('os')",
+    "open('PWNED', 'w')",
+    "open('x','w')",
+    "exec('open(\"PWNED\", \"w\")')",
+    "eval('1')",
+    "globals()",
+    "().__class__.__bases__[0].__subclasses__()",
+    "x.__class__",
+    "'touch PWNED'",
+    "lambda: x",
+    "[open('PWNED','w') for i in [1]]",
+    "sin(x=1)",
+    "sin(*[x])",
+    "x[0]",
+    "unknown_function(x)",
+    "True + x",
+    "1j * x",
+    "(x := 2)",
+    "f'{x}'",
+    "max(x)",
+    "sin(x, x)",
+    "x if x else 1",
+    "x < 1",
+    "x % 2",
+    "(x, 1)",
+    "[[x]]",
+    "x +",
+    "",
+    "(" * 101 + "x" + ")" * 101,
+    "x" * 10_001,
+    "-" * 9_000 + "x",
+    "1" * 5_000,
+    "x\nimport os",
+    "sin",
+    "__builtins__",
+]
+
+
+def test_hostile_formulas_exit_2_with_one_line_and_touch_nothing(tmp_path):
+    assert len(HOSTILE) >= 30
+    calls = [["grad", source, "--at", "x=1"] for source in HOSTILE]
+    results = run_many(calls, cwd=tmp_path)
+    for source, (status, out, err) in zip(HOSTILE, results):
+        assert status == 2, (source, err)
+        assert out == "", source
+        assert len(err.splitlines()) == 1, (source, err)
+        assert err.startswith("autograd-lite: error: bad formula: "), (source, err)
+        assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing was created: no PWNED, no x
+
+
+def test_bad_command_lines_are_usage_errors_with_status_2():
+    calls = [
+        ["grad", "x + y", "--at", "x=1"],  # missing variable
+        ["grad", "x", "--at", "x=1,z=2"],  # unknown variable
+        ["grad", "x", "--at", "x=abc"],  # not a number
+        ["grad", "x", "--at", "x"],  # malformed
+        ["grad", "x", "--vars", "1x", "--at", "x=1"],
+        ["grad", "[x, y]", "--at", "x=1,y=2"],  # a vector: use jacobian
+        ["grad", "2 + 3"],  # nothing to differentiate
+        ["derivative", "x*y", "--at", "x=1,y=2"],  # which variable?
+        ["derivative", "x", "--at", "x=1", "--order", "-1"],
+        ["derivative", "x", "--at", "x=1", "--order", "two"],
+        ["draw", "x", "--at", "x=1"],  # -o is required
+        ["grad"],
+        ["frobnicate"],
+        [],
+    ]
+    for args, (status, out, err) in zip(calls, run_many(calls)):
+        assert status == 2, (args, err)
+        assert len(err.splitlines()) == 1, (args, err)
+        assert err.startswith("autograd-lite"), (args, err)
+        assert "Traceback" not in err
+
+
+def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
+    out_dir = tmp_path / "out"
+    status, out, err = run("demo", "--quick", "--out", str(out_dir), "--json")
+    assert status == 0, err
+    record = json.loads(out)
+    for row in record["backprop"]:  # chain rule, engine and finite differences agree
+        assert row["engine"] == pytest.approx(row["chain_rule"], rel=1e-12)
+        assert row["finite_difference"] == pytest.approx(row["engine"], rel=1e-6)
+    assert len(record["checks"]) == 3
+    assert all(r["gradcheck"] for r in record["checks"])
+    assert record["checks"][-1]["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
+    assert record["test_accuracy"] >= 0.85  # a few epochs only in --quick
+    names = sorted(os.path.basename(f) for f in record["files"])
+    assert names == ["backprop_backward.svg", "backprop_both.svg", "backprop_forward.svg", "loss_curve.png"]
+    for f in record["files"]:
+        assert os.path.getsize(f) > 1000
+    assert (out_dir / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "training" in err  # the tqdm progress bar
