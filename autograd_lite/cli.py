@@ -19,6 +19,7 @@ Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -29,6 +30,8 @@ import textwrap
 from . import formula as formula_lang
 from . import ops
 from .formula import FormulaError
+from .functional import derivative, hessian, jacobian, value_and_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .value import Value
 
 PROG = "autograd-lite"
@@ -44,86 +47,21 @@ class CommandFailed(Exception):
 
 
 # ---------------------------------------------------------------------------------------
-# Derivatives of a formula. (Fallback on the core until autograd_lite.functional lands.)
+# Derivatives of a formula, by the transforms of autograd_lite.functional.
 
 
-def _value_and_grad(f, point):
-    xs = [Value(v) for v in point]
-    out = f(*xs)
-    if isinstance(out, Value) and out.requires_grad:
-        out.backward()
-    return float(out), tuple(x.grad for x in xs)
+def _argnums(f):
+    """Differentiate with respect to every variable (one positional argument each)."""
+    return tuple(range(len(f.variables)))
 
 
-def _jacobian(f, point, n_outputs):
-    rows = []
-    for k in range(n_outputs):
-        rows.append(_value_and_grad(lambda *xs: f(*xs)[k], point)[1])
-    return rows
-
-
-def _hessian(f, point):
-    xs = [Value(v) for v in point]
-    out = f(*xs)
-    if not (isinstance(out, Value) and out.requires_grad):
-        return [[0.0] * len(xs) for _ in xs]
-    out.backward(create_graph=True)
-    gradient = [x.grad for x in xs]
-    rows = []
-    for g in gradient:
-        for x in xs:
-            x.grad = 0.0
-        if isinstance(g, Value) and g.requires_grad:
-            g.backward()
-        rows.append([float(x.grad) for x in xs])
-    return rows
-
-
-def _finite_difference_check(f, point, analytical, eps, atol, rtol, what):
-    """None, or a report of the worst element where `analytical` (rows: outputs of f,
-    columns: variables) differs from central differences of f."""
-    worst = None
-    for j in range(len(point)):
-        plus, minus = list(point), list(point)
-        plus[j] += eps
-        minus[j] -= eps
-        for i, (a, b) in enumerate(zip(f(*plus), f(*minus))):
-            numerical = (a - b) / (2 * eps)
-            excess = abs(analytical[i][j] - numerical) - (atol + rtol * abs(numerical))
-            if not excess <= 0 and (worst is None or not excess <= worst[0]):
-                worst = (excess, i, j, numerical, analytical[i][j])
-    if worst is None:
-        return None
-    _, i, j, numerical, a = worst
-    return (f"{what} mismatch at output {i}, variable {j}: numerical {numerical!r}, "
-            f"analytical {a!r} (eps={eps}, atol={atol}, rtol={rtol})")
-
-
-def _checks(f, point, eps, atol, rtol):
-    """(gradcheck report, gradgradcheck report), each None when the check passes."""
-    vector = f if f.is_vector else (lambda *xs: [f(*xs)])
-    n_out = f.n_outputs
-    first = _finite_difference_check(vector, point, _jacobian(vector, point, n_out), eps, atol,
-                                     rtol, "Jacobian")
-
-    def gradient(*xs):  # the gradient of the sum of the outputs, a vector function
-        return list(_value_and_grad(lambda *v: sum(vector(*v)), xs)[1])
-
-    hess = _hessian(lambda *v: sum(vector(*v)), point)
-    second = _finite_difference_check(gradient, point, hess, eps, atol, rtol, "Hessian")
-    return first, second
-
-
-def _derivative(g, x0, order):
-    x = Value(x0)
-    y = g(x)
-    for k in range(order):
-        if not (isinstance(y, Value) and y.requires_grad):
-            return 0.0
-        x.grad = 0.0
-        y.backward(create_graph=k < order - 1)
-        y = x.grad
-    return float(y)
+def _run_check(check, f, point, **tolerances):
+    """None if `check` (gradcheck or gradgradcheck) passes, else its report."""
+    try:
+        check(f, tuple(point), **tolerances)
+    except GradcheckError as e:
+        return str(e)
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,7 +150,7 @@ def _need_scalar(f, command, instead):
 def cmd_grad(args):
     f, point = _load(args)
     _need_scalar(f, "grad", "jacobian")
-    value, gradient = _value_and_grad(f, point)
+    value, gradient = value_and_grad(f, _argnums(f))(*point)
     if args.json:
         _print_json({**_base_record("grad", f, point), "value": value, "gradient": gradient})
         return 0
@@ -228,7 +166,8 @@ def cmd_jacobian(args):
     f, point = _load(args)
     value = f(*point)
     values = value if f.is_vector else [value]
-    rows = _jacobian(f if f.is_vector else (lambda *xs: [f(*xs)]), point, len(values))
+    rows = jacobian(f, _argnums(f))(*point)  # [output][variable]; a scalar f gives one row
+    rows = rows if f.is_vector else [rows]
     if args.json:
         _print_json({**_base_record("jacobian", f, point), "value": values, "jacobian": rows})
         return 0
@@ -245,7 +184,7 @@ def cmd_hessian(args):
     f, point = _load(args)
     _need_scalar(f, "hessian", "jacobian on each output")
     value = f(*point)
-    rows = _hessian(f, point)
+    rows = hessian(f, _argnums(f))(*point)
     if args.json:
         _print_json({**_base_record("hessian", f, point), "value": value, "hessian": rows})
         return 0
@@ -278,7 +217,7 @@ def cmd_derivative(args):
         return f(*point[:i], t, *point[i + 1 :])
 
     value = f(*point)
-    result = _derivative(along, point[i], args.order)
+    result = derivative(along, args.order)(point[i])
     if args.json:
         record = _base_record("derivative", f, point)
         record.update(variable=wrt, order=args.order, value=value, derivative=result)
@@ -293,7 +232,9 @@ def cmd_derivative(args):
 
 def cmd_check(args):
     f, point = _load(args)
-    first, second = _checks(f, point, args.eps, args.atol, args.rtol)
+    tolerances = {"eps": args.eps, "atol": args.atol, "rtol": args.rtol}
+    first = _run_check(gradcheck, f, point, **tolerances)
+    second = _run_check(gradgradcheck, f, point, **tolerances)
     passed = first is None and second is None
     if args.json:
         record = _base_record("check", f, point)
@@ -306,6 +247,7 @@ def cmd_check(args):
     else:
         lines = _header(f, point)
         lines.append(f"tolerances: eps={args.eps!r}, atol={args.atol!r}, rtol={args.rtol!r}")
+        lines.append("inputs: " + ", ".join(f"input {i} = {n}" for i, n in enumerate(f.variables)))
         for name, report in (("gradcheck", first), ("gradgradcheck", second)):
             lines.append(f"{name}: " + ("passed" if report is None else "FAILED"))
             if report is not None:
@@ -359,7 +301,12 @@ def _backprop_loss(w0, w1, w2, b):
     """L(w, b) of the seed's backprop example, on floats or Values."""
     x, y = BACKPROP_EXAMPLE["x"], BACKPROP_EXAMPLE["y"]
     z = w0 * x[0] + w1 * x[1] + w2 * x[2] + b
-    return (ops.relu(z) - y) ** 2
+    a = ops.relu(z)
+    loss = (a - y) ** 2
+    for node, name in ((z, "z"), (a, "a"), (loss, "L")):
+        if isinstance(node, Value):  # names for the drawings
+            node.label = name
+    return loss
 
 
 def _demo_backprop(say):
@@ -367,7 +314,6 @@ def _demo_backprop(say):
     ex = BACKPROP_EXAMPLE
     params = [Value(v, label=n) for n, v in zip(("w0", "w1", "w2", "b"), ex["w"] + [ex["b"]])]
     loss = _backprop_loss(*params)
-    loss.label = "L"
     loss.backward()
     z = sum(v * xi for v, xi in zip(ex["w"], ex["x"])) + ex["b"]
     a = max(z, 0.0)
@@ -396,30 +342,24 @@ def _demo_checks(say):
     """Step 2: gradcheck and gradgradcheck of the seed's examples, passed or failed."""
     hessian_example = formula_lang.parse("x**2 + x*y + y**2")
     cases = [
-        ("backprop example L(w0, w1, w2, b)", _backprop_loss, BACKPROP_EXAMPLE["w"] + [0.1], 1),
+        ("backprop example L(w0, w1, w2, b)", _backprop_loss, BACKPROP_EXAMPLE["w"] + [0.1]),
         ("Jacobian example [x**2 + y, sin(x*y)]", formula_lang.parse("[x**2 + y, sin(x*y)]"),
-         [1.0, 2.0], 2),
-        ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5], 1),
+         [1.0, 2.0]),
+        ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5]),
     ]
     results = []
-    for name, f, point, n_out in cases:
-        vector = f if n_out > 1 else (lambda *xs, f=f: [f(*xs)])
-        first = _finite_difference_check(vector, point, _jacobian(vector, point, n_out), 1e-6,
-                                         1e-5, 1e-3, "Jacobian")
-        record = {"example": name, "at": point, "gradcheck": first is None}
-        if n_out == 1:
-            second = _finite_difference_check(
-                lambda *xs, f=f: list(_value_and_grad(f, xs)[1]), point, _hessian(f, point),
-                1e-6, 1e-5, 1e-3, "Hessian")
-            record["gradgradcheck"] = second is None
+    for name, f, point in cases:
+        record = {"example": name, "at": point}
+        for check in (gradcheck, gradgradcheck):
+            report = _run_check(check, f, point)
+            record[check.__name__] = report is None
+            say(f"  {name:<40} {check.__name__:<14} {'passed' if report is None else 'FAILED'}")
+            if report is not None:
+                say("    " + report.replace("\n", "\n    "))
         results.append(record)
-    hess = _hessian(hessian_example, [0.5, -1.5])
+    hess = hessian(hessian_example, (0, 1))(0.5, -1.5)
     results[-1]["hessian"] = hess
-    for r in results:
-        verdicts = [f"{k} {'passed' if r[k] else 'FAILED'}" for k in ("gradcheck", "gradgradcheck")
-                    if k in r]
-        say(f"  {r['example']:<40} " + ", ".join(verdicts))
-    say(f"  Hessian of x**2 + x*y + y**2 = {hess} (the seed: [[2, 1], [1, 2]])")
+    say(f"  Hessian of x**2 + x*y + y**2 = {[list(row) for row in hess]} (the seed: [[2, 1], [1, 2]])")
     return results
 
 
@@ -439,7 +379,7 @@ def _demo_digits(say, out_dir, epochs):
     say(f"  {len(images)} images of 8x8 pixels, {len(train)} to train on, {len(test)} to test on")
     sizes = [64, 32, 10]
     params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         bound = 1 / np.sqrt(n_in)
         params.append(Tensor(rng.uniform(-bound, bound, (n_in, n_out)), requires_grad=True))
         params.append(Tensor(np.zeros(n_out), requires_grad=True))
@@ -468,7 +408,7 @@ def _demo_digits(say, out_dir, epochs):
     with no_grad():
         predicted = np.argmax(logits_of(x_all[test]).data, axis=1)
     accuracy = float(np.mean(predicted == labels[test]))
-    say(f"  test accuracy: {accuracy:.1%} ({int(round(accuracy * len(test)))} of {len(test)})")
+    say(f"  test accuracy: {accuracy:.1%} ({round(accuracy * len(test))} of {len(test)})")
     return accuracy, losses
 
 
@@ -517,9 +457,9 @@ def cmd_demo(args):
     say("4. Drawings of the backprop example (Graphviz) and the loss curve")
     from . import viz
 
-    for direction in ("forward", "backward", "both"):
+    for direction, rankdir in (("forward", "LR"), ("backward", "TB"), ("both", "TB")):
         path = os.path.join(args.out, f"backprop_{direction}.svg")
-        viz.save_graph(loss, path, direction=direction)
+        viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
         files.append(path)
     for path in files:
         say(f"  wrote {path}")
@@ -553,8 +493,10 @@ _EXAMPLES = {
         "autograd-lite derivative 'sin(x)' --order 4 --at x=0.3",
     ),
     "check": (
-        "gradcheck and gradgradcheck: the engine's first and second derivatives against "
-        "central finite differences (exit status 1 if either fails)",
+        (
+            "gradcheck and gradgradcheck: the engine's first and second derivatives against "
+            "central finite differences (exit status 1 if either fails)"
+        ),
         "autograd-lite check 'tanh(x*y) + x**3' --at x=0.5,y=-1",
     ),
     "draw": (
@@ -689,7 +631,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `autograd-lite ... | head -1`
         sys.stderr.close()
         return 1
-    except Exception as e:  # never a traceback: one line saying what went wrong
+    except Exception as e:  # noqa: BLE001 - never a traceback: one line saying what went wrong
         return _fail(f"{type(e).__name__}: {e}", 1)
 
 
