@@ -18,7 +18,7 @@ def run(*args, cwd=None):
     """Run the installed command; returns (exit status, stdout, stderr)."""
     if COMMAND is None:
         pytest.fail("the autograd-lite command is not installed: run `make setup` (pip install -e .)")
-    p = subprocess.run([COMMAND, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    p = subprocess.run([COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -116,6 +116,7 @@ def test_draw_writes_an_svg_with_the_graph(tmp_path):
     target = tmp_path / "graph.svg"
     status, out, err = run("draw", "sin(x**2)", "--at", "x=1.5", "-o", str(target), "--direction", "both")
     assert (status, err) == (0, "")
+    assert out == f"wrote {target} (both graph of sin(x**2))\n"
     svg = target.read_text()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert "sin" in svg and "stroke-dasharray" in svg  # the op, and dashed backward edges
@@ -136,7 +137,7 @@ def test_every_command_has_help_with_an_example_and_python_m_is_the_same_command
     assert all(c in results[-1][1] for c in commands)
     p = subprocess.run(
         [sys.executable, "-m", "autograd_lite", "grad", "sin(x**2)", "--at", "x=1.5"],
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
     assert p.returncode == 0 and p.stdout == run("grad", "sin(x**2)", "--at", "x=1.5")[1]
 
