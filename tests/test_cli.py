@@ -239,3 +239,15 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
         assert os.path.getsize(f) > 1000
     assert (out_dir / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "training" in err  # the tqdm progress bar
+
+
+def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeypatch, capsys):
+    from autograd_lite import cli
+
+    def broken(args):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "cmd_grad", broken)
+    assert cli.main(["grad", "x", "--at", "x=1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "autograd-lite: error: RuntimeError: boom second line\n"
