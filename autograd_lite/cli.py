@@ -122,7 +122,10 @@ def _load(args, need_variables=True):
     """The parsed formula and the point from --at; UsageError on either being wrong."""
     variables = None
     if args.vars is not None:
-        variables = [v for v in args.vars.split(",") if v.strip()]
+        try:
+            variables = formula_lang.check_variables(v for v in args.vars.split(",") if v.strip())
+        except FormulaError as e:
+            raise UsageError(f"bad --vars: {e}") from None
     try:
         f = formula_lang.parse(args.formula, variables)
     except FormulaError as e:
@@ -143,13 +146,13 @@ def _need_scalar(f, command, instead):
     if f.is_vector:
         raise UsageError(
             f"{command} needs a formula with one output, but {f.source!r} has {f.n_outputs}; "
-            f"use {instead}"
+            f"{instead}"
         )
 
 
 def cmd_grad(args):
     f, point = _load(args)
-    _need_scalar(f, "grad", "jacobian")
+    _need_scalar(f, "grad", "use jacobian")
     value, gradient = value_and_grad(f, _argnums(f))(*point)
     if args.json:
         _print_json({**_base_record("grad", f, point), "value": value, "gradient": gradient})
@@ -182,7 +185,7 @@ def cmd_jacobian(args):
 
 def cmd_hessian(args):
     f, point = _load(args)
-    _need_scalar(f, "hessian", "jacobian on each output")
+    _need_scalar(f, "hessian", "take the Hessian of one output at a time")
     value = f(*point)
     rows = hessian(f, _argnums(f))(*point)
     if args.json:
@@ -198,7 +201,7 @@ def cmd_hessian(args):
 
 def cmd_derivative(args):
     f, point = _load(args)
-    _need_scalar(f, "derivative", "jacobian")
+    _need_scalar(f, "derivative", "use jacobian")
     if args.order < 0:
         raise UsageError(f"--order must be >= 0, got {args.order}")
     wrt = args.wrt
@@ -264,17 +267,18 @@ _DRAW_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 
 def cmd_draw(args):
     f, point = _load(args, need_variables=False)
-    _need_scalar(f, "draw", "a formula with one output")
+    _need_scalar(f, "draw", "draw one output at a time")
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in _DRAW_SUFFIXES:
         raise UsageError(f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}")
-    from . import viz
+    from . import viz  # imported here: it loads graphviz, which the other commands do not need
 
     xs = [Value(v, label=n) for n, v in zip(f.variables, point)]
     out = f(*xs)
     if not (isinstance(out, Value) and out.requires_grad):
         raise UsageError(f"the formula {f.source!r} is a constant: there is no graph to draw")
-    out.label = "f"
+    if not out.label:  # the output (unless it is a variable itself)
+        out.label = "f"
     out.backward()
     try:
         viz.save_graph(out, args.output, direction=args.direction)

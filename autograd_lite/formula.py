@@ -36,7 +36,10 @@ import re
 
 from . import ops
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError", "parse", "parse_point"]
+__all__ = [
+    "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError",
+    "check_variables", "parse", "parse_point",
+]
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
@@ -375,7 +378,7 @@ def parse(source, variables=None):
     if variables is None:
         variables = sorted(names, key=_natural_key)
     else:
-        variables = _check_variables(variables)
+        variables = check_variables(variables)
         unknown = sorted(names - set(variables), key=_natural_key)
         if unknown:
             node = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == unknown[0])
@@ -384,7 +387,7 @@ def parse(source, variables=None):
     return Formula(source, variables, program, is_vector, n_outputs)
 
 
-def _check_variables(variables):
+def check_variables(variables):
     names = [v.strip() for v in variables]
     for name in names:
         if not _NAME.match(name):
