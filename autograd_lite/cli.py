@@ -632,8 +632,8 @@ def main(argv=None) -> int:
         return _fail(e, 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-    except BrokenPipeError:  # e.g. `autograd-lite ... | head -1`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `autograd-lite ... | head -1`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 1
     except Exception as e:  # noqa: BLE001 - never a traceback: one line saying what went wrong
         return _fail(f"{type(e).__name__}: {e}", 1)
