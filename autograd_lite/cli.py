@@ -19,7 +19,8 @@ Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import itertools
+import dataclasses
+import io
 import json
 import math
 import os
@@ -314,32 +315,25 @@ def _backprop_loss(w0, w1, w2, b):
 
 
 def _demo_backprop(say):
-    """Step 1: the chain-rule factors, the engine's gradient and finite differences."""
+    """Step 1: `explain_backprop` on the example (nn.Linear, nn.ReLU, nn.MSELoss): each
+    chain-rule factor, the engine's gradient and a finite difference. Returns its rows."""
+    from .explain import explain_backprop
+
+    ex = BACKPROP_EXAMPLE
+    table = io.StringIO()
+    explanation = explain_backprop(ex["x"], [ex["w"]], [ex["b"]], [ex["y"]], file=table)
+    for line in table.getvalue().splitlines():
+        say("  " + line)
+    return [dataclasses.asdict(row) for row in explanation.rows]
+
+
+def _backprop_graph():
+    """The example on scalar Values, labelled for the drawings, after backward()."""
     ex = BACKPROP_EXAMPLE
     params = [Value(v, label=n) for n, v in zip(("w0", "w1", "w2", "b"), ex["w"] + [ex["b"]])]
     loss = _backprop_loss(*params)
     loss.backward()
-    z = sum(v * xi for v, xi in zip(ex["w"], ex["x"])) + ex["b"]
-    a = max(z, 0.0)
-    dl_da, da_dz = 2 * (a - ex["y"]), (1.0 if z > 0 else 0.0)
-    point = [p.data for p in params]
-    rows = []
-    for k, (p, dz) in enumerate(zip(params, ex["x"] + [1.0])):
-        plus, minus = list(point), list(point)
-        plus[k] += 1e-6
-        minus[k] -= 1e-6
-        numerical = (_backprop_loss(*plus) - _backprop_loss(*minus)) / 2e-6
-        rows.append({"parameter": p.label, "dL/da": dl_da, "da/dz": da_dz, "dz/dp": dz,
-                     "chain_rule": dl_da * da_dz * dz, "engine": p.grad,
-                     "finite_difference": numerical})
-    say(f"  x = {ex['x']}, w = {ex['w']}, b = {ex['b']}, y = {ex['y']}")
-    say(f"  z = w.x + b = {_num(z)}, a = relu(z) = {_num(a)}, L = (a - y)^2 = {_num(loss.data)}")
-    say(f"  dL/da = 2(a - y) = {_num(dl_da)}, da/dz = {_num(da_dz)}, dz/dw_i = x_i, dz/db = 1")
-    table = [[r["dz/dp"], r["chain_rule"], r["engine"], r["finite_difference"]] for r in rows]
-    for line in _table(table, [r["parameter"] for r in rows],
-                       ["dz/dp", "dL/da*da/dz*dz/dp", "engine", "finite difference"]):
-        say(line)
-    return loss, rows
+    return loss
 
 
 def _demo_checks(say):
@@ -367,76 +361,6 @@ def _demo_checks(say):
     return results
 
 
-def _demo_digits(say, out_dir, epochs):
-    """Step 3: an MLP trained on scikit-learn's 8x8 digits; returns (test accuracy, losses)."""
-    import numpy as np
-    from sklearn.datasets import load_digits
-    from tqdm import tqdm
-
-    from .tensor import Tensor
-
-    images, labels = load_digits(return_X_y=True)
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(images))
-    test, train = order[:360], order[360:]
-    x_all = images / 16.0
-    say(f"  {len(images)} images of 8x8 pixels, {len(train)} to train on, {len(test)} to test on")
-    sizes = [64, 32, 10]
-    params = []
-    for n_in, n_out in itertools.pairwise(sizes):
-        bound = 1 / np.sqrt(n_in)
-        params.append(Tensor(rng.uniform(-bound, bound, (n_in, n_out)), requires_grad=True))
-        params.append(Tensor(np.zeros(n_out), requires_grad=True))
-
-    def logits_of(x):
-        h = ops.relu(Tensor(x) @ params[0] + params[1])
-        return h @ params[2] + params[3]
-
-    losses, lr, batch = [], 0.5, 64
-    bar = tqdm(range(epochs), desc="  training", unit="epoch", file=sys.stderr)
-    for _ in bar:
-        perm = rng.permutation(train)
-        for start in range(0, len(perm), batch):
-            idx = perm[start : start + batch]
-            logp = ops.log_softmax(logits_of(x_all[idx]), axis=1)
-            loss = -logp[np.arange(len(idx)), labels[idx]].mean()
-            for p in params:
-                p.zero_grad()
-            loss.backward()
-            for p in params:
-                p.data = p.data - lr * p.grad.data
-            losses.append(loss.item())
-        bar.set_postfix(loss=f"{losses[-1]:.4f}")
-    from .graph import no_grad
-
-    with no_grad():
-        predicted = np.argmax(logits_of(x_all[test]).data, axis=1)
-    accuracy = float(np.mean(predicted == labels[test]))
-    say(f"  test accuracy: {accuracy:.1%} ({round(accuracy * len(test))} of {len(test)})")
-    return accuracy, losses
-
-
-def _save_loss_curve(losses, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(losses, lw=1)
-    ax.set(xlabel="step", ylabel="cross-entropy loss", title="digits MLP: training loss")
-    ax.set_yscale("log")
-    fig.tight_layout()
-    tmp = path + ".tmp"
-    try:
-        fig.savefig(tmp, format="png", dpi=120)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def cmd_demo(args):
     json_only = args.json
 
@@ -444,32 +368,37 @@ def cmd_demo(args):
         if not json_only:
             print(text, flush=True)
 
+    from . import viz
+    from .train import train_digits
+
     os.makedirs(args.out, exist_ok=True)
-    say("1. Backpropagation on the seed's example: z = w.x + b, a = relu(z), L = (a - y)^2")
-    loss, backprop_rows = _demo_backprop(say)
+    say("1. Backpropagation on the seed's example, factor by factor")
+    backprop_rows = _demo_backprop(say)
     say()
     say("2. Gradient checks against central finite differences (eps = 1e-6)")
     checks = _demo_checks(say)
     say()
-    say("3. An MLP 64-32-10 trained on the real handwritten digits (scikit-learn)")
-    accuracy, losses = _demo_digits(say, args.out, epochs=3 if args.quick else 30)
-    files = []
-    loss_curve = os.path.join(args.out, "loss_curve.png")
-    _save_loss_curve(losses, loss_curve)
-    files.append(loss_curve)
+    epochs = 5 if args.quick else 40
+    say(f"3. An MLP 64-128-10 trained for {epochs} epochs on scikit-learn's real 8x8 "
+        "handwritten digits")
+    result = train_digits(epochs=epochs, out_dir=args.out, progress=True)
+    say(f"  test accuracy: {result.test_accuracy:.1%} (train {result.train_accuracy:.1%}), "
+        f"{result.seconds:.1f} s")
+    files = [result.paths["loss_curve"], result.paths["weights"]]
     say()
-    say("4. Drawings of the backprop example (Graphviz) and the loss curve")
-    from . import viz
-
+    say("4. Drawings of the backprop example with Graphviz: forward, backward, both")
+    loss = _backprop_graph()
     for direction, rankdir in (("forward", "LR"), ("backward", "TB"), ("both", "TB")):
         path = os.path.join(args.out, f"backprop_{direction}.svg")
         viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
         files.append(path)
+    say()
+    say(f"Files written to {args.out}:")
     for path in files:
-        say(f"  wrote {path}")
+        say(f"  {path}")
     if json_only:
         _print_json({"command": "demo", "backprop": backprop_rows, "checks": checks,
-                     "test_accuracy": accuracy, "files": files})
+                     "test_accuracy": result.test_accuracy, "files": files})
     ok = all(r[k] for r in checks for k in ("gradcheck", "gradgradcheck") if k in r)
     if not ok:
         raise CommandFailed("a gradient check of the demo failed")

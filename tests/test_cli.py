@@ -226,19 +226,26 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     status, out, err = run("demo", "--quick", "--out", str(out_dir), "--json")
     assert status == 0, err
     record = json.loads(out)
-    for row in record["backprop"]:  # chain rule, engine and finite differences agree
-        assert row["engine"] == pytest.approx(row["chain_rule"], rel=1e-12)
+    rows = record["backprop"]
+    assert [r["name"] for r in rows] == ["weight[0, 0]", "weight[0, 1]", "weight[0, 2]", "bias[0]"]
+    assert [r["engine"] for r in rows] == pytest.approx([3.45, -1.15, 4.6, 2.3], rel=1e-12)
+    for row in rows:  # chain rule by hand, engine and finite differences agree
+        assert row["engine"] == pytest.approx(row["product"], rel=1e-12)
         assert row["finite_difference"] == pytest.approx(row["engine"], rel=1e-6)
     assert len(record["checks"]) == 3
-    assert all(r["gradcheck"] for r in record["checks"])
+    assert all(r["gradcheck"] and r["gradgradcheck"] for r in record["checks"])
     assert record["checks"][-1]["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
-    assert record["test_accuracy"] >= 0.85  # a few epochs only in --quick
+    assert record["test_accuracy"] >= 0.9  # 5 epochs only in --quick (the full demo: 40)
     names = sorted(os.path.basename(f) for f in record["files"])
-    assert names == ["backprop_backward.svg", "backprop_both.svg", "backprop_forward.svg", "loss_curve.png"]
+    assert names == [
+        "backprop_backward.svg", "backprop_both.svg", "backprop_forward.svg",
+        "digits_loss.png", "digits_mlp.npz",
+    ]
     for f in record["files"]:
         assert os.path.getsize(f) > 1000
-    assert (out_dir / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "training" in err  # the tqdm progress bar
+    assert (out_dir / "digits_loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "stroke-dasharray" in (out_dir / "backprop_both.svg").read_text()  # backward edges
+    assert "digits:" in err and "step/s" in err  # the tqdm progress bar
 
 
 def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeypatch, capsys):
