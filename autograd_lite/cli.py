@@ -338,9 +338,10 @@ def _backprop_graph():
 
 def _demo_checks(say):
     """Step 2: gradcheck and gradgradcheck of the seed's examples, passed or failed."""
+    ex = BACKPROP_EXAMPLE
     hessian_example = formula_lang.parse("x**2 + x*y + y**2")
     cases = [
-        ("backprop example L(w0, w1, w2, b)", _backprop_loss, BACKPROP_EXAMPLE["w"] + [0.1]),
+        ("backprop example L(w0, w1, w2, b)", _backprop_loss, ex["w"] + [ex["b"]]),
         ("Jacobian example [x**2 + y, sin(x*y)]", formula_lang.parse("[x**2 + y, sin(x*y)]"),
          [1.0, 2.0]),
         ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5]),
@@ -348,12 +349,12 @@ def _demo_checks(say):
     results = []
     for name, f, point in cases:
         record = {"example": name, "at": point}
-        for check in (gradcheck, gradgradcheck):
-            report = _run_check(check, f, point)
-            record[check.__name__] = report is None
-            say(f"  {name:<40} {check.__name__:<14} {'passed' if report is None else 'FAILED'}")
-            if report is not None:
-                say("    " + report.replace("\n", "\n    "))
+        reports = [_run_check(check, f, point) for check in (gradcheck, gradgradcheck)]
+        record["gradcheck"], record["gradgradcheck"] = (r is None for r in reports)
+        verdicts = ["passed" if r is None else "FAILED" for r in reports]
+        say(f"  {name:<38} gradcheck {verdicts[0]}, gradgradcheck {verdicts[1]}")
+        for report in filter(None, reports):
+            say("    " + report.replace("\n", "\n    "))
         results.append(record)
     hess = hessian(hessian_example, (0, 1))(0.5, -1.5)
     results[-1]["hessian"] = hess

@@ -258,3 +258,18 @@ def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeyp
     assert cli.main(["grad", "x", "--at", "x=1"]) == 1
     captured = capsys.readouterr()
     assert captured.err == "autograd-lite: error: RuntimeError: boom second line\n"
+
+
+def test_the_demo_reports_a_failed_check_and_exits_1(monkeypatch, capsys, tmp_path):
+    from autograd_lite import cli
+    from autograd_lite.gradcheck import GradcheckError
+
+    def wrong(f, inputs, **tolerances):
+        raise GradcheckError("gradgradcheck: numerical 2.0 against analytical 3.0")
+
+    monkeypatch.setattr(cli, "gradgradcheck", wrong)
+    assert cli.main(["demo", "--quick", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("gradcheck passed, gradgradcheck FAILED") == 3
+    assert "numerical 2.0 against analytical 3.0" in captured.out
+    assert captured.err.splitlines()[-1] == "autograd-lite: error: a gradient check of the demo failed"
