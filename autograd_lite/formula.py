@@ -33,6 +33,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 
 from . import ops
 
@@ -168,7 +169,11 @@ def _check_size(source):
 
 def _parse_tree(source):
     try:
-        return ast.parse(source, mode="eval")
+        with warnings.catch_warnings():
+            # Python's parser warns about some odd spellings ("1if x else 2"); as errors they
+            # become one clean refusal instead of a warning printed on stderr.
+            warnings.simplefilter("error")
+            return ast.parse(source, mode="eval")
     except SyntaxError as e:
         msg = (e.msg or "invalid syntax").split("\n")[0].split(";")[0]
         col = e.offset or None  # 0 or None: Python does not know where

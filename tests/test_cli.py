@@ -181,6 +181,8 @@ HOSTILE = [
     "x\nimport os",
     "sin",
     "__builtins__",
+    "1if x else 2",  # Python's parser would print a SyntaxWarning for this one
+    "x is 1",
 ]
 
 
