@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import textwrap
+import warnings
 
 from . import formula as formula_lang
 from . import ops
@@ -554,7 +555,11 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(_formula_last(argv))
         if args.command is None:
             raise UsageError(f"choose a command (see '{PROG} --help')")
-        return args.run(args)
+        with warnings.catch_warnings():
+            # IEEE arithmetic is the point here (1/0 = inf, inf - inf = nan), and the results
+            # show it; numpy's RuntimeWarnings about it would only add lines to stderr.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return args.run(args)
     except UsageError as e:
         return _fail(e, 2)
     except CommandFailed as e:

@@ -110,6 +110,9 @@ def test_check_passes_on_smooth_formulas_and_fails_with_status_1_at_a_kink():
     assert status == 1
     assert "gradcheck: FAILED" in out and "0.5" in out
     assert len(err.splitlines()) == 1 and "gradcheck" in err and "Traceback" not in err
+    status, out, err = run("check", "x/y", "--at", "x=0,y=0")  # inf - inf in the differences
+    assert status == 1 and "FAILED" in out
+    assert len(err.splitlines()) == 1 and "Warning" not in err
 
 
 def test_draw_writes_an_svg_with_the_graph(tmp_path):
