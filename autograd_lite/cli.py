@@ -19,12 +19,14 @@ Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import io
 import json
 import math
 import os
 import re
+import signal
 import sys
 import textwrap
 import warnings
@@ -477,6 +479,14 @@ def _add_formula_command(commands, name, run):
         help="the variables in this order (default: those of the formula, alphabetical)",
     )
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="give up after this long (default 20; 0: never); a high --order can take "
+        "exponentially long and as much memory",
+    )
     p.set_defaults(run=run)
     return p
 
@@ -548,6 +558,39 @@ def _formula_last(argv):
     return argv
 
 
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise CommandFailed if the block runs longer than `seconds` (0: no limit).
+
+    Each order of a derivative can multiply the size of the recorded graph (the product
+    rule doubles the terms), so `derivative --order 30` of a product would run for days;
+    this bounds any command instead. Needs SIGALRM (not on Windows: then no limit).
+    """
+    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise CommandFailed(
+            f"gave up after {seconds:g} s (--timeout); the computation grew too large "
+            "(for derivative, each order can multiply the graph's size: try a lower --order)"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def main(argv=None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -559,7 +602,8 @@ def main(argv=None) -> int:
             # IEEE arithmetic is the point here (1/0 = inf, inf - inf = nan), and the results
             # show it; numpy's RuntimeWarnings about it would only add lines to stderr.
             warnings.simplefilter("ignore", RuntimeWarning)
-            return args.run(args)
+            with _time_limit(getattr(args, "timeout", 0)):
+                return args.run(args)
     except UsageError as e:
         return _fail(e, 2)
     except CommandFailed as e:

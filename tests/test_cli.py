@@ -86,6 +86,14 @@ def test_a_formula_may_start_with_a_minus_sign():
     assert status == 0 and json.loads(out)["value"] == -math.sin(3.0)
 
 
+def test_a_derivative_that_grows_too_large_gives_up_at_the_timeout():
+    # Each order of sin(x)*exp(x) doubles the recorded graph: order 60 would run for ages.
+    status, out, err = run("derivative", "sin(x)*exp(x)", "--order", "60", "--at", "x=1", "--timeout", "1")
+    assert status == 1 and out == ""
+    assert err.startswith("autograd-lite: error: gave up after 1 s (--timeout)")
+    assert len(err.splitlines()) == 1
+
+
 def test_vars_orders_the_variables_and_may_add_unused_ones():
     record = run_json("grad", "x*y", "--vars", "y,x,z", "--at", "x=2,y=3,z=7")
     assert record["variables"] == ["y", "x", "z"]
