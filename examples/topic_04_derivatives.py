@@ -5,12 +5,12 @@ quotient (f(3 + h) - f(3)) / h tends to it as h shrinks); f(x, y) = 3x^2 + 2xy
 has df/dx = 6x + 2y and df/dy = 2x. Then walks gradient descent down x^2:
 each step against the slope lowers the loss.
 Run: python examples/topic_04_derivatives.py
-(Uses backward() directly; autograd_lite.functional's grad() says the same in one call.)
+(Uses backward() directly, then checks it against autograd_lite.grad, which does it in one call.)
 """
 
 import itertools
 
-from autograd_lite import Value
+from autograd_lite import Value, grad
 
 
 def derivative(f, x):
@@ -40,6 +40,9 @@ def main():
         f"df/dx = {x.grad:g} (6x + 2y = 5), df/dy = {y.grad:g} (2x = 3)"
     )
     assert (x.grad, y.grad) == (6 * 1.5 + 2 * -2.0, 2 * 1.5)
+    by_transform = grad(lambda x, y: 3 * x**2 + 2 * x * y, argnums=(0, 1))(1.5, -2.0)
+    print(f"  the same with autograd_lite.grad(f, argnums=(0, 1)): {by_transform}")
+    assert by_transform == (x.grad, y.grad)
 
     # Gradient descent on x^2 from x = 3 with step 0.1: x <- x - 0.1 f'(x) = 0.8 x.
     x, losses = 3.0, []

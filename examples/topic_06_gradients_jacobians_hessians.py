@@ -6,11 +6,12 @@ one backward pass per output row; the Hessian of x^2 + xy + y^2 is
 [[2, 1], [1, 2]], from differentiating the gradient again (create_graph=True).
 Its eigenvalues 1 and 3 are positive (a bowl); x^2 - y^2 has -2 and 2 (a saddle).
 Run: python examples/topic_06_gradients_jacobians_hessians.py
-(Uses backward() directly; autograd_lite.functional's jacobian() and hessian() do this for you.)
+(Builds them from backward() to show how, then checks against autograd_lite.jacobian and hessian.)
 """
 
 import numpy as np
 
+import autograd_lite as al
 from autograd_lite import Tensor, linalg, sin, stack
 
 
@@ -56,10 +57,12 @@ def main():
     expected = [[2 * x, 1], [y * np.cos(x * y), x * np.cos(x * y)]]
     print(f"Jacobian of [x^2 + y, sin(xy)] at (0.5, 3): {np.round(J, 6).tolist()}")
     assert np.allclose(J, expected, atol=1e-15)
+    assert np.array_equal(al.jacobian(f)(np.array([x, y])), J)  # the transform: the same rows
 
     H = hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2, [0.3, -0.7])
     print(f"Hessian of x^2 + xy + y^2: {H.tolist()}")
     assert H.tolist() == [[2.0, 1.0], [1.0, 2.0]]
+    assert al.hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2)([0.3, -0.7]).tolist() == H.tolist()
     bowl = linalg.eigh(H)[0].numpy()
     saddle = linalg.eigh(hessian(lambda v: v[0] ** 2 - v[1] ** 2, [0.3, -0.7]))[0].numpy()
     print(
