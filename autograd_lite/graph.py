@@ -279,7 +279,7 @@ def _sweep(root, gradient, create_graph):
                         c = _ieee_rule(op.vjps[i], g, args)
                     if fit is not None:
                         like = ctx[i + 1]
-                        if c.shape != like.shape or c.dtype != like.dtype:
+                        if c.shape != like.shape or c.dtype is not like.dtype:
                             c = fit(c, like)
                     if create_graph and not isinstance(c, Node):
                         c = p._alias(c, record=False)  # a constant cotangent is still a node
