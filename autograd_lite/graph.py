@@ -29,9 +29,19 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode, then restores it."""
+    """Context manager and decorator that sets grad mode, then restores it.
+
+    As a decorator it works with or without parentheses: `@no_grad()` or `@no_grad`.
+    """
 
     _mode = True
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)  # bare `@no_grad` on a function
+
+    def __init__(self, fn=None):
+        pass
 
     def __enter__(self):
         global _grad_enabled

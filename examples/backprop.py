@@ -29,7 +29,7 @@ def main():
     da_dz = 1.0 if z.data > 0 else 0.0
     print(f"z = {z.data:.6g}, a = relu(z) = {a.data:.6g}, L = (a - y)^2 = {loss.data:.6g}")
     print(f"dL/da = 2(a - y) = {dL_da:.6g};  da/dz = {da_dz:g}")
-    print(f"{'':8}{'dL/da*da/dz*dz/d.':>20}{'engine':>14}{'agree':>8}")
+    print(f"{'param':8}{'by hand':>20}{'engine':>14}{'agree':>8}")
     rows = [(f"w{i}", xi, wi.grad) for i, (wi, xi) in enumerate(zip(w, x))] + [("b", 1.0, b.grad)]
     for name, dz, engine in rows:
         by_hand = dL_da * da_dz * dz

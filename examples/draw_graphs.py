@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from autograd_lite import Tensor, Value, save_graph
+from autograd_lite import Tensor, Value, nn, save_graph
 
 
 def backprop_example():
@@ -39,24 +39,17 @@ def backprop_example():
 
 
 def mlp_example(seed=0):
-    """A 3-4-2 Tensor MLP on a batch of 5 with an MSE loss; parameters labelled as nn names them.
+    """A 3-4-2 `nn.Sequential` MLP on a batch of 5 with an MSE loss.
 
-    Returns the loss after backward(). The labels `layers.0.weight` etc. make
-    the drawing group each layer's parameters and ops in a cluster.
+    Returns the loss after backward(). `nn` labels the parameters with their
+    names (`layers.0.weight`, ...), so the drawing groups each layer's
+    parameters and ops in a cluster titled with the layer.
     """
     rng = np.random.default_rng(seed)
+    model = nn.Sequential(nn.Linear(3, 4, rng=rng), nn.ReLU(), nn.Linear(4, 2, rng=rng))
     x = Tensor(rng.normal(size=(5, 3)), label="x")
     target = Tensor(rng.normal(size=(5, 2)), label="target")
-    sizes = [(3, 4), (4, 2)]
-    h = x
-    for k, (n_in, n_out) in enumerate(sizes):
-        w = Tensor(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in), requires_grad=True)
-        b = Tensor(np.zeros(n_out), requires_grad=True)
-        w.label, b.label = f"layers.{k}.weight", f"layers.{k}.bias"
-        h = h @ w + b
-        if k < len(sizes) - 1:
-            h = h.relu()
-    loss = ((h - target) ** 2).mean()
+    loss = nn.MSELoss()(model(x), target)
     loss.label = "loss"
     loss.backward()
     return loss

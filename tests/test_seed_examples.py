@@ -1,4 +1,4 @@
-"""Every derivative, gradient, Jacobian and Hessian of the seed notes (shared/SEED_NOTES.md),
+"""Every derivative, gradient, Jacobian and Hessian worked example of the guide the project grew from,
 computed with the transforms and compared with the exact value; formulas at random points."""
 
 import math

@@ -1,6 +1,6 @@
 """The per-topic example scripts: each runs to the end (its own checks pass) and prints its results.
 
-There is one script per section of SEED_NOTES.md; each asserts every worked
+There is one script per topic of the guide the project grew from; each asserts every worked
 example of its section, so a wrong result makes it exit non-zero.
 """
 
