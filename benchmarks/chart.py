@@ -7,9 +7,9 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from .harness import NUMPY, OURS  # noqa: E402
+from .harness import NUMPY, OURS
 
 UNIT_SCALE = {"s": (1e3, "ms"), "s/op": (1e9, "ns per op"), "B/node": (1.0, "bytes per node")}
 

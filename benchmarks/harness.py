@@ -21,8 +21,8 @@ import importlib.util
 import statistics
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -66,6 +66,7 @@ class Case:
     reference: str | None = NUMPY  # impl whose state() the others must match
     rtol: float = 1e-7
     atol: float = 1e-9
+    describe: Callable | None = None  # the first call's output -> a note for the row
 
 
 @dataclass
@@ -143,10 +144,12 @@ def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
         except case.expected_errors as e:
             row.note = f"{type(e).__name__}: {str(e)[:60]}"
             continue
-        except Exception as e:  # a broken peer must not sink the whole run: report it
+        except Exception as e:  # noqa: BLE001 - a broken peer must not sink the run: report it
             row.note = f"failed: {type(e).__name__}: {e}"
             log(traceback.format_exc())
             continue
+        if case.describe is not None:
+            row.note = case.describe(first)
         if state is not None:
             states[impl.name] = flatten(state())
         fns[impl.name] = (impl, fn)

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -43,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, help="rounds per case (default: each case's own)")
     p.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.{json,md,png}")
     p.add_argument("--no-save", action="store_true", help="print the table only")
+    p.add_argument("--blas-threads", type=int, default=1,
+                   help="threads of numpy's BLAS (default 1, like PyTorch's 1-thread rows)")
     p.add_argument("--keep-openblas-env", action="store_true",
                    help=f"keep {' and '.join(OPENBLAS_VARS)} as set (default: unset them)")
     p.add_argument("--profile", metavar="WORKLOAD", choices=sorted(ALL),
@@ -82,25 +85,23 @@ def machine_info() -> dict:
         info["commit"] = None
     for module in ("torch", "autograd", "micrograd"):
         try:
-            from importlib.metadata import version
-
-            info[module] = version(module)
-        except Exception:
+            info[module] = metadata.version(module)
+        except metadata.PackageNotFoundError:
             info[module] = None
     if info["torch"]:
         from .harness import torch_default_threads
 
         info["torch_threads_default"] = torch_default_threads()
-    try:
-        from threadpoolctl import threadpool_info
-
-        info["blas"] = [
-            {k: p.get(k) for k in ("internal_api", "architecture", "num_threads", "version")}
-            for p in threadpool_info()
-        ]
-    except ImportError:
-        info["blas"] = []
+    info["load_average_before"] = os.getloadavg()
     return info
+
+
+def blas_info() -> list:
+    """The BLAS and OpenMP libraries loaded, with kernel and thread count (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    keys = ("internal_api", "architecture", "num_threads", "version")
+    return [{k: p.get(k) for k in keys} for p in threadpool_info()]
 
 
 def _cpu_name():
@@ -153,17 +154,22 @@ def table_lines(rows, targets, info) -> list:
         lines.append(f"  {status:<12} {t['target']}: {got} (limit {t['limit']:g}; {t['detail']})")
     blas = ", ".join(f"{b['internal_api']} {b['architecture'] or ''} x{b['num_threads']}"
                      for b in info.get("blas", []))
-    lines += ["", f"machine: {info['cpu']}, {info['cores']} cores; python {info['python']}, "
-              f"numpy {info['numpy']}, torch {info.get('torch')}, autograd {info.get('autograd')}, "
-              f"micrograd {info.get('micrograd')}; BLAS: {blas}"]
+    versions = ", ".join(f"{m} {info.get(m)}" for m in ("python", "numpy", "torch", "autograd",
+                                                          "micrograd"))
+    lines += ["", f"machine: {info['cpu']}, {info['cores']} cores; {versions}; BLAS: {blas}"]
     if info.get("openblas_env_unset_by_run"):
         lines.append(f"unset for this run: {info['openblas_env_unset_by_run']}")
+    load = [f"{x:.1f}" for x in info["load_average_before"] + info["load_average_after"]]
+    lines.append(f"load average (1, 5, 15 min) before: {', '.join(load[:3])}; "
+                 f"after: {', '.join(load[3:])}")
     return lines
 
 
 def markdown(rows, targets, info) -> str:
-    out = [f"Run of {info['date']} at commit {info['commit']} on {info['cpu']} "
-           f"({info['cores']} cores).", ""]
+    head = (f"Run of {info['date']} at commit {info['commit']} on {info['cpu']} ({info['cores']} "
+            f"cores), load average {info['load_average_before'][0]:.1f} before and "
+            f"{info['load_average_after'][0]:.1f} after.")
+    out = [head, ""]
     key = None
     for r in rows:
         if (r.workload, r.case) != key:
@@ -245,6 +251,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     restart_without_openblas_env(args, argv)
+    from threadpoolctl import threadpool_limits
+
     from .targets import evaluate
     from .workloads import ALL
 
@@ -252,7 +260,10 @@ def main(argv=None) -> int:
         profile(args.profile, args.calls, args.smoke)
         return 0
     info = machine_info()
-    rows = run(args.only or list(ALL), smoke=args.smoke, repeats=args.repeats)
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        info["blas"] = blas_info()
+        rows = run(args.only or list(ALL), smoke=args.smoke, repeats=args.repeats)
+    info["load_average_after"] = os.getloadavg()
     targets = evaluate(rows)
     print("\n".join(table_lines(rows, targets, info)))
     if not args.no_save:

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import harness, run, targets  # noqa: E402
-from benchmarks.workloads import ALL  # noqa: E402
+from benchmarks import harness, run, targets
+from benchmarks.workloads import ALL
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.func imports jit
 

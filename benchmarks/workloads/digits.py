@@ -40,9 +40,9 @@ def _batches(n, epoch, seed=0):
     return [order[i : i + BATCH] for i in range(0, n, BATCH)]
 
 
-def _train(data, layers, target, max_epochs, fit_batch, accuracy):
+def _train(data, target, max_epochs, fit_batch, accuracy):
     """The loop shared by every implementation: epochs of minibatch steps until `target`."""
-    x_train, y_train, x_test, y_test = data
+    _, y_train, x_test, y_test = data
     for epoch in range(1, max_epochs + 1):
         for idx in _batches(len(y_train), epoch):
             fit_batch(idx)
@@ -52,12 +52,20 @@ def _train(data, layers, target, max_epochs, fit_batch, accuracy):
     return epoch, acc
 
 
-def _ours(data, layers, target, max_epochs):
+def _initial(layers):
+    return [a for w, b in layers for a in (w, b)]
+
+
+def _ours(data, layers):
     import autograd_lite as al
 
-    params = [al.Tensor(a, requires_grad=True) for w, b in layers for a in (w, b.copy())]
+    params = [al.Tensor(a, requires_grad=True) for a in _initial(layers)]
     w1, b1, w2, b2 = params
     x_train, y_train = data[0], data[1]
+
+    def reset():
+        for p, a in zip(params, _initial(layers)):
+            p.data = a.copy()
 
     def logits_of(x):
         return (x @ w1 + b1).relu() @ w2 + b2
@@ -74,22 +82,21 @@ def _ours(data, layers, target, max_epochs):
     def accuracy(x, y):
         return float(np.mean(logits_of(al.Tensor(x)).data.argmax(axis=1) == y))
 
-    result = {}
-
-    def run():
-        result["epochs"] = _train(data, layers, target, max_epochs, fit_batch, accuracy)
-        return result["epochs"]
-
-    return run, params
+    return reset, fit_batch, accuracy, params
 
 
-def _torch(data, layers, target, max_epochs):
+def _torch(data, layers):
     import torch
     import torch.nn.functional as F
 
-    params = [torch.tensor(a, requires_grad=True) for w, b in layers for a in (w, b)]
+    params = [torch.tensor(a, requires_grad=True) for a in _initial(layers)]
     w1, b1, w2, b2 = params
     x_train, y_train = torch.from_numpy(data[0]), torch.from_numpy(data[1])
+
+    @torch.no_grad()
+    def reset():
+        for p, a in zip(params, _initial(layers)):
+            p.copy_(torch.from_numpy(a))
 
     def logits_of(x):
         return torch.relu(x @ w1 + b1) @ w2 + b2
@@ -107,12 +114,16 @@ def _torch(data, layers, target, max_epochs):
     def accuracy(x, y):
         return float(np.mean(logits_of(torch.from_numpy(x)).argmax(dim=1).numpy() == y))
 
-    return lambda: _train(data, layers, target, max_epochs, fit_batch, accuracy), params
+    return reset, fit_batch, accuracy, params
 
 
-def _numpy(data, layers, target, max_epochs):
-    w1, b1, w2, b2 = params = [a.copy() for w, b in layers for a in (w, b)]
+def _numpy(data, layers):
+    w1, b1, w2, b2 = params = [a.copy() for a in _initial(layers)]
     x_train, y_train = data[0], data[1]
+
+    def reset():
+        for p, a in zip(params, _initial(layers)):
+            p[...] = a
 
     def fit_batch(idx):
         x, y = x_train[idx], y_train[idx]
@@ -134,7 +145,7 @@ def _numpy(data, layers, target, max_epochs):
         logits = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
         return float(np.mean(logits.argmax(axis=1) == y))
 
-    return lambda: _train(data, layers, target, max_epochs, fit_batch, accuracy), params
+    return reset, fit_batch, accuracy, params
 
 
 def cases(smoke=False):
@@ -145,7 +156,12 @@ def cases(smoke=False):
 
     def impl(name, fn, requires=()):
         def build():
-            run, params = fn(data, layers, target, max_epochs)
+            reset, fit_batch, accuracy, params = fn(data, layers)
+
+            def run():  # from the initial weights every time
+                reset()
+                return _train(data, target, max_epochs, fit_batch, accuracy)
+
             return run, lambda: params
 
         return Impl(name, build, requires)
@@ -160,9 +176,10 @@ def cases(smoke=False):
                 *torch_impls(impl("torch", _torch).build),
                 impl(NUMPY, _numpy),
             ],
-            repeats=2 if smoke else 5,
+            repeats=2 if smoke else 9,
             min_round=0.0,
             rtol=1e-6,
             atol=1e-8,
+            describe=lambda out: f"stopped after epoch {out[0]} at {out[1]:.1%}",
         )
     ]

@@ -12,6 +12,7 @@ per node, measured with tracemalloc.
 from __future__ import annotations
 
 import gc
+import itertools
 import tracemalloc
 
 import numpy as np
@@ -28,7 +29,7 @@ def _problem(sizes, batch, seed=0):
     y = np.sign(x[:, 0] * x[:, -1])  # the XOR-like quadrant sign: +1 or -1
     layers = [
         (rng.uniform(-1.0, 1.0, (n_out, n_in)), rng.uniform(-0.1, 0.1, n_out))
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        for n_in, n_out in itertools.pairwise(sizes)
     ]
     return x, y, layers
 

@@ -9,6 +9,8 @@ gradients written out, is the floor the target is measured against.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..harness import NUMPY, OURS, Case, Impl, torch_impls
@@ -24,7 +26,7 @@ def make_problem(sizes, batch, seed=0):
     labels = rng.integers(0, sizes[-1], batch)
     layers = [
         (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in), np.zeros(n_out))
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        for n_in, n_out in itertools.pairwise(sizes)
     ]
     return x, labels, layers
 
@@ -136,7 +138,7 @@ def cases(smoke=False):
         def impl(name, fn, requires=(), problem=problem):
             return Impl(name, lambda: fn(*problem), requires)
 
-        torch_build = lambda problem=problem: _torch(*problem)  # noqa: E731
+        torch_build = lambda problem=problem: _torch(*problem)
         out.append(
             Case(
                 WORKLOAD,
