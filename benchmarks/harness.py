@@ -1,6 +1,11 @@
 """Measuring: implementations of one computation, timed interleaved, with medians and ratios.
 
-A workload is a list of `Case`s. A case is one computation (say a training step
+A workload is a list of `Case`s. The CPU time of the process is recorded beside
+the wall time: on a machine shared with other work it is the steadier figure
+for single-threaded code (a multi-threaded library's CPU time adds up its
+threads, so compare wall times there).
+
+A case is one computation (say a training step
 of a 784-256-10 MLP) written once per `Impl` (autograd_lite, each peer, numpy
 by hand). `measure_case` first runs every implementation once and checks that
 they all compute the same numbers, then times them round-robin: in each round
@@ -8,6 +13,14 @@ every implementation runs `number` calls back to back, the order rotating
 from round to round, so slow drifts of the machine (frequency, other load)
 hit all of them alike. The reported figure is the median over rounds of the
 time per call.
+
+Garbage collection stays on while timing, so the collector's work on the
+objects a library makes (micrograd's reference cycles, a graph of Python
+nodes) is part of its time. But before each round, all objects alive until
+then are collected and frozen (`gc.freeze`): the modules of every peer
+imported into this one process (PyTorch alone brings hundreds of thousands
+of objects) would otherwise be traversed again by every full collection,
+taxing each library for what the others imported.
 
 Cases of kind "value" measure something other than the wall time of a call
 (bytes per node, backward seconds per op): their callable returns the measured
@@ -79,6 +92,8 @@ class Row:
     value: float | None  # median (seconds, or the case's unit); None when not measured
     unit: str
     samples: list = field(default_factory=list)
+    cpu: float | None = None  # median CPU seconds of this process per call ("time" cases)
+    cpu_samples: list = field(default_factory=list)
     number: int = 1  # calls per round
     note: str = ""
     x_fastest: float | None = None
@@ -118,11 +133,13 @@ def compare_states(case: Case, states: dict) -> None:
             )
 
 
-def _time_calls(fn, number: int) -> float:
-    t0 = time.perf_counter()
+def _time_calls(fn, number: int) -> tuple:
+    """(wall seconds, CPU seconds of the whole process) per call, over `number` calls."""
+    c0, t0 = time.process_time(), time.perf_counter()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - t0) / number
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return wall / number, cpu / number
 
 
 def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
@@ -162,7 +179,7 @@ def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
         if case.kind == "time" and case.min_round > 0:
             if impl.before:
                 impl.before()
-            once = _time_calls(fn, 1)
+            once = _time_calls(fn, 1)[0]
             rows[name].number = max(1, int(case.min_round / max(once, 1e-9)))
 
     order = list(fns)
@@ -174,13 +191,19 @@ def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
             if impl.before:
                 impl.before()
             gc.collect()
+            gc.freeze()
             if case.kind == "time":
-                row.samples.append(_time_calls(fn, row.number))
+                wall, cpu = _time_calls(fn, row.number)
+                row.samples.append(wall)
+                row.cpu_samples.append(cpu)
             else:
                 row.samples.append(float(fn()))
+    gc.unfreeze()
     for row in rows.values():
         if row.samples:
             row.value = statistics.median(row.samples)
+        if row.cpu_samples:
+            row.cpu = statistics.median(row.cpu_samples)
     add_ratios(list(rows.values()))
     return list(rows.values())
 

@@ -137,7 +137,8 @@ def fmt_ratio(r):
 def table_lines(rows, targets, info) -> list:
     lines = []
     width = max([len(r.impl) for r in rows] + [14])
-    header = f"  {'implementation':<{width}}  {'median':>12}  {'x fastest':>9}  {'x numpy':>8}  note"
+    header = (f"  {'implementation':<{width}}  {'median':>12}  {'x fastest':>9}  {'x numpy':>8}  "
+              f"{'CPU':>9}  note")
     key = None
     for r in rows:
         if (r.workload, r.case) != key:
@@ -145,7 +146,8 @@ def table_lines(rows, targets, info) -> list:
             lines += ["", f"== {r.workload}: {r.case}", header]
         lines.append(
             f"  {r.impl:<{width}}  {fmt_value(r.value, r.unit):>12}  {fmt_ratio(r.x_fastest):>9}  "
-            f"{fmt_ratio(r.x_numpy):>8}  {r.note}".rstrip()
+            f"{fmt_ratio(r.x_numpy):>8}  {fmt_value(r.cpu, r.unit) if r.cpu else '':>9}  "
+            f"{r.note}".rstrip()
         )
     lines += ["", "== Targets (reported, never enforced)"]
     for t in targets:
@@ -175,10 +177,11 @@ def markdown(rows, targets, info) -> str:
         if (r.workload, r.case) != key:
             key = (r.workload, r.case)
             out += ["", f"**{r.workload}: {r.case}**", "",
-                    "| implementation | median | x fastest | x numpy | note |",
-                    "| --- | ---: | ---: | ---: | --- |"]
+                    "| implementation | median | x fastest | x numpy | CPU | note |",
+                    "| --- | ---: | ---: | ---: | ---: | --- |"]
+        cpu = fmt_value(r.cpu, r.unit) if r.cpu else ""
         out.append(f"| {r.impl} | {fmt_value(r.value, r.unit)} | {fmt_ratio(r.x_fastest)} | "
-                   f"{fmt_ratio(r.x_numpy)} | {r.note} |")
+                   f"{fmt_ratio(r.x_numpy)} | {cpu} | {r.note} |")
     out += ["", "**Targets**", "", "| target | measured | limit | status | from |",
             "| --- | ---: | ---: | --- | --- |"]
     for t in targets:
@@ -256,11 +259,11 @@ def main(argv=None) -> int:
     from .targets import evaluate
     from .workloads import ALL
 
-    if args.profile:
-        profile(args.profile, args.calls, args.smoke)
-        return 0
-    info = machine_info()
     with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        if args.profile:
+            profile(args.profile, args.calls, args.smoke)
+            return 0
+        info = machine_info()
         info["blas"] = blas_info()
         rows = run(args.only or list(ALL), smoke=args.smoke, repeats=args.repeats)
     info["load_average_after"] = os.getloadavg()

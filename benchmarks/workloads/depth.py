@@ -4,11 +4,15 @@ The chain is y = y * c (c a constant), so every node has one parent and the
 backward pass is pure per-node overhead: a flat time per op from 10^4 to 10^6
 shows that the topological sort and the sweep are linear and iterative.
 micrograd sorts recursively, so its backward raises RecursionError past
-about a thousand nodes: the table shows that error in its rows.
+about a thousand nodes: the table shows that error in its rows. A second
+autograd_lite row runs the same backward with Python's cyclic garbage
+collector paused, which shows how much of the time per op is the collector
+traversing the chain (a diagnostic, not a way users run it).
 """
 
 from __future__ import annotations
 
+import gc
 import time
 
 from ..harness import OURS, Case, Impl
@@ -17,25 +21,35 @@ WORKLOAD = "5. Depth"
 FACTOR = 1.000001
 
 
-def backward_seconds_per_op(value_cls, n):
-    """Build y = x * c * c * ... (n ops), then time y.backward() alone; seconds per op."""
+def backward_seconds_per_op(value_cls, n, collector=True):
+    """Build y = x * c * c * ... (n ops), then time y.backward() alone; seconds per op.
+
+    collector=False pauses Python's garbage collector during the backward pass only.
+    """
     x = value_cls(1.0)
     y = x
     for _ in range(n):
         y = y * FACTOR
-    t0 = time.perf_counter()
-    y.backward()
-    seconds = time.perf_counter() - t0
+    was_enabled = gc.isenabled()
+    if not collector:
+        gc.disable()
+    try:
+        t0 = time.perf_counter()
+        y.backward()
+        seconds = time.perf_counter() - t0
+    finally:
+        if was_enabled:
+            gc.enable()
     expected = FACTOR**n
     if abs(x.grad - expected) > 1e-9 * expected:
         raise AssertionError(f"chain of {n}: dy/dx = {x.grad}, expected {expected}")
     return seconds / n
 
 
-def _impl(name, module, n):
+def _impl(name, module, n, collector=True):
     def build():
         value_cls = __import__(module, fromlist=["Value"]).Value
-        return (lambda: backward_seconds_per_op(value_cls, n)), None
+        return (lambda: backward_seconds_per_op(value_cls, n, collector)), None
 
     return Impl(name, build, (module.split(".")[0],))
 
@@ -46,7 +60,11 @@ def cases(smoke=False):
         Case(
             WORKLOAD,
             f"backward through {n:,} scalar ops",
-            [_impl(OURS, "autograd_lite", n), _impl("micrograd 0.1.0", "micrograd.engine", n)],
+            [
+                _impl(OURS, "autograd_lite", n),
+                _impl(f"{OURS}, collector paused", "autograd_lite", n, collector=False),
+                _impl("micrograd 0.1.0", "micrograd.engine", n),
+            ],
             kind="value",
             unit="s/op",
             repeats=1 if smoke else (3 if n >= 1_000_000 else 5),

@@ -153,8 +153,8 @@ def cases(smoke=False):
                 impl("micrograd 0.1.0", _micrograd, ("micrograd",)),
                 impl(NUMPY, _numpy),
             ],
-            repeats=5 if smoke else 9,
-            min_round=0.0 if smoke else 0.2,
+            repeats=5 if smoke else 7,
+            min_round=0.0 if smoke else 1.0,  # steady state: micrograd's cycles pile up
             rtol=1e-9,
         ),
         Case(
