@@ -1,10 +1,8 @@
 """Workload 4: the Hessian of f(x) = logsumexp(A @ x), A of shape 50 x 100 (a 100 x 100 result).
 
-autograd_lite uses `autograd_lite.functional.hessian` when it exists (also
-with `vectorize=True` if offered); before that lands, the same thing written
-on the core: one backward pass with `create_graph=True` gives the gradient as
-a node, then one backward pass through it per row. The floor is the closed
-form H = A^T (diag(p) - p p^T) A with p = softmax(A x).
+autograd_lite uses `autograd_lite.hessian` (a Jacobian of the gradient by
+double backward, row by row), and its `vectorize=True` option when offered.
+The floor is the closed form H = A^T (diag(p) - p p^T) A with p = softmax(A x).
 """
 
 from __future__ import annotations
@@ -23,45 +21,13 @@ def make_problem(m, n, seed=0):
     return rng.standard_normal((m, n)) / np.sqrt(n), rng.standard_normal(n)
 
 
-def _functional():
-    try:
-        from autograd_lite import functional
-    except ImportError:
-        return None
-    return getattr(functional, "hessian", None)
-
-
-def _ours_functional(a, x, **options):
+def _ours(a, x, **options):
     import autograd_lite as al
 
-    hessian = _functional()
     out = {}
 
     def run():
-        out["h"] = hessian(lambda v: al.logsumexp(al.matmul(a, v)), **options)(x)
-        return out["h"]
-
-    return run, lambda: out["h"]
-
-
-def _ours_double_backward(a, x0):
-    """Row i of the Hessian is the gradient of (d f / d x)_i: a second backward pass per row."""
-    import autograd_lite as al
-
-    at = al.Tensor(a)
-    basis = np.eye(len(x0))
-    out = {}
-
-    def run():
-        x = al.Tensor(x0, requires_grad=True)
-        al.logsumexp(at @ x).backward(create_graph=True)
-        g = x.grad
-        rows = []
-        for e in basis:
-            x.grad = None
-            g.backward(gradient=e)
-            rows.append(x.grad.data)
-        out["h"] = np.stack(rows)
+        out["h"] = al.hessian(lambda v: al.logsumexp(al.matmul(a, v)), **options)(x)
         return out["h"]
 
     return run, lambda: out["h"]
@@ -124,15 +90,12 @@ def _numpy(a, x):
 
 
 def autograd_lite_impls(a, x) -> list:
-    """autograd_lite's ways to the Hessian on the current code: functional if present, else core."""
-    hessian = _functional()
-    if hessian is None:
-        return [Impl(f"{OURS} (double backward by rows)", lambda: _ours_double_backward(a, x))]
-    impls = [Impl(f"{OURS} hessian", lambda: _ours_functional(a, x))]
-    if "vectorize" in inspect.signature(hessian).parameters:
-        impls.append(
-            Impl(f"{OURS} hessian(vectorize)", lambda: _ours_functional(a, x, vectorize=True))
-        )
+    """autograd_lite's hessian, and with vectorize=True where the signature offers it."""
+    import autograd_lite as al
+
+    impls = [Impl(f"{OURS} hessian", lambda: _ours(a, x))]
+    if "vectorize" in inspect.signature(al.hessian).parameters:
+        impls.append(Impl(f"{OURS} hessian(vectorize)", lambda: _ours(a, x, vectorize=True)))
     return impls
 
 
