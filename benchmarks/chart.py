@@ -11,7 +11,11 @@ import matplotlib.pyplot as plt
 
 from .harness import NUMPY, OURS
 
-UNIT_SCALE = {"s": (1e3, "ms"), "s/op": (1e9, "ns per op (CPU)"), "B/node": (1.0, "bytes per node")}
+UNIT_SCALE = {
+    "s": (1e3, "ms"),
+    "s/op": (1e9, "ns per op (CPU)"),
+    "B/node": (1.0, "bytes per node"),
+}
 
 
 def _colour(impl):
