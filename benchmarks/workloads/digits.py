@@ -7,6 +7,11 @@ from a seeded generator, test accuracy after each epoch; the clock stops at
 the first epoch that reaches the target. Every implementation gets the same
 data, batch order, initial weights and learning rate, so they follow the same
 trajectory up to rounding and stop at the same epoch (shown in the note).
+
+autograd_lite and PyTorch are written as their users write them: modules
+(`nn.Sequential` of `Linear`, `ReLU`, `Linear`), the library's cross-entropy
+and its `optim.SGD`. A second autograd_lite row writes the same model as raw
+Tensor expressions with a hand-written update, to show what the modules cost.
 """
 
 from __future__ import annotations
@@ -56,6 +61,40 @@ def _initial(layers):
     return [a for w, b in layers for a in (w, b)]
 
 
+def _as_linear(params):
+    """The state in `Linear`'s layout (weights (out, in)), to compare with the module versions."""
+    return lambda: [p.data.T if i % 2 == 0 else p.data for i, p in enumerate(params)]
+
+
+def _modules(data, layers):
+    """autograd_lite.nn and autograd_lite.optim, as a user writes the model."""
+    import autograd_lite as al
+    from autograd_lite import nn, optim
+
+    (w1, b1), (w2, b2) = layers
+    model = nn.Sequential(nn.Linear(*w1.shape), nn.ReLU(), nn.Linear(*w2.shape))
+    first, last = model.layers[0], model.layers[2]
+    opt = optim.SGD(model.parameters(), lr=LR)
+    x_train, y_train = data[0], data[1]
+
+    def reset():
+        for lin, w, b in ((first, w1, b1), (last, w2, b2)):
+            lin.weight.data, lin.bias.data = w.T.copy(), b.copy()
+
+    def fit_batch(idx):
+        loss = nn.cross_entropy(model(x_train[idx]), y_train[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    @al.no_grad()
+    def accuracy(x, y):
+        return float(np.mean(model(x).data.argmax(axis=1) == y))
+
+    state = [first.weight, first.bias, last.weight, last.bias]
+    return reset, fit_batch, accuracy, state
+
+
 def _ours(data, layers):
     import autograd_lite as al
 
@@ -82,39 +121,38 @@ def _ours(data, layers):
     def accuracy(x, y):
         return float(np.mean(logits_of(al.Tensor(x)).data.argmax(axis=1) == y))
 
-    return reset, fit_batch, accuracy, params
+    return reset, fit_batch, accuracy, _as_linear(params)
 
 
 def _torch(data, layers):
     import torch
     import torch.nn.functional as F
+    from torch import nn
 
-    params = [torch.tensor(a, requires_grad=True) for a in _initial(layers)]
-    w1, b1, w2, b2 = params
+    (w1, b1), (w2, b2) = layers
+    model = nn.Sequential(nn.Linear(*w1.shape), nn.ReLU(), nn.Linear(*w2.shape)).double()
+    first, last = model[0], model[2]
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
     x_train, y_train = torch.from_numpy(data[0]), torch.from_numpy(data[1])
 
     @torch.no_grad()
     def reset():
-        for p, a in zip(params, _initial(layers)):
-            p.copy_(torch.from_numpy(a))
-
-    def logits_of(x):
-        return torch.relu(x @ w1 + b1) @ w2 + b2
+        for lin, w, b in ((first, w1, b1), (last, w2, b2)):
+            lin.weight.copy_(torch.from_numpy(w.T))
+            lin.bias.copy_(torch.from_numpy(b))
 
     def fit_batch(idx):
         idx = torch.from_numpy(idx)
-        loss = F.cross_entropy(logits_of(x_train[idx]), y_train[idx])
+        loss = F.cross_entropy(model(x_train[idx]), y_train[idx])
+        opt.zero_grad()
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        opt.step()
 
     @torch.no_grad()
     def accuracy(x, y):
-        return float(np.mean(logits_of(torch.from_numpy(x)).argmax(dim=1).numpy() == y))
+        return float(np.mean(model(torch.from_numpy(x)).argmax(dim=1).numpy() == y))
 
-    return reset, fit_batch, accuracy, params
+    return reset, fit_batch, accuracy, [first.weight, first.bias, last.weight, last.bias]
 
 
 def _numpy(data, layers):
@@ -145,7 +183,7 @@ def _numpy(data, layers):
         logits = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
         return float(np.mean(logits.argmax(axis=1) == y))
 
-    return reset, fit_batch, accuracy, params
+    return reset, fit_batch, accuracy, lambda: [p.T if i % 2 == 0 else p for i, p in enumerate(params)]
 
 
 def cases(smoke=False):
@@ -156,13 +194,13 @@ def cases(smoke=False):
 
     def impl(name, fn, requires=()):
         def build():
-            reset, fit_batch, accuracy, params = fn(data, layers)
+            reset, fit_batch, accuracy, state = fn(data, layers)
 
             def run():  # from the initial weights every time
                 reset()
                 return _train(data, target, max_epochs, fit_batch, accuracy)
 
-            return run, lambda: params
+            return run, state if callable(state) else (lambda: state)
 
         return Impl(name, build, requires)
 
@@ -172,7 +210,8 @@ def cases(smoke=False):
             f"{'-'.join(map(str, sizes))}, SGD lr {LR}, batch {BATCH}: train to "
             f"{target:.0%} test accuracy",
             [
-                impl(OURS, _ours),
+                impl(OURS, _modules),
+                impl(f"{OURS} (raw Tensor ops)", _ours),
                 *torch_impls(impl("torch", _torch).build),
                 impl(NUMPY, _numpy),
             ],

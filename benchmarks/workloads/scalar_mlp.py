@@ -1,10 +1,11 @@
 """Workload 1: a scalar MLP 2-16-16-1 on `Value`s against micrograd 0.1.0, and memory per node.
 
 Training step: forward of a batch of 32 points one by one (micrograd's way),
-mean squared error, backward, and an SGD update of every parameter. Both
-engines get the same weights and run the same expression in the same order
-(`sum(w_i * x_i, b)`, ReLU on hidden layers, linear output), so they compute
-bit-for-bit the same numbers; numpy by hand (the whole batch as matrices) is
+mean squared error, backward, and the update `p.data -= lr * p.grad` of every
+parameter. The models are each library's own scalar MLP (`micrograd.nn.MLP`,
+`autograd_lite.nn.MLP`), both made of neurons b + w_1 x_1 + ... with ReLU on
+hidden layers and a linear output; given the same weights they compute
+bit-for-bit the same numbers. numpy by hand (the whole batch as matrices) is
 the floor. Memory: bytes that a 100,000-node chain `y = y * x` keeps alive,
 per node, measured with tracemalloc.
 """
@@ -34,44 +35,44 @@ def _problem(sizes, batch, seed=0):
     return x, y, layers
 
 
-def _scalar_step(value_cls, x, y, layers):
-    """A training step on scalar nodes of `value_cls` (autograd_lite's or micrograd's Value)."""
-    model = [
-        [([value_cls(w) for w in row], value_cls(b)) for row, b in zip(w_mat, bias)]
-        for w_mat, bias in layers
-    ]
-    params = [p for layer in model for ws, b in layer for p in (*ws, b)]
+def _scalar_step(model, x, y, layers):
+    """A training step of a micrograd-style `model` (layers of neurons with .w and .b)."""
+    neurons = [n for layer in model.layers for n in layer.neurons]
+    rows = [(row, b) for w_mat, bias in layers for row, b in zip(w_mat, bias)]
+    for n, (row, b) in zip(neurons, rows):  # the same initial weights for every library
+        for w, v in zip(n.w, row):
+            w.data = float(v)
+        n.b.data = float(b)
+    params = model.parameters()
     xs, ys = x.tolist(), y.tolist()
-    last = len(model) - 1
 
-    def forward(inputs):
-        for i, layer in enumerate(model):
-            acts = [sum((w * v for w, v in zip(ws, inputs)), b) for ws, b in layer]
-            inputs = acts if i == last else [a.relu() for a in acts]
-        return inputs[0]
+    def output(xi):
+        out = model(xi)
+        return out[0] if isinstance(out, list) else out  # micrograd unwraps a single output
 
     def step():
-        for p in params:
-            p.grad = 0.0
-        loss = sum((forward(xi) - yi) ** 2 for xi, yi in zip(xs, ys)) / len(xs)
+        model.zero_grad()
+        loss = sum((output(xi) - yi) ** 2 for xi, yi in zip(xs, ys)) / len(xs)
         loss.backward()
         for p in params:
             p.data -= LR * p.grad
         return loss
 
-    return step, lambda: [p.data for p in params]
+    return step, lambda: [[*(w.data for w in n.w), n.b.data] for n in neurons]
 
 
 def _ours(x, y, layers):
-    from autograd_lite import Value
+    from autograd_lite import nn
 
-    return _scalar_step(Value, x, y, layers)
+    sizes = [layers[0][0].shape[1]] + [w.shape[0] for w, b in layers]
+    return _scalar_step(nn.MLP(sizes[0], sizes[1:]), x, y, layers)
 
 
 def _micrograd(x, y, layers):
-    from micrograd.engine import Value
+    from micrograd import nn
 
-    return _scalar_step(Value, x, y, layers)
+    sizes = [layers[0][0].shape[1]] + [w.shape[0] for w, b in layers]
+    return _scalar_step(nn.MLP(sizes[0], sizes[1:]), x, y, layers)
 
 
 def _numpy(x, y, layers):
