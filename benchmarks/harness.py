@@ -112,6 +112,17 @@ def flatten(x) -> np.ndarray:
     return np.array(x, dtype=np.float64).ravel()
 
 
+def remembering(compute):
+    """`(run, state)` for a pure function: `run()` calls `compute()`, `state()` is its last result."""
+    last = []
+
+    def run():
+        last[:] = [compute()]
+        return last[0]
+
+    return run, lambda: last[0]
+
+
 class MismatchError(AssertionError):
     """Two implementations of one case computed different numbers."""
 

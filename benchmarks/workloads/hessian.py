@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from ..harness import NUMPY, OURS, Case, Impl
+from ..harness import NUMPY, OURS, Case, Impl, remembering
 
 WORKLOAD = "4. Hessian"
 
@@ -24,13 +24,8 @@ def make_problem(m, n, seed=0):
 def _ours(a, x, **options):
     import autograd_lite as al
 
-    out = {}
-
-    def run():
-        out["h"] = al.hessian(lambda v: al.logsumexp(al.matmul(a, v)), **options)(x)
-        return out["h"]
-
-    return run, lambda: out["h"]
+    h = al.hessian(lambda v: al.logsumexp(al.matmul(a, v)), **options)
+    return remembering(lambda: h(x))
 
 
 def _hips(a, x):
@@ -39,26 +34,15 @@ def _hips(a, x):
     from autograd.scipy.special import logsumexp
 
     h = hessian(lambda v: logsumexp(anp.dot(a, v)))
-    out = {}
-
-    def run():
-        out["h"] = h(x)
-        return out["h"]
-
-    return run, lambda: out["h"]
+    return remembering(lambda: h(x))
 
 
 def _torch_autograd_functional(a, x):
     import torch
 
     at, xt = torch.from_numpy(a), torch.from_numpy(x)
-    out = {}
-
-    def run():
-        out["h"] = torch.autograd.functional.hessian(lambda v: torch.logsumexp(at @ v, 0), xt)
-        return out["h"]
-
-    return run, lambda: out["h"]
+    f = lambda v: torch.logsumexp(at @ v, 0)
+    return remembering(lambda: torch.autograd.functional.hessian(f, xt))
 
 
 def _torch_func(a, x):
@@ -66,27 +50,18 @@ def _torch_func(a, x):
 
     at, xt = torch.from_numpy(a), torch.from_numpy(x)
     h = torch.func.hessian(lambda v: torch.logsumexp(at @ v, 0))
-    out = {}
-
-    def run():
-        out["h"] = h(xt)
-        return out["h"]
-
-    return run, lambda: out["h"]
+    return remembering(lambda: h(xt))
 
 
 def _numpy(a, x):
-    out = {}
-
-    def run():
+    def hessian():
         z = a @ x
         p = np.exp(z - z.max())
         p /= p.sum()
         ap = a.T @ p
-        out["h"] = (a.T * p) @ a - np.outer(ap, ap)
-        return out["h"]
+        return (a.T * p) @ a - np.outer(ap, ap)
 
-    return run, lambda: out["h"]
+    return remembering(hessian)
 
 
 def autograd_lite_impls(a, x) -> list:

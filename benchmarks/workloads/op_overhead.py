@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..harness import NUMPY, OURS, Case, Impl, torch_impls
+from ..harness import NUMPY, OURS, Case, Impl, remembering, torch_impls
 
 WORKLOAD = "3. Op overhead"
 X0 = np.array([0.3, -0.2, 0.5, 0.1])
@@ -43,13 +43,7 @@ def _hips(steps):
         return anp.sum(y)
 
     df = grad(f)
-    out = {}
-
-    def run():
-        out["g"] = df(X0)
-        return out["g"]
-
-    return run, lambda: out["g"]
+    return remembering(lambda: df(X0))
 
 
 def _torch(steps):
@@ -70,9 +64,7 @@ def _torch(steps):
 
 
 def _numpy(steps):
-    out = {}
-
-    def run():
+    def forward_backward():
         tanhs = []
         y = X0
         for _ in range(steps):
@@ -82,10 +74,9 @@ def _numpy(steps):
         g = np.ones_like(X0)
         for t in reversed(tanhs):
             g = g * SCALE * (1.0 - t * t)
-        out["g"] = g
         return g
 
-    return run, lambda: out["g"]
+    return remembering(forward_backward)
 
 
 def cases(smoke=False):
