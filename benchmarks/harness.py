@@ -53,12 +53,15 @@ class Impl:
         nested lists of them) for the cross-check against the reference.
     requires: modules that must be importable, else the row says "not installed".
     before: called (untimed) before each round, e.g. to set PyTorch's thread count.
+    threads: how many threads it computes on (1 unless told): CPU time is comparable
+        with wall time only for single-threaded implementations.
     """
 
     name: str
     build: Callable[[], tuple]
     requires: tuple = ()
     before: Callable[[], None] | None = None
+    threads: int = 1
 
     def missing(self) -> list:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]
@@ -98,6 +101,7 @@ class Row:
     note: str = ""
     x_fastest: float | None = None
     x_numpy: float | None = None
+    threads: int = 1
 
 
 def flatten(x) -> np.ndarray:
@@ -156,7 +160,10 @@ def _time_calls(fn, number: int) -> tuple:
 def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
     """Check, then time (or measure) every implementation of `case`; rows in impl order."""
     repeats = repeats or case.repeats
-    rows = {i.name: Row(case.workload, case.name, i.name, None, case.unit) for i in case.impls}
+    rows = {
+        i.name: Row(case.workload, case.name, i.name, None, case.unit, threads=i.threads)
+        for i in case.impls
+    }
     fns, states = {}, {}
     for impl in case.impls:
         row = rows[impl.name]
@@ -260,5 +267,5 @@ def torch_impls(build_for_threads, requires=("torch",)) -> list:
     label = f"{default} threads" if default else "default threads"
     return [
         Impl("PyTorch (1 thread)", build_for_threads, requires, torch_threads(1)),
-        Impl(f"PyTorch ({label})", build_for_threads, requires, torch_threads(None)),
+        Impl(f"PyTorch ({label})", build_for_threads, requires, torch_threads(None), default or 1),
     ]

@@ -112,12 +112,17 @@ def test_micrograd_recursion_error_shows_in_the_depth_table():
 
 
 def test_targets_are_judged_from_rows():
-    def row(workload, case, impl, value, unit="s"):
-        return harness.Row(workload, case, impl, value, unit)
+    def row(workload, case, impl, value, unit="s", cpu=None, threads=1):
+        return harness.Row(workload, case, impl, value, unit, cpu=cpu, threads=threads)
 
     rows = [
-        row("1. Scalar MLP", "2-16-16-1, batch 32", harness.OURS, 1.0),
-        row("1. Scalar MLP", "2-16-16-1, batch 32", "micrograd 0.1.0", 5.0),
+        row("1. Scalar MLP", "2-16-16-1, batch 32", harness.OURS, 1.0, cpu=1.0),
+        row("1. Scalar MLP", "2-16-16-1, batch 32", "micrograd 0.1.0", 5.0, cpu=5.0),
+        row("6. Digits MLP", "64-128-10", harness.OURS, 3.0, cpu=1.0),
+        row("6. Digits MLP", "64-128-10", "PyTorch (1 thread)", 2.0, cpu=2.0),  # CPU: 0.5
+        row("4. Hessian", "A 50x100", harness.OURS + " hessian", 3.0, cpu=3.0),
+        row("4. Hessian", "A 50x100", "torch.autograd.functional.hessian", 2.0, cpu=4.0,
+            threads=2),  # multi-threaded: judged on wall time, 1.5
         row("1. Scalar MLP", "memory", harness.OURS, 500.0, "B/node"),
         row("5. Depth", "1e4", harness.OURS, 1e-6, "s/op"),
         row("5. Depth", "1e6", harness.OURS, 2e-6, "s/op"),
@@ -129,6 +134,10 @@ def test_targets_are_judged_from_rows():
     flat = next(t for name, t in judged.items() if name.startswith("backward time per op"))
     assert flat["measured"] == pytest.approx(2.0) and flat["met"] is False
     assert judged["op chain <= 2x numpy by hand"]["met"] is None
+    digits = next(t for name, t in judged.items() if name.startswith("digits"))
+    assert digits["measured"] == pytest.approx(0.5) and "CPU time" in digits["detail"]
+    hessian = next(t for name, t in judged.items() if name.startswith("Hessian"))
+    assert hessian["measured"] == pytest.approx(1.5) and "wall time" in hessian["detail"]
 
 
 def test_run_writes_table_json_markdown_and_png(tmp_path, capsys):
