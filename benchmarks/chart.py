@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 
 from .harness import NUMPY, OURS
 
@@ -42,13 +44,14 @@ def bar_chart(rows, path) -> None:
         if positive:
             ax.set_xscale("log")
             ax.set_xlim(min(positive) / 2, max(positive) * 8)
+            ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short ranges
         for bar, r in zip(bars, mine[::-1]):
             text = f"{r.value * scale:.3g}" if r.value is not None else r.note.split(":")[0]
             if r.x_fastest is not None:
                 text += f"  ({r.x_fastest:.2f}x)"
             x = bar.get_width() if r.value else (min(positive) / 2 if positive else 0)
             ax.text(x, bar.get_y() + bar.get_height() / 2, " " + text, va="center", fontsize=8)
-        ax.set_title(f"{key[0]}: {key[1]}", fontsize=9)
+        ax.set_title(textwrap.fill(f"{key[0]}: {key[1]}", 70), fontsize=9)
         ax.set_xlabel(label, fontsize=8)
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(cases):]:
