@@ -261,11 +261,11 @@ def torch_default_threads() -> int | None:
     return DEFAULT_TORCH_THREADS[0]
 
 
-def torch_impls(build_for_threads, requires=("torch",)) -> list:
+def torch_impls(build_for_threads, requires=("torch",), name="PyTorch") -> list:
     """PyTorch with one thread and with its default thread count, as two implementations."""
     default = torch_default_threads()
     label = f"{default} threads" if default else "default threads"
     return [
-        Impl("PyTorch (1 thread)", build_for_threads, requires, torch_threads(1)),
-        Impl(f"PyTorch ({label})", build_for_threads, requires, torch_threads(None), default or 1),
+        Impl(f"{name} (1 thread)", build_for_threads, requires, torch_threads(1)),
+        Impl(f"{name} ({label})", build_for_threads, requires, torch_threads(None), default or 1),
     ]

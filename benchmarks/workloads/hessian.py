@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from ..harness import NUMPY, OURS, Case, Impl, remembering
+from ..harness import NUMPY, OURS, Case, Impl, remembering, torch_impls
 
 WORKLOAD = "4. Hessian"
 
@@ -88,8 +88,9 @@ def cases(smoke=False):
             [
                 *autograd_lite_impls(a, x),
                 impl("HIPS autograd hessian", _hips, ("autograd",)),
-                impl("torch.autograd.functional.hessian", _torch_autograd_functional, ("torch",)),
-                impl("torch.func.hessian", _torch_func, ("torch",)),
+                *torch_impls(lambda: _torch_autograd_functional(a, x),
+                             name="torch.autograd.functional.hessian"),
+                *torch_impls(lambda: _torch_func(a, x), name="torch.func.hessian"),
                 impl(NUMPY, _numpy),
             ],
             repeats=3 if smoke else 11,
