@@ -1,9 +1,10 @@
 """Measuring: implementations of one computation, timed interleaved, with medians and ratios.
 
-A workload is a list of `Case`s. The CPU time of the process is recorded beside
-the wall time: on a machine shared with other work it is the steadier figure
-for single-threaded code (a multi-threaded library's CPU time adds up its
-threads, so compare wall times there).
+A workload is a list of `Case`s. The CPU time of the calling thread is recorded
+beside the wall time of single-threaded implementations: on a machine shared
+with other work it is the steadier figure. (The thread's, not the process's:
+after a multi-threaded round, PyTorch's OpenMP workers keep spinning for a
+while and would be billed to whatever runs next.)
 
 A case is one computation (say a training step
 of a 784-256-10 MLP) written once per `Impl` (autograd_lite, each peer, numpy
@@ -95,7 +96,7 @@ class Row:
     value: float | None  # median (seconds, or the case's unit); None when not measured
     unit: str
     samples: list = field(default_factory=list)
-    cpu: float | None = None  # median CPU seconds of this process per call ("time" cases)
+    cpu: float | None = None  # median CPU seconds of the calling thread per call (1 thread only)
     cpu_samples: list = field(default_factory=list)
     number: int = 1  # calls per round
     note: str = ""
@@ -149,11 +150,11 @@ def compare_states(case: Case, states: dict) -> None:
 
 
 def _time_calls(fn, number: int) -> tuple:
-    """(wall seconds, CPU seconds of the whole process) per call, over `number` calls."""
-    c0, t0 = time.process_time(), time.perf_counter()
+    """(wall seconds, CPU seconds of this thread) per call, over `number` calls."""
+    c0, t0 = time.thread_time(), time.perf_counter()
     for _ in range(number):
         fn()
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
     return wall / number, cpu / number
 
 
@@ -220,7 +221,7 @@ def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
     for row in rows.values():
         if row.samples:
             row.value = statistics.median(row.samples)
-        if row.cpu_samples:
+        if row.cpu_samples and row.threads == 1:
             row.cpu = statistics.median(row.cpu_samples)
     add_ratios(list(rows.values()))
     return list(rows.values())
