@@ -178,7 +178,7 @@ def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
             fn, state = impl.build()
             first = fn()
         except case.expected_errors as e:
-            row.note = f"{type(e).__name__}: {str(e)[:60]}"
+            row.note = f"{type(e).__name__}: {str(e)[:100]}"
             continue
         except Exception as e:  # noqa: BLE001 - a broken peer must not sink the run: report it
             row.note = f"failed: {type(e).__name__}: {e}"
