@@ -27,5 +27,11 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
+# The benchmarks against micrograd, HIPS autograd, PyTorch and numpy (benchmarks/README.md).
+.PHONY: bench
+bench: setup
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m benchmarks.run
+
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis *.egg-info

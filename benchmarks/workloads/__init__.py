@@ -1,0 +1,15 @@
+"""The six workloads of issue 8, each a module with `cases(smoke=False) -> list[Case]`.
+
+`smoke=True` gives tiny sizes: the test suite runs every case that way once.
+"""
+
+from . import depth, digits, hessian, op_overhead, scalar_mlp, tensor_mlp
+
+ALL = {
+    "scalar_mlp": scalar_mlp,
+    "tensor_mlp": tensor_mlp,
+    "op_overhead": op_overhead,
+    "hessian": hessian,
+    "depth": depth,
+    "digits": digits,
+}
