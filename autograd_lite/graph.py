@@ -15,6 +15,8 @@ itself recorded and can be differentiated again.
 from __future__ import annotations
 
 import functools
+import gc
+from collections import Counter
 
 import numpy as np
 
@@ -227,19 +229,25 @@ def _live_args(node):
 
 def backward(root, gradient=None, create_graph=False):
     """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
+    grads = _sweep(root, gradient, create_graph)
     # Two phases: every new .grad is computed first, so an error changes none of them.
-    updates = [(node, node._new_grad(g)) for node, g in _sweep(root, gradient, create_graph).items()]
+    news = [node._new_grad(g) for node, g in grads.items()]
     if not root._SHAPED:
-        for node, new in updates:
+        for node, new in zip(grads, news):
             node.grad = new
         return
-    owners = set()  # a rule may pass its cotangent on unchanged: give each .grad its own array
-    for node, new in updates:
-        if new.__class__ is np.ndarray:
-            owner = id(new if new.base is None else new.base)
-            if owner in owners:
-                new = new.copy()
-            owners.add(owner)
+    # A rule may pass its cotangent on unchanged, so several nodes can get one array. Those
+    # get read-only views: `Tensor.grad` copies such an array when it is read, so each
+    # gradient a user sees has its own memory, and gradients nobody reads are never copied.
+    owners = [
+        id(new if new.base is None else new.base) if new.__class__ is np.ndarray else None
+        for new in news
+    ]
+    count = Counter(owners)
+    for node, new, owner in zip(grads, news, owners):
+        if owner is not None and count[owner] > 1:
+            new = new.view()
+            new.flags.writeable = False
         node._grad = new
 
 
@@ -267,6 +275,10 @@ def _sweep(root, gradient, create_graph):
     fit = root._fit if root._SHAPED else None
     prev_mode = _grad_enabled
     _set_grad_enabled(create_graph)
+    # The sweep makes no reference cycles, but allocates a lot: keep the cyclic garbage
+    # collector from walking the whole graph again and again (time per op stays flat).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with np.errstate(all="ignore"):
             for node in toposort(root):
@@ -297,6 +309,8 @@ def _sweep(root, gradient, create_graph):
                     grads[p] = c if prev is None else prev + c
     finally:
         _set_grad_enabled(prev_mode)
+        if collecting:
+            gc.enable()
     return grads
 
 

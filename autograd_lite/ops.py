@@ -38,6 +38,19 @@ def _raw(x):
     return x.data if isinstance(x, Node) else x
 
 
+def _is_array(x):
+    """An ndarray, or a node holding one."""
+    return isinstance(x.data if isinstance(x, Node) else x, np.ndarray)
+
+
+def _passes(x):
+    """1 where the cotangent passes relu (x > 0, and NaN), 0 where x <= 0: a mask, as data."""
+    x = _raw(x)
+    if type(x) is float:
+        return 0.0 if x <= 0 else 1.0
+    return ~(x <= 0)
+
+
 def _shape(x):
     return np.shape(_raw(x))
 
@@ -219,7 +232,7 @@ SIGMOID = Op(
 )
 RELU = Op(
     "relu",
-    (lambda g, out, x: where(_raw(x) <= 0, 0.0, g),),
+    (lambda g, out, x: g * _passes(x),),
     lambda x: 0.0 if x <= 0 else x,
     lambda x: np.maximum(x, 0),
 )
@@ -474,7 +487,7 @@ def where(cond, x, y):
     With a plain bool condition (the scalar case) this returns x or y itself.
     """
     cond = _raw(cond)
-    if type(cond) is bool and np.ndim(_raw(x)) == 0 and np.ndim(_raw(y)) == 0:
+    if type(cond) is bool and not (_is_array(x) or _is_array(y)):
         return x if cond else y
     return apply(WHERE, (x, y), (np.asarray(cond, dtype=bool),))
 

@@ -140,7 +140,7 @@ class Tensor(Node):
         """The gradient, a Tensor shaped like `data` (None before any backward pass)."""
         g = self._grad
         if g is not None and g.__class__ is not Tensor:
-            if not g.flags.writeable:  # a broadcast view: give .grad its own memory
+            if not g.flags.writeable:  # shared or a broadcast view: give .grad its own memory
                 g = g.copy()
             g = self._grad = Tensor._wrap(g)
         return g
