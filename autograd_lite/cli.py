@@ -232,7 +232,9 @@ def cmd_derivative(args):
         return 0
     n = args.order
     name = "f" if n == 0 else f"df/d{wrt}" if n == 1 else f"d^{n}f/d{wrt}^{n}"
-    lines = _header(f, point) + ["f = " + _num(value), f"{name} = {_num(result)}"]
+    lines = _header(f, point) + ["f = " + _num(value)]
+    if n > 0:  # order 0 is f itself, already printed
+        lines.append(f"{name} = {_num(result)}")
     print("\n".join(lines))
     return 0
 
@@ -484,8 +486,8 @@ def _add_formula_command(commands, name, run):
         type=float,
         default=20.0,
         metavar="SECONDS",
-        help="give up after this long (default 20; 0: never); a high --order can take "
-        "exponentially long and as much memory",
+        help="give up after this long (default 20; 0: never); large formulas, and high "
+        "orders of derivative, can take exponentially long and as much memory",
     )
     p.set_defaults(run=run)
     return p
@@ -598,6 +600,8 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(_formula_last(argv))
         if args.command is None:
             raise UsageError(f"choose a command (see '{PROG} --help')")
+        if getattr(args, "timeout", 0) < 0:
+            raise UsageError(f"--timeout must be >= 0 seconds (0: never), got {args.timeout:g}")
         with warnings.catch_warnings():
             # IEEE arithmetic is the point here (1/0 = inf, inf - inf = nan), and the results
             # show it; numpy's RuntimeWarnings about it would only add lines to stderr.

@@ -286,3 +286,10 @@ def test_the_demo_reports_a_failed_check_and_exits_1(monkeypatch, capsys, tmp_pa
     assert captured.out.count("gradcheck passed, gradgradcheck FAILED") == 3
     assert "numerical 2.0 against analytical 3.0" in captured.out
     assert captured.err.splitlines()[-1] == "autograd-lite: error: a gradient check of the demo failed"
+
+
+def test_order_zero_prints_f_once_and_a_negative_timeout_is_a_usage_error():
+    status, out, err = run("derivative", "x**3", "--order", "0", "--at", "x=2")
+    assert status == 0 and out.count("= 8.0") == 1
+    status, out, err = run("grad", "x**3", "--at", "x=2", "--timeout=-5")
+    assert status == 2 and "--timeout" in err and len(err.strip().splitlines()) == 1
