@@ -16,18 +16,28 @@ from __future__ import annotations
 
 import functools
 import gc
+import threading
 from collections import Counter
 
 import numpy as np
 
-__all__ = ["Node", "Op", "backward", "enable_grad", "is_grad_enabled", "no_grad", "toposort"]
+__all__ = [
+    "Node", "Op", "backward", "cotangents", "enable_grad", "is_grad_enabled", "no_grad", "toposort",
+]
 
-_grad_enabled = True
+
+class _GradState(threading.local):
+    """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread)."""
+
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """True when new operations are being recorded for differentiation."""
-    return _grad_enabled
+    """True when new operations are being recorded for differentiation (in this thread)."""
+    return _state.enabled
 
 
 class _GradMode:
@@ -46,13 +56,11 @@ class _GradMode:
         pass
 
     def __enter__(self):
-        global _grad_enabled
-        self._prev = _grad_enabled
-        _grad_enabled = self._mode
+        self._prev = _state.enabled
+        _state.enabled = self._mode
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._prev
+        _state.enabled = self._prev
         return False
 
     def __call__(self, fn):
@@ -273,8 +281,8 @@ def _sweep(root, gradient, create_graph):
     seed = root._seed(gradient, create_graph)
     grads = {root: seed}
     fit = root._fit if root._SHAPED else None
-    prev_mode = _grad_enabled
-    _set_grad_enabled(create_graph)
+    prev_mode = _state.enabled
+    _state.enabled = create_graph
     # The sweep makes no reference cycles, but allocates a lot: keep the cyclic garbage
     # collector from walking the whole graph again and again (time per op stays flat).
     collecting = gc.isenabled()
@@ -308,7 +316,7 @@ def _sweep(root, gradient, create_graph):
                     prev = grads.get(p)
                     grads[p] = c if prev is None else prev + c
     finally:
-        _set_grad_enabled(prev_mode)
+        _state.enabled = prev_mode
         if collecting:
             gc.enable()
     return grads
@@ -319,7 +327,3 @@ def _ieee_rule(rule, g, args):
     f64 = np.float64
     return float(rule(f64(g), *[f64(a) if type(a) is float else a for a in args]))
 
-
-def _set_grad_enabled(mode):
-    global _grad_enabled
-    _grad_enabled = mode

@@ -160,7 +160,7 @@ class Tensor(Node):
         out._data = data
         out._grad = None
         out.label = ""
-        if requires_grad and graph._grad_enabled:
+        if requires_grad and graph._state.enabled:
             out.requires_grad = True
             out._op = op
             out._parents = parents

@@ -26,7 +26,7 @@ def _new(data, op, parents, ctx, requires_grad):
     out._data = data
     out.grad = 0.0
     out.label = ""
-    if requires_grad and graph._grad_enabled:
+    if requires_grad and graph._state.enabled:
         out.requires_grad = True
         out._op = op
         out._parents = parents

@@ -407,3 +407,15 @@ def test_backward_casts_the_seed_to_the_output_dtype():
     y = Tensor([1.0], dtype=np.float32, requires_grad=True)
     y.backward(Tensor([1.0]))
     assert y.grad.dtype == np.float32
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    seen = []
+    with no_grad():
+        worker = threading.Thread(target=lambda: seen.append((Value(1.0) * 2.0).requires_grad))
+        worker.start()
+        worker.join()
+        assert not (Value(1.0) * 2.0).requires_grad
+    assert seen == [True]
