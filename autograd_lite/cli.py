@@ -25,7 +25,6 @@ import io
 import json
 import math
 import os
-import re
 import signal
 import sys
 import textwrap
@@ -240,6 +239,12 @@ def cmd_derivative(args):
 
 
 def cmd_check(args):
+    if not (math.isfinite(args.eps) and args.eps > 0):
+        raise UsageError(f"--eps must be a positive finite step, got {args.eps:g}")
+    for name in ("atol", "rtol"):
+        value = getattr(args, name)
+        if not (math.isfinite(value) and value >= 0):
+            raise UsageError(f"--{name} must be a finite number >= 0, got {value:g}")
     f, point = _load(args)
     tolerances = {"eps": args.eps, "atol": args.atol, "rtol": args.rtol}
     first = _run_check(gradcheck, f, point, **tolerances)
@@ -275,6 +280,9 @@ def cmd_draw(args):
     f, point = _load(args, need_variables=False)
     _need_scalar(f, "draw", "draw one output at a time")
     suffix = os.path.splitext(args.output)[1].lower()
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):  # a typo in the path should not create folders
+        raise UsageError(f"-o {args.output!r}: the folder {folder!r} does not exist")
     if suffix not in _DRAW_SUFFIXES:
         raise UsageError(f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}")
     from . import viz  # imported here: it loads graphviz, which the other commands do not need
@@ -368,6 +376,8 @@ def _demo_checks(say):
 
 
 def cmd_demo(args):
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError(f"--out {args.out!r} is a file; give a folder (made if missing)")
     json_only = args.json
 
     def say(text=""):
@@ -539,7 +549,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?\Z")
 _TAKES_VALUE = {"--at", "--vars", "--order", "--wrt", "--eps", "--atol", "--rtol", "-o", "--output",
                 "--direction"}
 
@@ -547,17 +556,28 @@ _TAKES_VALUE = {"--at", "--vars", "--order", "--wrt", "--eps", "--atol", "--rtol
 def _formula_last(argv):
     """argparse reads a formula such as '-x**2' as an unknown option: move it after '--'.
 
-    An argument of a formula command that starts with '-' is taken for the
-    formula unless it is an option (--name, -h, -o...) or an option's value.
+    An argument of a formula command that starts with '-' is the formula unless it is
+    one of that command's own options (`--at`, `--at=...`, `-h`, `-o`...) or an
+    option's value, so '-h*x' and '--x' are formulas.
     """
     if not argv or argv[0] not in _EXAMPLES or "--" in argv:
         return argv
+    options = _options_of(argv[0])
     for i in range(1, len(argv)):
         arg = argv[i]
-        if (arg.startswith("-") and arg != "-" and not arg.startswith(("-h", "-o"))
-                and not _LONG_OPTION.match(arg) and argv[i - 1] not in _TAKES_VALUE):
-            return argv[:i] + argv[i + 1 :] + ["--", arg]
+        if not arg.startswith("-") or arg == "-" or argv[i - 1] in _TAKES_VALUE:
+            continue
+        if arg.split("=", 1)[0] in options:
+            continue
+        return argv[:i] + argv[i + 1 :] + ["--", arg]
     return argv
+
+
+def _options_of(command):
+    """The option strings ('--at', '-o', ...) of one subcommand."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {s for action in sub.choices[command]._actions for s in action.option_strings}
 
 
 class _Timeout(Exception):
@@ -580,13 +600,14 @@ def _time_limit(seconds):
         raise _Timeout
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     except _Timeout:
         raise CommandFailed(
             f"gave up after {seconds:g} s (--timeout); the computation grew too large "
-            "(for derivative, each order can multiply the graph's size: try a lower --order)"
+            "(for derivative, each order can multiply the graph's size: try a lower --order; "
+            "else a smaller formula or a larger --timeout)"
         ) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -600,8 +621,9 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(_formula_last(argv))
         if args.command is None:
             raise UsageError(f"choose a command (see '{PROG} --help')")
-        if getattr(args, "timeout", 0) < 0:
-            raise UsageError(f"--timeout must be >= 0 seconds (0: never), got {args.timeout:g}")
+        timeout = getattr(args, "timeout", 0)
+        if not (math.isfinite(timeout) and (timeout == 0 or 0.01 <= timeout <= 86400)):
+            raise UsageError(f"--timeout must be 0 (never) or 0.01 to 86400 seconds, got {timeout:g}")
         with warnings.catch_warnings():
             # IEEE arithmetic is the point here (1/0 = inf, inf - inf = nan), and the results
             # show it; numpy's RuntimeWarnings about it would only add lines to stderr.

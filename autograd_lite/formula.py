@@ -22,7 +22,9 @@ whose one-line message names the offending part and its column.
 
 Nothing is ever executed: the syntax tree is checked node by node and compiled
 into a short postfix program of whitelisted operations, run by a loop over a
-stack (no recursion, so a long sum is fine). Hostile sizes are refused before
+stack (no recursion in our evaluation). Python's own parser is recursive, so a chain of
+more than about 2,500 operators in a row (x+x+...+x) is refused as too complex, even
+under the length limit. Hostile sizes are refused before
 parsing: more than `MAX_LENGTH` characters or brackets nested deeper than
 `MAX_DEPTH`. Every number becomes a float, so `9**9**9` is inf (IEEE overflow)
 instead of a Python integer that would take forever to compute.

@@ -10,7 +10,8 @@ whose error is O(eps^2) for smooth f (Nocedal and Wright, Numerical
 Optimization, section 8.1). The differences are always taken in float64, also
 for float32 inputs: in float32 the rounding error eps_machine / eps would swamp
 the derivative. An element passes when |analytical - numerical| <= atol + rtol
-* |numerical| (numpy.isclose, NaN equal to NaN), as in `torch.autograd.gradcheck`.
+* |numerical| (numpy.isclose), as in `torch.autograd.gradcheck`; a NaN on either side
+fails, since nothing is checked where the derivative is undefined.
 
 `gradgradcheck(f, inputs)` does the same for second derivatives: it checks the
 gradient function (a vjp of f with a fixed cotangent) the same way.
@@ -130,7 +131,7 @@ def _check(f, args, eps, atol, rtol, raise_exception, name, what):
 
 def _compare(analytical, numerical, out_shape, arg, i, output_name, eps, atol, rtol):
     """None if every element is within tolerance, else a report of the worst one."""
-    ok = np.isclose(analytical, numerical, rtol=rtol, atol=atol, equal_nan=True)
+    ok = np.isclose(analytical, numerical, rtol=rtol, atol=atol)  # NaN never passes
     if ok.all():
         return None
     excess = np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical))

@@ -462,7 +462,10 @@ def save_graph(root, path, **options):
         data = drawing.source.encode("utf-8")
     else:
         try:
-            data = drawing.pipe(format=fmt)
+            # graphviz.pipe hands the source over with subprocess.run, which kills `dot` if
+            # we are interrupted (a timeout, Ctrl-C); Digraph.pipe streams it with a Popen
+            # that would be left running.
+            data = graphviz.pipe(drawing.engine, fmt, drawing.source.encode("utf-8"))
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotFoundError(_INSTALL.format(fmt=suffix)) from e
     _write_atomic(path, data)

@@ -293,3 +293,24 @@ def test_order_zero_prints_f_once_and_a_negative_timeout_is_a_usage_error():
     assert status == 0 and out.count("= 8.0") == 1
     status, out, err = run("grad", "x**3", "--at", "x=2", "--timeout=-5")
     assert status == 2 and "--timeout" in err and len(err.strip().splitlines()) == 1
+
+
+def test_formulas_starting_with_minus_and_bad_option_values(tmp_path):
+    status, out, err = run("grad", "-h*x", "--at", "h=2,x=1")
+    assert status == 0 and "df/dx = -2.0" in out
+    status, out, err = run("grad", "-omega*t", "--at", "omega=2,t=1")
+    assert status == 0 and "df/dt" in out
+    for argv in (
+        ["grad", "x", "--at", "x=1", "--timeout", "nan"],
+        ["check", "x**2", "--at", "x=1", "--eps", "0"],
+        ["check", "x**2", "--at", "x=1", "--atol=-1"],
+        ["draw", "x", "--at", "x=1", "-o", str(tmp_path / "missing" / "g.svg")],
+    ):
+        status, out, err = run(*argv)
+        assert status == 2 and len(err.strip().splitlines()) == 1, (argv, err)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_check_fails_where_the_derivative_is_undefined():
+    status, out, _ = run("check", "sqrt(x)", "--at", "x=-1")
+    assert status == 1 and "gradcheck: FAILED" in out

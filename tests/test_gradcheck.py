@@ -105,8 +105,9 @@ def test_gradgradcheck_of_a_vector_output_uses_a_random_cotangent():
         gradgradcheck(lambda x: flat_sin(x) * 2, (X,))
 
 
-def test_nan_agrees_with_nan_and_nothing_else():
-    assert gradcheck(lambda x: al.sqrt(x), (-1.0,))  # both derivatives are nan
+def test_nan_never_passes():
+    # sqrt is undefined at -1: both derivatives are nan, and nothing is confirmed (PyTorch fails too).
+    assert gradcheck(lambda x: al.sqrt(x), (-1.0,), raise_exception=False) is False
     # log(x) is nan near x = -1, but its rule 1/x is not: a disagreement worth reporting.
     assert gradcheck(lambda x: al.log(x), (-1.0,), raise_exception=False) is False
 
@@ -123,6 +124,8 @@ def test_bad_arguments_are_named():
 
 
 def test_the_report_names_an_element_that_actually_fails():
+    # Only d out[1] / d x[1] = 2 is checked and passes; every other element involves a NaN.
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda x: x * x, (np.array([np.nan, 1.0]),))
-    assert "d output 0[0] / d input 0[1]" in str(info.value) or "d output 0[1] / d input 0[0]" in str(info.value)
+    assert "d output 0[1] / d input 0[1]" not in str(info.value)
+    assert "3 of 4 elements are outside the tolerance" in str(info.value)
