@@ -324,8 +324,7 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}) expects {self.in_features} "
                 f"input features on the last axis, got {got} (input of shape {x.shape})"
             )
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return ops.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
         return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"

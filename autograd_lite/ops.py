@@ -299,6 +299,27 @@ def _matmul_db(g, out, a, b):
 
 MATMUL = Op("@", (_matmul_da, _matmul_db), None, _matmul_array)
 
+
+def _linear_array(x, w, b):
+    return _matmul_array(x, w.T) + b
+
+
+def _linear_dw(g, out, x, w, b):
+    # sum over every leading (batch) axis of g^T x: (out, in)
+    return matmul(_mT(g.reshape((-1, _shape(g)[-1]))), x.reshape((-1, _shape(x)[-1])))
+
+
+LINEAR = Op(
+    "linear",
+    (
+        lambda g, out, x, w, b: matmul(g, w),  # (..., in)
+        _linear_dw,
+        lambda g, out, x, w, b: g,  # the backward pass sums it down to the bias's shape
+    ),
+    None,
+    _linear_array,
+)
+
 SUM = Op(
     "sum",
     (lambda g, out, x, axis, keepdims: broadcast_to(_keep(g, _shape(x), axis, keepdims), _shape(x)),),
@@ -508,6 +529,16 @@ def matmul(a, b):
     Derivatives: dA = G B^T, dB = A^T G.
     """
     return apply(MATMUL, (a, b))
+
+
+def linear(x, weight, bias=None):
+    """x W^T + b in one op (as `torch.nn.functional.linear`): one node instead of three.
+
+    x: (..., in); weight: (out, in); bias: (out,) or None. Returns (..., out).
+    Derivatives: dx = G W, dW = sum over the batch of G^T x, db = sum of G.
+    Raises ValueError naming the shapes when x's last axis is not `in`.
+    """
+    return apply(LINEAR, (x, weight, 0.0 if bias is None else bias))
 
 
 def dot(a, b):

@@ -207,10 +207,14 @@ TENSOR_OPS = {
     "dot": (lambda t: al.dot(t, np.arange(4.0)), (4,)),
     "outer": (lambda t: al.outer(t, np.arange(3.0)), (4,)),
     "self_matmul": (lambda t: t @ t.T, (3, 4)),
+    "linear_batch": (lambda t: al.linear(t, _M.T, np.arange(2.0)), (3, 4)),
+    "linear_batched_3d": (lambda t: al.linear(t, _M.T), (2, 3, 4)),
+    "linear_vector": (lambda t: al.linear(t, _M.T, np.ones(2)), (4,)),
 }
 SMOOTH_TENSOR_OPS = {
     "sum_axis", "mean", "reshape", "transpose", "logsumexp", "softmax", "log_softmax", "norm2",
     "matmul_2d", "matmul_batched", "self_matmul", "concatenate", "stack", "getitem_repeated",
+    "linear_batch",
 }
 
 
@@ -282,3 +286,22 @@ def test_astype_is_differentiable_and_casts_the_gradient_back():
     (y * y).sum().backward()
     assert x.grad.dtype == np.float64
     assert np.allclose(x.grad.data, [2.0, 4.0])
+
+
+@pytest.mark.parametrize("x_shape", [(5, 4), (2, 3, 4), (4,)])
+def test_linear_gradients_in_weight_and_bias_match_finite_differences(x_shape):
+    rng = np.random.default_rng(1)
+    x0, w0, b0 = rng.normal(size=x_shape), rng.normal(size=(3, 4)), rng.normal(size=3)
+    cot = rng.normal(size=x_shape[:-1] + (3,))
+
+    def loss(x, w, b):
+        return (al.linear(x, w, b) * cot).sum()
+
+    x, w, b = (Tensor(a, requires_grad=True) for a in (x0, w0, b0))
+    loss(x, w, b).backward()
+    assert_close(x.grad.data, numeric_grad(lambda a: loss(Tensor(a), w0, b0).item(), x0))
+    assert_close(w.grad.data, numeric_grad(lambda a: loss(x0, Tensor(a), b0).item(), w0))
+    assert_close(b.grad.data, numeric_grad(lambda a: loss(x0, w0, Tensor(a)).item(), b0))
+    assert np.allclose(al.linear(x0, w0, b0), x0 @ w0.T + b0)
+    with pytest.raises(ValueError, match=r"\(4, 3\)"):
+        al.linear(Tensor(np.ones(3)), w0)
