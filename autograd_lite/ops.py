@@ -676,3 +676,118 @@ def stack(xs, axis=0):
     if builtins.any(_is_value(x) for x in xs):
         raise TypeError("stack joins Tensors or arrays, not Values; make a Tensor first")
     return apply(_stack_op(len(xs)), xs, (axis,))
+
+
+# ---------------------------------------------------------------------------------------
+# The operators, written once for both node types.
+
+
+class Arithmetic:
+    """Operators and elementwise methods shared by `Value` and `Tensor`.
+
+    Each calls the node type's own `_unary(op, x)` / `_binary(op, a, b)`, which
+    run the op's forward on floats or arrays and record the node. Comparisons
+    compare data and are never recorded: plain bools for a Value, bool arrays
+    for a Tensor.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        return self._binary(ADD, self, other)
+
+    def __radd__(self, other):
+        return self._binary(ADD, other, self)
+
+    def __sub__(self, other):
+        return self._binary(SUB, self, other)
+
+    def __rsub__(self, other):
+        return self._binary(SUB, other, self)
+
+    def __mul__(self, other):
+        return self._binary(MUL, self, other)
+
+    def __rmul__(self, other):
+        return self._binary(MUL, other, self)
+
+    def __truediv__(self, other):
+        return self._binary(DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return self._binary(DIV, other, self)
+
+    def __pow__(self, other):
+        return self._binary(POW, self, other)
+
+    def __rpow__(self, other):
+        return self._binary(POW, other, self)
+
+    def __neg__(self):
+        return self._unary(NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self._unary(ABS, self)
+
+    def exp(self):
+        """e**self; derivative exp(self)."""
+        return self._unary(EXP, self)
+
+    def log(self):
+        """Natural log; log(0) = -inf, log(x < 0) = nan; derivative 1/self."""
+        return self._unary(LOG, self)
+
+    def sqrt(self):
+        """Square root; nan below 0; derivative 1/(2 sqrt(self)), +inf at 0."""
+        return self._unary(SQRT, self)
+
+    def sin(self):
+        """Sine (radians); derivative cos(self)."""
+        return self._unary(SIN, self)
+
+    def cos(self):
+        """Cosine (radians); derivative -sin(self)."""
+        return self._unary(COS, self)
+
+    def tanh(self):
+        """Hyperbolic tangent, saturating without overflow; derivative 1 - tanh**2."""
+        return self._unary(TANH, self)
+
+    def sigmoid(self):
+        """Logistic 1/(1 + e**-self), computed without overflow; derivative s (1 - s)."""
+        return self._unary(SIGMOID, self)
+
+    def relu(self):
+        """max(self, 0), NaN kept; derivative 1 above 0, 0 at and below 0 (PyTorch)."""
+        return self._unary(RELU, self)
+
+    def abs(self):
+        """|self|; derivative sign(self), 0 at 0 (PyTorch)."""
+        return self._unary(ABS, self)
+
+    def clip(self, lo=None, hi=None):
+        """Elementwise limit to [lo, hi] (either may be None); see `autograd_lite.clip`."""
+        return clip(self, lo, hi)
+
+    def __eq__(self, other):
+        return self._data == _raw(other)
+
+    def __ne__(self, other):
+        return self._data != _raw(other)
+
+    def __lt__(self, other):
+        return self._data < _raw(other)
+
+    def __le__(self, other):
+        return self._data <= _raw(other)
+
+    def __gt__(self, other):
+        return self._data > _raw(other)
+
+    def __ge__(self, other):
+        return self._data >= _raw(other)
+
+    __hash__ = object.__hash__  # by identity: nodes key dicts and sets

@@ -100,7 +100,7 @@ def _index_part(i):
     return np.asarray(i) if isinstance(i, list) else i
 
 
-class Tensor(Node):
+class Tensor(Node, ops.Arithmetic):
     """An n-dimensional array that records operations for reverse-mode differentiation.
 
     `Tensor(data, requires_grad=False, dtype=None, label="")`: `data` (numbers,
@@ -113,7 +113,9 @@ class Tensor(Node):
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
-    __slots__ = ("_grad",)  # the cotangent sum: raw ndarray until read, then a Tensor
+    __slots__ = ("_grad",)
+    _unary = staticmethod(_unary)
+    _binary = staticmethod(_binary)  # the cotangent sum: raw ndarray until read, then a Tensor
     _ZERO_GRAD = None
     _SHAPED = True
     __array_ufunc__ = None  # numpy defers to our reflected operators
@@ -312,51 +314,12 @@ class Tensor(Node):
             return self
         return Tensor._apply(ops.ASTYPE, (self,), (dtype,))
 
-    # ---- arithmetic ------------------------------------------------------------------
-    def __add__(self, other):
-        return _binary(ops.ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(ops.ADD, other, self)
-
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, other, self)
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, other, self)
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, other, self)
-
-    def __pow__(self, other):
-        return _binary(ops.POW, self, other)
-
-    def __rpow__(self, other):
-        return _binary(ops.POW, other, self)
-
+    # ---- matrix products and indexing (the elementwise operators are in ops.Arithmetic) ----
     def __matmul__(self, other):
         return _binary(ops.MATMUL, self, other)
 
     def __rmatmul__(self, other):
         return _binary(ops.MATMUL, other, self)
-
-    def __neg__(self):
-        return _unary(ops.NEG, self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _unary(ops.ABS, self)
 
     def __getitem__(self, index):
         """numpy indexing: ints, slices, None, Ellipsis, and integer or bool arrays or lists.
@@ -366,46 +329,6 @@ class Tensor(Node):
         parts = index if isinstance(index, tuple) else (index,)
         parts = tuple(_index_part(i) for i in parts)
         return Tensor._apply(ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],))
-
-    def exp(self):
-        """e**self; derivative exp(self)."""
-        return _unary(ops.EXP, self)
-
-    def log(self):
-        """Natural log; log(0) = -inf, log(x < 0) = nan; derivative 1/self."""
-        return _unary(ops.LOG, self)
-
-    def sqrt(self):
-        """Square root; nan below 0; derivative 1/(2 sqrt(self)), +inf at 0."""
-        return _unary(ops.SQRT, self)
-
-    def sin(self):
-        """Sine (radians); derivative cos(self)."""
-        return _unary(ops.SIN, self)
-
-    def cos(self):
-        """Cosine (radians); derivative -sin(self)."""
-        return _unary(ops.COS, self)
-
-    def tanh(self):
-        """Hyperbolic tangent, saturating without overflow; derivative 1 - tanh**2."""
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self):
-        """Logistic 1/(1 + e**-self), computed without overflow; derivative s (1 - s)."""
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self):
-        """max(self, 0), NaN kept; derivative 1 above 0, 0 at and below 0 (PyTorch)."""
-        return _unary(ops.RELU, self)
-
-    def abs(self):
-        """|self|; derivative sign(self), 0 at 0 (PyTorch)."""
-        return _unary(ops.ABS, self)
-
-    def clip(self, lo=None, hi=None):
-        """Elementwise limit to [lo, hi] (either may be None); see `autograd_lite.clip`."""
-        return ops.clip(self, lo, hi)
 
     def matmul(self, other):
         """self @ other with numpy.matmul semantics; see `autograd_lite.matmul`."""
@@ -476,23 +399,3 @@ class Tensor(Node):
         axes[a], axes[b] = axes[b], axes[a]
         return self.transpose(tuple(axes))
 
-    # ---- comparisons (data only, never recorded) ----------------------------------------
-    def __eq__(self, other):
-        return self.data == ops._raw(other)
-
-    def __ne__(self, other):
-        return self.data != ops._raw(other)
-
-    def __lt__(self, other):
-        return self.data < ops._raw(other)
-
-    def __le__(self, other):
-        return self.data <= ops._raw(other)
-
-    def __gt__(self, other):
-        return self.data > ops._raw(other)
-
-    def __ge__(self, other):
-        return self.data >= ops._raw(other)
-
-    __hash__ = Node.__hash__

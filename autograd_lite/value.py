@@ -65,7 +65,7 @@ def _binary(op, a, b):
 _object_new = object.__new__
 
 
-class Value(Node):
+class Value(Node, ops.Arithmetic):
     """A scalar that records the operations applied to it, for reverse-mode differentiation.
 
     `Value(data, label="", requires_grad=True)`: `data` is stored as a Python
@@ -131,102 +131,8 @@ class Value(Node):
     def _alias(self, data, record=True):
         return _new(data, ALIAS, (self,), (data, data), record and self.requires_grad)
 
-    # ---- arithmetic ------------------------------------------------------------------
-    def __add__(self, other):
-        return _binary(ops.ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(ops.ADD, other, self)
-
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, other, self)
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, other, self)
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, other, self)
-
-    def __pow__(self, other):
-        return _binary(ops.POW, self, other)
-
-    def __rpow__(self, other):
-        return _binary(ops.POW, other, self)
-
-    def __neg__(self):
-        return _unary(ops.NEG, self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _unary(ops.ABS, self)
-
-    def exp(self):
-        """e**self; derivative exp(self)."""
-        return _unary(ops.EXP, self)
-
-    def log(self):
-        """Natural log; log(0) = -inf, log(x < 0) = nan; derivative 1/self."""
-        return _unary(ops.LOG, self)
-
-    def sqrt(self):
-        """Square root; nan below 0; derivative 1/(2 sqrt(self)), +inf at 0."""
-        return _unary(ops.SQRT, self)
-
-    def sin(self):
-        """Sine (radians); derivative cos(self)."""
-        return _unary(ops.SIN, self)
-
-    def cos(self):
-        """Cosine (radians); derivative -sin(self)."""
-        return _unary(ops.COS, self)
-
-    def tanh(self):
-        """Hyperbolic tangent, saturating without overflow; derivative 1 - tanh**2."""
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self):
-        """Logistic 1/(1 + e**-self), computed without overflow; derivative s (1 - s)."""
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self):
-        """max(self, 0), NaN kept; derivative 1 above 0, 0 at and below 0 (PyTorch)."""
-        return _unary(ops.RELU, self)
-
-    def abs(self):
-        """|self|; derivative sign(self), 0 at 0 (PyTorch)."""
-        return _unary(ops.ABS, self)
-
-    # ---- comparisons and conversions (data only, never recorded) ----------------------
-    def __eq__(self, other):
-        return self._data == (other._data if isinstance(other, Value) else other)
-
-    def __ne__(self, other):
-        return self._data != (other._data if isinstance(other, Value) else other)
-
-    def __lt__(self, other):
-        return self._data < (other._data if isinstance(other, Value) else other)
-
-    def __le__(self, other):
-        return self._data <= (other._data if isinstance(other, Value) else other)
-
-    def __gt__(self, other):
-        return self._data > (other._data if isinstance(other, Value) else other)
-
-    def __ge__(self, other):
-        return self._data >= (other._data if isinstance(other, Value) else other)
-
-    __hash__ = Node.__hash__
+    _unary = staticmethod(_unary)
+    _binary = staticmethod(_binary)
 
     def __float__(self):
         return self._data
