@@ -83,7 +83,11 @@ def _rng(rng):
 
 
 def _as_shape(shape):
-    return (int(shape),) if isinstance(shape, numbers.Integral) else tuple(int(n) for n in shape)
+    """A sample shape as a tuple of ints >= 0; ValueError naming anything else (2.7, -1, 'a')."""
+    dims = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0 for n in dims):
+        raise ValueError(f"a sample shape needs whole numbers >= 0, got {shape!r}")
+    return tuple(int(n) for n in dims)
 
 
 def _xlogx(p):

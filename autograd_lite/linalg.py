@@ -176,6 +176,9 @@ def cosine_similarity(x, y, axis=-1, eps=1e-8) -> Tensor:
 
 def _check_symmetric(a, what="eigh"):
     """ValueError naming the worst pair unless the square matrices in ndarray `a` are symmetric."""
+    if not np.all(np.isfinite(a)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise ValueError(f"{what} needs a finite matrix, but A{list(idx)} = {float(a[idx])!r}")
     gap = np.abs(a - np.swapaxes(a, -1, -2))
     tol = 1e-8 * (1.0 + np.abs(a))
     if not np.all(gap <= tol):  # NaN fails too

@@ -576,14 +576,13 @@ def _class_labels(labels, n_classes, shape):
         raise ValueError(
             f"expected class labels of shape {shape} for these logits, got shape {arr.shape}"
         )
-    arr = arr.astype(np.intp, copy=False)
-    out = (arr < 0) | (arr >= n_classes)
+    out = (arr < 0) | (arr >= n_classes)  # checked before the cast, so 1e300 is named as is
     if out.any():
         raise ValueError(
-            f"class label {arr[out].flat[0].item()} is out of range for {n_classes} classes "
+            f"class label {arr[out].flat[0].item()!r} is out of range for {n_classes} classes "
             f"(labels must be in 0..{n_classes - 1})"
         )
-    return arr
+    return arr.astype(np.intp, copy=False)
 
 
 def _cross_entropy_values(rows, labels):

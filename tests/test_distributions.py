@@ -530,3 +530,9 @@ def test_naive_bayes_bad_input():
     with pytest.raises(ValueError):
         nb.fit(np.array([[0.0, 0.5], [1.0, 1.0]]), [0, 1])
     np.testing.assert_array_equal(nb.params_[0], before)  # a failed fit changes nothing
+
+
+@pytest.mark.parametrize("shape", [(2.7,), (-1,), ("a",)])
+def test_a_sample_shape_must_be_whole_numbers(shape):
+    with pytest.raises(ValueError, match="sample shape"):
+        Normal(0.0, 1.0).sample(shape)

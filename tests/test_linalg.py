@@ -475,3 +475,8 @@ def test_pca_rejects_bad_shapes():
         linalg.pca(np.ones(5), 1)
     with pytest.raises(ValueError, match=r"\(1, 3\)"):
         linalg.pca(np.ones((1, 3)), 1)
+
+
+def test_a_non_finite_matrix_is_named_as_such():
+    with pytest.raises(ValueError, match=r"finite matrix, but A\[0, 0\] = nan"):
+        linalg.eigh(np.array([[np.nan, 0.0], [0.0, 1.0]]))

@@ -438,3 +438,8 @@ def test_cross_entropy_of_an_empty_batch_is_nan_not_an_exception():
 def test_an_mlp_needs_at_least_one_layer():
     with pytest.raises(ValueError, match="nouts"):
         nn.MLP(2, [])
+
+
+def test_a_huge_label_is_named_as_given():
+    with pytest.raises(ValueError, match=r"1e\+300 is out of range"):
+        nn.cross_entropy(Tensor(np.zeros((1, 3))), np.array([1e300]))
