@@ -192,29 +192,35 @@ class Node:
 ALIAS = Op("alias", (lambda g, out, x: g,))
 
 
+_FINISHED = object()  # on the stack below a node's parents: when popped, the node is done
+
+
 def toposort(root) -> list:
     """Nodes reachable from `root` that require grad, in reverse topological order.
 
     The root comes first and every node comes before its parents. Iterative
-    depth-first search, so a chain of a million operations is fine. (Nodes are
-    hashed by identity, so they key sets and dicts directly.)
+    depth-first search (a chain of a million operations is fine) that allocates
+    nothing per node: expanding a node pushes it, a marker, then its parents; the
+    marker surfaces once every parent is finished. Nodes hash by identity, so
+    they key sets and dicts directly.
     """
     order = []
     seen = set()
-    stack = [(root, False)]
+    stack = [root]
     push, pop, mark = stack.append, stack.pop, seen.add
     while stack:
-        node, expanded = pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is _FINISHED:
+            order.append(pop())
             continue
         if node in seen:
             continue
         mark(node)
-        push((node, True))
+        push(node)
+        push(_FINISHED)
         for p in node._parents:
             if p is not None and p.requires_grad and p not in seen:
-                push((p, False))
+                push(p)
     order.reverse()
     return order
 
