@@ -53,14 +53,14 @@ class _GradMode:
         return self if fn is None else self(fn)  # bare `@no_grad` on a function
 
     def __init__(self, fn=None):
-        pass
+        self._previous = []  # a stack, so one instance can be entered again while inside
 
     def __enter__(self):
-        self._prev = _state.enabled
+        self._previous.append(_state.enabled)
         _state.enabled = self._mode
 
     def __exit__(self, *exc):
-        _state.enabled = self._prev
+        _state.enabled = self._previous.pop()
         return False
 
     def __call__(self, fn):

@@ -409,6 +409,17 @@ def test_backward_casts_the_seed_to_the_output_dtype():
     assert y.grad.dtype == np.float32
 
 
+def test_one_no_grad_instance_can_be_entered_again_inside_itself():
+    ng = no_grad()
+    with ng:
+        with al.enable_grad():
+            with ng:
+                assert not al.is_grad_enabled()
+            assert al.is_grad_enabled()
+        assert not al.is_grad_enabled()
+    assert al.is_grad_enabled()
+
+
 def test_grad_mode_is_per_thread():
     import threading
 
