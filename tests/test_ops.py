@@ -118,6 +118,22 @@ def test_value_binary_first_and_second_derivative(name, seed):
 # ---- Tensor: elementwise ops with broadcasting ---------------------------------------------
 
 
+def _check_hessian_vector_product(loss, x, g, v, what):
+    """Differentiate the recorded gradient g of loss at x along v: against differences of grads."""
+    x0 = x.data
+
+    def grad_at(a):
+        t = Tensor(a, requires_grad=True)
+        loss(t).backward()
+        return t.grad.data
+
+    x.grad = None
+    if g.requires_grad:  # otherwise the gradient does not depend on x: H v = 0
+        (g * v).sum().backward()
+    hv = x.grad.data if x.grad is not None else np.zeros(x0.shape)
+    assert_close(hv, (grad_at(x0 + 1e-6 * v) - grad_at(x0 - 1e-6 * v)) / 2e-6, atol=1e-4, what=what)
+
+
 @pytest.mark.parametrize("name", sorted(UNARY))
 @SETTINGS
 @given(seed=st.integers(0, 2**32 - 1), shape=array_shapes(min_dims=0, max_dims=3, max_side=3))
@@ -136,17 +152,7 @@ def test_tensor_unary_first_and_second_derivative(name, seed, shape):
     g = x.grad
     assert_close(g.data, numeric_grad(lambda a: loss(Tensor(a)).item(), x0), what=f"{name}'")
 
-    def grad_dot_v(a):
-        t = Tensor(a, requires_grad=True)
-        loss(t).backward()
-        return t.grad.data
-
-    x.grad = None
-    if g.requires_grad:
-        (g * v).sum().backward()
-    hv = x.grad.data if x.grad is not None else np.zeros(shape)
-    expected = (grad_dot_v(x0 + 1e-6 * v) - grad_dot_v(x0 - 1e-6 * v)) / 2e-6
-    assert_close(hv, expected, atol=1e-4, what=f"{name}'' v")
+    _check_hessian_vector_product(loss, x, g, v, what=f"{name}'' v")
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -238,18 +244,7 @@ def test_tensor_op_gradients(name, seed):
     assert_close(x.grad.data, numeric_grad(lambda a: loss(Tensor(a)).item(), x0), what=name)
     if name not in SMOOTH_TENSOR_OPS:
         return
-    g, v = x.grad, rng.normal(size=shape)
-
-    def grad_of(a):
-        t = Tensor(a, requires_grad=True)
-        loss(t).backward()
-        return t.grad.data
-
-    x.grad = None
-    if g.requires_grad:
-        (g * v).sum().backward()
-    hv = x.grad.data if x.grad is not None else np.zeros(shape)
-    assert_close(hv, (grad_of(x0 + 1e-6 * v) - grad_of(x0 - 1e-6 * v)) / 2e-6, atol=1e-4, what=f"{name}''")
+    _check_hessian_vector_product(loss, x, x.grad, rng.normal(size=shape), what=f"{name}''")
 
 
 def test_same_formula_runs_on_value_tensor_and_raw_numbers():
