@@ -395,6 +395,12 @@ def parse(source, variables=None):
 
 
 def check_variables(variables):
+    """The names of `--vars` (a sequence of strings), stripped, checked and in order.
+
+    Raises FormulaError naming the offending name: one that is not an identifier
+    (letters, digits and _, starting with a letter), one that is a function of the
+    language (`sin`, ...), or one given twice.
+    """
     names = [v.strip() for v in variables]
     for name in names:
         if not _NAME.match(name):

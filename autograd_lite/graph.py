@@ -144,12 +144,9 @@ class Node:
         """A node of the same kind holding `data`; if `record`, it passes cotangents to self."""
         raise NotImplementedError
 
-    _SHAPED = False  # True for node types whose cotangents must be fitted to a shape
-
-    @staticmethod
-    def _fit(c, like):
-        """Bring a cotangent to the shape and dtype of its input (node types with shapes)."""
-        return c
+    # True for node types whose cotangents must be fitted to their input's shape and dtype
+    # by a `_fit(c, like)` static method (Tensor: undo broadcasting, cast).
+    _SHAPED = False
 
     # ---- shared ----------------------------------------------------------------------
     @property

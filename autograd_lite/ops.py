@@ -580,10 +580,6 @@ def scatter(g, index, shape):
     return apply(SCATTER, (g,), (index, tuple(shape)))
 
 
-def _is_tensor(x):
-    return isinstance(x, Node) and isinstance(x.data, np.ndarray)
-
-
 def _is_value(x):
     """A scalar node: its sum, mean, max, min and logsumexp are itself."""
     return isinstance(x, Node) and not isinstance(x.data, np.ndarray)

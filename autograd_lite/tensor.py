@@ -241,18 +241,22 @@ class Tensor(Node, ops.Arithmetic):
     # ---- array protocol --------------------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """The shape of `data`, a tuple of ints."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property
     def dtype(self):
+        """The numpy dtype of `data`: float64 or float32."""
         return self.data.dtype
 
     @property
