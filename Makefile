@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system-deps clean
+.PHONY: demo test lint setup system-deps clean
 
 # The Graphviz `dot` program comes from the system's packages (Debian: graphviz).
 system-deps:
@@ -26,6 +26,11 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# ruff: pyflakes, pycodestyle, isort, bugbear, pyupgrade (pyproject.toml), and the formatter.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The benchmarks against micrograd, HIPS autograd, PyTorch and numpy (benchmarks/README.md).
 .PHONY: bench

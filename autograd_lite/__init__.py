@@ -6,14 +6,12 @@ Derivative rules are written in the engine's own operations, so a backward
 pass can itself be differentiated (`create_graph=True`).
 """
 
-from . import distributions as distributions
-from . import linalg as linalg
+import sys as _sys
+
 from . import nn as nn
 from . import optim as optim
-from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .graph import enable_grad, is_grad_enabled, no_grad
-from .ops import (
+from .core.graph import enable_grad, is_grad_enabled, no_grad
+from .core.ops import (
     abs,
     clip,
     concatenate,
@@ -44,9 +42,35 @@ from .ops import (
     tanh,
     where,
 )
-from .tensor import Tensor
-from .value import Value
+from .core.tensor import Tensor
+from .core.value import Value
+from .math import distributions as distributions
+from .math import linalg as linalg
+from .transforms import functional as functional
+from .transforms.functional import (
+    derivative,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .viz import draw_graph, save_graph
+
+# The import paths of the flat layout stay valid: `autograd_lite.functional`,
+# `autograd_lite.gradcheck`, `autograd_lite.linalg` and `autograd_lite.distributions`
+# name the modules that now live in `transforms/` and `math/`.
+for _name, _module in {
+    "functional": functional,
+    "gradcheck": _sys.modules[f"{__name__}.transforms.gradcheck"],
+    "linalg": linalg,
+    "distributions": distributions,
+}.items():
+    _sys.modules[f"{__name__}.{_name}"] = _module
+del _name, _module
 
 __version__ = "0.1.0"
 

@@ -54,10 +54,13 @@ def bar_chart(rows, path) -> None:
         ax.set_title(textwrap.fill(f"{key[0]}: {key[1]}", 70), fontsize=9)
         ax.set_xlabel(label, fontsize=8)
         ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(cases):]:
+    for ax in list(axes.flat)[len(cases) :]:
         ax.axis("off")
-    fig.suptitle("autograd_lite (orange) against its peers (blue) and numpy by hand (gray); "
-                 "median, lower is better", fontsize=10)
+    fig.suptitle(
+        "autograd_lite (orange) against its peers (blue) and numpy by hand (gray); "
+        "median, lower is better",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=90, format="png")
     plt.close(fig)

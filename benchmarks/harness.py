@@ -118,7 +118,7 @@ def flatten(x) -> np.ndarray:
 
 
 def remembering(compute):
-    """`(run, state)` for a pure function: `run()` calls `compute()`, `state()` is its last result."""
+    """`(run, state)` for a pure function: `run()` calls `compute()`, `state()` its last result."""
     last = []
 
     def run():

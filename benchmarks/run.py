@@ -38,18 +38,34 @@ def parse_args(argv=None):
     from .workloads import ALL
 
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
-    p.add_argument("--only", nargs="+", choices=sorted(ALL), metavar="WORKLOAD",
-                   help=f"run only these workloads (of: {', '.join(ALL)})")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(ALL),
+        metavar="WORKLOAD",
+        help=f"run only these workloads (of: {', '.join(ALL)})",
+    )
     p.add_argument("--smoke", action="store_true", help="tiny sizes, few repeats (seconds)")
     p.add_argument("--repeats", type=int, help="rounds per case (default: each case's own)")
     p.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.{json,md,png}")
     p.add_argument("--no-save", action="store_true", help="print the table only")
-    p.add_argument("--blas-threads", type=int, default=1,
-                   help="threads of numpy's BLAS (default 1, like PyTorch's 1-thread rows)")
-    p.add_argument("--keep-openblas-env", action="store_true",
-                   help=f"keep {' and '.join(OPENBLAS_VARS)} as set (default: unset them)")
-    p.add_argument("--profile", metavar="WORKLOAD", choices=sorted(ALL),
-                   help="profile autograd_lite's side of WORKLOAD with cProfile instead")
+    p.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="threads of numpy's BLAS (default 1, like PyTorch's 1-thread rows)",
+    )
+    p.add_argument(
+        "--keep-openblas-env",
+        action="store_true",
+        help=f"keep {' and '.join(OPENBLAS_VARS)} as set (default: unset them)",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="WORKLOAD",
+        choices=sorted(ALL),
+        help="profile autograd_lite's side of WORKLOAD with cProfile instead",
+    )
     p.add_argument("--calls", type=int, default=20, help="calls per case under --profile")
     return p.parse_args(argv)
 
@@ -78,8 +94,13 @@ def machine_info() -> dict:
         "openblas_env_unset_by_run": os.environ.get("AUTOGRAD_LITE_BENCH_UNSET", ""),
     }
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            check=True,
+        ).stdout.strip()
         info["commit"] = commit
     except (OSError, subprocess.CalledProcessError):
         info["commit"] = None
@@ -137,8 +158,10 @@ def fmt_ratio(r):
 def table_lines(rows, targets, info) -> list:
     lines = []
     width = max([len(r.impl) for r in rows] + [14])
-    header = (f"  {'implementation':<{width}}  {'median':>12}  {'x fastest':>9}  {'x numpy':>8}  "
-              f"{'CPU':>9}  note")
+    header = (
+        f"  {'implementation':<{width}}  {'median':>12}  {'x fastest':>9}  {'x numpy':>8}  "
+        f"{'CPU':>9}  note"
+    )
     key = None
     for r in rows:
         if (r.workload, r.case) != key:
@@ -154,36 +177,53 @@ def table_lines(rows, targets, info) -> list:
         status = "not measured" if t["met"] is None else "met" if t["met"] else "MISSED"
         got = "-" if t["measured"] is None else f"{t['measured']:.3g}"
         lines.append(f"  {status:<12} {t['target']}: {got} (limit {t['limit']:g}; {t['detail']})")
-    blas = ", ".join(f"{b['internal_api']} {b['architecture'] or ''} x{b['num_threads']}"
-                     for b in info.get("blas", []))
-    versions = ", ".join(f"{m} {info.get(m)}" for m in ("python", "numpy", "torch", "autograd",
-                                                          "micrograd"))
+    blas = ", ".join(
+        f"{b['internal_api']} {b['architecture'] or ''} x{b['num_threads']}"
+        for b in info.get("blas", [])
+    )
+    versions = ", ".join(
+        f"{m} {info.get(m)}" for m in ("python", "numpy", "torch", "autograd", "micrograd")
+    )
     lines += ["", f"machine: {info['cpu']}, {info['cores']} cores; {versions}; BLAS: {blas}"]
     if info.get("openblas_env_unset_by_run"):
         lines.append(f"unset for this run: {info['openblas_env_unset_by_run']}")
     load = [f"{x:.1f}" for x in info["load_average_before"] + info["load_average_after"]]
-    lines.append(f"load average (1, 5, 15 min) before: {', '.join(load[:3])}; "
-                 f"after: {', '.join(load[3:])}")
+    lines.append(
+        f"load average (1, 5, 15 min) before: {', '.join(load[:3])}; after: {', '.join(load[3:])}"
+    )
     return lines
 
 
 def markdown(rows, targets, info) -> str:
-    head = (f"Run of {info['date']} at commit {info['commit']} on {info['cpu']} ({info['cores']} "
-            f"cores), load average {info['load_average_before'][0]:.1f} before and "
-            f"{info['load_average_after'][0]:.1f} after.")
+    head = (
+        f"Run of {info['date']} at commit {info['commit']} on {info['cpu']} ({info['cores']} "
+        f"cores), load average {info['load_average_before'][0]:.1f} before and "
+        f"{info['load_average_after'][0]:.1f} after."
+    )
     out = [head, ""]
     key = None
     for r in rows:
         if (r.workload, r.case) != key:
             key = (r.workload, r.case)
-            out += ["", f"**{r.workload}: {r.case}**", "",
-                    "| implementation | median | x fastest | x numpy | CPU | note |",
-                    "| --- | ---: | ---: | ---: | ---: | --- |"]
+            out += [
+                "",
+                f"**{r.workload}: {r.case}**",
+                "",
+                "| implementation | median | x fastest | x numpy | CPU | note |",
+                "| --- | ---: | ---: | ---: | ---: | --- |",
+            ]
         cpu = fmt_value(r.cpu, r.unit) if r.cpu else ""
-        out.append(f"| {r.impl} | {fmt_value(r.value, r.unit)} | {fmt_ratio(r.x_fastest)} | "
-                   f"{fmt_ratio(r.x_numpy)} | {cpu} | {r.note} |")
-    out += ["", "**Targets**", "", "| target | measured | limit | status | from |",
-            "| --- | ---: | ---: | --- | --- |"]
+        out.append(
+            f"| {r.impl} | {fmt_value(r.value, r.unit)} | {fmt_ratio(r.x_fastest)} | "
+            f"{fmt_ratio(r.x_numpy)} | {cpu} | {r.note} |"
+        )
+    out += [
+        "",
+        "**Targets**",
+        "",
+        "| target | measured | limit | status | from |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
     for t in targets:
         status = "not measured" if t["met"] is None else "met" if t["met"] else "**missed**"
         got = "-" if t["measured"] is None else f"{t['measured']:.3g}"
@@ -211,8 +251,9 @@ def save(rows, targets, info, out: Path) -> None:
     from .chart import bar_chart
 
     doc = {"machine": info, "targets": targets, "rows": [asdict(r) for r in rows]}
-    _write_atomic(out / "latest.json",
-                  lambda p: Path(p).write_text(json.dumps(doc, indent=1) + "\n"))
+    _write_atomic(
+        out / "latest.json", lambda p: Path(p).write_text(json.dumps(doc, indent=1) + "\n")
+    )
     _write_atomic(out / "latest.md", lambda p: Path(p).write_text(markdown(rows, targets, info)))
     _write_atomic(out / "latest.png", lambda p: bar_chart(rows, p))
 

@@ -27,27 +27,55 @@ class Target:
 
 
 TARGETS = [
-    Target("scalar MLP step <= 0.25x micrograd's time", "1. Scalar MLP", "2-16-16-1", 0.25,
-           "micrograd"),
+    Target(
+        "scalar MLP step <= 0.25x micrograd's time", "1. Scalar MLP", "2-16-16-1", 0.25, "micrograd"
+    ),
     Target("<= 400 bytes per node", "1. Scalar MLP", "memory", 400.0),
-    Target("Tensor MLP 784-256-10 step <= 1.15x numpy by hand", "2. Tensor MLP", "784-256-10",
-           1.15, NUMPY),
-    Target("Tensor MLP 64-128-10 step <= 1.15x numpy by hand", "2. Tensor MLP", "64-128-10",
-           1.15, NUMPY),
+    Target(
+        "Tensor MLP 784-256-10 step <= 1.15x numpy by hand",
+        "2. Tensor MLP",
+        "784-256-10",
+        1.15,
+        NUMPY,
+    ),
+    Target(
+        "Tensor MLP 64-128-10 step <= 1.15x numpy by hand",
+        "2. Tensor MLP",
+        "64-128-10",
+        1.15,
+        NUMPY,
+    ),
     Target("op chain <= 2x numpy by hand", "3. Op overhead", "", 2.0, NUMPY),
-    Target("Hessian no slower than torch.autograd.functional.hessian", "4. Hessian", "", 1.0,
-           "torch.autograd.functional", any_of_ours=True),
-    Target(f"backward time per op flat from 1e4 to 1e6 (max/min <= {FLAT_LIMIT})", "5. Depth", "",
-           FLAT_LIMIT, flat=True),
-    Target("digits training no slower than PyTorch (its faster thread setting)", "6. Digits MLP",
-           "", 1.0, "PyTorch"),
+    Target(
+        "Hessian no slower than torch.autograd.functional.hessian",
+        "4. Hessian",
+        "",
+        1.0,
+        "torch.autograd.functional",
+        any_of_ours=True,
+    ),
+    Target(
+        f"backward time per op flat from 1e4 to 1e6 (max/min <= {FLAT_LIMIT})",
+        "5. Depth",
+        "",
+        FLAT_LIMIT,
+        flat=True,
+    ),
+    Target(
+        "digits training no slower than PyTorch (its faster thread setting)",
+        "6. Digits MLP",
+        "",
+        1.0,
+        "PyTorch",
+    ),
 ]
 
 
 def _ours(rows, any_of_ours):
     """The row called autograd_lite; or, with `any_of_ours`, the best row whose name starts so."""
     mine = [
-        r for r in rows
+        r
+        for r in rows
         if r.value is not None and (r.impl.startswith(OURS) if any_of_ours else r.impl == OURS)
     ]
     return min(mine, key=lambda r: r.value) if mine else None
@@ -77,11 +105,13 @@ def evaluate(rows) -> list:
                     measured = ours.cpu / peer.cpu if on_cpu else ours.value / peer.value
                     clock = "CPU" if on_cpu else "wall"
                     detail = f"{ours.impl} / {peer.impl}, {clock} time"
-        out.append({
-            "target": t.text,
-            "measured": measured,
-            "limit": t.limit,
-            "met": None if measured is None else measured <= t.limit,
-            "detail": detail,
-        })
+        out.append(
+            {
+                "target": t.text,
+                "measured": measured,
+                "limit": t.limit,
+                "met": None if measured is None else measured <= t.limit,
+                "detail": detail,
+            }
+        )
     return out

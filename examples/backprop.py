@@ -11,7 +11,7 @@ finite-difference estimate side by side.
 """
 
 from autograd_lite import Value
-from autograd_lite.explain import explain_backprop
+from autograd_lite.demo.explain import explain_backprop
 
 
 def main():

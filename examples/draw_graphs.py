@@ -81,7 +81,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out", help="output directory (default: out/)")
     parser.add_argument(
-        "--format", nargs="+", default=["svg"], choices=["svg", "png", "pdf", "dot"],
+        "--format",
+        nargs="+",
+        default=["svg"],
+        choices=["svg", "png", "pdf", "dot"],
         help="one or more file formats (default: svg)",
     )
     args = parser.parse_args(argv)

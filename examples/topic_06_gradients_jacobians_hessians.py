@@ -62,7 +62,10 @@ def main():
     H = hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2, [0.3, -0.7])
     print(f"Hessian of x^2 + xy + y^2: {H.tolist()}")
     assert H.tolist() == [[2.0, 1.0], [1.0, 2.0]]
-    assert al.hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2)([0.3, -0.7]).tolist() == H.tolist()
+    assert (
+        al.hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2)([0.3, -0.7]).tolist()
+        == H.tolist()
+    )
     bowl = linalg.eigh(H)[0].numpy()
     saddle = linalg.eigh(hessian(lambda v: v[0] ** 2 - v[1] ** 2, [0.3, -0.7]))[0].numpy()
     print(

@@ -8,10 +8,9 @@ binarised digits with naive Bayes. Run: python examples/topic_07_bayes.py
 """
 
 import numpy as np
+from autograd_lite.distributions import NaiveBayes, bayes_posterior, log_bayes_posterior
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-
-from autograd_lite.distributions import NaiveBayes, bayes_posterior, log_bayes_posterior
 
 
 def main():

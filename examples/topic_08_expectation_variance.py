@@ -8,9 +8,9 @@ Run: python examples/topic_08_expectation_variance.py
 """
 
 import numpy as np
+from autograd_lite.distributions import Normal, expectation, variance
 
 from autograd_lite import Tensor
-from autograd_lite.distributions import Normal, expectation, variance
 
 
 def main():

@@ -11,10 +11,10 @@ Run: python examples/topic_09_distributions.py
 import math
 
 import numpy as np
+from autograd_lite.distributions import Bernoulli, MultivariateNormal, Normal
 from sklearn.datasets import load_iris
 
 from autograd_lite import Tensor, exp, linalg
-from autograd_lite.distributions import Bernoulli, MultivariateNormal, Normal
 
 
 def main():

@@ -9,11 +9,11 @@ two and writes out/digits_mlp.npz (the weights, loadable with
 
     python examples/train_digits.py [--out DIR] [--epochs N] [--lr LR] [--seed S]
 
-The training loop itself is `autograd_lite.train.fit`; the model is
-`autograd_lite.train.digits_model`.
+The training loop itself is `autograd_lite.demo.train.fit`; the model is
+`autograd_lite.demo.train.digits_model`.
 """
 
-from autograd_lite.train import main
+from autograd_lite.demo.train import main
 
 if __name__ == "__main__":
     main("digits")

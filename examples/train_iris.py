@@ -11,7 +11,7 @@ out/iris_loss.png.
     python examples/train_iris.py [--out DIR] [--epochs N] [--lr LR] [--seed S]
 """
 
-from autograd_lite.train import main
+from autograd_lite.demo.train import main
 
 if __name__ == "__main__":
     main("iris")

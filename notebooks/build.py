@@ -59,7 +59,7 @@ ADDRESS = re.compile(r" at 0x[0-9a-f]+>")  # "<graphviz.graphs.Digraph at 0x7f..
 
 
 def strip_addresses(nb):
-    """Drop memory addresses from plain-text reprs, so an unchanged notebook rebuilds identically."""
+    """Drop memory addresses from plain-text reprs: an unchanged notebook rebuilds identically."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/plain")

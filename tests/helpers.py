@@ -22,7 +22,11 @@ def assert_close(actual, expected, atol=1e-5, rtol=1e-4, what=""):
     actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     if not np.allclose(actual, expected, atol=atol, rtol=rtol):
-        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
+        worst = (
+            np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
+            if actual.ndim
+            else ()
+        )
         raise AssertionError(
             f"{what}: analytical {actual[worst]} vs numerical {expected[worst]} at index {worst}"
         )

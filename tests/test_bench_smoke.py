@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import harness, run, targets
-from benchmarks.workloads import ALL
+from benchmarks import harness, run, targets  # noqa: E402
+from benchmarks.workloads import ALL  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.func imports jit
 
@@ -59,7 +59,12 @@ def test_each_implementation_runs_and_agrees_with_numpy(case, impl):
 
 def test_every_case_has_autograd_lite_and_the_numpy_floor_where_timed():
     assert {c.workload for c in CASES} == {
-        "1. Scalar MLP", "2. Tensor MLP", "3. Op overhead", "4. Hessian", "5. Depth", "6. Digits MLP"
+        "1. Scalar MLP",
+        "2. Tensor MLP",
+        "3. Op overhead",
+        "4. Hessian",
+        "5. Depth",
+        "6. Digits MLP",
     }
     for case in CASES:
         assert any(i.name.startswith(harness.OURS) for i in case.impls)
@@ -72,8 +77,12 @@ def test_a_wrong_implementation_is_caught_before_timing():
         x = np.arange(3.0) + offset
         return lambda: (lambda: x.sum(), lambda: x)
 
-    case = harness.Case("w", "c", [harness.Impl(harness.NUMPY, build(0.0)),
-                                   harness.Impl(harness.OURS, build(1e-3))], repeats=2)
+    case = harness.Case(
+        "w",
+        "c",
+        [harness.Impl(harness.NUMPY, build(0.0)), harness.Impl(harness.OURS, build(1e-3))],
+        repeats=2,
+    )
     with pytest.raises(harness.MismatchError, match="autograd_lite disagrees"):
         harness.measure_case(case, log=lambda *a, **k: None)
 
@@ -88,12 +97,21 @@ def test_measure_case_reports_medians_ratios_and_expected_errors():
 
         return fn, None
 
-    case = harness.Case("w", "c", [
-        harness.Impl(harness.OURS, ok(2.0)),
-        harness.Impl("peer", ok(8.0)),
-        harness.Impl("recursive peer", deep),
-        harness.Impl("absent peer", ok(1.0), requires=("no_such_module_for_sure",)),
-    ], kind="value", unit="B/node", repeats=3, expected_errors=(RecursionError,), reference=None)
+    case = harness.Case(
+        "w",
+        "c",
+        [
+            harness.Impl(harness.OURS, ok(2.0)),
+            harness.Impl("peer", ok(8.0)),
+            harness.Impl("recursive peer", deep),
+            harness.Impl("absent peer", ok(1.0), requires=("no_such_module_for_sure",)),
+        ],
+        kind="value",
+        unit="B/node",
+        repeats=3,
+        expected_errors=(RecursionError,),
+        reference=None,
+    )
     rows = {r.impl: r for r in harness.measure_case(case, log=lambda *a, **k: None)}
     assert rows[harness.OURS].value == 2.0 and rows[harness.OURS].samples == [2.0] * 3
     assert rows["peer"].x_fastest == 4.0 and rows[harness.OURS].x_fastest == 1.0
@@ -121,8 +139,9 @@ def test_targets_are_judged_from_rows():
         row("6. Digits MLP", "64-128-10", harness.OURS, 3.0, cpu=1.0),
         row("6. Digits MLP", "64-128-10", "PyTorch (1 thread)", 2.0, cpu=2.0),  # CPU: 0.5
         row("4. Hessian", "A 50x100", harness.OURS + " hessian", 3.0, cpu=3.0),
-        row("4. Hessian", "A 50x100", "torch.autograd.functional.hessian", 2.0, cpu=4.0,
-            threads=2),  # multi-threaded: judged on wall time, 1.5
+        row(
+            "4. Hessian", "A 50x100", "torch.autograd.functional.hessian", 2.0, cpu=4.0, threads=2
+        ),  # multi-threaded: judged on wall time, 1.5
         row("1. Scalar MLP", "memory", harness.OURS, 500.0, "B/node"),
         row("5. Depth", "1e4", harness.OURS, 1e-6, "s/op"),
         row("5. Depth", "1e6", harness.OURS, 2e-6, "s/op"),
@@ -141,8 +160,18 @@ def test_targets_are_judged_from_rows():
 
 
 def test_run_writes_table_json_markdown_and_png(tmp_path, capsys):
-    code = run.main(["--smoke", "--only", "op_overhead", "--repeats", "2",
-                     "--keep-openblas-env", "--out", str(tmp_path)])
+    code = run.main(
+        [
+            "--smoke",
+            "--only",
+            "op_overhead",
+            "--repeats",
+            "2",
+            "--keep-openblas-env",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "== 3. Op overhead" in printed and "x numpy" in printed

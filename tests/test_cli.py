@@ -17,8 +17,12 @@ COMMAND = shutil.which("autograd-lite", path=BIN) or shutil.which("autograd-lite
 def run(*args, cwd=None):
     """Run the installed command; returns (exit status, stdout, stderr)."""
     if COMMAND is None:
-        pytest.fail("the autograd-lite command is not installed: run `make setup` (pip install -e .)")
-    p = subprocess.run([COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120)
+        pytest.fail(
+            "the autograd-lite command is not installed: run `make setup` (pip install -e .)"
+        )
+    p = subprocess.run(
+        [COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120
+    )
     return p.returncode, p.stdout, p.stderr
 
 
@@ -66,7 +70,11 @@ def test_hessian_of_the_seed_example_everywhere():
         assert record["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
     status, out, _ = run("hessian", "x**2 + x*y + y**2", "--at", "x=0,y=0")
     assert status == 0
-    assert [line.split() for line in out.splitlines()[-3:]] == [["x", "y"], ["x", "2.0", "1.0"], ["y", "1.0", "2.0"]]
+    assert [line.split() for line in out.splitlines()[-3:]] == [
+        ["x", "y"],
+        ["x", "2.0", "1.0"],
+        ["y", "1.0", "2.0"],
+    ]
 
 
 def test_derivative_of_any_order():
@@ -88,7 +96,9 @@ def test_a_formula_may_start_with_a_minus_sign():
 
 def test_a_derivative_that_grows_too_large_gives_up_at_the_timeout():
     # Each order of sin(x)*exp(x) doubles the recorded graph: order 60 would run for ages.
-    status, out, err = run("derivative", "sin(x)*exp(x)", "--order", "60", "--at", "x=1", "--timeout", "1")
+    status, out, err = run(
+        "derivative", "sin(x)*exp(x)", "--order", "60", "--at", "x=1", "--timeout", "1"
+    )
     assert status == 1 and out == ""
     assert err.startswith("autograd-lite: error: gave up after 1 s (--timeout)")
     assert len(err.splitlines()) == 1
@@ -125,7 +135,9 @@ def test_check_passes_on_smooth_formulas_and_fails_with_status_1_at_a_kink():
 
 def test_draw_writes_an_svg_with_the_graph(tmp_path):
     target = tmp_path / "graph.svg"
-    status, out, err = run("draw", "sin(x**2)", "--at", "x=1.5", "-o", str(target), "--direction", "both")
+    status, out, err = run(
+        "draw", "sin(x**2)", "--at", "x=1.5", "-o", str(target), "--direction", "both"
+    )
     assert (status, err) == (0, "")
     assert out == f"wrote {target} (both graph of sin(x**2))\n"
     svg = target.read_text()
@@ -148,7 +160,10 @@ def test_every_command_has_help_with_an_example_and_python_m_is_the_same_command
     assert all(c in results[-1][1] for c in commands)
     p = subprocess.run(
         [sys.executable, "-m", "autograd_lite", "grad", "sin(x**2)", "--at", "x=1.5"],
-        check=False, capture_output=True, text=True, timeout=120,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert p.returncode == 0 and p.stdout == run("grad", "sin(x**2)", "--at", "x=1.5")[1]
 
@@ -160,7 +175,7 @@ HOSTILE = [
     "__import__('os')",
     "open('PWNED', 'w')",
     "open('x','w')",
-    "exec('open(\"PWNED\", \"w\")')",
+    'exec(\'open("PWNED", "w")\')',
     "eval('1')",
     "globals()",
     "().__class__.__bases__[0].__subclasses__()",
@@ -227,7 +242,7 @@ def test_bad_command_lines_are_usage_errors_with_status_2():
         ["frobnicate"],
         [],
     ]
-    for args, (status, out, err) in zip(calls, run_many(calls)):
+    for args, (status, _out, err) in zip(calls, run_many(calls)):
         assert status == 2, (args, err)
         assert len(err.splitlines()) == 1, (args, err)
         assert err.startswith("autograd-lite"), (args, err)
@@ -251,8 +266,11 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     assert record["test_accuracy"] >= 0.9  # 5 epochs only in --quick (the full demo: 40)
     names = sorted(os.path.basename(f) for f in record["files"])
     assert names == [
-        "backprop_backward.svg", "backprop_both.svg", "backprop_forward.svg",
-        "digits_loss.png", "digits_mlp.npz",
+        "backprop_backward.svg",
+        "backprop_both.svg",
+        "backprop_forward.svg",
+        "digits_loss.png",
+        "digits_mlp.npz",
     ]
     for f in record["files"]:
         assert os.path.getsize(f) > 1000
@@ -262,7 +280,7 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
 
 
 def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeypatch, capsys):
-    from autograd_lite import cli
+    from autograd_lite.cli import command as cli
 
     def broken(args):
         raise RuntimeError("boom\nsecond line")
@@ -274,8 +292,9 @@ def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeyp
 
 
 def test_the_demo_reports_a_failed_check_and_exits_1(monkeypatch, capsys, tmp_path):
-    from autograd_lite import cli
     from autograd_lite.gradcheck import GradcheckError
+
+    from autograd_lite.cli import command as cli
 
     def wrong(f, inputs, **tolerances):
         raise GradcheckError("gradgradcheck: numerical 2.0 against analytical 3.0")
@@ -285,7 +304,9 @@ def test_the_demo_reports_a_failed_check_and_exits_1(monkeypatch, capsys, tmp_pa
     captured = capsys.readouterr()
     assert captured.out.count("gradcheck passed, gradgradcheck FAILED") == 3
     assert "numerical 2.0 against analytical 3.0" in captured.out
-    assert captured.err.splitlines()[-1] == "autograd-lite: error: a gradient check of the demo failed"
+    assert (
+        captured.err.splitlines()[-1] == "autograd-lite: error: a gradient check of the demo failed"
+    )
 
 
 def test_order_zero_prints_f_once_and_a_negative_timeout_is_a_usage_error():

@@ -72,7 +72,12 @@ def test_tanh_and_sigmoid_saturate_without_overflow_or_warning(f, x):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for value, grad in _value_and_grad(f, x):
-            limit = {(al.tanh, 1): 1.0, (al.tanh, -1): -1.0, (al.sigmoid, 1): 1.0, (al.sigmoid, -1): 0.0}
+            limit = {
+                (al.tanh, 1): 1.0,
+                (al.tanh, -1): -1.0,
+                (al.sigmoid, 1): 1.0,
+                (al.sigmoid, -1): 0.0,
+            }
             assert value == limit[(f, int(np.sign(x)))]
             assert grad == 0.0
 
@@ -121,7 +126,10 @@ def test_fifth_derivative_of_x4_at_zero_is_zero_not_nan(node):
 
 
 def test_derivative_of_a_pow_b_in_b_is_zero_at_a_zero_in_both_node_types():
-    for a, b in [(Value(0.0), Value(3.0)), (Tensor(0.0, requires_grad=True), Tensor(3.0, requires_grad=True))]:
+    for a, b in [
+        (Value(0.0), Value(3.0)),
+        (Tensor(0.0, requires_grad=True), Tensor(3.0, requires_grad=True)),
+    ]:
         y = a**b
         y.backward()
         assert float(np.asarray(b.grad.data if isinstance(b, Tensor) else b.grad)) == 0.0
@@ -134,7 +142,10 @@ def test_ties_split_the_gradient_evenly():
     x = Tensor([[1.0, 1.0], [0.0, 2.0]], requires_grad=True)
     x.min(axis=1).sum().backward()
     assert np.array_equal(x.grad.data, [[0.5, 0.5], [1.0, 0.0]])
-    for a, b in [(Value(2.0), Value(2.0)), (Tensor(2.0, requires_grad=True), Tensor(2.0, requires_grad=True))]:
+    for a, b in [
+        (Value(2.0), Value(2.0)),
+        (Tensor(2.0, requires_grad=True), Tensor(2.0, requires_grad=True)),
+    ]:
         al.maximum(a, b).backward()
         al.minimum(a, b).backward()
         assert float(np.asarray(a.grad.data if isinstance(a, Tensor) else a.grad)) == 1.0
@@ -142,8 +153,21 @@ def test_ties_split_the_gradient_evenly():
 
 
 def test_value_and_zero_dim_tensor_agree_everywhere_on_a_grid():
-    fs = [al.exp, al.log, al.sqrt, al.sin, al.cos, al.tanh, al.sigmoid, al.relu, al.abs,
-          lambda x: x**2, lambda x: 1 / x, lambda x: x**0.5, lambda x: 2.0**x]
+    fs = [
+        al.exp,
+        al.log,
+        al.sqrt,
+        al.sin,
+        al.cos,
+        al.tanh,
+        al.sigmoid,
+        al.relu,
+        al.abs,
+        lambda x: x**2,
+        lambda x: 1 / x,
+        lambda x: x**0.5,
+        lambda x: 2.0**x,
+    ]
     for f in fs:
         for x in (-2.0, -0.0, 0.0, 0.5, 3.0, INF, -INF, NAN):
             with warnings.catch_warnings():

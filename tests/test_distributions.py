@@ -4,12 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
-
-from autograd_lite import Tensor, Value, sigmoid
-from autograd_lite import sum as tsum
 from autograd_lite.distributions import (
     Bernoulli,
     MultivariateNormal,
@@ -20,6 +14,12 @@ from autograd_lite.distributions import (
     log_bayes_posterior,
     variance,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograd_lite import Tensor, Value, sigmoid
+from autograd_lite import sum as tsum
 
 LOG_2PI = math.log(2 * math.pi)
 probs01 = st.floats(0.0, 1.0)

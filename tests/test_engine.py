@@ -5,7 +5,7 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite import Tensor, Value, no_grad
-from autograd_lite.graph import toposort
+from autograd_lite.core.graph import toposort
 
 
 def test_a_node_used_twice_sums_its_contributions():
@@ -289,7 +289,7 @@ def test_a_tensor_is_refused_as_an_index_since_it_holds_floats():
 
 
 def test_cotangents_returns_gradients_without_touching_grad():
-    from autograd_lite.graph import cotangents
+    from autograd_lite.core.graph import cotangents
 
     x, y, unused = Value(2.0), Value(3.0), Value(1.0)
     z = x * y + x
@@ -318,7 +318,9 @@ def test_concatenate_with_axis_none_flattens_as_numpy():
     a = Tensor(np.zeros((2, 2)), requires_grad=True)
     b = Tensor(np.zeros((2, 2)), requires_grad=True)
     al.concatenate([a, b], axis=None).backward(np.arange(8.0))
-    assert np.array_equal(a.grad.data, [[0, 1], [2, 3]]) and np.array_equal(b.grad.data, [[4, 5], [6, 7]])
+    assert np.array_equal(a.grad.data, [[0, 1], [2, 3]]) and np.array_equal(
+        b.grad.data, [[4, 5], [6, 7]]
+    )
 
 
 def test_np_array_of_a_tensor_is_a_copy_unless_asarray():

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value
-from autograd_lite.formula import MAX_DEPTH, MAX_LENGTH, FormulaError, parse, parse_point
+from autograd_lite.cli.formula import MAX_DEPTH, MAX_LENGTH, FormulaError, parse, parse_point
 
 from .helpers import numeric_grad
 
@@ -19,8 +19,16 @@ from .helpers import numeric_grad
 EVALUATIONS = [
     ("sin(x**2)", lambda x: math.sin(x**2), (1.5,)),
     ("3*x**2 + 2*x*y", lambda x, y: 3 * x**2 + 2 * x * y, (1.25, -0.5)),
-    ("exp(x) - log(y) / sqrt(z)", lambda x, y, z: math.exp(x) - math.log(y) / math.sqrt(z), (0.3, 2.0, 4.0)),
-    ("cos(x) * tanh(y) + sigmoid(x)", lambda x, y: math.cos(x) * math.tanh(y) + 1 / (1 + math.exp(-x)), (0.7, -1.1)),
+    (
+        "exp(x) - log(y) / sqrt(z)",
+        lambda x, y, z: math.exp(x) - math.log(y) / math.sqrt(z),
+        (0.3, 2.0, 4.0),
+    ),
+    (
+        "cos(x) * tanh(y) + sigmoid(x)",
+        lambda x, y: math.cos(x) * math.tanh(y) + 1 / (1 + math.exp(-x)),
+        (0.7, -1.1),
+    ),
     ("relu(x) + relu(-x) + abs(y)", lambda x, y: abs(x) + abs(y), (-2.5, -3.0)),
     ("max(x, y) - min(x, y)", lambda x, y: abs(x - y), (0.25, 4.0)),
     ("-x + +y - -2", lambda x, y: -x + y + 2, (1.0, 5.0)),
@@ -59,7 +67,9 @@ def test_variables_are_ordered_naturally_unless_given():
     f = parse("x - y", variables=["y", "x", "z"])
     assert f.variables == ("y", "x", "z")
     assert f(1.0, 10.0, 100.0) == 9.0  # arguments follow the given order
-    with pytest.raises(FormulaError, match=r"unknown variable 'y' at column 5: 'y'; the variables are x"):
+    with pytest.raises(
+        FormulaError, match=r"unknown variable 'y' at column 5: 'y'; the variables are x"
+    ):
         parse("x + y", variables=["x"])
     for bad in (["x", "x"], ["1x"], ["sin"], ["_x"]):
         with pytest.raises(FormulaError):
@@ -75,7 +85,9 @@ def test_every_number_is_a_float_so_huge_powers_overflow_to_inf_at_once():
     start = time.perf_counter()
     assert parse("9**9**9")() == math.inf
     assert parse("x**9**9**9")(2.0) == math.inf
-    assert time.perf_counter() - start < 5  # an int 9**9**9 would run for minutes: this is a hang guard
+    assert (
+        time.perf_counter() - start < 5
+    )  # an int 9**9**9 would run for minutes: this is a hang guard
     assert parse("1" * 400)() == math.inf  # an integer literal too large for a float
     assert parse("1e400")() == math.inf
 
@@ -101,14 +113,19 @@ def test_nesting_up_to_the_limit_works_and_one_more_level_is_refused():
     assert parse(deep)(3.0) == 3.0
     calls = "sin(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
     assert parse(calls)(0.0) == 0.0
-    with pytest.raises(FormulaError, match=rf"nested too deeply: more than {MAX_DEPTH} levels.*column {MAX_DEPTH + 1}"):
+    with pytest.raises(
+        FormulaError,
+        match=rf"nested too deeply: more than {MAX_DEPTH} levels.*column {MAX_DEPTH + 1}",
+    ):
         parse("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1))
 
 
 def test_sizes_are_bounded_before_parsing():
     at_limit = "x+" * (MAX_LENGTH // 2 - 1) + "xx"
     assert len(at_limit) == MAX_LENGTH
-    with pytest.raises(FormulaError, match="too complex"):  # Python's parser gives up: refused cleanly
+    with pytest.raises(
+        FormulaError, match="too complex"
+    ):  # Python's parser gives up: refused cleanly
         parse(at_limit)
     with pytest.raises(FormulaError, match="too long: 10,001 characters"):
         parse("x" * (MAX_LENGTH + 1))
@@ -217,9 +234,48 @@ def test_the_column_of_an_error_is_kept():
         parse("[x,\n  y.z]")
 
 
-TOKENS = ["x", "y", "1", "2.5", "1e3", "+", "-", "*", "/", "**", "%", "(", ")", "[", "]", ",",
-          "sin", "max", "exp", "__import__", "'s'", ".", "=", ":=", "lambda", ":", "for", "in",
-          "if", "else", "not", "True", "j", " ", "\n", "*x", "x=", "{", "}", "<"]
+TOKENS = [
+    "x",
+    "y",
+    "1",
+    "2.5",
+    "1e3",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "%",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "sin",
+    "max",
+    "exp",
+    "__import__",
+    "'s'",
+    ".",
+    "=",
+    ":=",
+    "lambda",
+    ":",
+    "for",
+    "in",
+    "if",
+    "else",
+    "not",
+    "True",
+    "j",
+    " ",
+    "\n",
+    "*x",
+    "x=",
+    "{",
+    "}",
+    "<",
+]
 
 
 @settings(max_examples=400, deadline=None)
@@ -261,7 +317,10 @@ def smooth_formulas(draw, depth=3):
         text, g = draw(smooth_formulas(depth=depth - 1))
         fn = SMOOTH[name]
         return f"{name}({text})", lambda x, y: fn(g(x, y))
-    (ta, a), (tb, b) = draw(smooth_formulas(depth=depth - 1)), draw(smooth_formulas(depth=depth - 1))
+    (ta, a), (tb, b) = (
+        draw(smooth_formulas(depth=depth - 1)),
+        draw(smooth_formulas(depth=depth - 1)),
+    )
     op = {"+": lambda u, v: u + v, "-": lambda u, v: u - v, "*": lambda u, v: u * v}[kind]
     return f"({ta} {kind} {tb})", lambda x, y: op(a(x, y), b(x, y))
 

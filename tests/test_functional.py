@@ -4,12 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
-
-import autograd_lite as al
-from autograd_lite import Tensor, Value, functional
 from autograd_lite.functional import (
     derivative,
     grad,
@@ -20,6 +14,12 @@ from autograd_lite.functional import (
     value_and_grad,
     vjp,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_lite as al
+from autograd_lite import Tensor, Value, functional
 
 finite = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
 SETTINGS = settings(max_examples=30, deadline=None)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, Value, nn
-from autograd_lite.explain import explain_backprop
+from autograd_lite.demo.explain import explain_backprop
 
 
 def _snapshot(model):

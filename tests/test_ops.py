@@ -99,8 +99,12 @@ def test_value_binary_first_and_second_derivative(name, seed):
     a, b = Value(a0), Value(b0)
     f(a, b).backward(create_graph=True)
     ga, gb = a.grad, b.grad
-    assert_close(ga.data if isinstance(ga, Value) else ga, numeric_grad(lambda t: f(Value(t), b0).data, a0))
-    assert_close(gb.data if isinstance(gb, Value) else gb, numeric_grad(lambda t: f(a0, Value(t)).data, b0))
+    assert_close(
+        ga.data if isinstance(ga, Value) else ga, numeric_grad(lambda t: f(Value(t), b0).data, a0)
+    )
+    assert_close(
+        gb.data if isinstance(gb, Value) else gb, numeric_grad(lambda t: f(a0, Value(t)).data, b0)
+    )
 
     # second derivatives: d/da (df/da) and d/db (df/da)
     def dfa(s, t):
@@ -157,7 +161,9 @@ def test_tensor_unary_first_and_second_derivative(name, seed, shape):
 
 @pytest.mark.parametrize("name", sorted(BINARY))
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), shapes=mutually_broadcastable_shapes(num_shapes=2, max_side=3))
+@given(
+    seed=st.integers(0, 2**32 - 1), shapes=mutually_broadcastable_shapes(num_shapes=2, max_side=3)
+)
 def test_tensor_binary_broadcasting_gradients(name, seed, shapes):
     f, (alo, ahi), (blo, bhi) = BINARY[name]
     (sa, sb), out_shape = shapes.input_shapes, shapes.result_shape
@@ -218,8 +224,20 @@ TENSOR_OPS = {
     "linear_vector": (lambda t: al.linear(t, _M.T, np.ones(2)), (4,)),
 }
 SMOOTH_TENSOR_OPS = {
-    "sum_axis", "mean", "reshape", "transpose", "logsumexp", "softmax", "log_softmax", "norm2",
-    "matmul_2d", "matmul_batched", "self_matmul", "concatenate", "stack", "getitem_repeated",
+    "sum_axis",
+    "mean",
+    "reshape",
+    "transpose",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "norm2",
+    "matmul_2d",
+    "matmul_batched",
+    "self_matmul",
+    "concatenate",
+    "stack",
+    "getitem_repeated",
     "linear_batch",
 }
 

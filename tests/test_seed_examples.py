@@ -1,5 +1,6 @@
-"""Every derivative, gradient, Jacobian and Hessian worked example of the guide the project grew from,
-computed with the transforms and compared with the exact value; formulas at random points."""
+"""Every derivative, gradient, Jacobian and Hessian worked example of the guide the project
+grew from, computed with the transforms and compared with the exact value; formulas at random
+points."""
 
 import math
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograd_lite import Tensor, nn, optim, train
+from autograd_lite import Tensor, nn, optim
 from autograd_lite.data import digits_split, iris_split
+from autograd_lite.demo import train
 
 ROOT = Path(__file__).resolve().parents[1]
 

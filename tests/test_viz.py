@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Tensor, Value, viz
+from autograd_lite import Tensor, Value
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
+from autograd_lite.viz import drawing as viz
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -39,8 +40,13 @@ def render(drawing):
             path = g.find(SVG + "path")
             tail, head = title.split("->")
             edges.append(
-                {"tail": tail, "head": head, "label": text,
-                 "dashed": path.get("stroke-dasharray") is not None, "color": path.get("stroke")}
+                {
+                    "tail": tail,
+                    "head": head,
+                    "label": text,
+                    "dashed": path.get("stroke-dasharray") is not None,
+                    "color": path.get("stroke"),
+                }
             )
     return nodes, edges, clusters
 
@@ -77,7 +83,9 @@ def test_node_used_twice_is_drawn_once_with_two_edges():
     ids = {text.split()[0]: nid for nid, text in nodes.items()}
     assert ids.keys() == {"a", "y", "*"}
     assert sum(e["tail"] == ids["a"] and e["head"] == ids["*"] for e in edges) == 2
-    assert [(e["tail"], e["head"]) for e in edges if e["tail"] == ids["*"]] == [(ids["*"], ids["y"])]
+    assert [(e["tail"], e["head"]) for e in edges if e["tail"] == ids["*"]] == [
+        (ids["*"], ids["y"])
+    ]
     assert "grad 6" in nodes[ids["a"]] and "data 9" in nodes[ids["y"]]
 
 
@@ -118,7 +126,9 @@ def test_shared_interior_nodes_are_declared_once():
     declared = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
     assert len(declared) == len(set(declared)) == 4 + 3  # a, b, c, d and three ops
     b_id = re.search(r"^\s*(\w+) \[label=<<TABLE[^\n]*<B>b</B>", src, flags=re.MULTILINE).group(1)
-    assert len(re.findall(rf"^\s*{b_id} -> \w+_op\b", src, flags=re.MULTILINE)) == 2 + 1  # 2 uses + bwd
+    assert (
+        len(re.findall(rf"^\s*{b_id} -> \w+_op\b", src, flags=re.MULTILINE)) == 2 + 1
+    )  # 2 uses + bwd
     assert src.count("∂c/∂b = 3<BR/>grad 2 × 3 = 6") == 2  # dd/dc = 2, dc/db = b on each use
 
 
@@ -164,8 +174,8 @@ def test_backward_edges_carry_local_derivative_and_flowing_gradient():
         (lambda v: v.tanh(), -0.4),
         (lambda v: v.sigmoid(), 0.9),
         (lambda v: v.sin(), 2.0),
-        (lambda v: v ** 3, 1.2),
-        (lambda v: 2 ** v, 0.5),
+        (lambda v: v**3, 1.2),
+        (lambda v: 2**v, 0.5),
         (lambda v: 1 / v, -1.7),
         (lambda v: v.sqrt(), 2.5),
     ],
@@ -188,8 +198,11 @@ _BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, lambda a,
 @settings(max_examples=40, deadline=None)
 @given(
     xs=st.lists(st.floats(-2, 2), min_size=2, max_size=3),
-    steps=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 99), st.integers(0, 99)), min_size=1,
-                   max_size=12),
+    steps=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 99), st.integers(0, 99)),
+        min_size=1,
+        max_size=12,
+    ),
 )
 def test_edge_gradients_add_up_to_every_grad(xs, steps):
     """The chain rule on the picture: the flows into a node sum to its .grad (shared nodes too)."""
@@ -244,7 +257,7 @@ def test_op_parameters_appear_in_the_op_label():
 
 def test_higher_order_grads_and_unrun_backward_are_drawn():
     x = Value(2.0, label="x")
-    y = x ** 3
+    y = x**3
     y.backward(create_graph=True)
     dx = x.grad  # a Value with history: 3 x^2
     assert isinstance(dx, Value)
@@ -396,7 +409,9 @@ def test_a_100000_op_chain_gives_dot_source_without_recursion():
 # ---- files and rendering -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
+@pytest.mark.parametrize(
+    "suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")]
+)
 def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
     *_, loss = seed_example()
     path = save_graph(loss, tmp_path / f"g{suffix}", direction="both")
@@ -475,7 +490,8 @@ def test_example_script_draws_every_picture(tmp_path):
     paths = module.draw_examples(str(tmp_path / "out"), formats=("svg", "dot"))
     names = sorted(os.path.basename(p) for p in paths)
     assert names == sorted(
-        f"{n}.{f}" for n in ["backprop_forward", "backprop_backward", "backprop_both", "mlp_both"]
+        f"{n}.{f}"
+        for n in ["backprop_forward", "backprop_backward", "backprop_both", "mlp_both"]
         for f in ["svg", "dot"]
     )
     nodes, edges, _ = render(graphviz.Source.from_file(str(tmp_path / "out" / "backprop_both.dot")))

@@ -183,7 +183,12 @@ def _numpy(data, layers):
         logits = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
         return float(np.mean(logits.argmax(axis=1) == y))
 
-    return reset, fit_batch, accuracy, lambda: [p.T if i % 2 == 0 else p for i, p in enumerate(params)]
+    return (
+        reset,
+        fit_batch,
+        accuracy,
+        lambda: [p.T if i % 2 == 0 else p for i, p in enumerate(params)],
+    )
 
 
 def cases(smoke=False):

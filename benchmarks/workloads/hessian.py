@@ -88,8 +88,10 @@ def cases(smoke=False):
             [
                 *autograd_lite_impls(a, x),
                 impl("HIPS autograd hessian", _hips, ("autograd",)),
-                *torch_impls(lambda: _torch_autograd_functional(a, x),
-                             name="torch.autograd.functional.hessian"),
+                *torch_impls(
+                    lambda: _torch_autograd_functional(a, x),
+                    name="torch.autograd.functional.hessian",
+                ),
                 *torch_impls(lambda: _torch_func(a, x), name="torch.func.hessian"),
                 impl(NUMPY, _numpy),
             ],

@@ -37,10 +37,10 @@ import numbers
 
 import numpy as np
 
-from . import ops
-from .graph import Node, cotangents, enable_grad, is_grad_enabled, toposort
-from .tensor import Tensor
-from .value import Value
+from ..core import ops
+from ..core.graph import Node, cotangents, enable_grad, is_grad_enabled, toposort
+from ..core.tensor import Tensor
+from ..core.value import Value
 
 __all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
 

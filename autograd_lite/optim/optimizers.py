@@ -20,8 +20,8 @@ import numbers
 
 import numpy as np
 
-from .graph import Node
-from .value import Value
+from ..core.graph import Node
+from ..core.value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 

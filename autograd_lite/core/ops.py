@@ -227,9 +227,7 @@ SQRT = Op("sqrt", (lambda g, out, x: g / (2 * out),), math.sqrt, np.sqrt, quiet=
 SIN = Op("sin", (lambda g, out, x: g * cos(x),), math.sin, np.sin, quiet=True)
 COS = Op("cos", (lambda g, out, x: -(g * sin(x)),), math.cos, np.cos, quiet=True)
 TANH = Op("tanh", (lambda g, out, x: g * (1 - out * out),), math.tanh, np.tanh)
-SIGMOID = Op(
-    "sigmoid", (lambda g, out, x: g * out * (1 - out),), _sigmoid_scalar, _sigmoid_array
-)
+SIGMOID = Op("sigmoid", (lambda g, out, x: g * out * (1 - out),), _sigmoid_scalar, _sigmoid_array)
 RELU = Op(
     "relu",
     (lambda g, out, x: g * _passes(x),),
@@ -322,7 +320,11 @@ LINEAR = Op(
 
 SUM = Op(
     "sum",
-    (lambda g, out, x, axis, keepdims: broadcast_to(_keep(g, _shape(x), axis, keepdims), _shape(x)),),
+    (
+        lambda g, out, x, axis, keepdims: broadcast_to(
+            _keep(g, _shape(x), axis, keepdims), _shape(x)
+        ),
+    ),
     None,
     _reduce(np.sum),
 )
@@ -342,8 +344,9 @@ MIN = Op("min", (_extremum_rule,), None, _reduce(np.min))
 LOGSUMEXP = Op(
     "logsumexp",
     (
-        lambda g, out, x, axis, keepdims: _keep(g, _shape(x), axis, keepdims)
-        * exp(x - _keep(out, _shape(x), axis, keepdims)),
+        lambda g, out, x, axis, keepdims: (
+            _keep(g, _shape(x), axis, keepdims) * exp(x - _keep(out, _shape(x), axis, keepdims))
+        ),
     ),
     None,
     _logsumexp_array,
@@ -373,9 +376,7 @@ GETITEM = Op(
     None,
     lambda x, index: x[index],
 )
-SCATTER = Op(
-    "scatter", (lambda g, out, x, index, shape: g[index],), None, _scatter_array
-)
+SCATTER = Op("scatter", (lambda g, out, x, index, shape: g[index],), None, _scatter_array)
 
 
 def _concat_rule(i, g, out, *args):
@@ -423,7 +424,9 @@ def apply(op, args, params=()):
     if op.scalar is not None and builtins.all(_is_scalar(a) for a in args):
         return scalar_forward(op, [float(a) for a in args], params)
     with np.errstate(all="ignore"):
-        return op.array(*[np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args], *params)
+        return op.array(
+            *[np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args], *params
+        )
 
 
 def scalar_forward(op, raws, params=()):
@@ -551,7 +554,8 @@ def dot(a, b):
         return a * b
     if np.ndim(_raw(a)) > 2 or np.ndim(_raw(b)) > 2:
         raise ValueError(
-            f"dot takes operands of at most 2 axes, got shapes {_shape(a)} and {_shape(b)}; use matmul"
+            f"dot takes operands of at most 2 axes, got shapes {_shape(a)} and {_shape(b)}; "
+            "use matmul"
         )
     return matmul(a, b)
 
@@ -576,7 +580,7 @@ def broadcast_to(x, shape):
 
 
 def scatter(g, index, shape):
-    """Zeros of `shape` with g added at `index` (repeated indices accumulate): the vjp of x[index]."""
+    """Zeros of `shape` with g added at `index` (repeated indices accumulate): x[index]'s vjp."""
     return apply(SCATTER, (g,), (index, tuple(shape)))
 
 

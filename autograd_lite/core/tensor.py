@@ -153,7 +153,9 @@ class Tensor(Node, ops.Arithmetic):
         if value is not None and not raw and not isinstance(value, Tensor):
             value = Tensor(value, dtype=self._data.dtype)
         if value is not None and value.shape != self._data.shape:
-            raise ValueError(f"grad of shape {value.shape} assigned to a Tensor of shape {self.shape}")
+            raise ValueError(
+                f"grad of shape {value.shape} assigned to a Tensor of shape {self.shape}"
+            )
         self._grad = value
 
     @staticmethod
@@ -185,7 +187,9 @@ class Tensor(Node, ops.Arithmetic):
                 parents.append(a)
                 req = req or a.requires_grad
             elif isinstance(a, Node):
-                raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
+                raise TypeError(
+                    "cannot mix a Tensor with a Value in one operation; use Tensor(v.data)"
+                )
             else:
                 raws.append(_operand(a))
                 parents.append(None)
@@ -204,19 +208,24 @@ class Tensor(Node, ops.Arithmetic):
             if self.data.size != 1:
                 raise ValueError(
                     f"backward() without a gradient needs a one-element output, but this one has "
-                    f"shape {self.shape}; pass gradient= of shape {self.shape} (or reduce, e.g. .sum())"
+                    f"shape {self.shape}; pass gradient= of shape {self.shape} "
+                    "(or reduce, e.g. .sum())"
                 )
             g = np.ones_like(self.data)
         elif isinstance(gradient, Tensor):
             if gradient.shape != self.shape:
-                raise ValueError(f"gradient has shape {gradient.shape}, but the output has shape {self.shape}")
+                raise ValueError(
+                    f"gradient has shape {gradient.shape}, but the output has shape {self.shape}"
+                )
             if create_graph:
                 return gradient if gradient.dtype == self.dtype else gradient.astype(self.dtype)
             g = gradient._data.astype(self.dtype)  # a copy: .grad never shares the caller's array
         else:
             g = _as_array(gradient, self.dtype, what="gradient")
             if g.shape != self.shape:
-                raise ValueError(f"gradient has shape {g.shape}, but the output has shape {self.shape}")
+                raise ValueError(
+                    f"gradient has shape {g.shape}, but the output has shape {self.shape}"
+                )
         return Tensor._wrap(g) if create_graph else g
 
     def _new_grad(self, g):
@@ -289,7 +298,8 @@ class Tensor(Node, ops.Arithmetic):
     def __bool__(self):
         if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a Tensor of shape {self.shape} is ambiguous; use .data.any() or .all()"
+                f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                "use .data.any() or .all()"
             )
         return bool(self._data.reshape(()))
 
@@ -332,7 +342,9 @@ class Tensor(Node, ops.Arithmetic):
         """
         parts = index if isinstance(index, tuple) else (index,)
         parts = tuple(_index_part(i) for i in parts)
-        return Tensor._apply(ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],))
+        return Tensor._apply(
+            ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],)
+        )
 
     def matmul(self, other):
         """self @ other with numpy.matmul semantics; see `autograd_lite.matmul`."""
@@ -402,4 +414,3 @@ class Tensor(Node, ops.Arithmetic):
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return self.transpose(tuple(axes))
-

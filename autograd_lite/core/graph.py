@@ -22,7 +22,14 @@ from collections import Counter
 import numpy as np
 
 __all__ = [
-    "Node", "Op", "backward", "cotangents", "enable_grad", "is_grad_enabled", "no_grad", "toposort",
+    "Node",
+    "Op",
+    "backward",
+    "cotangents",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "toposort",
 ]
 
 
@@ -329,4 +336,3 @@ def _ieee_rule(rule, g, args):
     """Redo a rule that hit a pole on Python floats (1/0, log(0), overflow) in IEEE numpy."""
     f64 = np.float64
     return float(rule(f64(g), *[f64(a) if type(a) is float else a for a in args]))
-

@@ -31,13 +31,12 @@ from __future__ import annotations
 import html
 import os
 import re
-import secrets
 from collections import Counter
 
-import graphviz
 import numpy as np
 
-from .graph import Node, toposort
+from .._files import atomic_write
+from ..core.graph import Node, toposort
 
 __all__ = ["GraphvizNotFoundError", "draw_graph", "save_graph"]
 
@@ -164,7 +163,9 @@ def _grad_text(node):
 
 def _table(cells, fill, border=0):
     """An HTML-like label: one row of (text, background colour or None) cells."""
-    row = "".join(f'<TD BGCOLOR="{color}">{t}</TD>' if color else f"<TD>{t}</TD>" for t, color in cells)
+    row = "".join(
+        f'<TD BGCOLOR="{color}">{t}</TD>' if color else f"<TD>{t}</TD>" for t, color in cells
+    )
     return (
         f'<<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
         f'BGCOLOR="{fill}"><TR>{row}</TR></TABLE>>'
@@ -360,6 +361,8 @@ def draw_graph(
     owner, titles = _module_of_params(nodes, modules)
     where = _clusters(root, kept, owner)
 
+    import graphviz  # loaded on the first drawing, not with the package
+
     g = graphviz.Digraph("autograd_lite", comment=f"{direction} graph")
     g.attr(rankdir=rankdir, fontname="Helvetica")
     g.attr("node", fontname="Helvetica", fontsize="10", shape="plaintext")
@@ -380,7 +383,9 @@ def draw_graph(
 
     bwd = {"color": BACKWARD_COLOR, "fontcolor": BACKWARD_COLOR, "style": "dashed"}
     if direction == "both":
-        bwd["constraint"] = "false"  # lay out by the forward edges, draw the backward ones over them
+        bwd["constraint"] = (
+            "false"  # lay out by the forward edges, draw the backward ones over them
+        )
     summary = None
     summary_edges = set()  # ops with an edge to the summary node
 
@@ -418,8 +423,14 @@ def draw_graph(
                 g.edge(oid, pid, label=label, **bwd)
 
     if summary is not None:
-        g.node(summary, _summary_label(nodes[len(kept):], max_nodes), shape="note",
-               style="filled", fillcolor="#f4f4f4", fontsize="9")
+        g.node(
+            summary,
+            _summary_label(nodes[len(kept) :], max_nodes),
+            shape="note",
+            style="filled",
+            fillcolor="#f4f4f4",
+            fontsize="9",
+        )
     for c in clusters.values():
         g.subgraph(c)
     return g
@@ -455,12 +466,16 @@ def save_graph(root, path, **options):
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
-        raise ValueError(f"save_graph: unknown suffix {suffix!r} in {path!r}; use one of {tuple(FORMATS)}")
+        raise ValueError(
+            f"save_graph: unknown suffix {suffix!r} in {path!r}; use one of {tuple(FORMATS)}"
+        )
     drawing = draw_graph(root, **options)
     fmt = FORMATS[suffix]
     if fmt is None:
         data = drawing.source.encode("utf-8")
     else:
+        import graphviz
+
         try:
             # graphviz.pipe hands the source over with subprocess.run, which kills `dot` if
             # we are interrupted (a timeout, Ctrl-C); Digraph.pipe streams it with a Popen
@@ -468,21 +483,5 @@ def save_graph(root, path, **options):
             data = graphviz.pipe(drawing.engine, fmt, drawing.source.encode("utf-8"))
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotFoundError(_INSTALL.format(fmt=suffix)) from e
-    _write_atomic(path, data)
+    atomic_write(path, lambda f: f.write(data))
     return path
-
-
-def _write_atomic(path, data):
-    """Write bytes to a new temporary file beside `path` (folder created if missing), then
-    os.replace it onto `path`: readers see the old file or the whole new one."""
-    folder, name = os.path.split(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:  # "x": never reuse an existing file; mode follows the umask
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise

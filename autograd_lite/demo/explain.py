@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import nn
-from .graph import no_grad
-from .tensor import Tensor
+from .. import nn
+from ..core.graph import no_grad
+from ..core.tensor import Tensor
 
 __all__ = ["BackpropExplanation", "ChainRuleRow", "explain_backprop"]
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import data, nn, optim
-from .graph import no_grad
-from .tensor import Tensor
-from .value import Value
+from .. import data, nn, optim
+from .._files import atomic_write
+from ..core.graph import no_grad
+from ..core.tensor import Tensor
+from ..core.value import Value
 
 __all__ = [
     "TrainResult",
@@ -93,8 +94,9 @@ def fit(
 
     X: float array (n, features); y: labels or targets (n, ...). The model gets each batch
     as one Tensor, or row by row if its parameters are Values. loss_fn(logits, y_batch)
-    returns a one-element node. epochs, batch_size: positive ints. seed fixes the shuffling. progress: show a tqdm bar with
-    the loss. on_epoch(epoch) is called after each epoch (epoch counts from 1).
+    returns a one-element node. epochs, batch_size: positive ints. seed fixes the shuffling.
+    progress: show a tqdm bar with the loss. on_epoch(epoch) is called after each epoch
+    (epoch counts from 1).
     Returns the loss of every step (a list of floats).
     Raises FloatingPointError naming the step (counted from 1), epoch and batch when the
     loss is NaN or infinite; that step's update is not applied.
@@ -176,7 +178,7 @@ def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, e
         handles, labels = handles + h2, labels + l2
     ax.legend(handles, labels, loc="lower left")
     fig.tight_layout()
-    nn._atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
 
 
 def _run(name, model, split, optimizer, epochs, batch_size, seed, out_dir, progress):

@@ -1,4 +1,4 @@
-"""`Value`: the scalar node, a Python float with a gradient (micrograd's idea, on the shared core)."""
+"""`Value`: the scalar node, a Python float with a gradient (micrograd's idea, on the core)."""
 
 from __future__ import annotations
 

@@ -37,11 +37,17 @@ import math
 import re
 import warnings
 
-from . import ops
+from ..core import ops
 
 __all__ = [
-    "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError",
-    "check_variables", "parse", "parse_point",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "Formula",
+    "FormulaError",
+    "check_variables",
+    "parse",
+    "parse_point",
 ]
 
 MAX_LENGTH = 10_000
@@ -244,7 +250,9 @@ def _check_node(source, node):
         if node.id in FUNCTIONS:
             _fail(source, node, f"function {node.id!r} must be called, as in {node.id}(x)")
         if not _NAME.match(node.id):
-            _fail(source, node, f"name {node.id!r} is not allowed", "a variable starts with a letter")
+            _fail(
+                source, node, f"name {node.id!r} is not allowed", "a variable starts with a letter"
+            )
         return None
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _OPERATORS:
@@ -259,8 +267,12 @@ def _check_node(source, node):
     if isinstance(node, ast.Call):
         return _check_call(source, node)
     if isinstance(node, ast.List):
-        _fail(source, node, "a list inside the formula is not allowed",
-              "a vector is written as [a, b] around the whole formula")
+        _fail(
+            source,
+            node,
+            "a list inside the formula is not allowed",
+            "a vector is written as [a, b] around the whole formula",
+        )
     hint = "write a vector as [a, b] around the whole formula" if kind == "Tuple" else ""
     _fail(source, node, f"{_REFUSED.get(kind, kind)} is not allowed", hint)
 
@@ -282,8 +294,12 @@ def _check_call(source, node):
     known = "the functions are " + ", ".join(FUNCTIONS)
     if not isinstance(func, ast.Name):
         refused = _REFUSED.get(type(func).__name__)
-        _fail(source, func, f"{refused} is not allowed" if refused else "only a function can be called",
-              known)
+        _fail(
+            source,
+            func,
+            f"{refused} is not allowed" if refused else "only a function can be called",
+            known,
+        )
     name = func.id
     if name not in FUNCTIONS:
         _fail(source, func, f"unknown function {name!r}", known)
@@ -389,8 +405,12 @@ def parse(source, variables=None):
         unknown = sorted(names - set(variables), key=_natural_key)
         if unknown:
             node = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == unknown[0])
-            _fail(source, node, f"unknown variable {unknown[0]!r}",
-                  f"the variables are {', '.join(variables) or 'none'}")
+            _fail(
+                source,
+                node,
+                f"unknown variable {unknown[0]!r}",
+                f"the variables are {', '.join(variables) or 'none'}",
+            )
     return Formula(source, variables, program, is_vector, n_outputs)
 
 
@@ -404,8 +424,9 @@ def check_variables(variables):
     names = [v.strip() for v in variables]
     for name in names:
         if not _NAME.match(name):
-            raise FormulaError(f"{name!r} is not a variable name (letters, digits and _, "
-                               "starting with a letter)")
+            raise FormulaError(
+                f"{name!r} is not a variable name (letters, digits and _, starting with a letter)"
+            )
         if name in FUNCTIONS:
             raise FormulaError(f"{name!r} is a function, not a variable name")
     seen = set()
@@ -446,7 +467,9 @@ def parse_point(assignments, variables):
     unknown = [name for name in given if name not in variables]
     if unknown:
         known = ", ".join(variables) if variables else "none: the formula has no variables"
-        raise FormulaError(f"{unknown[0]!r} is not a variable of the formula (its variables: {known})")
+        raise FormulaError(
+            f"{unknown[0]!r} is not a variable of the formula (its variables: {known})"
+        )
     missing = [name for name in variables if name not in given]
     if missing:
         raise FormulaError(f"no value for variable {missing[0]!r}: give it as {missing[0]}=NUMBER")

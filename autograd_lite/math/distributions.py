@@ -28,11 +28,11 @@ import numbers
 
 import numpy as np
 
-from . import ops
-from .graph import Node, no_grad
+from ..core import ops
+from ..core.graph import Node, no_grad
+from ..core.ops import exp, log, logsumexp, sigmoid, where
+from ..core.tensor import Tensor
 from .linalg import _check_symmetric, inv, logdet
-from .ops import exp, log, logsumexp, sigmoid, where
-from .tensor import Tensor
 
 __all__ = [
     "Bernoulli",
@@ -85,7 +85,9 @@ def _rng(rng):
 def _as_shape(shape):
     """A sample shape as a tuple of ints >= 0; ValueError naming anything else (2.7, -1, 'a')."""
     dims = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0 for n in dims):
+    if not all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0 for n in dims
+    ):
         raise ValueError(f"a sample shape needs whole numbers >= 0, got {shape!r}")
     return tuple(int(n) for n in dims)
 

@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import ops
-from .graph import Node, Op
-from .tensor import Tensor
+from ..core import ops
+from ..core.graph import Node, Op
+from ..core.tensor import Tensor
 
 __all__ = [
     "PCAResult",

@@ -30,12 +30,12 @@ import sys
 import textwrap
 import warnings
 
+from ..core import ops
+from ..core.value import Value
+from ..transforms.functional import derivative, hessian, jacobian, value_and_grad
+from ..transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import formula as formula_lang
-from . import ops
 from .formula import FormulaError
-from .functional import derivative, hessian, jacobian, value_and_grad
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .value import Value
 
 PROG = "autograd-lite"
 
@@ -95,7 +95,9 @@ def _print_json(data):
 
 def _table(rows, row_names, col_names):
     """Lines of a matrix with named rows and columns, numbers in repr precision."""
-    cells = [[""] + list(col_names)] + [[r] + [_num(v) for v in row] for r, row in zip(row_names, rows)]
+    cells = [[""] + list(col_names)] + [
+        [r] + [_num(v) for v in row] for r, row in zip(row_names, rows)
+    ]
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
     return ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
 
@@ -216,7 +218,9 @@ def cmd_derivative(args):
             )
         wrt = f.variables[0]
     if wrt not in f.variables:
-        raise UsageError(f"--wrt {wrt!r} is not a variable of the formula ({', '.join(f.variables)})")
+        raise UsageError(
+            f"--wrt {wrt!r} is not a variable of the formula ({', '.join(f.variables)})"
+        )
     i = f.variables.index(wrt)
 
     def along(t):  # f as a function of `wrt` alone, the other variables held at the point
@@ -253,7 +257,10 @@ def cmd_check(args):
     if args.json:
         record = _base_record("check", f, point)
         record.update(
-            eps=args.eps, atol=args.atol, rtol=args.rtol, passed=passed,
+            eps=args.eps,
+            atol=args.atol,
+            rtol=args.rtol,
+            passed=passed,
             gradcheck={"passed": first is None, "report": first},
             gradgradcheck={"passed": second is None, "report": second},
         )
@@ -284,8 +291,10 @@ def cmd_draw(args):
     if not os.path.isdir(folder):  # a typo in the path should not create folders
         raise UsageError(f"-o {args.output!r}: the folder {folder!r} does not exist")
     if suffix not in _DRAW_SUFFIXES:
-        raise UsageError(f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}")
-    from . import viz  # imported here: it loads graphviz, which the other commands do not need
+        raise UsageError(
+            f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}"
+        )
+    from .. import viz  # imported here: it loads graphviz, which the other commands do not need
 
     xs = [Value(v, label=n) for n, v in zip(f.variables, point)]
     out = f(*xs)
@@ -301,8 +310,14 @@ def cmd_draw(args):
     except OSError as e:
         raise CommandFailed(f"cannot write {args.output!r}: {e.strerror or e}") from None
     if args.json:
-        _print_json({**_base_record("draw", f, point), "value": out.data,
-                     "direction": args.direction, "output": args.output})
+        _print_json(
+            {
+                **_base_record("draw", f, point),
+                "value": out.data,
+                "direction": args.direction,
+                "output": args.output,
+            }
+        )
     else:
         print(f"wrote {args.output} ({args.direction} graph of {f.source})")
     return 0
@@ -330,7 +345,7 @@ def _backprop_loss(w0, w1, w2, b):
 def _demo_backprop(say):
     """Step 1: `explain_backprop` on the example (nn.Linear, nn.ReLU, nn.MSELoss): each
     chain-rule factor, the engine's gradient and a finite difference. Returns its rows."""
-    from .explain import explain_backprop
+    from ..demo.explain import explain_backprop
 
     ex = BACKPROP_EXAMPLE
     table = io.StringIO()
@@ -355,8 +370,11 @@ def _demo_checks(say):
     hessian_example = formula_lang.parse("x**2 + x*y + y**2")
     cases = [
         ("backprop example L(w0, w1, w2, b)", _backprop_loss, ex["w"] + [ex["b"]]),
-        ("Jacobian example [x**2 + y, sin(x*y)]", formula_lang.parse("[x**2 + y, sin(x*y)]"),
-         [1.0, 2.0]),
+        (
+            "Jacobian example [x**2 + y, sin(x*y)]",
+            formula_lang.parse("[x**2 + y, sin(x*y)]"),
+            [1.0, 2.0],
+        ),
         ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5]),
     ]
     results = []
@@ -384,8 +402,8 @@ def cmd_demo(args):
         if not json_only:
             print(text, flush=True)
 
-    from . import viz
-    from .train import train_digits
+    from .. import viz
+    from ..demo.train import train_digits
 
     os.makedirs(args.out, exist_ok=True)
     say("1. Backpropagation on the seed's example, factor by factor")
@@ -395,11 +413,15 @@ def cmd_demo(args):
     checks = _demo_checks(say)
     say()
     epochs, hidden = (5 if args.quick else 40), 128
-    say(f"3. An MLP 64-{hidden}-10 trained for {epochs} epochs on scikit-learn's real 8x8 "
-        "handwritten digits")
+    say(
+        f"3. An MLP 64-{hidden}-10 trained for {epochs} epochs on scikit-learn's real 8x8 "
+        "handwritten digits"
+    )
     result = train_digits(epochs=epochs, hidden=hidden, out_dir=args.out, progress=True)
-    say(f"  test accuracy: {result.test_accuracy:.1%} (train {result.train_accuracy:.1%}), "
-        f"{result.seconds:.1f} s")
+    say(
+        f"  test accuracy: {result.test_accuracy:.1%} (train {result.train_accuracy:.1%}), "
+        f"{result.seconds:.1f} s"
+    )
     files = [result.paths["loss_curve"], result.paths["weights"]]
     say()
     say("4. Drawings of the backprop example with Graphviz: forward, backward, both")
@@ -413,8 +435,15 @@ def cmd_demo(args):
     for path in files:
         say(f"  {path}")
     if json_only:
-        _print_json({"command": "demo", "backprop": backprop_rows, "checks": checks,
-                     "test_accuracy": result.test_accuracy, "files": files})
+        _print_json(
+            {
+                "command": "demo",
+                "backprop": backprop_rows,
+                "checks": checks,
+                "test_accuracy": result.test_accuracy,
+                "files": files,
+            }
+        )
     if not all(r["gradcheck"] and r["gradgradcheck"] for r in checks):
         raise CommandFailed("a gradient check of the demo failed")
     return 0
@@ -524,7 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  autograd-lite demo --out out/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    demo.add_argument("--out", default="out", metavar="DIR", help="where to write files (default out/)")
+    demo.add_argument(
+        "--out", default="out", metavar="DIR", help="where to write files (default out/)"
+    )
     demo.add_argument("--json", action="store_true", help="print a machine-readable summary")
     demo.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)  # for the tests
     demo.set_defaults(run=cmd_demo)
@@ -532,7 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_formula_command(commands, "jacobian", cmd_jacobian)
     _add_formula_command(commands, "hessian", cmd_hessian)
     p = _add_formula_command(commands, "derivative", cmd_derivative)
-    p.add_argument("--order", type=int, default=1, help="n, the order of the derivative (default 1)")
+    p.add_argument(
+        "--order", type=int, default=1, help="n, the order of the derivative (default 1)"
+    )
     p.add_argument("--wrt", metavar="NAME", help="the variable (needed when there are several)")
     p = _add_formula_command(commands, "check", cmd_check)
     p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
@@ -549,8 +582,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_TAKES_VALUE = {"--at", "--vars", "--order", "--wrt", "--eps", "--atol", "--rtol", "-o", "--output",
-                "--direction"}
+_TAKES_VALUE = {
+    "--at",
+    "--vars",
+    "--order",
+    "--wrt",
+    "--eps",
+    "--atol",
+    "--rtol",
+    "-o",
+    "--output",
+    "--direction",
+}
 
 
 def _formula_last(argv):
@@ -623,7 +666,9 @@ def main(argv=None) -> int:
             raise UsageError(f"choose a command (see '{PROG} --help')")
         timeout = getattr(args, "timeout", 0)
         if not (math.isfinite(timeout) and (timeout == 0 or 0.01 <= timeout <= 86400)):
-            raise UsageError(f"--timeout must be 0 (never) or 0.01 to 86400 seconds, got {timeout:g}")
+            raise UsageError(
+                f"--timeout must be 0 (never) or 0.01 to 86400 seconds, got {timeout:g}"
+            )
         with warnings.catch_warnings():
             # IEEE arithmetic is the point here (1/0 = inf, inf - inf = nan), and the results
             # show it; numpy's RuntimeWarnings about it would only add lines to stderr.

@@ -23,10 +23,10 @@ import numbers
 
 import numpy as np
 
+from ..core.graph import Node, no_grad
+from ..core.tensor import Tensor
+from ..core.value import Value
 from . import functional
-from .graph import Node, no_grad
-from .tensor import Tensor
-from .value import Value
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 

@@ -1,0 +1,12 @@
+"""The engine: nodes, the op table, the backward sweep. Imports nothing outside `core`.
+
+- `graph`: `Node`, `Op`, grad mode, topological order, the backward sweep;
+- `ops`: every op declared once (forward and vjp rules side by side) and its function;
+- `value`: `Value`, the scalar node;  `tensor`: `Tensor`, the numpy node.
+"""
+
+from .graph import enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor
+from .value import Value
+
+__all__ = ["Tensor", "Value", "enable_grad", "is_grad_enabled", "no_grad"]

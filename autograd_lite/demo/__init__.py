@@ -1,0 +1,1 @@
+"""The worked examples, the backprop explanation, the training runs and the demo."""
