@@ -10,8 +10,10 @@ saved `.npz` file.
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -20,8 +22,18 @@ from ..core.graph import Node
 from ..core.tensor import Tensor
 from ..core.value import Value
 
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python without lzma: zipfile then refuses such members itself
+    LZMAError = OSError
+
 _CONTAINERS = (list, tuple, dict)
-_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)  # what reading a bad .npz raises
+# What opening a file that is not a zip archive raises.
+_OPEN_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
+# What reading a damaged member raises (bad CRC, corrupt or truncated stream, unknown
+# compression method or encryption: NotImplementedError and RuntimeError).
+_MEMBER_ERRORS = (OSError, EOFError, RuntimeError, zipfile.BadZipFile, zlib.error, LZMAError)
+_HEADER_ROOM = 1 << 16  # bytes allowed for a .npy header (numpy itself refuses past 10,000)
 
 
 def _members(obj):
@@ -64,6 +76,54 @@ def _walk_children(module):
         elif isinstance(obj, _CONTAINERS):
             out.extend((f"{name}.{k}", v) for k, v in _members(obj) if isinstance(v, Module))
     return out
+
+
+def _entry_problem(name, shape, dtype, expected):
+    """Why an array of `shape`, `dtype` cannot be parameter `name` of shape `expected`, or None."""
+    if dtype.kind not in "biuf":  # also refuses object (pickled) and structured arrays
+        return f"{name!r} is not numeric (dtype {dtype})"
+    if shape != expected:
+        return f"{name!r} has shape {shape}, the parameter has {expected}"
+    return None
+
+
+def _read_member(zf, info, name, expected):
+    """(array, None) from the `.npy` member `info` of `zf`, or (None, the problem).
+
+    The member's sizes are checked before its data is read: its declared size
+    in the zip directory must leave room for no more than an array of shape
+    `expected`, and its `.npy` header must declare a numeric dtype and exactly
+    that shape, and exactly as many data bytes as the zip entry holds. So
+    memory stays within the size of the parameter, whatever the file claims.
+    """
+    room = _HEADER_ROOM + 16 * math.prod(expected)  # 16: the widest numeric item
+    if info.file_size > room:
+        return None, f"{name!r} holds {info.file_size} bytes, too many for shape {expected}"
+    fmt = np.lib.format
+    try:
+        with zf.open(info) as f:
+            try:
+                version = fmt.read_magic(f)
+            except ValueError as e:
+                return None, f"{name!r} is not a .npy array ({e})"
+            headers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+            if version not in headers:
+                return None, f"{name!r} has .npy format version {version}, not 1.0 or 2.0"
+            try:
+                shape, fortran_order, dtype = headers[version](f)
+            except ValueError as e:
+                return None, f"{name!r} has a damaged .npy header ({e})"
+            problem = _entry_problem(name, shape, dtype, expected)
+            if problem:
+                return None, problem
+            size, held = math.prod(shape) * dtype.itemsize, info.file_size - f.tell()
+            if held != size:
+                return None, f"{name!r} declares {size} bytes of data, its zip entry holds {held}"
+            data = f.read(size)  # zipfile checks the CRC on reaching the end
+    except _MEMBER_ERRORS as e:
+        return None, f"{name!r} is damaged ({e})"
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    return array, None
 
 
 def _is_parameter(obj):
@@ -152,11 +212,9 @@ class Module:
                 continue
             raw = state[name]
             arr = np.asarray(raw.data if isinstance(raw, Node) else raw)
-            expected = np.shape(p.data)
-            if arr.dtype.kind not in "biuf":
-                problems.append(f"{name!r} is not numeric (dtype {arr.dtype})")
-            elif arr.shape != expected:
-                problems.append(f"{name!r} has shape {arr.shape}, the parameter has {expected}")
+            problem = _entry_problem(name, arr.shape, arr.dtype, np.shape(p.data))
+            if problem:
+                problems.append(problem)
             else:
                 new[name] = arr
         if problems:
@@ -181,26 +239,46 @@ class Module:
     def load(self, path):
         """Load parameters saved by `save(path)`; returns self.
 
-        Raises FileNotFoundError for a missing file, ValueError for a file that
-        is not a `.npz` archive or whose names or shapes do not match this
-        model. On any error the parameters are left untouched.
+        Raises FileNotFoundError for a missing file, and ValueError naming the
+        file and every problem for a file that is not a `.npz` archive of this
+        model's parameters: a member name it does not expect (or a missing or
+        repeated one), a shape or non-numeric dtype (object arrays are never
+        unpickled) declared in a member's `.npy` header, a member whose size
+        disagrees with its header, or a damaged archive (truncated, corrupt
+        compressed data, bad CRC). Names and headers are checked before any
+        array data is read, so a crafted file declaring a huge array costs no
+        memory. On any error the parameters are left untouched.
         """
         path = os.fspath(path)
         try:
-            archive = np.load(path, allow_pickle=False)
+            zf = zipfile.ZipFile(path)
         except FileNotFoundError:
             raise FileNotFoundError(f"no saved model at {path!r}") from None
-        except _READ_ERRORS as e:
+        except _OPEN_ERRORS as e:
+            if _is_npy(path):
+                raise ValueError(
+                    f"{path!r} holds a single array, not a .npz archive of parameters"
+                ) from None
             raise ValueError(f"{path!r} is not a .npz archive of saved parameters ({e})") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(  # noqa: TRY004 - a wrong file is a bad value, as the other load errors
-                f"{path!r} holds a single array, not a .npz archive of parameters"
+        params = dict(_parameters_of(self))
+        state, problems = {}, []
+        with zf:
+            for info in zf.infolist():
+                name = info.filename.removesuffix(".npy")
+                if name == info.filename or name not in params:
+                    problems.append(f"unexpected member {info.filename!r}")
+                elif name in state:
+                    problems.append(f"member {info.filename!r} appears twice")
+                else:
+                    array, problem = _read_member(zf, info, name, np.shape(params[name].data))
+                    state[name] = array
+                    if problem:
+                        problems.append(problem)
+        problems += [f"missing {n!r}" for n in params if n not in state]
+        if problems:
+            raise ValueError(
+                f"{path!r} cannot be loaded into this {type(self).__name__}: " + "; ".join(problems)
             )
-        with archive:
-            try:
-                state = {k: archive[k] for k in archive.files}
-            except _READ_ERRORS as e:  # a damaged member of the archive
-                raise ValueError(f"{path!r} could not be read as saved parameters ({e})") from None
         self.load_state_dict(state)
         return self
 
@@ -212,6 +290,15 @@ class Module:
     def extra_repr(self) -> str:
         """The constructor arguments shown by `repr` (override in subclasses)."""
         return ""
+
+
+def _is_npy(path):
+    """True if the file at `path` starts as a `.npy` array does."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(np.lib.format.MAGIC_PREFIX)) == np.lib.format.MAGIC_PREFIX
+    except OSError:
+        return False
 
 
 def _as_batch(x):
