@@ -174,3 +174,68 @@ def test_value_and_zero_dim_tensor_agree_everywhere_on_a_grid():
                 warnings.simplefilter("ignore")
                 (v, gv), (t, gt) = _value_and_grad(f, x)
             assert _same(v, t) and _same(gv, gt), f"{f} at {x}: Value {v, gv} vs Tensor {t, gt}"
+
+
+# ---- Python ints beyond the float range: ±inf, as IEEE overflow, never OverflowError ----
+
+BIG = 10**400  # float(BIG) raises OverflowError; so do numpy's and PyTorch's conversions
+
+
+@pytest.mark.parametrize(
+    "name, f, expected",
+    [
+        ("Value(1.0) * BIG", lambda: Value(1.0) * BIG, INF),
+        ("BIG * Value(1.0)", lambda: BIG * Value(1.0), INF),
+        ("Value(BIG)", lambda: Value(BIG), INF),
+        ("Value(-BIG)", lambda: Value(-BIG), -INF),
+        ("BIG / Value(2.0)", lambda: BIG / Value(2.0), INF),
+        ("Value(2.0) ** BIG", lambda: Value(2.0) ** BIG, INF),
+        ("Value(0.5) ** BIG", lambda: Value(0.5) ** BIG, 0.0),
+        ("BIG ** Value(2.0)", lambda: BIG ** Value(2.0), INF),
+        ("exp(BIG)", lambda: al.exp(BIG), INF),
+        ("exp(-BIG)", lambda: al.exp(-BIG), 0.0),
+        ("exp(Value(1.0) - BIG)", lambda: al.exp(Value(1.0) - BIG), 0.0),
+        ("maximum(Value(1.0), BIG)", lambda: al.maximum(Value(1.0), BIG), INF),
+        ("maximum(1.0, -BIG)", lambda: al.maximum(1.0, -BIG), 1.0),
+        ("clip(Value(1.0), -BIG, 2.0)", lambda: al.clip(Value(1.0), -BIG, 2.0), 1.0),
+        ("clip(3.0, -BIG, 2.0)", lambda: al.clip(3.0, -BIG, 2.0), 2.0),
+        ("Tensor(BIG)", lambda: Tensor(BIG), INF),
+        ("Tensor([1.0]) + BIG", lambda: Tensor([1.0]) + BIG, INF),
+        ("BIG / Tensor([2.0])", lambda: BIG / Tensor([2.0]), INF),
+        ("Tensor([2.0]) ** BIG", lambda: Tensor([2.0]) ** BIG, INF),
+        ("Tensor(1.0, float32) * BIG", lambda: Tensor(1.0, dtype=np.float32) * BIG, INF),
+        ("maximum(Tensor([1.0]), BIG)", lambda: al.maximum(Tensor([1.0]), BIG), INF),
+        ("clip(Tensor([1.0]), -BIG, 2.0)", lambda: al.clip(Tensor([1.0]), -BIG, 2.0), 1.0),
+        ("clip(np.array([3.0]), -BIG, 2.0)", lambda: al.clip(np.array([3.0]), -BIG, 2.0), 2.0),
+        ("maximum(np.array([1.0]), BIG)", lambda: al.maximum(np.array([1.0]), BIG), INF),
+        ("max([1, BIG])", lambda: al.max([1, BIG]), INF),
+        ("sum([1, -BIG])", lambda: al.sum([1, -BIG]), -INF),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_an_int_beyond_the_float_range_is_inf_not_overflow_error(name, f, expected):
+    got = f()
+    assert _same(float(np.asarray(getattr(got, "data", got)).reshape(-1)[0]), expected), name
+
+
+def test_tensors_hold_python_ints_numpy_cannot_as_floats():
+    t = Tensor([1, BIG, -BIG, 10**20, -(2**70)])
+    assert t.dtype == np.float64
+    assert t.data.tolist() == [1.0, INF, -INF, 1e20, -(2.0**70)]
+    assert Tensor([[BIG], [2]], dtype=np.float32).data.tolist() == [[INF], [2.0]]
+    x = Tensor([1.0], requires_grad=True)
+    x.data = [BIG]
+    assert x.data.tolist() == [INF]
+    (x * 1.0).sum().backward(BIG)
+    assert x.grad.data.tolist() == [INF]
+    with pytest.raises(TypeError, match="real numbers"):
+        Tensor([1, "a"])  # only numbers are converted
+
+
+def test_a_value_seeded_or_set_with_a_huge_int_is_inf():
+    v = Value(1.0)
+    (v * 2.0).backward(BIG)
+    assert v.grad == INF
+    v.data = -BIG
+    assert v.data == -INF
+    assert al.grad(lambda x: x * 2)(BIG) == 2.0

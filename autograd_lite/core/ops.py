@@ -412,21 +412,62 @@ def _is_scalar(x):
     return type(x) is float or type(x) is int or type(x) is bool
 
 
+def as_float(x):
+    """float(x) for a real number, overflowing as IEEE does: a Python int (or Fraction)
+    beyond the float range is ±inf where `float` raises OverflowError.
+
+    numpy and PyTorch raise there too; the README promises IEEE results instead.
+    Callers try `float(x)` first and come here only when it raised (the slow path).
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
+def as_real_array(data):
+    """`np.asarray(data)`, but Python ints numpy cannot hold (past int64 and uint64)
+    become float64 (±inf past the float range, `as_float`), not an object array."""
+    arr = np.asarray(data)
+    if arr.dtype == object:
+        flat = arr.ravel()
+        if builtins.all(isinstance(e, numbers.Real) for e in flat):
+            return np.array([as_float(e) for e in flat], dtype=np.float64).reshape(arr.shape)
+    return arr
+
+
+def _tame(x):
+    """A raw operand or bound with Python ints numpy cannot hold turned to floats."""
+    if isinstance(x, list):
+        return as_real_array(x)
+    if type(x) is int and not -(2**63) <= x < 2**64:
+        return as_float(x)
+    return x
+
+
 def apply(op, args, params=()):
     """Run `op` on `args`: recorded on the node type among them, else on raw data.
 
     Plain Python numbers give a Python float with IEEE semantics (1/0 = inf,
-    log(0) = -inf, never an exception); anything else is computed with numpy.
+    log(0) = -inf, an int beyond the float range = ±inf, never an exception);
+    anything else is computed with numpy.
     """
     for a in args:
         if isinstance(a, Node):
             return type(a)._apply(op, args, params)
     if op.scalar is not None and builtins.all(_is_scalar(a) for a in args):
-        return scalar_forward(op, [float(a) for a in args], params)
+        try:
+            raws = [float(a) for a in args]
+        except OverflowError:
+            raws = [as_float(a) for a in args]
+        return scalar_forward(op, raws, params)
     with np.errstate(all="ignore"):
-        return op.array(
-            *[np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args], *params
-        )
+        try:
+            return op.array(
+                *[np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args], *params
+            )
+        except OverflowError:  # a Python int numpy cannot hold (the slow path)
+            return op.array(*[np.asarray(_tame(a), dtype=float) for a in args], *params)
 
 
 def scalar_forward(op, raws, params=()):
@@ -520,7 +561,7 @@ def clip(x, lo=None, hi=None):
     """x limited to [lo, hi] (either may be None). Derivative 1 inside, including the bounds."""
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
-    return apply(CLIP, (x,), (lo, hi))
+    return apply(CLIP, (x,), (_tame(lo), _tame(hi)))
 
 
 def matmul(a, b):

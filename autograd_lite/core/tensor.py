@@ -22,6 +22,8 @@ def _as_array(data, dtype=None, what="data"):
     except (TypeError, ValueError) as e:
         raise TypeError(f"Tensor {what} must be numeric, got {data!r} ({e})") from None
     if arr.dtype.kind not in "biuf":
+        arr = ops.as_real_array(arr)  # Python ints past int64: floats (the slow path)
+    if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor {what} must be real numbers, got dtype {arr.dtype} from {data!r}")
     if dtype is not None:
         dtype = np.dtype(dtype)
@@ -37,7 +39,10 @@ def _as_array(data, dtype=None, what="data"):
 def _operand(x):
     """A raw operand of an op: Python numbers stay (numpy treats them as weak), arrays go float."""
     if isinstance(x, (float, int)):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int beyond the float range: ±inf (the slow path)
+            return ops.as_float(x)
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return x
     return _as_array(x, what="operand")

@@ -14,7 +14,10 @@ def _as_float(x, what="operand"):
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int beyond the float range: ±inf (the slow path)
+            return ops.as_float(x)
     if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
         return float(x)
     raise TypeError(f"Value {what} must be a real number or a Value, got {type(x).__name__} {x!r}")
