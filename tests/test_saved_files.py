@@ -8,6 +8,7 @@ reports the traced peak of allocations (numpy reports its buffers to tracemalloc
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -306,3 +307,74 @@ def test_missing_and_repeated_members_are_all_named(tmp_path):
     assert "member 'layers.0.bias.npy' appears twice" in str(info.value)
     assert "missing 'layers.2.weight'" in str(info.value)
     _assert_unchanged(model, before)
+
+
+# ---- interrupted saves: no temporary file left, the old file intact, the usual exit ------
+
+_SLOW_WRITER = """
+import sys, time
+import numpy as np
+from autograd_lite import nn
+from autograd_lite._files import atomic_write
+
+how, path = sys.argv[1], sys.argv[2]
+
+def slow(f, **arrays):
+    f.write(b"PK half an archive")
+    f.flush()
+    print("writing", flush=True)
+    time.sleep(60)
+
+if how == "save":
+    np.savez = slow
+    nn.Linear(2, 3).save(path)
+else:
+    atomic_write(path, slow)
+"""
+
+
+@pytest.mark.parametrize("how", ["save", "atomic_write"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_a_save_leaves_no_temporary_and_the_old_file(tmp_path, how, sig):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"the old model")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITER, how, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert child.stdout.readline() == "writing\n", child.stderr.read()
+        assert len(os.listdir(tmp_path)) == 2  # the temporary file is there, mid-write
+        child.send_signal(sig)
+        child.wait(timeout=20)
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+        child.stderr.close()
+    assert child.returncode == -sig  # killed by the signal, as without the handler
+    assert os.listdir(tmp_path) == ["model.npz"]
+    assert path.read_bytes() == b"the old model"
+
+
+def test_the_sigterm_handler_is_restored_and_a_custom_one_left_alone(tmp_path):
+    from autograd_lite._files import atomic_write
+
+    seen = []
+    atomic_write(tmp_path / "a", lambda f: seen.append(signal.getsignal(signal.SIGTERM)))
+    assert seen[0] not in (signal.SIG_DFL, None)  # a handler of our own while writing
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+    def mine(signum, frame):
+        raise RuntimeError("custom")
+
+    old = signal.signal(signal.SIGTERM, mine)
+    try:
+        atomic_write(tmp_path / "b", lambda f: seen.append(signal.getsignal(signal.SIGTERM)))
+        assert seen[1] is mine and signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, old)
