@@ -335,3 +335,68 @@ def test_formulas_starting_with_minus_and_bad_option_values(tmp_path):
 def test_check_fails_where_the_derivative_is_undefined():
     status, out, _ = run("check", "sqrt(x)", "--at", "x=-1")
     assert status == 1 and "gradcheck: FAILED" in out
+
+
+# ---- --timeout is a time limit, and memory within it stays bounded ------------------------
+
+
+def _run_timed(argv):
+    """Run `argv` in a child: (exit status, stderr, seconds taken)."""
+    import time
+
+    start = time.monotonic()
+    p = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stderr, time.monotonic() - start
+
+
+def test_a_large_derivative_stops_at_the_memory_limit_promptly():
+    # Each order of sin(x)*exp(x) doubles the graph: without a memory limit this ran for the
+    # whole --timeout (30 s), reached gigabytes, then spent seconds freeing them.
+    code = (
+        "import resource, sys\n"
+        "from autograd_lite.cli import command\n"
+        "command._MEMORY_LIMIT = 64 * 2**20\n"
+        "status = command.main(['derivative', 'sin(x)*exp(x)', '--order', '60', '--at', 'x=1',"
+        " '--timeout', '30'])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    status, err, seconds = _run_timed([sys.executable, "-c", code])
+    message, peak_kib = err.splitlines()
+    assert status == 1, err
+    assert message.startswith("autograd-lite: error: gave up at 64 MiB of memory")
+    assert seconds < 20, f"took {seconds:.1f} s"  # was 30 s and more; about 3 s now
+    assert int(peak_kib) < 400 * 1024, f"peak {int(peak_kib) // 1024} MiB"
+
+
+def test_the_timeout_ends_the_command_near_the_limit():
+    status, err, seconds = _run_timed(
+        [COMMAND, "derivative", "sin(x**2)", "--order", "14", "--at", "x=0.3", "--timeout", "2"]
+    )
+    assert status == 1 and len(err.splitlines()) == 1
+    assert err.startswith("autograd-lite: error: gave up after 2 s (--timeout)")
+    assert seconds < 2 + 2.5, f"took {seconds:.1f} s"  # start-up, freeing the graph
+
+
+def test_a_timeout_swallowed_once_is_raised_again(recwarn):
+    # A signal handler's exception raised inside __del__ (or a gc or weakref callback) is
+    # only printed, never propagated: a one-shot alarm was then lost for good.
+    import time
+
+    from autograd_lite.cli import command as cli
+
+    class SlowToFree:
+        def __del__(self):
+            if time.monotonic() - start < 0.5:
+                time.sleep(0.5)  # the first raise, at 0.2 s, lands in here and is lost
+
+    def work():
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            SlowToFree()
+            sum(range(10_000))  # later ticks land out here, not in the (now quick) __del__
+
+    start = time.monotonic()
+    with pytest.raises(cli.CommandFailed, match=r"gave up after 0.2 s"), cli._time_limit(0.2):
+        work()
+    assert time.monotonic() - start < 3  # raised again a second after the lost one

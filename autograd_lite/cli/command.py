@@ -28,6 +28,7 @@ import os
 import signal
 import sys
 import textwrap
+import time
 import warnings
 
 from ..core import ops
@@ -627,34 +628,72 @@ class _Timeout(Exception):
     pass
 
 
+# What a formula command may add to the process's peak memory. It bounds the memory, and
+# also the time spent freeing a recorded graph after giving up (a few seconds per GiB).
+_MEMORY_LIMIT = 512 * 2**20
+_TICK = 0.05  # seconds between checks of the clock and the memory
+_GRACE = 1.0  # seconds before raising again, if the first raise was swallowed
+
+
+def _peak_memory():
+    """The process's peak resident memory in bytes (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    import resource  # Unix only, as setitimer
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 @contextlib.contextmanager
-def _time_limit(seconds):
-    """Raise CommandFailed if the block runs longer than `seconds` (0: no limit).
+def _time_limit(seconds, memory=None):
+    """Raise CommandFailed if the block runs longer than `seconds`, or grows the process's
+    peak memory by more than `memory` bytes (default `_MEMORY_LIMIT`); 0 s: no limits.
 
     Each order of a derivative can multiply the size of the recorded graph (the product
-    rule doubles the terms), so `derivative --order 30` of a product would run for days;
-    this bounds any command instead. Needs SIGALRM (not on Windows: then no limit).
+    rule doubles the terms), so `derivative --order 30` of a product would run for days
+    and fill the memory; this bounds any command instead. A SIGALRM every `_TICK` s checks
+    both, and raises again a second later if still running: a raise that lands where
+    Python only prints exceptions (a `__del__`, a gc or weakref callback) is not lost.
+    Needs SIGALRM (not on Windows: then no limit).
     """
-    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer"):
+    if not seconds or not hasattr(signal, "setitimer"):
         yield
         return
+    memory = _MEMORY_LIMIT if memory is None else memory
+    start, base = time.monotonic(), _peak_memory()
+    over = []  # set first thing on leaving: a tick still pending then must not raise
+    raised = [-math.inf]  # when the last _Timeout was raised
 
-    def expire(signum, frame):
-        raise _Timeout
+    def check(signum, frame):
+        now = time.monotonic()
+        # While a raise is on its way out (unwinding, contextlib's __exit__) raising again
+        # would escape the `except` below; a second later it evidently was swallowed.
+        if over or now - raised[0] < _GRACE:
+            return
+        if now - start >= seconds:
+            reason = f"gave up after {seconds:g} s (--timeout)"
+        elif _peak_memory() - base > memory:
+            reason = f"gave up at {memory / 2**20:g} MiB of memory"
+        else:
+            return
+        raised[0] = now
+        raise _Timeout(reason)
 
-    previous = signal.signal(signal.SIGALRM, expire)
+    previous = signal.signal(signal.SIGALRM, check)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, min(_TICK, seconds), min(_TICK, seconds))
         yield
-    except _Timeout:
-        raise CommandFailed(
-            f"gave up after {seconds:g} s (--timeout); the computation grew too large "
-            "(for derivative, each order can multiply the graph's size: try a lower --order; "
-            "else a smaller formula or a larger --timeout)"
-        ) from None
+    except _Timeout as e:
+        over.append(str(e))  # leaving this clause frees the graph: seconds if it is large
     finally:
+        over.append(None)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if over[0] is not None:
+        raise CommandFailed(
+            f"{over[0]}; the computation grew too large (for derivative, each order can "
+            "multiply the graph's size: try a lower --order; else a smaller formula or a "
+            "larger --timeout)"
+        )
 
 
 def main(argv=None) -> int:
