@@ -7,13 +7,20 @@ import secrets
 import signal
 import threading
 
+# Signals whose default action ends the process at once, skipping any cleanup.
+_FATAL = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
 
 class _Terminated(BaseException):
-    """SIGTERM arrived while a file was being written (raised so the cleanup runs)."""
+    """A fatal signal arrived while a file was being written (raised so the cleanup runs)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _raise_terminated(signum, frame):
-    raise _Terminated
+    raise _Terminated(signum)
 
 
 def atomic_write(path, write) -> str:
@@ -25,23 +32,22 @@ def atomic_write(path, write) -> str:
     exception a signal handler raises), the temporary file is removed and any
     existing `path` is left as it was, then the exception goes on.
 
-    SIGTERM's default action would kill the process without that cleanup; so
-    while writing on the main thread with SIGTERM at its default, a handler of
-    our own turns it into an exception, and after the cleanup the signal is
-    delivered again with the default action: the process still ends killed by
-    SIGTERM (exit status -15, or 143 in a shell). A handler the program set is
-    left alone. Returns `path` as a str.
+    The default action of SIGTERM (and SIGHUP) would kill the process without
+    that cleanup; so while writing on the main thread, each of them still at its
+    default gets a handler of our own that turns it into an exception, and after
+    the cleanup the signal is delivered again with the default action: the
+    process still ends killed by it (exit status -15, or 143 in a shell, for
+    SIGTERM). A handler the program set is left alone. Returns `path` as a str.
     """
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
-    catch = (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-    )
-    if catch:
-        signal.signal(signal.SIGTERM, _raise_terminated)
+    catch = []
+    if threading.current_thread() is threading.main_thread():
+        catch = [s for s in _FATAL if signal.getsignal(s) == signal.SIG_DFL]
+    for signum in catch:
+        signal.signal(signum, _raise_terminated)
     try:
         with open(tmp, "xb") as f:  # "x": never reuse an existing file
             write(f)
@@ -49,11 +55,11 @@ def atomic_write(path, write) -> str:
     except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
-        if isinstance(e, _Terminated):  # now die of SIGTERM, as the default action would
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
+        if isinstance(e, _Terminated):  # now die of the signal, as its default action would
+            signal.signal(e.signum, signal.SIG_DFL)
+            os.kill(os.getpid(), e.signum)
         raise
     finally:
-        if catch:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum in catch:
+            signal.signal(signum, signal.SIG_DFL)
     return path

@@ -334,7 +334,9 @@ else:
 
 
 @pytest.mark.parametrize("how", ["save", "atomic_write"])
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"]
+)
 def test_a_signal_during_a_save_leaves_no_temporary_and_the_old_file(tmp_path, how, sig):
     path = tmp_path / "model.npz"
     path.write_bytes(b"the old model")
