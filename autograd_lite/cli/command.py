@@ -628,25 +628,33 @@ class _Timeout(Exception):
     pass
 
 
-# What a formula command may add to the process's peak memory. It bounds the memory, and
+# What a formula command may add to the process's resident memory. It bounds the memory, and
 # also the time spent freeing a recorded graph after giving up (a few seconds per GiB).
 _MEMORY_LIMIT = 512 * 2**20
 _TICK = 0.05  # seconds between checks of the clock and the memory
 _GRACE = 1.0  # seconds before raising again, if the first raise was swallowed
 
 
-def _peak_memory():
-    """The process's peak resident memory in bytes (ru_maxrss: KiB on Linux, bytes on macOS)."""
-    import resource  # Unix only, as setitimer
+def _memory_in_use():
+    """The process's resident memory in bytes: now where /proc tells (Linux), else its peak.
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
+    Not ru_maxrss on Linux: after exec it starts at the parent's peak, so a child of a
+    large process would seem to have used that much already.
+    """
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource  # Unix only, as setitimer
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, else KiB
 
 
 @contextlib.contextmanager
 def _time_limit(seconds, memory=None):
     """Raise CommandFailed if the block runs longer than `seconds`, or grows the process's
-    peak memory by more than `memory` bytes (default `_MEMORY_LIMIT`); 0 s: no limits.
+    resident memory by more than `memory` bytes (default `_MEMORY_LIMIT`); 0 s: no limits.
 
     Each order of a derivative can multiply the size of the recorded graph (the product
     rule doubles the terms), so `derivative --order 30` of a product would run for days
@@ -659,7 +667,7 @@ def _time_limit(seconds, memory=None):
         yield
         return
     memory = _MEMORY_LIMIT if memory is None else memory
-    start, base = time.monotonic(), _peak_memory()
+    start, base = time.monotonic(), _memory_in_use()
     over = []  # set first thing on leaving: a tick still pending then must not raise
     raised = [-math.inf]  # when the last _Timeout was raised
 
@@ -671,7 +679,7 @@ def _time_limit(seconds, memory=None):
             return
         if now - start >= seconds:
             reason = f"gave up after {seconds:g} s (--timeout)"
-        elif _peak_memory() - base > memory:
+        elif _memory_in_use() - base > memory:
             reason = f"gave up at {memory / 2**20:g} MiB of memory"
         else:
             return
