@@ -30,13 +30,18 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "toposort",
+    "tracing",
 ]
 
 
 class _GradState(threading.local):
-    """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread)."""
+    """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread).
+
+    `tracing` counts the transforms (grad, jacobian, ...) running in this thread.
+    """
 
     enabled = True
+    tracing = 0
 
 
 _state = _GradState()
@@ -92,6 +97,30 @@ class enable_grad(_GradMode):
     """Record operations again inside a `no_grad` block (as `torch.enable_grad`)."""
 
     _mode = True
+
+
+class tracing:
+    """Context manager marking the body of a transform: inside it, a node that requires grad
+    refuses to become a Python number or a numpy array (see `escape_error`)."""
+
+    def __enter__(self):
+        _state.tracing += 1
+
+    def __exit__(self, *exc):
+        _state.tracing -= 1
+        return False
+
+
+def escape_error(node, how):
+    """The TypeError for `how` (e.g. "float()") of a traced node: inside a transform, a node
+    that requires grad turned into a plain number or array drops out of the graph, and every
+    derivative through it would silently be zero (HIPS autograd and JAX refuse it too)."""
+    return TypeError(
+        f"{how} of a {type(node).__name__} that requires grad, inside a transform (grad, "
+        "jacobian, ...): the result would leave the graph and its derivative would silently "
+        "be 0. Use autograd_lite's functions on nodes (al.sin, al.exp, ... instead of math or "
+        "numpy ones), or .data to use the value as a constant on purpose"
+    )
 
 
 class Op:
@@ -152,7 +181,8 @@ class Node:
         raise NotImplementedError
 
     # True for node types whose cotangents must be fitted to their input's shape and dtype
-    # by a `_fit(c, like)` static method (Tensor: undo broadcasting, cast).
+    # by a `_fit(c, like)` static method (Tensor: undo broadcasting, cast, and turn a numpy
+    # scalar back into a 0-d array).
     _SHAPED = False
 
     # ---- shared ----------------------------------------------------------------------
@@ -319,12 +349,17 @@ def _sweep(root, gradient, create_graph):
                         c = _ieee_rule(op.vjps[i], g, args)
                     if fit is not None:
                         like = ctx[i + 1]
-                        if c.shape != like.shape or c.dtype is not like.dtype:
+                        # numpy gives a scalar, not a 0-d array, for arithmetic on 0-d arrays
+                        if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                             c = fit(c, like)
                     if create_graph and not isinstance(c, Node):
                         c = p._alias(c, record=False)  # a constant cotangent is still a node
                     prev = grads.get(p)
-                    grads[p] = c if prev is None else prev + c
+                    if prev is not None:
+                        c = prev + c
+                        if fit is not None and not like.ndim:
+                            c = fit(c, like)
+                    grads[p] = c
     finally:
         _state.enabled = prev_mode
         if collecting:

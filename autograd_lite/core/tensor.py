@@ -233,7 +233,7 @@ class Tensor(Node, ops.Arithmetic):
         if old is None:
             return g
         if old.__class__ is np.ndarray and g.__class__ is np.ndarray:
-            return old + g
+            return np.asarray(old + g)  # 0-d arrays add to a numpy scalar: keep an array
         return self.grad + g  # a recorded gradient (create_graph) is involved: add as Tensors
 
     def _alias(self, data, record=True):
@@ -245,6 +245,8 @@ class Tensor(Node, ops.Arithmetic):
             c = _unbroadcast(c, like.shape)
         if c.dtype != like.dtype:
             c = c.astype(like.dtype)
+        if isinstance(c, np.generic):  # what numpy gives for arithmetic on 0-d arrays
+            c = np.asarray(c)
         return c
 
     # ---- array protocol --------------------------------------------------------------
@@ -274,7 +276,13 @@ class Tensor(Node, ops.Arithmetic):
         return self.transpose()
 
     def item(self) -> float:
-        """The single element as a Python float; ValueError if there is more than one."""
+        """The single element as a Python float; ValueError if there is more than one.
+
+        Raises TypeError inside a transform when the Tensor requires grad: the float
+        would leave the graph (use `.data` to take it as a constant on purpose).
+        """
+        if self.requires_grad and graph._state.tracing:
+            raise graph.escape_error(self, "float() or item()")
         if self.data.size != 1:
             raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
         return float(self.data.reshape(()))
@@ -285,6 +293,8 @@ class Tensor(Node, ops.Arithmetic):
 
     def __array__(self, dtype=None, copy=None):
         # np.asarray(t) shares the data; np.array(t) and np.copy(t) copy it, as numpy does.
+        if self.requires_grad and graph._state.tracing:
+            raise graph.escape_error(self, "A numpy conversion (np.asarray, np.dot, ...)")
         return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self):

@@ -135,10 +135,18 @@ class Value(Node, ops.Arithmetic):
     _binary = staticmethod(_binary)
 
     def __float__(self):
+        if self.requires_grad and graph._state.tracing:
+            raise graph.escape_error(self, "float()")
         return self._data
 
     def item(self):
-        """The data as a Python float."""
+        """The data as a Python float (as `float(v)`).
+
+        Raises TypeError inside a transform when the Value requires grad: the float
+        would leave the graph (use `.data` to take it as a constant on purpose).
+        """
+        if self.requires_grad and graph._state.tracing:
+            raise graph.escape_error(self, "item()")
         return self._data
 
     def __repr__(self):
