@@ -486,6 +486,7 @@ def tensor_escapes():
         ("np.dot", lambda t: np.dot(t, t) * t.sum()),
         ("np.array of a list", lambda t: (Tensor(np.array([t, t])) * t).sum()),
         ("math.log", lambda t: math.log(t[0]) * t.sum()),
+        ("numpy()", lambda t: np.sum(t.numpy()) * t.sum()),
     ]
 
 
@@ -493,6 +494,20 @@ def tensor_escapes():
 def test_a_traced_tensor_turned_into_numbers_or_an_array_raises(name, f):
     with pytest.raises(TypeError, match=r"inside a transform.*\.data"):
         grad(f)(np.array([1.0, 2.0]))
+
+
+def test_a_new_node_made_from_a_traced_one_raises():
+    # Value(x) and Tensor(t) copy the data into a new leaf: the history would be cut.
+    with pytest.raises(
+        TypeError, match=r"Value\(\) or \.data = from a Value that requires grad.*\.data"
+    ):
+        grad(lambda x: al.Value(x) * x)(3.0)
+    with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad.*\.data"):
+        grad(lambda t: (Tensor(t) * t).sum())(np.ones(2))
+    with pytest.raises(TypeError, match="inside a transform"):
+        grad(lambda t: (Tensor([t[0], t[1]]) * t).sum())(np.ones(2))
+    assert grad(lambda x: al.Value(x.data) * x)(3.0) == 3.0  # a constant on purpose
+    assert al.Value(al.Value(2.0)).data == 2.0 and Tensor(Tensor([1.0])).data == [1.0]
 
 
 def test_every_transform_refuses_the_escape():
@@ -688,3 +703,24 @@ def test_grad_of_a_0d_tensor_used_twice_is_an_ndarray():
     (z * z + z).backward()  # an interior node reached twice
     assert type(z.grad.data) is np.ndarray and z.grad.data == 13.0
     assert type(y.grad.data) is np.ndarray and y.grad.data == 26.0
+
+
+def test_a_leaf_made_inside_f_is_a_constant_of_that_call():
+    # Value(2.0) requires grad by default (micrograd's habit); made inside f, nobody outside
+    # can hold it, so the results stay plain, as in JAX.
+    r = grad(lambda x: x * al.Value(2.0))(3.0)
+    assert type(r) is float and r == 2.0
+    g = grad(lambda t: (t * Tensor([2.0, 1.0], requires_grad=True)).sum())(np.ones(2))
+    assert type(g) is np.ndarray
+    np.testing.assert_array_equal(g, [2.0, 1.0])
+
+    # An inner transform sees a leaf made by the outer f before it as a leaf from outside:
+    # d/dx [x * d/dy (y c x)] = d/dx [c x^2] = 2 c x, with c = Value(2.0) made inside.
+    def outer(x):
+        c = al.Value(2.0)
+        inner = grad(lambda y: y * c * x)(1.0)
+        assert isinstance(inner, Value) and inner.requires_grad
+        return x * inner
+
+    r = grad(outer)(3.0)
+    assert type(r) is float and r == 12.0

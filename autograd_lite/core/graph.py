@@ -37,11 +37,13 @@ __all__ = [
 class _GradState(threading.local):
     """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread).
 
-    `tracing` counts the transforms (grad, jacobian, ...) running in this thread.
+    `tracing` counts the transforms (grad, jacobian, ...) running in this thread, and `born`
+    collects the leaves that require grad made inside the innermost one (None outside).
     """
 
     enabled = True
     tracing = 0
+    born = None
 
 
 _state = _GradState()
@@ -101,22 +103,32 @@ class enable_grad(_GradMode):
 
 class tracing:
     """Context manager marking the body of a transform: inside it, a node that requires grad
-    refuses to become a Python number or a numpy array (see `escape_error`)."""
+    refuses to become a Python number or a numpy array (see `escape_error`).
+
+    `with tracing() as born:` gives the set of the leaves requiring grad made inside (by
+    `Value(...)` or `Tensor(..., requires_grad=True)`): constants to the transform, as in JAX.
+    """
 
     def __enter__(self):
         _state.tracing += 1
+        self._outer = _state.born
+        self._born = _state.born = set()
+        return self._born
 
     def __exit__(self, *exc):
         _state.tracing -= 1
+        _state.born = self._outer
+        if self._outer is not None:  # made inside the enclosing transform too
+            self._outer |= self._born
         return False
 
 
 def escape_error(node, how):
-    """The TypeError for `how` (e.g. "float()") of a traced node: inside a transform, a node
+    """The TypeError for `how` (e.g. "float() of") a traced node: inside a transform, a node
     that requires grad turned into a plain number or array drops out of the graph, and every
     derivative through it would silently be zero (HIPS autograd and JAX refuse it too)."""
     return TypeError(
-        f"{how} of a {type(node).__name__} that requires grad, inside a transform (grad, "
+        f"{how} a {type(node).__name__} that requires grad, inside a transform (grad, "
         "jacobian, ...): the result would leave the graph and its derivative would silently "
         "be 0. Use autograd_lite's functions on nodes (al.sin, al.exp, ... instead of math or "
         "numpy ones), or .data to use the value as a constant on purpose"

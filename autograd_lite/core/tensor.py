@@ -121,17 +121,25 @@ class Tensor(Node, ops.Arithmetic):
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self._data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
+        if isinstance(data, Tensor):
+            if data.requires_grad and graph._state.tracing:
+                raise graph.escape_error(data, "Tensor() of")
+            data = data._data
+        self._data = _as_array(data, dtype)
         self.grad = None
         self.label = "" if label is None else str(label)
         self.requires_grad = bool(requires_grad)
         self._op = None
         self._parents = ()
         self._ctx = ()
+        if requires_grad and graph._state.born is not None:
+            graph._state.born.add(self)  # made inside a transform: a constant to it
 
     @staticmethod
     def _convert_data(value):
         if isinstance(value, Tensor):
+            if value.requires_grad and graph._state.tracing:
+                raise graph.escape_error(value, "Assigning .data from")
             value = value._data
         if isinstance(value, np.ndarray) and value.dtype in _FLOATS:
             return value  # kept as given (shared, as torch's `.data =`)
@@ -282,19 +290,24 @@ class Tensor(Node, ops.Arithmetic):
         would leave the graph (use `.data` to take it as a constant on purpose).
         """
         if self.requires_grad and graph._state.tracing:
-            raise graph.escape_error(self, "float() or item()")
+            raise graph.escape_error(self, "float() or item() of")
         if self.data.size != 1:
             raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
         return float(self.data.reshape(()))
 
     def numpy(self) -> np.ndarray:
-        """The data array itself (shared, not copied), as `torch.Tensor.numpy`."""
+        """The data array itself (shared, not copied), as `torch.Tensor.numpy`.
+
+        Raises TypeError inside a transform when the Tensor requires grad (use `.data`).
+        """
+        if self.requires_grad and graph._state.tracing:
+            raise graph.escape_error(self, "numpy() of")
         return self.data
 
     def __array__(self, dtype=None, copy=None):
         # np.asarray(t) shares the data; np.array(t) and np.copy(t) copy it, as numpy does.
         if self.requires_grad and graph._state.tracing:
-            raise graph.escape_error(self, "A numpy conversion (np.asarray, np.dot, ...)")
+            raise graph.escape_error(self, "A numpy conversion (np.asarray, np.dot, ...) of")
         return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self):

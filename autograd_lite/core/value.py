@@ -92,6 +92,8 @@ class Value(Node, ops.Arithmetic):
         self._op = None
         self._parents = ()
         self._ctx = ()
+        if requires_grad and graph._state.born is not None:
+            graph._state.born.add(self)  # made inside a transform: a constant to it
 
     @staticmethod
     def _apply(op, args, params=()):
@@ -118,7 +120,11 @@ class Value(Node, ops.Arithmetic):
 
     @staticmethod
     def _convert_data(value):
-        return _as_float(value.data if isinstance(value, Value) else value, "data")
+        if isinstance(value, Value):
+            if value.requires_grad and graph._state.tracing:
+                raise graph.escape_error(value, "Value() or .data = from")
+            value = value._data
+        return _as_float(value, "data")
 
     def _new_grad(self, g):
         old = self.grad
@@ -136,7 +142,7 @@ class Value(Node, ops.Arithmetic):
 
     def __float__(self):
         if self.requires_grad and graph._state.tracing:
-            raise graph.escape_error(self, "float()")
+            raise graph.escape_error(self, "float() of")
         return self._data
 
     def item(self):
@@ -146,7 +152,7 @@ class Value(Node, ops.Arithmetic):
         would leave the graph (use `.data` to take it as a constant on purpose).
         """
         if self.requires_grad and graph._state.tracing:
-            raise graph.escape_error(self, "item()")
+            raise graph.escape_error(self, "item() of")
         return self._data
 
     def __repr__(self):

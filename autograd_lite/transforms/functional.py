@@ -3,27 +3,32 @@
 Each transform takes a Python function `f` written with autograd_lite operations
 and returns a new function (JAX's and HIPS autograd's style). A call
 
-1. makes a fresh node for every differentiated argument: a `Value` for a
-   number, a `Tensor` for a list or an array. A `Value` or `Tensor` argument is
-   used as given: the fresh node is an alias of it, so the result can be
-   differentiated through it;
-2. records one forward pass of `f`;
+1. makes a fresh variable for every differentiated argument: a `Value` for a
+   number, a `Tensor` for a list or an array. A `Value` or `Tensor` argument
+   that requires grad is used as given: the variable is an alias of it, so the
+   result can be differentiated through it;
+2. records one forward pass of `f` (inside `graph.tracing()`: there a node
+   that requires grad refuses `float()`, `item()` and numpy conversions, which
+   would drop it from the graph and make its derivative silently 0);
 3. runs the core's reverse sweep (`graph.cotangents`) from a seed it chooses
-   itself and takes the cotangents of its fresh nodes; no `.grad` is touched,
+   itself and takes the cotangents of its variables; no `.grad` is touched,
    so a transform leaves no trace on user nodes.
 
-Fresh nodes per call are what keep nested derivatives apart: in
+Fresh variables per call are what keep nested derivatives apart: in
 `grad(lambda x: x * grad(lambda y: x + y)(x))` the inner `y` is a new node, not
 `x`, so the inner derivative is 1 and never 2 ("perturbation confusion",
-Siskind and Pearlmutter 2005).
+Siskind and Pearlmutter 2005). A variable is not a leaf (see `_variable`), so
+once its transform has returned it is a constant to everything else.
 
-Results come back in the kind of the inputs: floats and numpy arrays for plain
-inputs, `Value`s and `Tensor`s for node inputs. When a result depends on
-something that requires grad outside this call (a node argument with
-`requires_grad=True`, a node captured by `f`, the variable of an enclosing
-transform) and grad mode is on, the backward pass is recorded
+Results come back in the kind of the inputs: floats and numpy arrays (0-d ones
+too) for plain inputs, `Value`s and `Tensor`s for node inputs. When a result
+depends on something that requires grad outside this call (a node argument
+with `requires_grad=True`, a node captured by `f`, the variable of an
+enclosing transform) and grad mode is on, the backward pass is recorded
 (`create_graph=True`) and the result is a node with history, so transforms
-nest to any depth: `grad(grad(grad(f)))`.
+nest to any depth: `grad(grad(grad(f)))`. Variables of finished transforms
+and leaves made inside `f` are not outside: plain inputs and no captured node
+give plain results, whatever `f` does inside.
 
 `f` may return one output (a `Value`, a `Tensor`, a number or an array) or a
 tuple or list of them; a tuple of outputs gives a tuple of results, as in JAX.
@@ -222,7 +227,7 @@ class _Call:
         live = _live.variables
         live.update(self.xs)
         try:
-            with tracing(), enable_grad():
+            with tracing() as self.born, enable_grad():
                 out = f(*args, **kwargs)
         finally:
             live.difference_update(self.xs)
@@ -250,11 +255,11 @@ class _Call:
 
     def nested(self, outs, extra=()):
         """Record the backward pass? Only if, while grad mode is on, the graph of `outs`
-        reaches something that requires grad outside this call: a leaf, or a variable of
-        an enclosing transform (not this call's own, nor a finished transform's)."""
+        reaches something that requires grad outside this call: a leaf made before it, or
+        a variable of an enclosing transform (not this call's own, nor a finished one's)."""
         if not self.record:
             return False
-        mine = set(self.xs).union(extra)
+        mine = self.born.union(self.xs, extra)
         live = _live.variables
         return any(
             n not in mine and (n._op is None or n in live)
