@@ -65,8 +65,10 @@ def _sweeps(root, seeds, xs, create_graph):
     """
     if not root.requires_grad:
         return [[None] * len(xs) for _ in seeds]
+    if not create_graph:  # the rules run on raw data
+        return [[_strip(g) for g in cotangents(root, xs, seed)] for seed in seeds]
     with tracing():  # a rule that drops a recorded node to a number raises
-        return [[_strip(g) for g in cotangents(root, xs, seed, create_graph)] for seed in seeds]
+        return [[_strip(g) for g in cotangents(root, xs, seed, True)] for seed in seeds]
 
 
 def _grads(root, seed, xs, create_graph):
@@ -141,7 +143,8 @@ _live = _Live()
 
 
 def _variable(leaf):
-    """A transform's variable for `leaf`, a fresh leaf that requires grad.
+    """A transform's variable for `leaf`, a fresh leaf that requires grad (call it with
+    grad mode on).
 
     The variable is an alias of the leaf, after which the leaf stops requiring grad: so
     the variable is an interior node with no leaf behind it. While the transform's `f`
@@ -149,8 +152,7 @@ def _variable(leaf):
     pass; afterwards nothing in a result's graph passes it for something that requires
     grad outside (an inner transform's variable never leaks into an outer result).
     """
-    with enable_grad():
-        x = leaf._alias(leaf.data)
+    x = leaf._alias(leaf.data)
     leaf.requires_grad = False
     return x
 
@@ -159,8 +161,7 @@ def _fresh(arg, i, link, name):
     """A new variable standing for argument i, and whether the caller gave a node."""
     if isinstance(arg, (Value, Tensor)):
         if link and arg.requires_grad:
-            with enable_grad():  # differentiable through the caller's node
-                return arg._alias(arg.data), True
+            return arg._alias(arg.data), True  # differentiable through the caller's node
         if isinstance(arg, Value):
             return _variable(Value(arg.data)), True
         return _variable(Tensor(arg.data, requires_grad=True)), True
@@ -219,18 +220,18 @@ class _Call:
         args = list(args)
         self.xs = []
         self.as_nodes = False
-        for i in nums:
-            x, given = _fresh(args[i], i, self.record, name)
-            args[i] = x
-            self.xs.append(x)
-            self.as_nodes = self.as_nodes or given
         live = _live.variables
-        live.update(self.xs)
-        try:
-            with tracing() as self.born, enable_grad():
+        with tracing() as self.born, enable_grad():
+            for i in nums:
+                x, given = _fresh(args[i], i, self.record, name)
+                args[i] = x
+                self.xs.append(x)
+                self.as_nodes = self.as_nodes or given
+            live.update(self.xs)
+            try:
                 out = f(*args, **kwargs)
-        finally:
-            live.difference_update(self.xs)
+            finally:
+                live.difference_update(self.xs)
         self.multi = isinstance(out, (tuple, list))
         if self.multi and not out:
             raise TypeError(f"{name}: f returned an empty {type(out).__name__}")
@@ -465,9 +466,10 @@ def jvp(f, primals, tangents, **kwargs):
     ]
     outs, dirs = [], []
     for o in call.outs:
-        u = _variable(  # a variable of this call, like the xs: it never leaks out
-            Value(0.0) if isinstance(o, Value) else Tensor(np.zeros(o.shape, o.dtype), True)
-        )
+        with enable_grad():  # u is a variable of this call, like the xs: it never leaks out
+            u = _variable(
+                Value(0.0) if isinstance(o, Value) else Tensor(np.zeros(o.shape, o.dtype), True)
+            )
         history = call.nested([o], (u,)) or any(s[1] for s in seeds)
         total = None
         for g, (t, _) in zip(_grads(o, u, call.xs, True), seeds):
