@@ -568,8 +568,10 @@ def test_the_guard_is_lifted_when_the_transform_returns_or_raises():
         grad(lambda x: float(x))(1.0)
     assert float(Value(2.0)) == 2.0
     with pytest.raises(ZeroDivisionError):
-        grad(lambda x: 1 // 0)(1.0)
+        grad(lambda x: grad(lambda y: 1 // 0)(x))(1.0)
     assert float(Value(2.0)) == 2.0
+    state = al.core.graph._state
+    assert state.tracing == 0 and state.born is None and not functional._live.variables
 
 
 # ---- nested transforms: plain in, plain out; traced in, traced out (issue 12) ----------
