@@ -6,11 +6,10 @@ import numbers
 
 import numpy as np
 
-from . import graph, ops
-from .graph import ALIAS, Node
+from . import ops
+from .graph import ALIAS, Node, node_maker
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_object_new = object.__new__
 
 
 def _as_array(data, dtype=None, what="data"):
@@ -64,7 +63,7 @@ def _unary(op, x):
         data = op.array(x._data)
     if data.__class__ is not np.ndarray:  # numpy gives a scalar for a 0-d input
         data = np.asarray(data)
-    return Tensor._wrap(data, op, (x,), (data, x._data), x.requires_grad)
+    return _new_tensor(data, op, (x,), (data, x._data), x.requires_grad)
 
 
 def _binary(op, a, b):
@@ -87,7 +86,7 @@ def _binary(op, a, b):
         data = op.array(ad, bd)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    return Tensor._wrap(data, op, (a, b), (data, ad, bd), req)
+    return _new_tensor(data, op, (a, b), (data, ad, bd), req)
 
 
 def _index_part(i):
@@ -113,7 +112,7 @@ class Tensor(Node, ops.Arithmetic):
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
-    __slots__ = ("_grad",)
+    __slots__ = ()
     _unary = staticmethod(_unary)
     _binary = staticmethod(_binary)  # the cotangent sum: raw ndarray until read, then a Tensor
     _ZERO_GRAD = None
@@ -144,7 +143,7 @@ class Tensor(Node, ops.Arithmetic):
         if g is not None and g.__class__ is not Tensor:
             if not g.flags.writeable:  # shared or a broadcast view: give .grad its own memory
                 g = g.copy()
-            g = self._grad = Tensor._wrap(g)
+            g = self._grad = _new_tensor(g)
         return g
 
     @grad.setter
@@ -157,24 +156,6 @@ class Tensor(Node, ops.Arithmetic):
                 f"grad of shape {value.shape} assigned to a Tensor of shape {self.shape}"
             )
         self._grad = value
-
-    @staticmethod
-    def _wrap(data, op=None, parents=(), ctx=(), requires_grad=False):
-        out = _object_new(Tensor)
-        out._data = data
-        out._grad = None
-        out.label = ""
-        if requires_grad and graph._state.enabled:
-            out.requires_grad = True
-            out._op = op
-            out._parents = parents
-            out._ctx = ctx
-        else:
-            out.requires_grad = False
-            out._op = None
-            out._parents = ()
-            out._ctx = ()
-        return out
 
     @staticmethod
     def _apply(op, args, params=()):
@@ -200,7 +181,7 @@ class Tensor(Node, ops.Arithmetic):
             data = op.array(*raws, *params)
         if data.__class__ is not np.ndarray:
             data = np.asarray(data)
-        return Tensor._wrap(data, op, tuple(parents), (data, *raws, *params), req)
+        return _new_tensor(data, op, tuple(parents), (data, *raws, *params), req)
 
     # ---- hooks of the graph core ---------------------------------------------------
     def _seed(self, gradient, create_graph):
@@ -226,7 +207,7 @@ class Tensor(Node, ops.Arithmetic):
                 raise ValueError(
                     f"gradient has shape {g.shape}, but the output has shape {self.shape}"
                 )
-        return Tensor._wrap(g) if create_graph else g
+        return _new_tensor(g) if create_graph else g
 
     def _new_grad(self, g):
         old = self._grad
@@ -236,11 +217,12 @@ class Tensor(Node, ops.Arithmetic):
             return old + g
         return self.grad + g  # a recorded gradient (create_graph) is involved: add as Tensors
 
-    def _alias(self, data, record=True):
-        return Tensor._wrap(data, ALIAS, (self,), (data, data), record and self.requires_grad)
+    def _alias(self, data, differentiable=True):
+        req = differentiable and self.requires_grad
+        return _new_tensor(data, ALIAS, (self,), (data, data), req)
 
     @staticmethod
-    def _fit(c, like):
+    def _sum_to_shape(c, like):
         if c.shape != like.shape:
             c = _unbroadcast(c, like.shape)
         if c.dtype != like.dtype:
@@ -414,3 +396,6 @@ class Tensor(Node, ops.Arithmetic):
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return self.transpose(tuple(axes))
+
+
+_new_tensor = node_maker(Tensor)  # every Tensor an operation makes is made here
