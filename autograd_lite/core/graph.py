@@ -18,6 +18,7 @@ import functools
 import gc
 import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class _GradMode:
         self = super().__new__(cls)
         return self if fn is None else self(fn)  # bare `@no_grad` on a function
 
-    def __init__(self, fn=None):
+    def __init__(self, fn: Callable | None = None):
         self._previous = []  # a stack, so one instance can be entered again while inside
 
     def __enter__(self):
@@ -297,7 +298,7 @@ class Node:
         """
         backward(self, gradient, create_graph)
 
-    def detach(self):
+    def detach(self) -> Node:
         """A new leaf sharing this node's data, cut off from the graph (requires_grad False)."""
         return self._alias(self._data, differentiable=False)
 
@@ -306,7 +307,7 @@ class Node:
         self.grad = type(self)._ZERO_GRAD
 
 
-def node_maker(cls):
+def node_maker(cls: type[Node]) -> Callable[..., Node]:
     """The one way nodes are made: `new(data, op, parents, ctx, requires_grad)` for type `cls`.
 
     The node holds `data`; the record of how it was made (`op`, `parents`, and
@@ -345,7 +346,7 @@ ALIAS = Op("alias", vjps=(lambda g, out, x: g,))
 _FINISHED = object()  # on the stack below a node's parents: when popped, the node is done
 
 
-def toposort(root) -> list:
+def toposort(root: Node) -> list[Node]:
     """Nodes reachable from `root` that require grad, in reverse topological order.
 
     The root comes first and every node comes before its parents. Iterative
@@ -379,7 +380,7 @@ def toposort(root) -> list:
 # The backward sweep.
 
 
-def backward(root, gradient=None, create_graph=False):
+def backward(root: Node, gradient=None, create_graph: bool = False) -> None:
     """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
     grads = _sweep(root, gradient, create_graph)
     # Two phases: every new .grad is computed first, so an error changes none of them.
@@ -390,7 +391,9 @@ def backward(root, gradient=None, create_graph=False):
         node._grad = new
 
 
-def cotangents(root, inputs, gradient=None, create_graph=False):
+def cotangents(
+    root: Node, inputs: Sequence[Node], gradient=None, create_graph: bool = False
+) -> list:
     """d(root)/d(input) contracted with `gradient`, for each of `inputs`; `.grad` is untouched.
 
     The functional form of `backward`, as `torch.autograd.grad`: returns a list

@@ -24,10 +24,16 @@ import functools
 import math
 import numbers
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
 from .graph import Node, Op
+
+#: What the op functions take and give: a node, or raw data (a number, an ndarray).
+Operand = Node | float | np.ndarray
+#: A reduction's axes: one axis, several, or None for all.
+Axis = int | tuple[int, ...] | None
 
 # ---------------------------------------------------------------------------------------
 # Helpers for rules: raw data, masks and shapes (never differentiated).
@@ -654,7 +660,7 @@ def _is_scalar(x):
     return type(x) is float or type(x) is int or type(x) is bool
 
 
-def apply(op: Op, args, params=()):
+def apply(op: Op, args: Sequence, params: tuple = ()) -> Operand:
     """Run `op` on `args`: recorded on the node type among them, else on raw data.
 
     Plain Python numbers give a Python float with IEEE semantics (1/0 = inf,
@@ -671,7 +677,7 @@ def apply(op: Op, args, params=()):
         )
 
 
-def scalar_forward(op: Op, raws, params=()) -> float:
+def scalar_forward(op: Op, raws: Sequence[float], params: tuple = ()) -> float:
     """`op` on Python floats: the fast `math` forward, or numpy's IEEE result where it raises."""
     if op.scalar is not None:
         try:
@@ -702,12 +708,12 @@ def _function(op):
     """The public function of an op whose arguments are its inputs: `exp(x)`, `maximum(x, y)`."""
     if op.arity == 1:
 
-        def function(x):
+        def function(x: Operand) -> Operand:
             return apply(op, (x,))
 
     else:
 
-        def function(x, y):
+        def function(x: Operand, y: Operand) -> Operand:
             return apply(op, (x, y))
 
     function.__name__ = function.__qualname__ = op.function
@@ -730,7 +736,7 @@ matmul = _function(MATMUL)
 
 
 @_documents(WHERE)
-def where(cond, x, y):
+def where(cond, x: Operand, y: Operand) -> Operand:
     cond = _raw(cond)
     if type(cond) is bool and not (_is_array(x) or _is_array(y)):
         return x if cond else y
@@ -738,18 +744,18 @@ def where(cond, x, y):
 
 
 @_documents(CLIP)
-def clip(x, lo=None, hi=None):
+def clip(x: Operand, lo: float | None = None, hi: float | None = None) -> Operand:
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
     return apply(CLIP, (x,), (lo, hi))
 
 
 @_documents(LINEAR)
-def linear(x, weight, bias=None):
+def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Operand:
     return apply(LINEAR, (x, weight, 0.0 if bias is None else bias))
 
 
-def dot(a, b):
+def dot(a: Operand, b: Operand) -> Operand:
     """Dot product of 1-d vectors (a scalar), or a matrix product for 2-d (as numpy.dot).
 
     Scalars are multiplied. Raises ValueError for operands of more than two axes
@@ -765,20 +771,20 @@ def dot(a, b):
     return matmul(a, b)
 
 
-def outer(a, b):
+def outer(a: Operand, b: Operand) -> Operand:
     """Outer product: a flattened to a column times b flattened to a row, shape (a.size, b.size)."""
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
 @_documents(RESHAPE)
-def reshape(x, shape):
+def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
     if not isinstance(x, Node):
         return np.reshape(np.asarray(x, dtype=float), shape)
     return x.reshape(shape)
 
 
 @_documents(BROADCAST_TO)
-def broadcast_to(x, shape):
+def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
     if tuple(_shape(x)) == tuple(shape):
         return x
     return apply(BROADCAST_TO, (x,), (tuple(shape),))
@@ -795,13 +801,13 @@ def _is_value(x):
 
 
 @_documents(SUM)
-def sum(x, axis=None, keepdims=False):
+def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(SUM, (x,), (axis, keepdims))
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     """Mean over `axis` (int, tuple, or None for all): the sum divided by the count."""
     if _is_value(x):
         return x
@@ -811,38 +817,38 @@ def mean(x, axis=None, keepdims=False):
 
 
 @_documents(MAX)
-def max(x, axis=None, keepdims=False):
+def max(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(MAX, (x,), (axis, keepdims))
 
 
 @_documents(MIN)
-def min(x, axis=None, keepdims=False):
+def min(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(MIN, (x,), (axis, keepdims))
 
 
 @_documents(LOGSUMEXP)
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(LOGSUMEXP, (x,), (axis, keepdims))
 
 
-def softmax(x, axis=-1):
+def softmax(x: Operand, axis: Axis = -1) -> Operand:
     """exp(x) / sum(exp(x)) along `axis` (default the last), computed as exp(x - logsumexp(x))."""
     return exp(x - logsumexp(x, axis=axis, keepdims=True))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
     """log(softmax(x)) along `axis`, computed stably as x - logsumexp(x)."""
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
 @_documents(NORM2)
-def norm(x, ord=2, axis=None, keepdims=False):
+def norm(x: Operand, ord: float | str = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
     if ord == 2:
         if _is_value(x):
             return abs(x)
@@ -865,7 +871,7 @@ def _joinable(op, xs):
 
 
 @_documents(CONCATENATE)
-def concatenate(xs, axis=0):
+def concatenate(xs: Sequence[Operand], axis: int | None = 0) -> Operand:
     xs = _joinable(CONCATENATE, xs)
     if axis is None:  # numpy: flatten every array, then join
         xs, axis = [reshape(x, (-1,)) for x in xs], 0
@@ -873,7 +879,7 @@ def concatenate(xs, axis=0):
 
 
 @_documents(STACK)
-def stack(xs, axis=0):
+def stack(xs: Sequence[Operand], axis: int = 0) -> Operand:
     xs = _joinable(STACK, xs)
     return apply(_fixed_arity(STACK, len(xs)), xs, (axis,))
 

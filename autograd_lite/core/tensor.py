@@ -8,6 +8,7 @@ import numpy as np
 
 from . import ops
 from .graph import ALIAS, Node, node_maker
+from .ops import Axis
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -119,7 +120,7 @@ class Tensor(Node, ops.Arithmetic):
     _SHAPED = True
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
-    def __init__(self, data, requires_grad=False, dtype=None, label=""):
+    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
         self._data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad = None
         self.label = "" if label is None else str(label)
@@ -246,7 +247,7 @@ class Tensor(Node, ops.Arithmetic):
         return self.data.size
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The numpy dtype of `data`: float64 or float32."""
         return self.data.dtype
 
@@ -301,7 +302,7 @@ class Tensor(Node, ops.Arithmetic):
             extra += f", label={self.label!r}"
         return f"Tensor({body}{extra})"
 
-    def astype(self, dtype):
+    def astype(self, dtype) -> Tensor:
         """This tensor converted to float32 or float64 (differentiable)."""
         dtype = np.dtype(dtype)
         if dtype not in _FLOATS:
@@ -328,58 +329,58 @@ class Tensor(Node, ops.Arithmetic):
             ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],)
         )
 
-    def matmul(self, other):
+    def matmul(self, other) -> Tensor:
         """self @ other with numpy.matmul semantics; see `autograd_lite.matmul`."""
         return _binary(ops.MATMUL, self, other)
 
-    def dot(self, other):
+    def dot(self, other) -> Tensor:
         """Dot product (1-d) or matrix product (2-d); see `autograd_lite.dot`."""
         return ops.dot(self, other)
 
-    def outer(self, other):
+    def outer(self, other) -> Tensor:
         """Outer product, shape (self.size, other.size)."""
         return ops.outer(self, other)
 
     # ---- reductions and shape ----------------------------------------------------------
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (int, tuple, or None for all elements), numpy semantics."""
         return Tensor._apply(ops.SUM, (self,), (axis, keepdims))
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis` (int, tuple, or None for all elements)."""
         return ops.mean(self, axis, keepdims)
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest element over `axis`; tied elements share the gradient evenly."""
         return Tensor._apply(ops.MAX, (self,), (axis, keepdims))
 
-    def min(self, axis=None, keepdims=False):
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Smallest element over `axis`; tied elements share the gradient evenly."""
         return Tensor._apply(ops.MIN, (self,), (axis, keepdims))
 
-    def logsumexp(self, axis=None, keepdims=False):
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """log(sum(exp(self))) over `axis`, computed stably; derivative softmax."""
         return Tensor._apply(ops.LOGSUMEXP, (self,), (axis, keepdims))
 
-    def softmax(self, axis=-1):
+    def softmax(self, axis: Axis = -1) -> Tensor:
         """exp(self) normalised along `axis`; see `autograd_lite.softmax`."""
         return ops.softmax(self, axis)
 
-    def log_softmax(self, axis=-1):
+    def log_softmax(self, axis: Axis = -1) -> Tensor:
         """log(softmax(self)) along `axis`, computed stably."""
         return ops.log_softmax(self, axis)
 
-    def norm(self, ord=2, axis=None, keepdims=False):
+    def norm(self, ord: float | str = 2, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Vector norm (ord 1, 2 or inf) over `axis`; see `autograd_lite.norm`."""
         return ops.norm(self, ord, axis, keepdims)
 
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
         if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
             shape = tuple(shape[0])
         return Tensor._apply(ops.RESHAPE, (self,), (shape,))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes) -> Tensor:
         """Permute axes: no argument reverses them (as numpy); `t.transpose(1, 0)` or a tuple."""
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):
             axes = axes[0]
@@ -391,7 +392,7 @@ class Tensor(Node, ops.Arithmetic):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes")
         return Tensor._apply(ops.TRANSPOSE, (self,), (perm,))
 
-    def swapaxes(self, a, b):
+    def swapaxes(self, a: int, b: int) -> Tensor:
         """Exchange two axes."""
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]

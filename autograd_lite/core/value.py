@@ -63,7 +63,7 @@ class Value(Node, ops.Arithmetic):
     _ZERO_GRAD = 0.0
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
-    def __init__(self, data, label="", requires_grad=True):
+    def __init__(self, data: float, label: str = "", requires_grad: bool = True):
         self._data = self._convert_data(data)
         self._grad = 0.0
         self.label = "" if label is None else str(label)
@@ -117,7 +117,7 @@ class Value(Node, ops.Arithmetic):
     def __float__(self):
         return self._data
 
-    def item(self):
+    def item(self) -> float:
         """The data as a Python float."""
         return self._data
 
