@@ -262,6 +262,15 @@ class Node:
         raise NotImplementedError
 
     # ---- shared ----------------------------------------------------------------------
+    def _init_leaf(self, data, label, requires_grad):
+        """Make this node a leaf holding `data` (converted by the node type's constructor)."""
+        self._data = data
+        self._grad = self._ZERO_GRAD
+        self.label = "" if label is None else str(label)
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._parents = self._ctx = ()
+
     @property
     def grad(self):
         """The gradient accumulated by backward passes (see the node type)."""

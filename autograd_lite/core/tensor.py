@@ -8,7 +8,6 @@ import numpy as np
 
 from . import ops
 from .graph import ALIAS, Node, node_maker
-from .ops import Axis
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -121,13 +120,9 @@ class Tensor(Node, ops.Arithmetic):
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
-        self._data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
-        self.grad = None
-        self.label = "" if label is None else str(label)
-        self.requires_grad = bool(requires_grad)
-        self._op = None
-        self._parents = ()
-        self._ctx = ()
+        self._init_leaf(
+            _as_array(data.data if isinstance(data, Tensor) else data, dtype), label, requires_grad
+        )
 
     @staticmethod
     def _convert_data(value):
@@ -329,50 +324,21 @@ class Tensor(Node, ops.Arithmetic):
             ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],)
         )
 
-    def matmul(self, other) -> Tensor:
-        """self @ other with numpy.matmul semantics; see `autograd_lite.matmul`."""
-        return _binary(ops.MATMUL, self, other)
-
-    def dot(self, other) -> Tensor:
-        """Dot product (1-d) or matrix product (2-d); see `autograd_lite.dot`."""
-        return ops.dot(self, other)
-
-    def outer(self, other) -> Tensor:
-        """Outer product, shape (self.size, other.size)."""
-        return ops.outer(self, other)
+    # The functions of autograd_lite that take a tensor first serve as its methods, with their
+    # docstrings: `t.sum(axis=0)` is `autograd_lite.sum(t, axis=0)`.
+    matmul = ops.matmul
+    dot = ops.dot
+    outer = ops.outer
 
     # ---- reductions and shape ----------------------------------------------------------
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Sum over `axis` (int, tuple, or None for all elements), numpy semantics."""
-        return Tensor._apply(ops.SUM, (self,), (axis, keepdims))
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Mean over `axis` (int, tuple, or None for all elements)."""
-        return ops.mean(self, axis, keepdims)
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest element over `axis`; tied elements share the gradient evenly."""
-        return Tensor._apply(ops.MAX, (self,), (axis, keepdims))
-
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest element over `axis`; tied elements share the gradient evenly."""
-        return Tensor._apply(ops.MIN, (self,), (axis, keepdims))
-
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(self))) over `axis`, computed stably; derivative softmax."""
-        return Tensor._apply(ops.LOGSUMEXP, (self,), (axis, keepdims))
-
-    def softmax(self, axis: Axis = -1) -> Tensor:
-        """exp(self) normalised along `axis`; see `autograd_lite.softmax`."""
-        return ops.softmax(self, axis)
-
-    def log_softmax(self, axis: Axis = -1) -> Tensor:
-        """log(softmax(self)) along `axis`, computed stably."""
-        return ops.log_softmax(self, axis)
-
-    def norm(self, ord: float | str = 2, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Vector norm (ord 1, 2 or inf) over `axis`; see `autograd_lite.norm`."""
-        return ops.norm(self, ord, axis, keepdims)
+    sum = ops.sum
+    mean = ops.mean
+    max = ops.max
+    min = ops.min
+    logsumexp = ops.logsumexp
+    softmax = ops.softmax
+    log_softmax = ops.log_softmax
+    norm = ops.norm
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""

@@ -64,13 +64,7 @@ class Value(Node, ops.Arithmetic):
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
-        self._data = self._convert_data(data)
-        self._grad = 0.0
-        self.label = "" if label is None else str(label)
-        self.requires_grad = bool(requires_grad)
-        self._op = None
-        self._parents = ()
-        self._ctx = ()
+        self._init_leaf(self._convert_data(data), label, requires_grad)
 
     @staticmethod
     def _apply(op, args, params=()):
