@@ -2,14 +2,13 @@
 the value, the first derivative (a vjp with cotangent w) and the second derivative (the
 Hessian-vector product of <f, w> with direction v, by double backward).
 
-Used by tests/test_torch_oracle.py and the ports in tests/peers/; imports torch, so import it
-only after `pytest.importorskip("torch")`.
+Used by tests/test_torch_oracle.py and the ports in tests/peers/. Only `theirs` needs torch
+(imported when called): call it after `pytest.importorskip("torch")`.
 """
 
 import math
 
 import numpy as np
-import torch
 
 from autograd_lite import Tensor, Value
 from autograd_lite.core.graph import Node
@@ -64,6 +63,8 @@ def ours(fn, xs, w=None, v=None, node=Tensor):
 
 def theirs(fn, xs, w=None, v=None):
     """The same triple from PyTorch, float64; fn takes and returns torch tensors."""
+    import torch
+
     leaves = [torch.tensor(np.asarray(x, dtype=float), requires_grad=True) for x in xs]
     out = fn(*leaves)
     value = out.detach().numpy().astype(float)
