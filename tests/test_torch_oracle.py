@@ -352,12 +352,14 @@ REDUCTION_CONVENTIONS = {
     ("norm1", "nan"): "|x|' at NaN is NaN (see CONVENTIONS['abs']); torch takes sgn(nan) = 0",
     ("norm_inf", "nan"): "|x|' at NaN is NaN (see CONVENTIONS['abs']); torch takes 0",
 }
+_NORM_AT_ZERO = (
+    "issue 12: second derivative at a special point: the Hessian of norm(x) at x = 0 is "
+    "unbounded; ours is the identity (x / where(norm == 0, 1, norm) differentiated as x / 1), "
+    "a finite wrong answer; torch: NaN"
+)
 KNOWN_REDUCTION = {
-    ("norm2", "zeros"): "issue 12: second derivative at a special point: the Hessian of "
-    "norm(x) at x = 0 is taken as I (the division by the norm goes through "
-    "where(norm == 0, 1, norm)); torch gives 0",
-    ("norm2", "large"): "issue 12: large values: norm(1e300) overflows to inf (sum of squares) "
-    "and its gradient to 0; torch scales and gives 1.4e300",
+    ("norm2", "zeros"): _NORM_AT_ZERO,
+    ("norm2", "large"): _NORM_AT_ZERO + " (the all-zero column of that matrix)",
 }
 
 
