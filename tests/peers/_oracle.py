@@ -115,7 +115,8 @@ def mismatch(a, b, rtol=RTOL):
     if not fin.any():
         return None
     scale = max(np.abs(b[fin]).max(), np.abs(a[fin]).max())
-    err = np.abs(a - b)
+    with np.errstate(invalid="ignore"):  # inf - inf where both are inf: masked below
+        err = np.abs(a - b)
     # relative to each element, floored at 1e-3 of the array's scale and at ATOL (round-off
     # around exact zeros, such as a Hessian-vector product that cancels to 0)
     bad = fin & (err > rtol * np.maximum(np.abs(b), 1e-3 * scale) + ATOL)
