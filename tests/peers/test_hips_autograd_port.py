@@ -347,10 +347,6 @@ def test_check_grads_second_order():
     assert al.gradgradcheck(fn, inputs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: nested transforms leak: an inner al.grad on plain inputs returns a Value",
-)
 def test_nested_transform_returns_plain_float():
     out = al.grad(lambda x: al.grad(lambda w: al.sin(w * x))(1.0))(0.5)
     assert type(out) is float
@@ -359,7 +355,6 @@ def test_nested_transform_returns_plain_float():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: a traced number leaves the graph unnoticed")
 def test_math_on_traced_value_raises():
     """HIPS refuses float() of a traced value; al.grad(lambda x: math.sin(x)) returns 0.0."""
     import math
@@ -426,7 +421,6 @@ def test_numpy_function_on_tensor_keeps_history_or_raises(name):
     assert isinstance(out, Tensor) and out.requires_grad, f"np.{name} gave {type(out).__name__}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: float() of a traced value gives gradient 0")
 def test_float_of_traced_value_raises():
     with pytest.raises(TypeError):
         al.grad(lambda x: float(x) ** 2)(3.0)
