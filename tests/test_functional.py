@@ -459,3 +459,270 @@ def test_derivative_order_must_be_a_non_negative_int():
     with pytest.raises(TypeError, match=r"x must be a scalar, got shape \(2,\)"):
         derivative(lambda t: t.sum())(np.ones(2))
     assert derivative(al.sin, 0)(0.5) == math.sin(0.5)
+
+
+# ---- a traced number cannot leave the graph (issue 12) ---------------------------------
+
+ESCAPES = [
+    ("math.sin", lambda x: math.sin(x)),
+    ("float", lambda x: float(x) ** 2),
+    ("complex", lambda x: complex(x).real * x),
+    ("item", lambda x: x.item() * x),
+    ("np.float64", lambda x: np.float64(x) * x),
+]
+
+
+@pytest.mark.parametrize("name, f", ESCAPES, ids=[e[0] for e in ESCAPES])
+def test_a_traced_value_turned_into_a_number_raises_naming_the_fix(name, f):
+    with pytest.raises(TypeError, match=r"al\.sin.*\.data"):
+        grad(f)(1.0)
+
+
+def tensor_escapes():
+    return [
+        ("float", lambda t: float(t.sum()) * t.sum()),
+        ("item", lambda t: t.sum().item() * t.sum()),
+        ("np.asarray", lambda t: (Tensor(np.asarray(t)) * t).sum()),
+        ("np.dot", lambda t: np.dot(t, t) * t.sum()),
+        ("np.array of a list", lambda t: (Tensor(np.array([t, t])) * t).sum()),
+        ("math.log", lambda t: math.log(t[0]) * t.sum()),
+        ("numpy()", lambda t: np.sum(t.numpy()) * t.sum()),
+    ]
+
+
+@pytest.mark.parametrize("name, f", tensor_escapes(), ids=[e[0] for e in tensor_escapes()])
+def test_a_traced_tensor_turned_into_numbers_or_an_array_raises(name, f):
+    with pytest.raises(TypeError, match=r"inside a transform.*\.data"):
+        grad(f)(np.array([1.0, 2.0]))
+
+
+def test_a_new_node_made_from_a_traced_one_raises():
+    # Value(x) and Tensor(t) copy the data into a new leaf: the history would be cut.
+    with pytest.raises(
+        TypeError, match=r"Value\(\) or \.data = from a Value that requires grad.*\.data"
+    ):
+        grad(lambda x: al.Value(x) * x)(3.0)
+    with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad.*\.data"):
+        grad(lambda t: (Tensor(t) * t).sum())(np.ones(2))
+    with pytest.raises(TypeError, match="inside a transform"):
+        grad(lambda t: (Tensor([t[0], t[1]]) * t).sum())(np.ones(2))
+    assert grad(lambda x: al.Value(x.data) * x)(3.0) == 3.0  # a constant on purpose
+    assert al.Value(al.Value(2.0)).data == 2.0 and Tensor(Tensor([1.0])).data == [1.0]
+
+
+def test_every_transform_refuses_the_escape():
+    bad = lambda x: x * float(x)
+    with pytest.raises(TypeError, match="inside a transform"):
+        value_and_grad(bad)(2.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        vjp(bad, 2.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        jvp(bad, (2.0,), (1.0,))
+    with pytest.raises(TypeError, match="inside a transform"):
+        jacobian(bad)(2.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        hessian(bad)(2.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        hvp(bad, 2.0, 1.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        derivative(bad, 2)(2.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        al.gradcheck(bad, (2.0,))
+    with pytest.raises(TypeError, match="inside a transform"):
+        al.gradgradcheck(bad, (2.0,))
+
+
+def test_a_captured_node_that_requires_grad_cannot_escape_either():
+    # Its derivative would be lost from a result that carries history (torch.func semantics).
+    w = Value(3.0)
+    with pytest.raises(TypeError, match="inside a transform"):
+        grad(lambda x: x * float(w))(2.0)
+
+
+def test_data_comparisons_and_constants_still_work_inside_a_transform():
+    # .data is the explicit way out; comparisons and bool() read the data, as in PyTorch.
+    assert grad(lambda x: x * x.data)(3.0) == 3.0
+    assert grad(lambda x: x * x if x > 0 else -x)(3.0) == 6.0
+    assert grad(lambda x: x * x if x > 0 else -x)(-3.0) == -1.0
+    relu_sum = lambda t: (t * Tensor(t.data > 0)).sum() if bool(t.sum() > 0) else t.sum()
+    np.testing.assert_array_equal(grad(relu_sum)(np.array([1.0, -2.0, 3.0])), [1.0, 0.0, 1.0])
+    assert grad(lambda t: (t * t).sum() if bool(t[0]) else t.sum())(np.array([1.0])) == [2.0]
+    c = Value(2.0, requires_grad=False)
+    assert grad(lambda x: x * float(c) * math.cos(c))(1.0) == 2.0 * math.cos(2.0)
+    assert grad(lambda t: (t * np.asarray(Tensor([1.0, 2.0]))).sum())([0.0, 0.0]).tolist() == [
+        1.0,
+        2.0,
+    ]
+
+
+def test_outside_a_transform_a_node_converts_as_in_pytorch():
+    v = Value(2.0)
+    t = Tensor([[1.5]], requires_grad=True)
+    assert float(v) == 2.0 and v.item() == 2.0 and math.sqrt(v * 2) == 2.0
+    assert float(t) == 1.5 and t.item() == 1.5
+    np.testing.assert_array_equal(np.asarray(t), [[1.5]])
+
+
+def test_the_guard_is_lifted_when_the_transform_returns_or_raises():
+    with pytest.raises(TypeError):
+        grad(lambda x: float(x))(1.0)
+    assert float(Value(2.0)) == 2.0
+    with pytest.raises(ZeroDivisionError):
+        grad(lambda x: grad(lambda y: 1 // 0)(x))(1.0)
+    assert float(Value(2.0)) == 2.0
+    state = al.core.graph._state
+    assert state.tracing == 0 and state.born is None and not functional._live.variables
+
+
+# ---- nested transforms: plain in, plain out; traced in, traced out (issue 12) ----------
+
+
+def test_an_inner_transform_on_a_plain_input_leaks_nothing():
+    # d/dx [d/dw sin(w x) at w = 1] = d/dx [x cos x] = cos x - x sin x.
+    r = grad(lambda x: grad(lambda w: al.sin(w * x))(1.0))(0.5)
+    assert type(r) is float
+    assert r == pytest.approx(math.cos(0.5) - 0.5 * math.sin(0.5), abs=1e-15)
+
+
+def test_inner_vjp_jvp_jacobian_hessian_hvp_derivative_leak_nothing():
+    x0 = 0.5
+    s, c = math.sin(x0), math.cos(x0)
+    first = c - x0 * s  # d/dx [d/dw sin(w x) at w = 1] = d/dx [x cos x]
+    second = -2 * x0 * s - x0 * x0 * c  # d/dx [d2/dw2 sin(w x) at w = 1] = d/dx [-x^2 sin x]
+    inner = [
+        ("vjp", lambda x: vjp(lambda w: al.sin(w * x), 1.0)[1](1.0)[0], first),
+        ("jvp", lambda x: jvp(lambda w: al.sin(w * x), (1.0,), (1.0,))[1], first),
+        ("jacobian", lambda x: jacobian(lambda w: al.sin(w * x))(1.0), first),
+        ("value_and_grad", lambda x: value_and_grad(lambda w: al.sin(w * x))(1.0)[1], first),
+        ("derivative", lambda x: derivative(lambda w: al.sin(w * x))(1.0), first),
+        ("hessian", lambda x: hessian(lambda w: al.sin(w * x))(1.0), second),
+        ("hvp", lambda x: hvp(lambda w: al.sin(w * x), 1.0, 1.0), second),
+        ("derivative 2", lambda x: derivative(lambda w: al.sin(w * x), 2)(1.0), second),
+    ]
+    for name, g, want in inner:
+        r = grad(g)(x0)
+        assert type(r) is float, (name, r)
+        assert r == pytest.approx(want, abs=1e-14), name
+
+
+def test_an_inner_transform_with_array_inputs_leaks_nothing():
+    w0 = np.array([1.0, 2.0])
+    r = grad(lambda x: (grad(lambda w: (w * w * x).sum())(w0) * x).sum())(np.array([3.0, 4.0]))
+    assert isinstance(r, np.ndarray)
+    np.testing.assert_array_equal(r, 4 * w0 * np.array([3.0, 4.0]))  # d/dx 2 w x^2
+
+
+def test_nested_transforms_differentiate_exactly():
+    # f = x^3 sin x; derivatives by hand.
+    f = lambda t: t**3 * al.sin(t)
+    s, c = math.sin, math.cos
+    d1 = lambda x: 3 * x**2 * s(x) + x**3 * c(x)
+    d2 = lambda x: 6 * x * s(x) + 6 * x**2 * c(x) - x**3 * s(x)
+    d3 = lambda x: 6 * s(x) + 18 * x * c(x) - 9 * x**2 * s(x) - x**3 * c(x)
+    for x in (0.3, -1.1, 2.0):
+        assert grad(grad(f))(x) == pytest.approx(d2(x), rel=1e-13)
+        assert grad(lambda t: grad(f)(t) * t)(x) == pytest.approx(d2(x) * x + d1(x), rel=1e-13)
+        assert hessian(f)(x) == pytest.approx(d2(x), rel=1e-13)
+        assert jacobian(grad(f))(x) == pytest.approx(d2(x), rel=1e-13)
+        assert grad(hessian(f))(x) == pytest.approx(d3(x), rel=1e-13)
+        assert derivative(grad(f), 2)(x) == pytest.approx(d3(x), rel=1e-13)
+        assert jvp(grad(f), (x,), (2.0,))[1] == pytest.approx(2 * d2(x), rel=1e-13)
+        assert vjp(grad(f), x)[1](2.0)[0] == pytest.approx(2 * d2(x), rel=1e-13)
+        assert hvp(lambda t: grad(f)(t) * t, x, 1.0) == pytest.approx(
+            d3(x) * x + 2 * d2(x), rel=1e-13
+        )
+    # Vectors: f(v) = (v0^2 v1, ...) and its Hessian against grad of grad, row by row.
+    g = lambda v: v[0] ** 2 * v[1] + al.sin(v[0] * v[1])
+    v = np.array([0.7, -0.4])
+    h = hessian(g)(v)
+    a, b = v
+    exact = np.array(
+        [
+            [2 * b - b * b * math.sin(a * b), 2 * a + math.cos(a * b) - a * b * math.sin(a * b)],
+            [2 * a + math.cos(a * b) - a * b * math.sin(a * b), -a * a * math.sin(a * b)],
+        ]
+    )
+    np.testing.assert_allclose(h, exact, rtol=1e-13)
+    np.testing.assert_allclose(jacobian(grad(g))(v), exact, rtol=1e-13)
+    for k in range(2):
+        np.testing.assert_allclose(grad(lambda t, k=k: grad(g)(t)[k])(v), exact[k], rtol=1e-13)
+
+
+# ---- 0-d Tensors stay 0-d (issue 12) ---------------------------------------------------
+
+
+def test_a_0d_tensor_stays_a_tensor_in_vjp_and_jvp():
+    x = Tensor(np.array(1.5))
+    out, d = jvp(lambda t: t * t, (x,), (Tensor(np.array(1.0)),))
+    assert type(out) is Tensor and type(d) is Tensor and d.shape == () and d.data == 3.0
+    out, fn = vjp(lambda t: t * t, x)
+    (g,) = fn(Tensor(np.array(1.0)))
+    assert type(out) is Tensor and type(g) is Tensor and g.shape == () and g.data == 3.0
+    # Two 0-d outputs: the sum of their cotangents is still a 0-d Tensor.
+    _, fn = vjp(lambda t: (t * 2, t * t), x)
+    (g,) = fn((Tensor(np.array(1.0)), Tensor(np.array(1.0))))
+    assert type(g) is Tensor and g.shape == () and g.data == 5.0
+
+
+def test_a_0d_array_in_gives_0d_arrays_out():
+    x = np.array(1.5)
+    results = {
+        "grad": grad(lambda t: t * t)(x),
+        "value": value_and_grad(lambda t: t * t)(x)[0],
+        "jacobian": jacobian(lambda t: t * t)(x),
+        "hessian": hessian(lambda t: t * t * t)(x),
+        "hvp": hvp(lambda t: t * t * t, x, np.array(1.0)),
+        "derivative": derivative(lambda t: t * t * t, 2)(x),
+        "derivative 0": derivative(lambda t: t * t * t, 0)(x),
+        "derivative of a constant": derivative(lambda t: t * 0 + 1, 3)(x),
+        "vjp out": vjp(lambda t: t * t, x)[0],
+        "vjp": vjp(lambda t: t * t, x)[1](np.array(1.0))[0],
+        "two cotangents": vjp(lambda t: (t * 2, t * t), x)[1]((1.0, 1.0))[0],
+        "jvp out": jvp(lambda t: t * t, (x,), (np.array(1.0),))[0],
+        "jvp": jvp(lambda t: t * t, (x,), (np.array(1.0),))[1],
+    }
+    for name, r in results.items():
+        assert type(r) is np.ndarray and r.shape == (), (name, type(r))
+    assert results["hessian"] == 9.0 and results["two cotangents"] == 5.0
+
+
+def test_plain_numbers_in_give_floats_out():
+    assert type(jvp(lambda t: t * t, (1.5,), (1.0,))[1]) is float
+    assert type(vjp(lambda t: (t * 2, t * t), 1.5)[1]((1.0, 1.0))[0]) is float
+    assert type(hessian(lambda t: t * t * t)(1.5)) is float
+    assert type(hvp(lambda t: t * t * t, 1.5, 1.0)) is float
+    assert type(derivative(lambda t: t * t * t, 4)(1.5)) is float
+
+
+def test_grad_of_a_0d_tensor_used_twice_is_an_ndarray():
+    x = Tensor(np.array(2.0), requires_grad=True)
+    (x * x).backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.data.shape == () and x.grad.data == 4.0
+    (x * x).backward()  # accumulated into .grad
+    assert type(x.grad.data) is np.ndarray and x.grad.data == 8.0
+    y = Tensor(np.array(3.0), requires_grad=True)
+    z = y * 2
+    (z * z + z).backward()  # an interior node reached twice
+    assert type(z.grad.data) is np.ndarray and z.grad.data == 13.0
+    assert type(y.grad.data) is np.ndarray and y.grad.data == 26.0
+
+
+def test_a_leaf_made_inside_f_is_a_constant_of_that_call():
+    # Value(2.0) requires grad by default (micrograd's habit); made inside f, nobody outside
+    # can hold it, so the results stay plain, as in JAX.
+    r = grad(lambda x: x * al.Value(2.0))(3.0)
+    assert type(r) is float and r == 2.0
+    g = grad(lambda t: (t * Tensor([2.0, 1.0], requires_grad=True)).sum())(np.ones(2))
+    assert type(g) is np.ndarray
+    np.testing.assert_array_equal(g, [2.0, 1.0])
+
+    # An inner transform sees a leaf made by the outer f before it as a leaf from outside:
+    # d/dx [x * d/dy (y c x)] = d/dx [c x^2] = 2 c x, with c = Value(2.0) made inside.
+    def outer(x):
+        c = al.Value(2.0)
+        inner = grad(lambda y: y * c * x)(1.0)
+        assert isinstance(inner, Value) and inner.requires_grad
+        return x * inner
+
+    r = grad(outer)(3.0)
+    assert type(r) is float and r == 12.0

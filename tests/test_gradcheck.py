@@ -12,11 +12,13 @@ from autograd_lite.core import ops
 from autograd_lite.core.graph import Op
 
 # sin with a deliberately wrong derivative rule: sin' = sin.
-WRONG_SIN = Op("sin", (lambda g, out, x: g * ops.sin(x),), math.sin, np.sin, quiet=True)
+WRONG_SIN = Op(
+    "sin", scalar=math.sin, array=np.sin, vjps=(lambda g, out, x: g * ops.sin(x),), quiet=True
+)
 
 # sin with the right first derivative computed on raw data: its cotangent is not differentiable,
 # so the first derivative is right and the second is wrong (cos(x) is treated as a constant).
-FLAT_SIN = Op("sin", (lambda g, out, x: g * np.cos(ops._raw(x)),), None, np.sin, quiet=True)
+FLAT_SIN = Op("sin", array=np.sin, vjps=(lambda g, out, x: g * np.cos(ops._raw(x)),), quiet=True)
 
 
 def wrong_sin(x):
@@ -130,3 +132,38 @@ def test_the_report_names_an_element_that_actually_fails():
         gradcheck(lambda x: x * x, (np.array([np.nan, 1.0]),))
     assert "d output 0[1] / d input 0[1]" not in str(info.value)
     assert "3 of 4 elements are outside the tolerance" in str(info.value)
+
+
+# sin whose cotangent is right in value for every g (g cos x) but whose derivative with
+# respect to g is 2 cos x: (g - g.data) is 0 in value and 1 in derivative. Its vjp and its
+# second derivative in x are right; the jvp (the transpose of the vjp, linear in g) is not.
+def _twice_in_g(g, out, x):
+    return g * ops.cos(x) + (g - ops._raw(g)) * ops.cos(x)
+
+
+NONLINEAR_SIN = Op("sin", scalar=math.sin, array=np.sin, vjps=(_twice_in_g,), quiet=True)
+
+
+def nonlinear_sin(x):
+    return ops.apply(NONLINEAR_SIN, (x,))
+
+
+@pytest.mark.parametrize("x", [0.4, X], ids=["Value", "Tensor"])
+def test_gradgradcheck_differentiates_with_respect_to_the_cotangent(x):
+    f = lambda t: nonlinear_sin(t) * 3
+    assert gradcheck(f, (x,))
+    # The damage this rule does: jvp, which differentiates the vjp in the cotangent.
+    _, d = al.jvp(f, (x,), (np.ones_like(x),))
+    assert np.allclose(d, 6 * np.cos(x))  # not 3 cos(x)
+    with pytest.raises(GradcheckError, match=r"with respect to cotangent of output 0"):
+        gradgradcheck(f, (x,))
+
+
+def test_gradgradcheck_names_the_cotangent_of_each_output():
+    f = lambda a, b: (al.sin(a) * b, nonlinear_sin(a + b) * 2)
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(f, (X, np.array([0.5, 1.0, -0.3])))
+    msg = str(info.value)
+    assert "with respect to cotangent of output 1 (shape (3,), float64)" in msg
+    assert "/ d cotangent of output 1[" in msg
+    assert gradgradcheck(lambda a, b: (al.sin(a) * b, al.sin(a + b) * 2), (X, X[::-1].copy()))

@@ -3,27 +3,32 @@
 Each transform takes a Python function `f` written with autograd_lite operations
 and returns a new function (JAX's and HIPS autograd's style). A call
 
-1. makes a fresh node for every differentiated argument: a `Value` for a
-   number, a `Tensor` for a list or an array. A `Value` or `Tensor` argument is
-   used as given: the fresh node is an alias of it, so the result can be
-   differentiated through it;
-2. records one forward pass of `f`;
+1. makes a fresh variable for every differentiated argument: a `Value` for a
+   number, a `Tensor` for a list or an array. A `Value` or `Tensor` argument
+   that requires grad is used as given: the variable is an alias of it, so the
+   result can be differentiated through it;
+2. records one forward pass of `f` (inside `graph.tracing()`: there a node
+   that requires grad refuses `float()`, `item()` and numpy conversions, which
+   would drop it from the graph and make its derivative silently 0);
 3. runs the core's reverse sweep (`graph.cotangents`) from a seed it chooses
-   itself and takes the cotangents of its fresh nodes; no `.grad` is touched,
+   itself and takes the cotangents of its variables; no `.grad` is touched,
    so a transform leaves no trace on user nodes.
 
-Fresh nodes per call are what keep nested derivatives apart: in
+Fresh variables per call are what keep nested derivatives apart: in
 `grad(lambda x: x * grad(lambda y: x + y)(x))` the inner `y` is a new node, not
 `x`, so the inner derivative is 1 and never 2 ("perturbation confusion",
-Siskind and Pearlmutter 2005).
+Siskind and Pearlmutter 2005). A variable is not a leaf (see `_variable`), so
+once its transform has returned it is a constant to everything else.
 
-Results come back in the kind of the inputs: floats and numpy arrays for plain
-inputs, `Value`s and `Tensor`s for node inputs. When a result depends on
-something that requires grad outside this call (a node argument with
-`requires_grad=True`, a node captured by `f`, the variable of an enclosing
-transform) and grad mode is on, the backward pass is recorded
+Results come back in the kind of the inputs: floats and numpy arrays (0-d ones
+too) for plain inputs, `Value`s and `Tensor`s for node inputs. When a result
+depends on something that requires grad outside this call (a node argument
+with `requires_grad=True`, a node captured by `f`, the variable of an
+enclosing transform) and grad mode is on, the backward pass is recorded
 (`create_graph=True`) and the result is a node with history, so transforms
-nest to any depth: `grad(grad(grad(f)))`.
+nest to any depth: `grad(grad(grad(f)))`. Variables of finished transforms
+and leaves made inside `f` are not outside: plain inputs and no captured node
+give plain results, whatever `f` does inside.
 
 `f` may return one output (a `Value`, a `Tensor`, a number or an array) or a
 tuple or list of them; a tuple of outputs gives a tuple of results, as in JAX.
@@ -34,11 +39,14 @@ from __future__ import annotations
 
 import functools
 import numbers
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..core import ops
-from ..core.graph import Node, cotangents, enable_grad, is_grad_enabled, toposort
+from ..core.graph import Node, cotangents, enable_grad, is_grad_enabled, toposort, tracing
 from ..core.tensor import Tensor
 from ..core.value import Value
 
@@ -59,7 +67,10 @@ def _sweeps(root, seeds, xs, create_graph):
     """
     if not root.requires_grad:
         return [[None] * len(xs) for _ in seeds]
-    return [[_strip(g) for g in cotangents(root, xs, seed, create_graph)] for seed in seeds]
+    if not create_graph:  # the rules run on raw data
+        return [[_strip(g) for g in cotangents(root, xs, seed)] for seed in seeds]
+    with tracing():  # a rule that drops a recorded node to a number raises
+        return [[_strip(g) for g in cotangents(root, xs, seed, True)] for seed in seeds]
 
 
 def _grads(root, seed, xs, create_graph):
@@ -79,11 +90,24 @@ def _zero(x):
     return 0.0 if isinstance(x, Value) else np.zeros(x.shape, x.dtype)
 
 
-def _const(d):
-    """Raw data as a node without history; nodes pass through."""
+def _raw_like(d, scalar):
+    """Raw data `d` in its kind: a float if `scalar`, else an ndarray (0-d ones too: numpy
+    turns arithmetic on 0-d arrays into numpy scalars). Nodes pass through."""
     if isinstance(d, Node):
         return d
-    return Value(d, requires_grad=False) if isinstance(d, float) else Tensor(d)
+    return float(d) if scalar else np.asarray(d)
+
+
+def _const(d, scalar):
+    """Raw data as a node without history (a Value if `scalar`, else a Tensor); nodes pass."""
+    if isinstance(d, Node):
+        return d
+    return Value(float(d), requires_grad=False) if scalar else Tensor(d)
+
+
+def _add(a, b):
+    """The sum of two cotangents, None standing for zero."""
+    return b if a is None else a if b is None else a + b
 
 
 # ---------------------------------------------------------------------------------------
@@ -110,19 +134,44 @@ def _check_argnums(argnums, name):
     return tuple(int(i) for i in nums), single
 
 
+class _Live(threading.local):
+    """The variables of the transforms whose `f` is running in this thread."""
+
+    def __init__(self):
+        self.variables = set()
+
+
+_live = _Live()
+
+
+def _variable(leaf):
+    """A transform's variable for `leaf`, a fresh leaf that requires grad (call it with
+    grad mode on).
+
+    The variable is an alias of the leaf, after which the leaf stops requiring grad: so
+    the variable is an interior node with no leaf behind it. While the transform's `f`
+    runs it is in `_live` and an inner transform that reaches it records its backward
+    pass; afterwards nothing in a result's graph passes it for something that requires
+    grad outside (an inner transform's variable never leaks into an outer result).
+    """
+    x = leaf._alias(leaf.data)
+    leaf.requires_grad = False
+    return x
+
+
 def _fresh(arg, i, link, name):
-    """A new node standing for argument i, and whether the caller gave a node."""
+    """A new variable standing for argument i, and whether the caller gave a node."""
     if isinstance(arg, (Value, Tensor)):
         if link and arg.requires_grad:
             return arg._alias(arg.data), True  # differentiable through the caller's node
         if isinstance(arg, Value):
-            return Value(arg.data), True
-        return Tensor(arg.data, requires_grad=True), True
+            return _variable(Value(arg.data)), True
+        return _variable(Tensor(arg.data, requires_grad=True)), True
     if isinstance(arg, numbers.Real):
-        return Value(arg), False
+        return _variable(Value(arg)), False
     if isinstance(arg, (list, tuple, np.ndarray)):
         try:
-            return Tensor(arg, requires_grad=True), False
+            return _variable(Tensor(arg, requires_grad=True)), False
         except (TypeError, ValueError) as e:
             raise TypeError(f"{name}: argument {i} is not an array of real numbers: {e}") from None
     raise TypeError(
@@ -148,6 +197,11 @@ def _shape(node):
     return () if isinstance(node, Value) else node.shape
 
 
+def _both_values(a, b):
+    """A Jacobian block d a / d b is a scalar (float or Value) when both are Values."""
+    return isinstance(a, Value) and isinstance(b, Value)
+
+
 class _Call:
     """One recorded forward pass of `f`, with fresh nodes for the differentiated arguments."""
 
@@ -168,13 +222,18 @@ class _Call:
         args = list(args)
         self.xs = []
         self.as_nodes = False
-        for i in nums:
-            x, given = _fresh(args[i], i, self.record, name)
-            args[i] = x
-            self.xs.append(x)
-            self.as_nodes = self.as_nodes or given
-        with enable_grad():
-            out = f(*args, **kwargs)
+        live = _live.variables
+        with tracing() as self.born, enable_grad():
+            for i in nums:
+                x, given = _fresh(args[i], i, self.record, name)
+                args[i] = x
+                self.xs.append(x)
+                self.as_nodes = self.as_nodes or given
+            live.update(self.xs)
+            try:
+                out = f(*args, **kwargs)
+            finally:
+                live.difference_update(self.xs)
         self.multi = isinstance(out, (tuple, list))
         if self.multi and not out:
             raise TypeError(f"{name}: f returned an empty {type(out).__name__}")
@@ -198,29 +257,33 @@ class _Call:
         return o
 
     def nested(self, outs, extra=()):
-        """Record the backward pass? Only if the graph of `outs` reaches a leaf that
-        requires grad and is not one of this call's own nodes (while grad mode is on)."""
+        """Record the backward pass? Only if, while grad mode is on, the graph of `outs`
+        reaches something that requires grad outside this call: a leaf made before it, or
+        a variable of an enclosing transform (not this call's own, nor a finished one's)."""
         if not self.record:
             return False
-        mine = set(self.xs).union(extra)
+        mine = self.born.union(self.xs, extra)
+        live = _live.variables
         return any(
-            n._op is None and n not in mine for o in outs if o.requires_grad for n in toposort(o)
+            n not in mine and (n._op is None or n in live)
+            for o in outs
+            if o.requires_grad
+            for n in toposort(o)
         )
 
-    def export(self, r):
-        """A result (raw data, or a node with history) in the kind of the inputs."""
+    def export(self, r, like):
+        """A result (raw data, or a node with history) in the kind of the inputs, shaped as
+        node `like`: a float or Value for a Value, an ndarray or Tensor (0-d too) for a
+        Tensor; `like` may also be a bool, True for a scalar."""
+        scalar = like if isinstance(like, bool) else isinstance(like, Value)
         if isinstance(r, Node):
             return r
-        if self.as_nodes:
-            return _const(r)
-        if isinstance(r, np.ndarray) and r.ndim == 0:
-            return r[()]  # a numpy scalar (a float), not a 0-d array
-        return r
+        return _const(r, scalar) if self.as_nodes else _raw_like(r, scalar)
 
     def export_output(self, o, history):
         if history:
             return o
-        return self.export(o.data if isinstance(o, Value) else o.data.copy())
+        return self.export(o.data if isinstance(o, Value) else o.data.copy(), o)
 
     def structure(self, per_output):
         """Shape results as JAX does: a tuple over outputs (if several) of a tuple over argnums."""
@@ -255,10 +318,6 @@ def _seed_for(v, like, name, what, record):
     return arr, False
 
 
-def _add(a, b):
-    return b if a is None else a if b is None else a + b
-
-
 def _jacobian_blocks(outs, xs, create_graph):
     """d out / d x for every output and every x: one reverse sweep per output element.
 
@@ -284,7 +343,7 @@ def _assemble(rows, out_shape, x):
     """Stack the rows d out[k] / d x into one block of shape out_shape + x.shape."""
     shape = out_shape + _shape(x)
     if not any(isinstance(r, Node) for r in rows):
-        if shape == () and isinstance(x, Value):
+        if isinstance(x, Value) and shape == ():
             return 0.0 if rows[0] is None else float(rows[0])
         zero = _zero(x)
         return np.array(
@@ -300,7 +359,7 @@ def _assemble(rows, out_shape, x):
 # The transforms.
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> a function returning `(f(*args), gradient of f at args)`, in one forward and one
     backward pass (as `jax.value_and_grad`).
 
@@ -316,7 +375,7 @@ def value_and_grad(f, argnums=0):
     return _value_and_grad(f, argnums, "value_and_grad")
 
 
-def grad(f, argnums=0):
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its gradient (as `jax.grad`): reverse mode, one backward pass.
 
     The gradient of f: R^n -> R is the vector of partial derivatives df/dx_i. Same
@@ -342,13 +401,13 @@ def _value_and_grad(f, argnums, name):
         o = call.scalar_output()
         history = call.nested([o])
         gs = _grads(o, None, call.xs, history)
-        gs = [call.export(_zero(x) if g is None else g) for g, x in zip(gs, call.xs)]
+        gs = [call.export(_zero(x) if g is None else g, x) for g, x in zip(gs, call.xs)]
         return call.export_output(o, history), gs[0] if call.single else tuple(gs)
 
     return value_and_grad_f
 
 
-def vjp(f, *primals, **kwargs):
+def vjp(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
     """Evaluate f at `primals` and return `(output, vjp_fn)` (as `jax.vjp`).
 
     `vjp_fn(cotangent)` returns the vector-Jacobian product u^T J(x), as a tuple with one
@@ -377,12 +436,12 @@ def vjp(f, *primals, **kwargs):
             seed, seed_history = _seed_for(ct, o, "vjp_fn", what, call.record)
             gs = _grads(o, seed, call.xs, history or seed_history)
             totals = [_add(t, g) for t, g in zip(totals, gs)]
-        return tuple(call.export(_zero(x) if t is None else t) for t, x in zip(totals, call.xs))
+        return tuple(call.export(_zero(x) if t is None else t, x) for t, x in zip(totals, call.xs))
 
     return (tuple(outs) if call.multi else outs[0]), vjp_fn
 
 
-def jvp(f, primals, tangents, **kwargs):
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[Any, Any]:
     """`(f(*primals), J(primals) @ tangents)`: the directional derivative (as `jax.jvp`).
 
     primals, tangents: tuples of the same length, each tangent shaped like its primal.
@@ -409,24 +468,23 @@ def jvp(f, primals, tangents, **kwargs):
     ]
     outs, dirs = [], []
     for o in call.outs:
-        u = (
-            Value(0.0)
-            if isinstance(o, Value)
-            else Tensor(np.zeros(o.shape, o.dtype), requires_grad=True)
-        )
+        with enable_grad():  # u is a variable of this call, like the xs: it never leaks out
+            u = _variable(
+                Value(0.0) if isinstance(o, Value) else Tensor(np.zeros(o.shape, o.dtype), True)
+            )
         history = call.nested([o], (u,)) or any(s[1] for s in seeds)
         total = None
         for g, (t, _) in zip(_grads(o, u, call.xs, True), seeds):
             if isinstance(g, Node):  # J_i^T u as a function of u; its vjp with t_i is J_i t_i
                 total = _add(total, _grads(g, t, [u], history)[0])
         outs.append(call.export_output(o, history))
-        dirs.append(call.export(_zero(o) if total is None else total))
+        dirs.append(call.export(_zero(o) if total is None else total, o))
     if call.multi:
         return tuple(outs), tuple(dirs)
     return outs[0], dirs[0]
 
 
-def jacobian(f, argnums=0):
+def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
 
     Built row by row: one recorded forward pass, then one backward pass per output element
@@ -446,12 +504,17 @@ def jacobian(f, argnums=0):
         call = _Call(f, args, kwargs, argnums, "jacobian")
         history = call.nested(call.outs)
         blocks = _jacobian_blocks(call.outs, call.xs, history)
-        return call.structure([[call.export(b) for b in row] for row in blocks])
+        return call.structure(
+            [
+                [call.export(b, _both_values(o, x)) for b, x in zip(row, call.xs)]
+                for row, o in zip(blocks, call.outs)
+            ]
+        )
 
     return jacobian_f
 
 
-def hessian(f, argnums=0):
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its Hessian H[i..., j...] = d^2 f / dx[i...] dx[j...].
 
     The Jacobian of the gradient, by double backward: one recorded forward, one recorded
@@ -470,17 +533,20 @@ def hessian(f, argnums=0):
         o = call.scalar_output()
         history = call.nested([o])
         gs = [
-            _const(_zero(x) if g is None else g)
+            _const(_zero(x) if g is None else g, isinstance(x, Value))
             for g, x in zip(_grads(o, None, call.xs, True), call.xs)
         ]
         blocks = _jacobian_blocks(gs, call.xs, history)
-        blocks = [[call.export(b) for b in row] for row in blocks]
+        blocks = [
+            [call.export(b, _both_values(xi, xj)) for b, xj in zip(row, call.xs)]
+            for row, xi in zip(blocks, call.xs)
+        ]
         return blocks[0][0] if call.single else tuple(tuple(row) for row in blocks)
 
     return hessian_f
 
 
-def hvp(f, x, v, **kwargs):
+def hvp(f: Callable, x, v, **kwargs) -> Any:
     """The Hessian-vector product H(x) v of a scalar f, without forming the Hessian.
 
     Two backward passes: the first, recorded, gives the gradient g(x); the vjp of g with
@@ -497,10 +563,10 @@ def hvp(f, x, v, **kwargs):
     history = call.nested([o]) or seed_history
     (g,) = _grads(o, None, call.xs, True)
     hv = _grads(g, seed, call.xs, history)[0] if isinstance(g, Node) else None
-    return call.export(_zero(xn) if hv is None else hv)
+    return call.export(_zero(xn) if hv is None else hv, xn)
 
 
-def derivative(f, order=1):
+def derivative(f: Callable, order: int = 1) -> Callable:
     """`f` -> its n-th derivative d^n f / dx^n, for f from one scalar to one scalar.
 
     One recorded forward pass, then `order` backward passes, each differentiating the
@@ -531,6 +597,6 @@ def derivative(f, order=1):
             if not isinstance(y, Node):  # constant: every higher derivative is 0
                 y = _zero(xn) if y is None or k < order - 1 else y
                 break
-        return call.export(y)
+        return call.export(y, xn)
 
     return derivative_f

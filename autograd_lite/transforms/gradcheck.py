@@ -14,12 +14,16 @@ the derivative. An element passes when |analytical - numerical| <= atol + rtol
 fails, since nothing is checked where the derivative is undefined.
 
 `gradgradcheck(f, inputs)` does the same for second derivatives: it checks the
-gradient function (a vjp of f with a fixed cotangent) the same way.
+gradient function g(x, v) = v^T J_f(x) (a vjp of f) the same way, with respect to
+the inputs x and to the cotangent v, as `torch.autograd.gradgradcheck` does. The
+direction v matters: g is linear in v, and `jvp` relies on it (it differentiates
+the vjp in v), so a rule right in value but not linear in its cotangent is caught.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -92,8 +96,10 @@ def _numerical(f, args):
     return points, evaluate
 
 
-def _check(f, args, eps, atol, rtol, raise_exception, name, what):
-    """The comparison shared by gradcheck and gradgradcheck; `what(k)` names output k."""
+def _check(f, args, eps, atol, rtol, raise_exception, name, what, which=None):
+    """The comparison shared by gradcheck and gradgradcheck; `what(k)` names output k and
+    `which(i)` input i (default "input i")."""
+    which = which or (lambda i: f"input {i}")
     _check_tolerances(eps, atol, rtol)
     points, evaluate = _numerical(f, args)
     out = evaluate()
@@ -120,7 +126,7 @@ def _check(f, args, eps, atol, rtol, raise_exception, name, what):
             analytical = np.asarray(a.data if isinstance(a, Node) else a, dtype=np.float64)
             analytical = analytical.reshape(o.size, p.size)
             report = _compare(
-                analytical, numerical[k], o.shape, args[i], i, what(k), eps, atol, rtol
+                analytical, numerical[k], o.shape, args[i], which(i), what(k), eps, atol, rtol
             )
             if report is not None:
                 if raise_exception:
@@ -129,7 +135,7 @@ def _check(f, args, eps, atol, rtol, raise_exception, name, what):
     return True
 
 
-def _compare(analytical, numerical, out_shape, arg, i, output_name, eps, atol, rtol):
+def _compare(analytical, numerical, out_shape, arg, input_name, output_name, eps, atol, rtol):
     """None if every element is within tolerance, else a report of the worst one."""
     ok = np.isclose(analytical, numerical, rtol=rtol, atol=atol)  # NaN never passes
     if ok.all():
@@ -141,8 +147,8 @@ def _compare(analytical, numerical, out_shape, arg, i, output_name, eps, atol, r
     in_shape = np.shape(arg.data if isinstance(arg, Node) else arg)
     n, a = numerical[r, c], analytical[r, c]
     tolerance = atol + rtol * abs(n)
-    where = f"d {output_name}{_index(r, out_shape)} / d input {i}{_index(c, in_shape)}"
-    head = f"Jacobian mismatch for {output_name} (shape {out_shape}) with respect to input {i}"
+    where = f"d {output_name}{_index(r, out_shape)} / d {input_name}{_index(c, in_shape)}"
+    head = f"Jacobian mismatch for {output_name} (shape {out_shape}) with respect to {input_name}"
     count = f"{int((~ok).sum())} of {ok.size} elements are outside the tolerance"
     lines = [
         f"{head} ({_describe(arg)}).",
@@ -169,7 +175,14 @@ def _index(flat_index, shape):
     return "[" + ", ".join(str(int(n)) for n in np.unravel_index(flat_index, shape)) + "]"
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(
+    f: Callable,
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
     """Check the derivatives of f at `inputs` against central finite differences.
 
     f: a function written with autograd_lite ops, returning a Value, a Tensor, or a tuple
@@ -189,35 +202,53 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return _check(f, args, eps, atol, rtol, raise_exception, "gradcheck", lambda k: f"output {k}")
 
 
-def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradgradcheck(
+    f: Callable,
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
     """Check the second derivatives of f at `inputs` against finite differences of the gradient.
 
-    The gradient function g(x) = u^T J_f(x) (one entry per input) is built with `vjp`, with
+    The gradient function g(x, u) = u^T J_f(x) (one entry per input) is built with `vjp`, at
     u = 1 for a one-element output and a fixed random normal cotangent (numpy generator
-    `seed`) for a larger one, as `torch.autograd.gradgradcheck` does. Its Jacobian, by double
-    backward, is checked against central differences of g exactly as in `gradcheck`; for a
-    scalar f that Jacobian is the Hessian. Same arguments, results and errors as `gradcheck`.
+    `seed`) for a larger one. Its Jacobian, by double backward, is checked against central
+    differences of g exactly as in `gradcheck`, with respect to every input x and to the
+    cotangent u of every output, as `torch.autograd.gradgradcheck` does: for a scalar f the
+    x part is the Hessian, and the u part (J_f^T, since g is linear in u) catches a rule
+    right in value but not linear in its cotangent, which would corrupt `jvp`. A mismatch
+    names "cotangent of output k" or "input i". Same arguments, results and errors as
+    `gradcheck`.
     """
     args = _arguments(inputs)
     _, evaluate = _numerical(f, args)
     out = evaluate()
+    multi = isinstance(out, (tuple, list))
     rng = np.random.default_rng(seed)
-    cts = [
-        np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in _outputs64(out)
-    ]
-    cts = tuple(cts) if isinstance(out, (tuple, list)) else cts[0]
+    cts = []
+    for o, o64 in zip(out if multi else [out], _outputs64(out)):
+        if isinstance(o, (Value, numbers.Real)):
+            cts.append(1.0)  # a Value output takes a number as its cotangent
+        else:
+            cts.append(np.ones(o64.shape) if o64.size == 1 else rng.standard_normal(o64.shape))
+    n = len(args)
 
-    def gradient(*xs):
-        _, vjp_fn = functional.vjp(f, *xs)
-        return vjp_fn(cts)
+    def gradient(*xs_and_cts):
+        _, vjp_fn = functional.vjp(f, *xs_and_cts[:n])
+        u = xs_and_cts[n:]
+        return vjp_fn(tuple(u) if multi else u[0])
 
     return _check(
         gradient,
-        args,
+        args + tuple(cts),
         eps,
         atol,
         rtol,
         raise_exception,
         "gradgradcheck",
         lambda k: f"gradient w.r.t. input {k}",
+        lambda i: f"input {i}" if i < n else f"cotangent of output {i - n}",
     )
