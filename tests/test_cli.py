@@ -94,6 +94,41 @@ def test_a_formula_may_start_with_a_minus_sign():
     assert status == 0 and json.loads(out)["value"] == -math.sin(3.0)
 
 
+def test_options_and_formula_in_any_order_abbreviated_and_errors_name_only_what_was_typed():
+    expected = run_json("derivative", "x**3*y", "--order", "2", "--wrt", "x", "--at", "x=2,y=5")
+    for argv in (
+        ["derivative", "--at", "x=2,y=5", "x**3*y", "--wrt", "x", "--order", "2"],
+        ["derivative", "--ord", "2", "--w", "x", "--a", "x=2,y=5", "x**3*y"],
+        ["derivative", "--order=2", "--wrt=x", "--at=x=2,y=5", "--", "x**3*y"],
+    ):
+        status, out, err = run(argv[0], "--json", *argv[1:])
+        assert status == 0 and json.loads(out)["derivative"] == expected["derivative"] == 60.0, err
+    status, out, err = run("grad", "--at", "x=1", "--json", "--", "-x")
+    assert status == 0 and json.loads(out)["gradient"] == [-1.0], err
+    assert run_json("grad", "--at", "x=2", "-x**2")["gradient"] == [-4.0]
+    status, _, err = run("grad", "--bogus", "x", "--at", "x=1")
+    assert status == 2 and "unrecognized arguments: --bogus " in err
+    status, _, err = run("grad", "x", "--at", "x=1", "--ti", "3", "--nope")
+    assert status == 2 and "unrecognized arguments: --nope " in err
+    status, _, err = run("check", "x", "--at", "x=1", "--a", "1")
+    assert status == 2 and "ambiguous option: --a could match --at, --atol" in err
+    for status, _, err in run_many([["grad", "--bogus", "x", "--at", "x=1"], ["grad", "x", "y"]]):
+        assert status == 2 and " -- " not in err and "--at" not in err.split("(see")[0], err
+
+
+def test_version_constants_and_did_you_mean():
+    import autograd_lite
+
+    status, out, err = run("--version")
+    assert (status, out, err) == (0, f"autograd-lite {autograd_lite.__version__}\n", "")
+    record = run_json("grad", "sin(pi*x) + e", "--at", "x=1")
+    assert record["variables"] == ["x"] and record["value"] == math.sin(math.pi) + math.e
+    status, _, err = run("grad", "x", "--vars", "x,pi", "--at", "x=1")
+    assert status == 2 and "'pi' is the constant" in err
+    status, _, err = run("grad", "sine(x)", "--at", "x=1")
+    assert status == 2 and "did you mean 'sin'?" in err and len(err.splitlines()) == 1
+
+
 def test_a_derivative_that_grows_too_large_gives_up_at_the_timeout():
     # Each order of sin(x)*exp(x) doubles the recorded graph: order 60 would run for ages.
     status, out, err = run(

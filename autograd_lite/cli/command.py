@@ -30,6 +30,7 @@ import sys
 import textwrap
 import warnings
 
+from .. import __version__
 from ..core import ops
 from ..core.value import Value
 from ..transforms.functional import derivative, hessian, jacobian, value_and_grad
@@ -483,8 +484,9 @@ _EXAMPLES = {
 }
 
 _FORMULA_HELP = textwrap.fill(
-    "The formula: numbers, variables, + - * / **, parentheses, exp log sqrt sin cos tanh "
-    "sigmoid relu abs of one argument, max min of two; [f0, f1, ...] for a vector. Quote it "
+    "The formula: numbers, the constants pi and e, variables, + - * / **, parentheses, exp "
+    "log sqrt sin cos tanh sigmoid relu abs of one argument, max min of two; [f0, f1, ...] "
+    "for a vector. It may start with '-' ('-x**2'), or follow '--'. Quote it "
     "for the shell. Variables are ordered alphabetically unless --vars gives the order. "
     "Exit status: 0 success, 1 a failed check, 2 a usage error.",
     width=78,
@@ -492,10 +494,31 @@ _FORMULA_HELP = textwrap.fill(
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors raised as UsageError (one line, exit status 2)."""
+    """argparse, with its errors raised as UsageError (one line, exit status 2).
+
+    On a formula command (`takes_formula`), an argument that starts with a single '-'
+    is an option only if it is exactly one of the command's short options (`-h`, `-o`);
+    anything else is the formula, so `grad '-x**2' --at x=1` and `grad -h*x ...` work
+    without `--`. A short option takes its value as the next argument (`-o FILE`).
+    Arguments starting with '--' and a letter are long options, abbreviations included
+    (`--a` for `--at`); an unknown one is reported as such.
+    """
+
+    takes_formula = False
 
     def error(self, message):
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _parse_optional(self, arg_string):
+        # argparse's own hook deciding whether an argument is an option; returning None
+        # makes it a positional argument (the same in every supported Python).
+        if self.takes_formula and not self._is_option(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
+
+    def _is_option(self, arg):
+        long_option = arg.startswith("--") and arg[2:3].isalpha()  # '--at', not '---x'
+        return long_option or arg in self._option_string_actions
 
 
 def _add_formula_command(commands, name, run):
@@ -507,7 +530,8 @@ def _add_formula_command(commands, name, run):
         epilog=f"example:\n  {example}\n\n{_FORMULA_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("formula", help="the formula, e.g. 'sin(x**2)'")
+    p.takes_formula = True
+    p.add_argument("formula", help="the formula, e.g. 'sin(x**2)' (may start with '-')")
     p.add_argument(
         "--at",
         action="append",
@@ -542,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
         + "\n\nRun 'autograd-lite COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -582,47 +607,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_TAKES_VALUE = {
-    "--at",
-    "--vars",
-    "--order",
-    "--wrt",
-    "--eps",
-    "--atol",
-    "--rtol",
-    "-o",
-    "--output",
-    "--direction",
-}
-
-
-def _formula_last(argv):
-    """argparse reads a formula such as '-x**2' as an unknown option: move it after '--'.
-
-    An argument of a formula command that starts with '-' is the formula unless it is
-    one of that command's own options (`--at`, `--at=...`, `-h`, `-o`...) or an
-    option's value, so '-h*x' and '--x' are formulas.
-    """
-    if not argv or argv[0] not in _EXAMPLES or "--" in argv:
-        return argv
-    options = _options_of(argv[0])
-    for i in range(1, len(argv)):
-        arg = argv[i]
-        if not arg.startswith("-") or arg == "-" or argv[i - 1] in _TAKES_VALUE:
-            continue
-        if arg.split("=", 1)[0] in options:
-            continue
-        return argv[:i] + argv[i + 1 :] + ["--", arg]
-    return argv
-
-
-def _options_of(command):
-    """The option strings ('--at', '-o', ...) of one subcommand."""
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {s for action in sub.choices[command]._actions for s in action.option_strings}
-
-
 class _Timeout(Exception):
     pass
 
@@ -661,7 +645,7 @@ def main(argv=None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(_formula_last(argv))
+        args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError(f"choose a command (see '{PROG} --help')")
         timeout = getattr(args, "timeout", 0)
