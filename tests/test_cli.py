@@ -14,14 +14,14 @@ BIN = os.path.dirname(sys.executable)
 COMMAND = shutil.which("autograd-lite", path=BIN) or shutil.which("autograd-lite")
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, env=None):
     """Run the installed command; returns (exit status, stdout, stderr)."""
     if COMMAND is None:
         pytest.fail(
             "the autograd-lite command is not installed: run `make setup` (pip install -e .)"
         )
     p = subprocess.run(
-        [COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120
+        [COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, env=env, timeout=120
     )
     return p.returncode, p.stdout, p.stderr
 
@@ -314,6 +314,22 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     assert "digits:" in err and "step/s" in err  # the tqdm progress bar
 
 
+def test_without_graphviz_the_demo_writes_dot_source_and_draw_says_so(tmp_path):
+    no_dot = {**os.environ, "PATH": str(tmp_path / "empty")}  # no `dot` anywhere on PATH
+    status, out, err = run("demo", "--quick", "--out", str(tmp_path / "out"), env=no_dot)
+    assert status == 0, err
+    install = [line for line in out.splitlines() if "install Graphviz" in line]
+    assert len(install) == 1 and "'dot' program is not installed" in install[0]
+    drawings = sorted(p.name for p in (tmp_path / "out").glob("backprop_*"))
+    assert drawings == ["backprop_backward.dot", "backprop_both.dot", "backprop_forward.dot"]
+    assert "digraph" in (tmp_path / "out" / "backprop_both.dot").read_text()
+    target = tmp_path / "g.svg"
+    status, out, err = run("draw", "sin(x)", "--at", "x=1", "-o", str(target), env=no_dot)
+    assert status == 1 and out == "" and len(err.splitlines()) == 1
+    assert f"{target} not written" in err and "install Graphviz" in err
+    assert not target.exists() and "sin" in (tmp_path / "g.dot").read_text()
+
+
 def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeypatch, capsys):
     from autograd_lite.cli import command as cli
 
@@ -330,11 +346,12 @@ def test_the_demo_reports_a_failed_check_and_exits_1(monkeypatch, capsys, tmp_pa
     from autograd_lite.gradcheck import GradcheckError
 
     from autograd_lite.cli import command as cli
+    from autograd_lite.demo import demo
 
     def wrong(f, inputs, **tolerances):
         raise GradcheckError("gradgradcheck: numerical 2.0 against analytical 3.0")
 
-    monkeypatch.setattr(cli, "gradgradcheck", wrong)
+    monkeypatch.setattr(demo, "gradgradcheck", wrong)
     assert cli.main(["demo", "--quick", "--out", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     assert captured.out.count("gradcheck passed, gradgradcheck FAILED") == 3

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import io
 import json
 import math
 import os
@@ -31,7 +29,6 @@ import textwrap
 import warnings
 
 from .. import __version__
-from ..core import ops
 from ..core.value import Value
 from ..transforms.functional import derivative, hessian, jacobian, value_and_grad
 from ..transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -59,8 +56,11 @@ def _argnums(f):
     return tuple(range(len(f.variables)))
 
 
-def _run_check(check, f, point, **tolerances):
-    """None if `check` (gradcheck or gradgradcheck) passes, else its report."""
+def check_report(check, f, point, **tolerances):
+    """None if `check` (gradcheck or gradgradcheck) passes for `f` at `point`, else its report.
+
+    Used by `check` and by the demo; the tolerances go to the check as keywords.
+    """
     try:
         check(f, tuple(point), **tolerances)
     except GradcheckError as e:
@@ -252,8 +252,8 @@ def cmd_check(args):
             raise UsageError(f"--{name} must be a finite number >= 0, got {value:g}")
     f, point = _load(args)
     tolerances = {"eps": args.eps, "atol": args.atol, "rtol": args.rtol}
-    first = _run_check(gradcheck, f, point, **tolerances)
-    second = _run_check(gradgradcheck, f, point, **tolerances)
+    first = check_report(gradcheck, f, point, **tolerances)
+    second = check_report(gradgradcheck, f, point, **tolerances)
     passed = first is None and second is None
     if args.json:
         record = _base_record("check", f, point)
@@ -306,8 +306,18 @@ def cmd_draw(args):
     out.backward()
     try:
         viz.save_graph(out, args.output, direction=args.direction)
-    except viz.GraphvizNotFoundError as e:
-        raise CommandFailed(str(e)) from None
+    except viz.GraphvizNotFoundError:
+        source = os.path.splitext(args.output)[0] + ".dot"
+        try:
+            viz.save_graph(out, source, direction=args.direction)
+        except OSError as e:
+            raise CommandFailed(f"cannot write {source!r}: {e.strerror or e}") from None
+        raise CommandFailed(
+            f"{args.output} not written: rendering {suffix} needs Graphviz's 'dot' program, "
+            f"which is not installed; wrote the DOT source to {source} instead (install Graphviz: "
+            "https://graphviz.org/download/, e.g. apt-get install graphviz or brew install "
+            "graphviz)"
+        ) from None
     except OSError as e:
         raise CommandFailed(f"cannot write {args.output!r}: {e.strerror or e}") from None
     if args.json:
@@ -325,127 +335,25 @@ def cmd_draw(args):
 
 
 # ---------------------------------------------------------------------------------------
-# The demo: the project's main job on real input.
-
-#: The seed's backprop example: z = w.x + b, a = relu(z), L = (a - y)^2.
-BACKPROP_EXAMPLE = {"x": [1.5, -0.5, 2.0], "w": [0.4, -0.3, 0.25], "b": 0.1, "y": 0.2}
-
-
-def _backprop_loss(w0, w1, w2, b):
-    """L(w, b) of the seed's backprop example, on floats or Values."""
-    x, y = BACKPROP_EXAMPLE["x"], BACKPROP_EXAMPLE["y"]
-    z = w0 * x[0] + w1 * x[1] + w2 * x[2] + b
-    a = ops.relu(z)
-    loss = (a - y) ** 2
-    for node, name in ((z, "z"), (a, "a"), (loss, "L")):
-        if isinstance(node, Value):  # names for the drawings
-            node.label = name
-    return loss
-
-
-def _demo_backprop(say):
-    """Step 1: `explain_backprop` on the example (nn.Linear, nn.ReLU, nn.MSELoss): each
-    chain-rule factor, the engine's gradient and a finite difference. Returns its rows."""
-    from ..demo.explain import explain_backprop
-
-    ex = BACKPROP_EXAMPLE
-    table = io.StringIO()
-    explanation = explain_backprop(ex["x"], [ex["w"]], [ex["b"]], [ex["y"]], file=table)
-    for line in table.getvalue().splitlines():
-        say("  " + line)
-    return [dataclasses.asdict(row) for row in explanation.rows]
-
-
-def _backprop_graph():
-    """The example on scalar Values, labelled for the drawings, after backward()."""
-    ex = BACKPROP_EXAMPLE
-    params = [Value(v, label=n) for n, v in zip(("w0", "w1", "w2", "b"), ex["w"] + [ex["b"]])]
-    loss = _backprop_loss(*params)
-    loss.backward()
-    return loss
-
-
-def _demo_checks(say):
-    """Step 2: gradcheck and gradgradcheck of the seed's examples, passed or failed."""
-    ex = BACKPROP_EXAMPLE
-    hessian_example = formula_lang.parse("x**2 + x*y + y**2")
-    cases = [
-        ("backprop example L(w0, w1, w2, b)", _backprop_loss, ex["w"] + [ex["b"]]),
-        (
-            "Jacobian example [x**2 + y, sin(x*y)]",
-            formula_lang.parse("[x**2 + y, sin(x*y)]"),
-            [1.0, 2.0],
-        ),
-        ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5]),
-    ]
-    results = []
-    for name, f, point in cases:
-        record = {"example": name, "at": point}
-        reports = [_run_check(check, f, point) for check in (gradcheck, gradgradcheck)]
-        record["gradcheck"], record["gradgradcheck"] = (r is None for r in reports)
-        verdicts = ["passed" if r is None else "FAILED" for r in reports]
-        say(f"  {name:<38} gradcheck {verdicts[0]}, gradgradcheck {verdicts[1]}")
-        for report in filter(None, reports):
-            say("    " + report.replace("\n", "\n    "))
-        results.append(record)
-    hess = [[float(v) for v in row] for row in hessian(hessian_example, (0, 1))(0.5, -1.5)]
-    results[-1]["hessian"] = hess
-    say(f"  Hessian of x**2 + x*y + y**2 = {hess} (the seed: [[2, 1], [1, 2]])")
-    return results
+# The demo: the project's main job on real input (autograd_lite.demo.demo).
 
 
 def cmd_demo(args):
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out!r} is a file; give a folder (made if missing)")
-    json_only = args.json
+    from ..demo.demo import run_demo  # imported here: the demo imports this module
 
     def say(text=""):
-        if not json_only:
+        if not args.json:
             print(text, flush=True)
 
-    from .. import viz
-    from ..demo.train import train_digits
-
-    os.makedirs(args.out, exist_ok=True)
-    say("1. Backpropagation on the seed's example, factor by factor")
-    backprop_rows = _demo_backprop(say)
-    say()
-    say("2. Gradient checks against central finite differences (eps = 1e-6)")
-    checks = _demo_checks(say)
-    say()
-    epochs, hidden = (5 if args.quick else 40), 128
-    say(
-        f"3. An MLP 64-{hidden}-10 trained for {epochs} epochs on scikit-learn's real 8x8 "
-        "handwritten digits"
-    )
-    result = train_digits(epochs=epochs, hidden=hidden, out_dir=args.out, progress=True)
-    say(
-        f"  test accuracy: {result.test_accuracy:.1%} (train {result.train_accuracy:.1%}), "
-        f"{result.seconds:.1f} s"
-    )
-    files = [result.paths["loss_curve"], result.paths["weights"]]
-    say()
-    say("4. Drawings of the backprop example with Graphviz: forward, backward, both")
-    loss = _backprop_graph()
-    for direction, rankdir in (("forward", "LR"), ("backward", "TB"), ("both", "TB")):
-        path = os.path.join(args.out, f"backprop_{direction}.svg")
-        viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
-        files.append(path)
-    say()
-    say(f"Files written to {args.out}:")
-    for path in files:
-        say(f"  {path}")
-    if json_only:
-        _print_json(
-            {
-                "command": "demo",
-                "backprop": backprop_rows,
-                "checks": checks,
-                "test_accuracy": result.test_accuracy,
-                "files": files,
-            }
-        )
-    if not all(r["gradcheck"] and r["gradgradcheck"] for r in checks):
+    summary = run_demo(args.out, epochs=5 if args.quick else 40, say=say)
+    if args.json:
+        passed = summary.pop("passed")
+        _print_json({"command": "demo", **summary})
+    else:
+        passed = summary["passed"]
+    if not passed:
         raise CommandFailed("a gradient check of the demo failed")
     return 0
 
@@ -572,9 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="the main job: backprop step by step, gradient checks, an MLP on real digits, "
         "drawings",
-        description="Backprop on the seed's example with each chain-rule factor, gradient checks "
-        "of the seed's examples, an MLP trained on scikit-learn's handwritten digits, and "
-        "Graphviz drawings plus the loss curve written to --out.",
+        description="Backprop on the worked example with each chain-rule factor, gradient "
+        "checks of the worked examples, an MLP trained on scikit-learn's handwritten digits, "
+        "and Graphviz drawings (DOT source without Graphviz) plus the loss curve written to "
+        "--out.",
         epilog="example:\n  autograd-lite demo --out out/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
