@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 # Quiet installs: no "new pip available" notice, and setuptools' compat editable mode
 # (a path entry to this folder) instead of the strict mode's import hook and its banner.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-PIP    := $(PY) -m pip install -q --config-settings editable_mode=compat
+# -qq: pip's errors only (its warnings about this machine's index settings are not ours).
+PIP    := $(PY) -m pip install -qq --config-settings editable_mode=compat
 DEMO_STAMP := $(VENV)/.installed-examples
 DEV_STAMP  := $(VENV)/.installed-dev
 
@@ -18,24 +19,27 @@ graphviz:
 	@sh scripts/install-graphviz.sh
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@echo "setting up a virtualenv in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
 
 $(DEMO_STAMP): pyproject.toml | $(PY)
-	$(PIP) -e '.[examples]'
+	@echo "installing autograd_lite with its examples extra (numpy, graphviz, scikit-learn, matplotlib, tqdm)"
+	@$(PIP) -e '.[examples]'
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)
-	$(PIP) -e '.[dev]'
+	@echo "installing autograd_lite with its dev extra (the examples extra, pytest, hypothesis, ruff, ...)"
+	@$(PIP) -e '.[dev]'
 	@touch $@ $(DEMO_STAMP)
 
 setup: graphviz $(DEV_STAMP)
 
 demo: graphviz $(DEMO_STAMP)
-	$(VENV)/bin/autograd-lite demo
+	@$(VENV)/bin/autograd-lite demo
 
 # -rs: a test skipped for want of Graphviz says so in the summary.
 test: graphviz $(DEV_STAMP)
-	$(PY) -m pytest -q -rs
+	@$(PY) -m pytest -q -rs
 
 # ruff: pyflakes, pycodestyle, isort, bugbear, pyupgrade (pyproject.toml), and the formatter.
 lint: $(DEV_STAMP)
