@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from .helpers import needs_dot
+
 BIN = os.path.dirname(sys.executable)
 COMMAND = shutil.which("autograd-lite", path=BIN) or shutil.which("autograd-lite")
 
@@ -168,6 +170,7 @@ def test_check_passes_on_smooth_formulas_and_fails_with_status_1_at_a_kink():
     assert len(err.splitlines()) == 1 and "Warning" not in err
 
 
+@needs_dot
 def test_draw_writes_an_svg_with_the_graph(tmp_path):
     target = tmp_path / "graph.svg"
     status, out, err = run(
@@ -284,6 +287,7 @@ def test_bad_command_lines_are_usage_errors_with_status_2():
         assert "Traceback" not in err
 
 
+@needs_dot
 def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     out_dir = tmp_path / "out"
     status, out, err = run("demo", "--quick", "--out", str(out_dir), "--json")
