@@ -262,6 +262,24 @@ def test_cross_entropy_matches_log_softmax_and_its_gradient_is_softmax_minus_one
     assert nn.cross_entropy(logits, labels.astype(float)).item() == pytest.approx(ref.mean())
 
 
+@pytest.mark.parametrize("loss", [nn.mse_loss, nn.binary_cross_entropy_with_logits])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_pointwise_losses_give_the_same_numbers_and_gradients_on_values_and_tensors(
+    loss, reduction
+):
+    pred, target = [0.5, -2.0, 30.0, 0.0], [1.0, 0.0, 1.0, 0.25]
+    t = Tensor(pred, requires_grad=True)
+    vs = [Value(p) for p in pred]
+    on_tensor, on_values = loss(t, np.array(target), reduction), loss(vs, target, reduction)
+    if reduction == "none":
+        assert [v.data for v in on_values] == pytest.approx(on_tensor.data.tolist(), rel=1e-15)
+        on_tensor, on_values = on_tensor.sum(), sum(on_values[1:], on_values[0])
+    assert on_values.data == pytest.approx(on_tensor.item(), rel=1e-15)
+    on_tensor.backward()
+    on_values.backward()
+    assert [v.grad for v in vs] == pytest.approx(t.grad.data.tolist(), rel=1e-14)
+
+
 def test_cross_entropy_is_stable_for_huge_logits():
     loss = nn.cross_entropy(Tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]]), [0, 0])
     assert loss.item() == pytest.approx((0.0 + 1000.0) / 2)
