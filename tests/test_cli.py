@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from autograd_lite.demo import examples
+
 from .helpers import needs_dot
 
 BIN = os.path.dirname(sys.executable)
@@ -49,13 +51,14 @@ def test_grad_prints_the_value_and_each_partial_derivative():
         f"f     = {math.sin(2.25)!r}",
         f"df/dx = {math.cos(2.25) * 3!r}",
     ]
-    record = run_json("grad", "3*x**2 + 2*x*y", "--at", "x=1,y=-2")
-    assert record["variables"] == ["x", "y"] and record["at"] == {"x": 1.0, "y": -2.0}
-    assert record["value"] == -1.0
-    assert record["gradient"] == [6 * 1 + 2 * -2, 2 * 1]  # the seed's [6x + 2y, 2x]
+    partials = examples.PARTIALS  # 3x^2 + 2xy at (1, 2): [6x + 2y, 2x]
+    record = run_json("grad", partials.formula, "--at", "x=1,y=2")
+    assert record["variables"] == ["x", "y"] and record["at"] == {"x": 1.0, "y": 2.0}
+    assert record["value"] == partials.value
+    assert record["gradient"] == list(partials.gradient)
 
 
-def test_jacobian_of_the_seed_example():
+def test_jacobian_of_the_worked_example():
     record = run_json("jacobian", "[x**2 + y, sin(x*y)]", "--at", "x=1,y=2")
     c = math.cos(2.0)
     assert record["value"] == [3.0, math.sin(2.0)]
@@ -66,7 +69,7 @@ def test_jacobian_of_the_seed_example():
     assert rows == [["x", "y"], ["f0", "2.0", "1.0"], ["f1", repr(2 * c), repr(c)]]
 
 
-def test_hessian_of_the_seed_example_everywhere():
+def test_hessian_of_the_worked_example_everywhere():
     for at in ("x=0,y=0", "x=1.5,y=-3"):
         record = run_json("hessian", "x**2 + x*y + y**2", "--at", at)
         assert record["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
@@ -83,7 +86,7 @@ def test_derivative_of_any_order():
     record = run_json("derivative", "sin(x)", "--order", "4", "--at", "x=0.3")
     assert record["derivative"] == pytest.approx(math.sin(0.3), rel=1e-15)
     assert record["order"] == 4 and record["variable"] == "x"
-    status, out, _ = run("derivative", "x**2", "--at", "x=3")  # the seed: f'(3) = 6
+    status, out, _ = run("derivative", "x**2", "--at", "x=3")  # the worked example: f'(3) = 6
     assert status == 0 and out.splitlines()[-1] == "df/dx = 6.0"
     record = run_json("derivative", "x**3 * y", "--order", "2", "--wrt", "x", "--at", "x=2,y=5")
     assert record["derivative"] == 6 * 2 * 5
@@ -295,13 +298,14 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     record = json.loads(out)
     rows = record["backprop"]
     assert [r["name"] for r in rows] == ["weight[0, 0]", "weight[0, 1]", "weight[0, 2]", "bias[0]"]
-    assert [r["engine"] for r in rows] == pytest.approx([3.45, -1.15, 4.6, 2.3], rel=1e-12)
+    by_hand = [*examples.BACKPROP.dL_dw, examples.BACKPROP.dL_db]  # [3.45, -1.15, 4.6, 2.3]
+    assert [r["engine"] for r in rows] == pytest.approx(by_hand, rel=1e-12)
     for row in rows:  # chain rule by hand, engine and finite differences agree
         assert row["engine"] == pytest.approx(row["product"], rel=1e-12)
         assert row["finite_difference"] == pytest.approx(row["engine"], rel=1e-6)
     assert len(record["checks"]) == 3
     assert all(r["gradcheck"] and r["gradgradcheck"] for r in record["checks"])
-    assert record["checks"][-1]["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
+    assert record["checks"][-1]["hessian"] == [list(row) for row in examples.HESSIAN.hessian]
     assert record["test_accuracy"] >= 0.9  # 5 epochs only in --quick (the full demo: 40)
     names = sorted(os.path.basename(f) for f in record["files"])
     assert names == [
