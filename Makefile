@@ -3,11 +3,10 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# Quiet installs: no "new pip available" notice, and setuptools' compat editable mode
-# (a path entry to this folder) instead of the strict mode's import hook and its banner.
+# Quiet installs: no "new pip available" notice; -qq shows pip's errors only, so neither
+# setuptools' editable-install notes nor warnings about a machine's index settings appear.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# -qq: pip's errors only (its warnings about this machine's index settings are not ours).
-PIP    := $(PY) -m pip install -qq --config-settings editable_mode=compat
+PIP    := $(PY) -m pip install -qq
 DEMO_STAMP := $(VENV)/.installed-examples
 DEV_STAMP  := $(VENV)/.installed-dev
 
