@@ -8,11 +8,12 @@ import pytest
 
 #: Tests that render a drawing need the Graphviz `dot` program; without it they are skipped
 #: with this reason (`pytest -rs` lists them), and everything else still runs.
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None,
-    reason="Graphviz's 'dot' program is not installed (make test installs it where the "
-    "system has a package manager: scripts/install-graphviz.sh)",
+NO_DOT = (
+    "Graphviz's 'dot' program is not installed (make test installs it where the "
+    "system has a package manager: scripts/install-graphviz.sh)"
 )
+DOT_MISSING = shutil.which("dot") is None
+needs_dot = pytest.mark.skipif(DOT_MISSING, reason=NO_DOT)
 
 
 def numeric_grad(f, x, eps=1e-6):
