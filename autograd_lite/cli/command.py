@@ -8,8 +8,11 @@
     autograd-lite check 'tanh(x*y)' --at x=0.5,y=-1
     autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.svg --direction both
 
-`python -m autograd_lite` is the same command. Formulas are read by
-`autograd_lite.formula` (a whitelist, never `eval`). Every command takes
+`python -m autograd_lite` is the same command; `--version` prints the version. Options
+and the formula come in any order, long options may be abbreviated, and a formula may
+start with '-'; argv is never rewritten (`_Parser` decides what is an option). The demo
+itself lives in `autograd_lite.demo.demo`. Formulas are read by
+`autograd_lite.cli.formula` (a whitelist, never `eval`). Every command takes
 `--json`; numbers are printed with `repr`, so they read back to the same float.
 Exit status: 0 on success, 1 when a check fails (or something else goes wrong
 at run time), 2 for a usage error (a bad formula, a bad --at, a bad option).
