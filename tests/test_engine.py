@@ -432,3 +432,18 @@ def test_grad_mode_is_per_thread():
         worker.join()
         assert not (Value(1.0) * 2.0).requires_grad
     assert seen == [True]
+
+
+def test_public_functions_of_core_and_transforms_have_type_hints_that_resolve():
+    import importlib
+    import inspect
+    import typing
+
+    for path in ("core.graph", "core.ops", "transforms.functional", "transforms.gradcheck"):
+        module = importlib.import_module(f"autograd_lite.{path}")
+        for name in module.__all__:
+            fn = getattr(module, name)
+            if not inspect.isfunction(fn):
+                continue
+            hints = typing.get_type_hints(fn)  # raises if an annotation does not resolve
+            assert "return" in hints, f"{module.__name__}.{name} has no return annotation"

@@ -12,11 +12,13 @@ from autograd_lite.core import ops
 from autograd_lite.core.graph import Op
 
 # sin with a deliberately wrong derivative rule: sin' = sin.
-WRONG_SIN = Op("sin", (lambda g, out, x: g * ops.sin(x),), math.sin, np.sin, quiet=True)
+WRONG_SIN = Op(
+    "sin", scalar=math.sin, array=np.sin, vjps=(lambda g, out, x: g * ops.sin(x),), quiet=True
+)
 
 # sin with the right first derivative computed on raw data: its cotangent is not differentiable,
 # so the first derivative is right and the second is wrong (cos(x) is treated as a constant).
-FLAT_SIN = Op("sin", (lambda g, out, x: g * np.cos(ops._raw(x)),), None, np.sin, quiet=True)
+FLAT_SIN = Op("sin", array=np.sin, vjps=(lambda g, out, x: g * np.cos(ops._raw(x)),), quiet=True)
 
 
 def wrong_sin(x):

@@ -58,19 +58,7 @@ MAX_LENGTH = 10_000
 MAX_DEPTH = 100
 
 #: The functions a formula may call: name -> (number of arguments, autograd_lite function).
-FUNCTIONS = {
-    "exp": (1, ops.exp),
-    "log": (1, ops.log),
-    "sqrt": (1, ops.sqrt),
-    "sin": (1, ops.sin),
-    "cos": (1, ops.cos),
-    "tanh": (1, ops.tanh),
-    "sigmoid": (1, ops.sigmoid),
-    "relu": (1, ops.relu),
-    "abs": (1, ops.abs),
-    "max": (2, ops.maximum),
-    "min": (2, ops.minimum),
-}
+FUNCTIONS = {op.formula: (op.arity, getattr(ops, op.function)) for op in ops.OPS if op.formula}
 
 
 #: The named constants of the language; a variable may not take their names.

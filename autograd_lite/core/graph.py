@@ -18,12 +18,14 @@ import functools
 import gc
 import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 __all__ = [
     "Node",
     "Op",
+    "node_maker",
     "backward",
     "cotangents",
     "enable_grad",
@@ -59,7 +61,7 @@ class _GradMode:
         self = super().__new__(cls)
         return self if fn is None else self(fn)  # bare `@no_grad` on a function
 
-    def __init__(self, fn=None):
+    def __init__(self, fn: Callable | None = None):
         self._previous = []  # a stack, so one instance can be entered again while inside
 
     def __enter__(self):
@@ -95,32 +97,114 @@ class enable_grad(_GradMode):
 
 
 class Op:
-    """One differentiable operation: a name and one vjp rule per differentiable input.
+    """One differentiable operation, declared once: everything the package knows about it.
 
-    A rule is called as `rule(g, out, *inputs, *params)` and returns the
-    cotangent for its input: `g` times the derivative of `out` with respect to
-    that input. `g`, `out` and `inputs` are raw data in the fast path and nodes
-    when the backward pass is being recorded, so a rule must use only operators
-    and `autograd_lite` functions that accept both.
+    Declared with keyword fields (see `ops.py` for the table):
+
+    name: how the op shows on a node (`node.op`, drawings): "+", "exp", "sum".
+    vjps: one vjp rule per input, `rule(g, out, *inputs, *params)`, returning the
+        cotangent of that input: `g` times the derivative of `out` with respect to
+        it. In the fast path the arguments are raw floats or arrays; when the
+        backward pass is recorded (`create_graph=True`) they are nodes, so a rule
+        uses only operators and autograd_lite functions, which accept both. The
+        backward pass sums a rule's result back to its input's shape and dtype.
+    scalar: the forward on Python floats (for `Value`), or None if there is none.
+        It may raise ArithmeticError or ValueError at a pole: the array forward on
+        numpy float64 then gives the IEEE result (1/0 = inf, log(0) = -inf).
+    array: the forward on numpy arrays (for `Tensor`, and the IEEE fallback).
+    params: names of the non-differentiable parameters, passed after the inputs
+        to the forwards and the rules, e.g. ("axis", "keepdims").
+    quiet: silence numpy's floating-point warnings in the array forward (for ops
+        with poles, where inf and nan are the expected results).
+    function: the name of its public function in `autograd_lite`, or None.
+    methods: names of the methods `Value` and `Tensor` get for it: "exp", or
+        "__add__" (node first) and "__radd__" (a `__r..__` name takes the node second).
+    formula: its name in the formula language of the command line, or None.
+    doc: the docstring of its public function and methods.
+    variadic: it takes any number of inputs (concatenate); `vjps` then holds one
+        rule `rule(i, g, out, *inputs, *params)` for input i (see `with_inputs`).
+
+    Forward-mode rules would sit beside `vjps`, one per input, in the same declaration.
     """
 
-    __slots__ = ("array", "name", "quiet", "scalar", "vjps")
+    __slots__ = (
+        "array",
+        "doc",
+        "formula",
+        "function",
+        "methods",
+        "name",
+        "params",
+        "quiet",
+        "scalar",
+        "variadic",
+        "vjps",
+    )
 
-    def __init__(self, name, vjps, scalar=None, array=None, quiet=False):
+    def __init__(
+        self,
+        name: str,
+        *,
+        vjps,
+        scalar=None,
+        array=None,
+        params: tuple = (),
+        quiet: bool = False,
+        function: str | None = None,
+        methods: tuple = (),
+        formula: str | None = None,
+        doc: str | None = None,
+        variadic: bool = False,
+    ):
         self.name = name
         self.vjps = tuple(vjps)
-        self.scalar = scalar  # forward on Python floats (Value), may raise ArithmeticError
-        self.array = array  # forward on numpy arrays (Tensor, and the IEEE fallback)
-        self.quiet = quiet  # silence numpy's floating-point warnings in the forward
+        self.scalar = scalar
+        self.array = array
+        self.params = tuple(params)
+        self.quiet = quiet
+        self.function = function
+        self.methods = tuple(methods)
+        self.formula = formula
+        self.doc = doc
+        self.variadic = variadic
+
+    @property
+    def arity(self) -> int | None:
+        """The number of differentiable inputs (None for a variadic op)."""
+        return None if self.variadic else len(self.vjps)
+
+    def with_inputs(self, n: int) -> Op:
+        """A variadic op fixed to `n` inputs: rule i is the declared rule with i bound."""
+        rule = self.vjps[0]
+        op = _object_new(Op)
+        for field in Op.__slots__:
+            setattr(op, field, getattr(self, field))
+        op.vjps = tuple(functools.partial(rule, i) for i in range(n))
+        op.variadic = False
+        return op
 
     def __repr__(self):
         return f"Op({self.name!r})"
 
 
-class Node:
-    """Base of `Value` and `Tensor`: data, grad, and the record of how it was made."""
+_object_new = object.__new__
 
-    __slots__ = ("_ctx", "_data", "_op", "_parents", "grad", "label", "requires_grad")
+
+class Node:
+    """Base of `Value` and `Tensor`: data, grad, and the record of how the node was made.
+
+    A node made by an op keeps `_op`, its `_parents` (None for a constant operand)
+    and `_ctx = (out, *inputs, *params)`, the raw data at forward time; a leaf
+    has `_op = None`. `_grad` holds the gradient (raw until read, for a Tensor).
+    Nodes are made by `node_maker`; node types provide the hooks declared below.
+    """
+
+    __slots__ = ("_ctx", "_data", "_grad", "_op", "_parents", "label", "requires_grad")
+
+    #: `.grad` before any backward pass (0.0 for a Value, None for a Tensor).
+    _ZERO_GRAD = None
+    #: True for node types whose cotangents need `_sum_to_shape` (Tensor: broadcasting).
+    _SHAPED = False
 
     @property
     def data(self):
@@ -137,25 +221,65 @@ class Node:
         self._data = self._convert_data(value)
 
     # ---- hooks the node types provide ------------------------------------------------
-    def _seed(self, gradient, create_graph):  # pragma: no cover - abstract
+    @staticmethod
+    def _apply(op, args, params=()):  # pragma: no cover - abstract
+        """Run `op` on `args` (nodes of this type and raw operands) and record the result."""
         raise NotImplementedError
 
-    def _convert_data(self, value):  # pragma: no cover - abstract
+    @staticmethod
+    def _unary(op, x):  # pragma: no cover - abstract
+        """`_apply(op, (x,))` for a node `x` of this type and an op without params, fast."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _binary(op, a, b):  # pragma: no cover - abstract
+        """`_apply(op, (a, b))` where a or b is a node of this type, for a two-input op, fast."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _convert_data(value):  # pragma: no cover - abstract
+        """`value` as this type's raw data (float, float ndarray); TypeError if not numeric."""
+        raise NotImplementedError
+
+    def _seed(self, gradient, create_graph):  # pragma: no cover - abstract
+        """The cotangent that starts the sweep from this node (1 when `gradient` is None).
+
+        A node when `create_graph`, raw data otherwise; raises on a wrong shape or type.
+        """
         raise NotImplementedError
 
     def _new_grad(self, g):  # pragma: no cover - abstract
         """`.grad` plus the cotangent g, computed without changing the node."""
         raise NotImplementedError
 
-    def _alias(self, data, record=True):  # pragma: no cover - abstract
-        """A node of the same kind holding `data`; if `record`, it passes cotangents to self."""
+    def _alias(self, data, differentiable=True):  # pragma: no cover - abstract
+        """A node of this type holding `data`; if `differentiable`, cotangents pass to self."""
         raise NotImplementedError
 
-    # True for node types whose cotangents must be fitted to their input's shape and dtype
-    # by a `_fit(c, like)` static method (Tensor: undo broadcasting, cast).
-    _SHAPED = False
+    @staticmethod
+    def _sum_to_shape(c, like):  # pragma: no cover - abstract (only for _SHAPED types)
+        """The cotangent c summed over broadcast axes to the shape of `like`, in its dtype."""
+        raise NotImplementedError
 
     # ---- shared ----------------------------------------------------------------------
+    def _init_leaf(self, data, label, requires_grad):
+        """Make this node a leaf holding `data` (converted by the node type's constructor)."""
+        self._data = data
+        self._grad = self._ZERO_GRAD
+        self.label = "" if label is None else str(label)
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._parents = self._ctx = ()
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward passes (see the node type)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
     @property
     def is_leaf(self) -> bool:
         """A leaf was made by the user, not by an operation (its `_op` is None)."""
@@ -171,7 +295,7 @@ class Node:
         """The nodes this one was computed from (constants appear as None)."""
         return self._parents
 
-    def backward(self, gradient=None, create_graph=False):
+    def backward(self, gradient=None, create_graph: bool = False) -> None:
         """Add d(self)/d(node) times `gradient` into `.grad` of every node that requires grad.
 
         gradient: the cotangent, shaped like `self`; optional when `self` has one element
@@ -183,23 +307,55 @@ class Node:
         """
         backward(self, gradient, create_graph)
 
-    def detach(self):
+    def detach(self) -> Node:
         """A new leaf sharing this node's data, cut off from the graph (requires_grad False)."""
-        return self._alias(self._data, record=False)
+        return self._alias(self._data, differentiable=False)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset `.grad` (0.0 for a Value, None for a Tensor)."""
         self.grad = type(self)._ZERO_GRAD
 
 
+def node_maker(cls: type[Node]) -> Callable[..., Node]:
+    """The one way nodes are made: `new(data, op, parents, ctx, requires_grad)` for type `cls`.
+
+    The node holds `data`; the record of how it was made (`op`, `parents`, and
+    `ctx = (data, *raw inputs, *params)`, what the vjp rules are called with) is
+    kept only when the node requires grad and grad mode is on; otherwise it is a
+    constant leaf. Made once per node type, with its constants bound, because
+    every operation of the forward pass goes through it.
+    """
+    zero_grad = cls._ZERO_GRAD
+    state = _state
+    make = _object_new
+
+    def new(data, op=None, parents=(), ctx=(), requires_grad=False):
+        out = make(cls)
+        out._data = data
+        out._grad = zero_grad
+        out.label = ""
+        if requires_grad and state.enabled:
+            out.requires_grad = True
+            out._op = op
+            out._parents = parents
+            out._ctx = ctx
+        else:
+            out.requires_grad = False
+            out._op = None
+            out._parents = out._ctx = ()
+        return out
+
+    return new
+
+
 #: The op of an alias node: the identity, passing the cotangent straight through.
-ALIAS = Op("alias", (lambda g, out, x: g,))
+ALIAS = Op("alias", vjps=(lambda g, out, x: g,))
 
 
 _FINISHED = object()  # on the stack below a node's parents: when popped, the node is done
 
 
-def toposort(root) -> list:
+def toposort(root: Node) -> list[Node]:
     """Nodes reachable from `root` that require grad, in reverse topological order.
 
     The root comes first and every node comes before its parents. Iterative
@@ -229,7 +385,123 @@ def toposort(root) -> list:
     return order
 
 
-def _live_args(node):
+# ---------------------------------------------------------------------------------------
+# The backward sweep.
+
+
+def backward(root: Node, gradient=None, create_graph: bool = False) -> None:
+    """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
+    grads = _sweep(root, gradient, create_graph)
+    # Two phases: every new .grad is computed first, so an error changes none of them.
+    news = [node._new_grad(g) for node, g in grads.items()]
+    if root._SHAPED:
+        news = _unshared(news)
+    for node, new in zip(grads, news):
+        node._grad = new
+
+
+def cotangents(
+    root: Node, inputs: Sequence[Node], gradient=None, create_graph: bool = False
+) -> list:
+    """d(root)/d(input) contracted with `gradient`, for each of `inputs`; `.grad` is untouched.
+
+    The functional form of `backward`, as `torch.autograd.grad`: returns a list
+    aligned with `inputs` holding raw data (a float for a Value, an ndarray for a
+    Tensor), a node when `create_graph=True`, or None for an input the sweep
+    never reached (its derivative is zero). Raises as `backward` does.
+    """
+    grads = _sweep(root, gradient, create_graph)
+    return [grads.get(x) for x in inputs]
+
+
+def _sweep(root, gradient, create_graph):
+    """The total cotangent of every node reached from `root`: {node: cotangent}.
+
+    Seed the root; then, in reverse topological order, each node's op turns the
+    node's total cotangent into one cotangent per parent (its vjp rules), and
+    each is added into that parent's total. With `create_graph` the rules run on
+    nodes and grad mode is on, so the sweep itself is recorded.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward() on a {type(root).__name__} that does not require grad: "
+            "it was not computed from anything with requires_grad=True (or under no_grad())"
+        )
+    grads = {root: root._seed(gradient, create_graph)}
+    sum_to_shape = root._sum_to_shape if root._SHAPED else None
+    with _sweeping(create_graph):
+        for node in toposort(root):
+            op = node._op
+            if op is None:  # a leaf: nothing to pass on
+                continue
+            g = grads.get(node)
+            if g is None:  # no cotangent reached this node
+                continue
+            ctx = node._ctx
+            args = _forward_time_args(node) if create_graph else ctx
+            for i, p in enumerate(node._parents):
+                if p is None or not p.requires_grad:
+                    continue
+                try:
+                    c = op.vjps[i](g, *args)
+                except (ArithmeticError, ValueError):
+                    if type(g) is not float:  # only a Value's Python floats raise at a pole
+                        raise
+                    c = _ieee_rule(op.vjps[i], g, args)
+                if sum_to_shape is not None:
+                    like = ctx[i + 1]
+                    if c.shape != like.shape or c.dtype is not like.dtype:
+                        c = sum_to_shape(c, like)
+                if create_graph and not isinstance(c, Node):
+                    c = p._alias(c, differentiable=False)  # a constant cotangent is still a node
+                total = grads.get(p)
+                grads[p] = c if total is None else total + c
+    return grads
+
+
+# ---- the sweep's helpers: speed and IEEE arithmetic -------------------------------------
+
+
+class _sweeping:
+    """Grad mode set to `create_graph`, the cyclic collector paused, numpy's warnings off.
+
+    The sweep makes no reference cycles but allocates a lot: without the pause
+    the cyclic garbage collector walks the whole graph again and again (the
+    time per op would grow with the graph). Poles in rules give inf and nan
+    silently, as in the forward pass. Everything is restored on exit.
+    """
+
+    __slots__ = ("collecting", "create_graph", "errstate", "mode")
+
+    def __init__(self, create_graph):
+        self.create_graph = create_graph
+
+    def __enter__(self):
+        self.mode = _state.enabled
+        _state.enabled = self.create_graph
+        self.collecting = gc.isenabled()
+        gc.disable()
+        self.errstate = np.errstate(all="ignore")
+        self.errstate.__enter__()
+
+    def __exit__(self, *exc):
+        self.errstate.__exit__(*exc)
+        _state.enabled = self.mode
+        if self.collecting:
+            gc.enable()
+        return False
+
+
+def _ieee_rule(rule, g, args):
+    """Redo a rule that hit a pole on Python floats (1/0, log(0), overflow) in IEEE numpy.
+
+    A Value's rules run on Python floats, which raise where numpy gives inf or nan.
+    """
+    f64 = np.float64
+    return float(rule(f64(g), *[f64(a) if type(a) is float else a for a in args]))
+
+
+def _forward_time_args(node):
     """The rule arguments of `node` as nodes holding their forward-time data.
 
     A parent whose `.data` was reassigned after the forward pass is replaced by
@@ -245,94 +517,22 @@ def _live_args(node):
     return args
 
 
-def backward(root, gradient=None, create_graph=False):
-    """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
-    grads = _sweep(root, gradient, create_graph)
-    # Two phases: every new .grad is computed first, so an error changes none of them.
-    news = [node._new_grad(g) for node, g in grads.items()]
-    if not root._SHAPED:
-        for node, new in zip(grads, news):
-            node.grad = new
-        return
-    # A rule may pass its cotangent on unchanged, so several nodes can get one array. Those
-    # get read-only views: `Tensor.grad` copies such an array when it is read, so each
-    # gradient a user sees has its own memory, and gradients nobody reads are never copied.
+def _unshared(grads):
+    """Gradient arrays with any array shared by several nodes made a read-only view.
+
+    A rule may pass its cotangent on unchanged, so several nodes can get one
+    array. `Tensor.grad` copies a read-only array when it is read, so each
+    gradient a user sees has its own memory, and gradients nobody reads are
+    never copied.
+    """
     owners = [
-        id(new if new.base is None else new.base) if new.__class__ is np.ndarray else None
-        for new in news
+        id(g if g.base is None else g.base) if g.__class__ is np.ndarray else None for g in grads
     ]
     count = Counter(owners)
-    for node, new, owner in zip(grads, news, owners):
+    out = []
+    for g, owner in zip(grads, owners):
         if owner is not None and count[owner] > 1:
-            new = new.view()
-            new.flags.writeable = False
-        node._grad = new
-
-
-def cotangents(root, inputs, gradient=None, create_graph=False):
-    """d(root)/d(input) contracted with `gradient`, for each of `inputs`; `.grad` is untouched.
-
-    The functional form of `backward`, as `torch.autograd.grad`: returns a list
-    aligned with `inputs` holding raw data (a float for a Value, an ndarray for a
-    Tensor), a node when `create_graph=True`, or None for an input the sweep
-    never reached (its derivative is zero). Raises as `backward` does.
-    """
-    grads = _sweep(root, gradient, create_graph)
-    return [grads.get(x) for x in inputs]
-
-
-def _sweep(root, gradient, create_graph):
-    """The total cotangent of every node reached from `root`: {node: cotangent}."""
-    if not root.requires_grad:
-        raise RuntimeError(
-            f"backward() on a {type(root).__name__} that does not require grad: "
-            "it was not computed from anything with requires_grad=True (or under no_grad())"
-        )
-    seed = root._seed(gradient, create_graph)
-    grads = {root: seed}
-    fit = root._fit if root._SHAPED else None
-    prev_mode = _state.enabled
-    _state.enabled = create_graph
-    # The sweep makes no reference cycles, but allocates a lot: keep the cyclic garbage
-    # collector from walking the whole graph again and again (time per op stays flat).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with np.errstate(all="ignore"):
-            for node in toposort(root):
-                op = node._op
-                if op is None:
-                    continue
-                g = grads.get(node)
-                if g is None:
-                    continue
-                ctx = node._ctx
-                args = _live_args(node) if create_graph else ctx
-                for i, p in enumerate(node._parents):
-                    if p is None or not p.requires_grad:
-                        continue
-                    try:
-                        c = op.vjps[i](g, *args)
-                    except (ArithmeticError, ValueError):
-                        if type(g) is not float:
-                            raise
-                        c = _ieee_rule(op.vjps[i], g, args)
-                    if fit is not None:
-                        like = ctx[i + 1]
-                        if c.shape != like.shape or c.dtype is not like.dtype:
-                            c = fit(c, like)
-                    if create_graph and not isinstance(c, Node):
-                        c = p._alias(c, record=False)  # a constant cotangent is still a node
-                    prev = grads.get(p)
-                    grads[p] = c if prev is None else prev + c
-    finally:
-        _state.enabled = prev_mode
-        if collecting:
-            gc.enable()
-    return grads
-
-
-def _ieee_rule(rule, g, args):
-    """Redo a rule that hit a pole on Python floats (1/0, log(0), overflow) in IEEE numpy."""
-    f64 = np.float64
-    return float(rule(f64(g), *[f64(a) if type(a) is float else a for a in args]))
+            g = g.view()
+            g.flags.writeable = False
+        out.append(g)
+    return out

@@ -9,7 +9,7 @@ this module, which accept raw floats and arrays as well as `Value`s and
 `create_graph=True`, records a graph that can be differentiated again.
 
 Reducing a cotangent to its input's shape after broadcasting is not done in the
-rules: the backward pass does it once for every rule (`Tensor._fit`).
+rules: the backward pass does it once for every rule (`Tensor._sum_to_shape`).
 
 Conventions at points where a derivative is undefined follow PyTorch:
 relu'(0) = 0, |x|'(0) = 0, sqrt'(0) = inf, d/dx x**0 = 0 (also at x = 0),
@@ -24,10 +24,16 @@ import functools
 import math
 import numbers
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
 from .graph import Node, Op
+
+#: What the op functions take and give: a node, or raw data (a number, an ndarray).
+Operand = Node | float | np.ndarray
+#: A reduction's axes: one axis, several, or None for all.
+Axis = int | tuple[int, ...] | None
 
 # ---------------------------------------------------------------------------------------
 # Helpers for rules: raw data, masks and shapes (never differentiated).
@@ -52,6 +58,7 @@ def _passes(x):
 
 
 def _shape(x):
+    """The shape of a node's or raw operand's data."""
     return np.shape(_raw(x))
 
 
@@ -91,7 +98,7 @@ def _normalize_axes(axis, ndim):
     return tuple(sorted(out))
 
 
-def _keep(g, shape, axis, keepdims):
+def _expand_reduced(g, shape, axis, keepdims):
     """Reshape the cotangent of a reduction so it broadcasts against the input's shape."""
     if keepdims:
         return g
@@ -146,7 +153,9 @@ def _matmul_array(a, b):
         raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned: {why}") from None
 
 
-def _reduce(fn):
+def _reduction(fn):
+    """The array forward of a reduction `fn` (np.sum...): axis checked, an array returned."""
+
     def forward(x, axis, keepdims):
         return np.asarray(fn(x, axis=_normalize_axes(axis, np.ndim(x)), keepdims=keepdims))
 
@@ -193,17 +202,38 @@ def _minimum_scalar(x, y):
 
 
 # ---------------------------------------------------------------------------------------
-# The op table: name, one rule per differentiable input, scalar forward, array forward.
+# The op table. Each op is declared once (see `graph.Op` for the fields); its public
+# function follows the table. Rules call the public functions, which run on raw data and
+# on nodes alike.
 
-ADD = Op("+", (lambda g, out, x, y: g, lambda g, out, x, y: g), operator.add, np.add)
-SUB = Op("-", (lambda g, out, x, y: g, lambda g, out, x, y: -g), operator.sub, np.subtract)
-MUL = Op("*", (lambda g, out, x, y: g * y, lambda g, out, x, y: g * x), operator.mul, np.multiply)
+ADD = Op(
+    "+",
+    scalar=operator.add,
+    array=np.add,
+    vjps=(lambda g, out, x, y: g, lambda g, out, x, y: g),
+    methods=("__add__", "__radd__"),
+)
+SUB = Op(
+    "-",
+    scalar=operator.sub,
+    array=np.subtract,
+    vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -g),
+    methods=("__sub__", "__rsub__"),
+)
+MUL = Op(
+    "*",
+    scalar=operator.mul,
+    array=np.multiply,
+    vjps=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
+    methods=("__mul__", "__rmul__"),
+)
 DIV = Op(
     "/",
-    (lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * out) / y),
-    operator.truediv,
-    np.divide,
+    scalar=operator.truediv,
+    array=np.divide,
+    vjps=(lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * out) / y),
     quiet=True,
+    methods=("__truediv__", "__rtruediv__"),
 )
 
 
@@ -219,42 +249,160 @@ def _pow_dy(g, out, x, y):
     return g * out * log(where((x_raw == 0) & (y_raw >= 0), 1.0, x))
 
 
-POW = Op("**", (_pow_dx, _pow_dy), _pow_scalar, np.power, quiet=True)
-NEG = Op("neg", (lambda g, out, x: -g,), operator.neg, np.negative)
-EXP = Op("exp", (lambda g, out, x: g * out,), math.exp, np.exp, quiet=True)
-LOG = Op("log", (lambda g, out, x: g / x,), math.log, np.log, quiet=True)
-SQRT = Op("sqrt", (lambda g, out, x: g / (2 * out),), math.sqrt, np.sqrt, quiet=True)
-SIN = Op("sin", (lambda g, out, x: g * cos(x),), math.sin, np.sin, quiet=True)
-COS = Op("cos", (lambda g, out, x: -(g * sin(x)),), math.cos, np.cos, quiet=True)
-TANH = Op("tanh", (lambda g, out, x: g * (1 - out * out),), math.tanh, np.tanh)
-SIGMOID = Op("sigmoid", (lambda g, out, x: g * out * (1 - out),), _sigmoid_scalar, _sigmoid_array)
+POW = Op(
+    "**",
+    scalar=_pow_scalar,
+    array=np.power,
+    vjps=(_pow_dx, _pow_dy),
+    quiet=True,
+    function="power",
+    methods=("__pow__", "__rpow__"),
+    doc="""x**y elementwise (broadcasting); both may be differentiable.
+
+    d/dx = y x**(y-1), taken as 0 where y == 0; d/dy = x**y log(x), taken as 0
+    where x == 0 and y >= 0 (PyTorch's conventions). A negative x with a
+    non-integer y gives nan.
+    """,
+)
+NEG = Op(
+    "neg",
+    scalar=operator.neg,
+    array=np.negative,
+    vjps=(lambda g, out, x: -g,),
+    methods=("__neg__",),
+)
+EXP = Op(
+    "exp",
+    scalar=math.exp,
+    array=np.exp,
+    vjps=(lambda g, out, x: g * out,),
+    quiet=True,
+    function="exp",
+    methods=("exp",),
+    formula="exp",
+    doc="e**x elementwise. Derivative: exp(x).",
+)
+LOG = Op(
+    "log",
+    scalar=math.log,
+    array=np.log,
+    vjps=(lambda g, out, x: g / x,),
+    quiet=True,
+    function="log",
+    methods=("log",),
+    formula="log",
+    doc="Natural logarithm elementwise; log(0) = -inf, log(x < 0) = nan. Derivative: 1/x.",
+)
+SQRT = Op(
+    "sqrt",
+    scalar=math.sqrt,
+    array=np.sqrt,
+    vjps=(lambda g, out, x: g / (2 * out),),
+    quiet=True,
+    function="sqrt",
+    methods=("sqrt",),
+    formula="sqrt",
+    doc="Square root elementwise; sqrt(x < 0) = nan. Derivative 1/(2 sqrt x), +inf at 0.",
+)
+SIN = Op(
+    "sin",
+    scalar=math.sin,
+    array=np.sin,
+    vjps=(lambda g, out, x: g * cos(x),),
+    quiet=True,
+    function="sin",
+    methods=("sin",),
+    formula="sin",
+    doc="Sine (radians) elementwise. Derivative: cos(x).",
+)
+COS = Op(
+    "cos",
+    scalar=math.cos,
+    array=np.cos,
+    vjps=(lambda g, out, x: -(g * sin(x)),),
+    quiet=True,
+    function="cos",
+    methods=("cos",),
+    formula="cos",
+    doc="Cosine (radians) elementwise. Derivative: -sin(x).",
+)
+TANH = Op(
+    "tanh",
+    scalar=math.tanh,
+    array=np.tanh,
+    vjps=(lambda g, out, x: g * (1 - out * out),),
+    function="tanh",
+    methods=("tanh",),
+    formula="tanh",
+    doc="Hyperbolic tangent elementwise, never overflows. Derivative: 1 - tanh(x)**2.",
+)
+SIGMOID = Op(
+    "sigmoid",
+    scalar=_sigmoid_scalar,
+    array=_sigmoid_array,
+    vjps=(lambda g, out, x: g * out * (1 - out),),
+    function="sigmoid",
+    methods=("sigmoid",),
+    formula="sigmoid",
+    doc="Logistic function 1/(1 + e**-x), computed without overflow. Derivative: s(1 - s).",
+)
 RELU = Op(
     "relu",
-    (lambda g, out, x: g * _passes(x),),
-    lambda x: 0.0 if x <= 0 else x,
-    lambda x: np.maximum(x, 0),
+    scalar=lambda x: 0.0 if x <= 0 else x,
+    array=lambda x: np.maximum(x, 0),
+    vjps=(lambda g, out, x: g * _passes(x),),
+    function="relu",
+    methods=("relu",),
+    formula="relu",
+    doc="max(x, 0) elementwise; NaN stays NaN. Derivative 1 for x > 0, 0 for x <= 0 (PyTorch).",
 )
-ABS = Op("abs", (lambda g, out, x: g * _sign(x),), builtins.abs, np.abs)
+ABS = Op(
+    "abs",
+    scalar=builtins.abs,
+    array=np.abs,
+    vjps=(lambda g, out, x: g * _sign(x),),
+    function="abs",
+    methods=("abs", "__abs__"),
+    formula="abs",
+    doc="|x| elementwise. Derivative sign(x), taken as 0 at x = 0 (PyTorch).",
+)
 MAXIMUM = Op(
     "maximum",
-    (lambda g, out, x, y: g * _tie_weight(x, y), lambda g, out, x, y: g * _tie_weight(y, x)),
-    _maximum_scalar,
-    np.maximum,
+    scalar=_maximum_scalar,
+    array=np.maximum,
+    vjps=(
+        lambda g, out, x, y: g * _tie_weight(x, y),
+        lambda g, out, x, y: g * _tie_weight(y, x),
+    ),
+    function="maximum",
+    formula="max",
+    doc="Elementwise max of x and y (broadcasting); a tie sends half the cotangent to each.",
 )
 MINIMUM = Op(
     "minimum",
-    (lambda g, out, x, y: g * _tie_weight(y, x), lambda g, out, x, y: g * _tie_weight(x, y)),
-    _minimum_scalar,
-    np.minimum,
+    scalar=_minimum_scalar,
+    array=np.minimum,
+    vjps=(
+        lambda g, out, x, y: g * _tie_weight(y, x),
+        lambda g, out, x, y: g * _tie_weight(x, y),
+    ),
+    function="minimum",
+    formula="min",
+    doc="Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each.",
 )
 WHERE = Op(
     "where",
-    (
+    array=lambda x, y, cond: np.where(cond, x, y),
+    vjps=(
         lambda g, out, x, y, cond: where(cond, g, 0.0),
         lambda g, out, x, y, cond: where(cond, 0.0, g),
     ),
-    None,
-    lambda x, y, cond: np.where(cond, x, y),
+    params=("cond",),
+    function="where",
+    doc="""x where `cond` is true, else y (as numpy.where); `cond` is data, never differentiated.
+
+    With a plain bool condition (the scalar case) this returns x or y itself.
+    """,
 )
 
 
@@ -265,7 +413,16 @@ def _clip_rule(g, out, x, lo, hi):
     return where(inside, g, 0.0)
 
 
-CLIP = Op("clip", (_clip_rule,), _clip_scalar, lambda x, lo, hi: np.clip(x, lo, hi))
+CLIP = Op(
+    "clip",
+    scalar=_clip_scalar,
+    array=lambda x, lo, hi: np.clip(x, lo, hi),
+    vjps=(_clip_rule,),
+    params=("lo", "hi"),
+    function="clip",
+    methods=("clip",),
+    doc="x limited to [lo, hi] (either may be None). Derivative 1 inside, including the bounds.",
+)
 
 
 def _matmul_operands(g, a, b):
@@ -295,7 +452,19 @@ def _matmul_db(g, out, a, b):
     return db if b.ndim > 1 else db.reshape(db.shape[:-1])
 
 
-MATMUL = Op("@", (_matmul_da, _matmul_db), None, _matmul_array)
+MATMUL = Op(
+    "@",
+    array=_matmul_array,
+    vjps=(_matmul_da, _matmul_db),
+    function="matmul",
+    doc="""Matrix product with numpy.matmul semantics: 1-d, 2-d and batched (broadcast) operands.
+
+    Shapes (..., m, n) @ (..., n, p) -> (..., m, p); a 1-d operand is a row
+    (left) or a column (right) vector whose added axis is dropped again.
+    Raises ValueError naming both shapes when they do not align.
+    Derivatives: dA = G B^T, dB = A^T G.
+    """,
+)
 
 
 def _linear_array(x, w, b):
@@ -309,74 +478,142 @@ def _linear_dw(g, out, x, w, b):
 
 LINEAR = Op(
     "linear",
-    (
+    array=_linear_array,
+    vjps=(
         lambda g, out, x, w, b: matmul(g, w),  # (..., in)
         _linear_dw,
         lambda g, out, x, w, b: g,  # the backward pass sums it down to the bias's shape
     ),
-    None,
-    _linear_array,
+    function="linear",
+    doc="""x W^T + b in one op (as `torch.nn.functional.linear`): one node instead of three.
+
+    x: (..., in); weight: (out, in); bias: (out,) or None. Returns (..., out).
+    Derivatives: dx = G W, dW = sum over the batch of G^T x, db = sum of G.
+    Raises ValueError naming the shapes when x's last axis is not `in`.
+    """,
 )
 
 SUM = Op(
     "sum",
-    (
+    array=_reduction(np.sum),
+    vjps=(
         lambda g, out, x, axis, keepdims: broadcast_to(
-            _keep(g, _shape(x), axis, keepdims), _shape(x)
+            _expand_reduced(g, _shape(x), axis, keepdims), _shape(x)
         ),
     ),
-    None,
-    _reduce(np.sum),
+    params=("axis", "keepdims"),
+    function="sum",
+    doc="Sum over `axis` (int, tuple, or None for all), numpy semantics.",
 )
 
 
 def _extremum_rule(g, out, x, axis, keepdims):
     # The cotangent goes to the arg-max (or min) elements, shared evenly among ties.
     shape = _shape(x)
-    x_raw, out_kept = _raw(x), _keep(_raw(out), shape, axis, keepdims)
+    x_raw, out_kept = _raw(x), _expand_reduced(_raw(out), shape, axis, keepdims)
     hit = (x_raw == out_kept) | (np.isnan(x_raw) & np.isnan(out_kept))  # NaN wins, as in PyTorch
     share = hit / np.sum(hit, axis=_normalize_axes(axis, len(shape)), keepdims=True)
-    return _keep(g, shape, axis, keepdims) * share.astype(np.result_type(_raw(x), np.float32))
+    g_kept = _expand_reduced(g, shape, axis, keepdims)
+    return g_kept * share.astype(np.result_type(_raw(x), np.float32))
 
 
-MAX = Op("max", (_extremum_rule,), None, _reduce(np.max))
-MIN = Op("min", (_extremum_rule,), None, _reduce(np.min))
+MAX = Op(
+    "max",
+    array=_reduction(np.max),
+    vjps=(_extremum_rule,),
+    params=("axis", "keepdims"),
+    function="max",
+    doc="Largest element over `axis`; tied elements share the cotangent evenly.",
+)
+MIN = Op(
+    "min",
+    array=_reduction(np.min),
+    vjps=(_extremum_rule,),
+    params=("axis", "keepdims"),
+    function="min",
+    doc="Smallest element over `axis`; tied elements share the cotangent evenly.",
+)
+
+
+def _logsumexp_rule(g, out, x, axis, keepdims):
+    shape = _shape(x)
+    softmax_x = exp(x - _expand_reduced(out, shape, axis, keepdims))
+    return _expand_reduced(g, shape, axis, keepdims) * softmax_x
+
+
 LOGSUMEXP = Op(
     "logsumexp",
-    (
-        lambda g, out, x, axis, keepdims: (
-            _keep(g, _shape(x), axis, keepdims) * exp(x - _keep(out, _shape(x), axis, keepdims))
-        ),
-    ),
-    None,
-    _logsumexp_array,
+    array=_logsumexp_array,
+    vjps=(_logsumexp_rule,),
+    params=("axis", "keepdims"),
     quiet=True,
+    function="logsumexp",
+    doc="""log(sum(exp(x))) over `axis`, computed stably by shifting by the maximum.
+
+    A Value (one element) is its own logsumexp. Derivative: softmax(x).
+    """,
 )
 
 
 def _norm2_rule(g, out, x, axis, keepdims):
     # x / ||x||, taking 0 where the norm is 0 (as PyTorch does) instead of 0/0.
-    kept = _keep(out, _shape(x), axis, keepdims)
-    return _keep(g, _shape(x), axis, keepdims) * x / where(_raw(kept) == 0, 1.0, kept)
+    kept = _expand_reduced(out, _shape(x), axis, keepdims)
+    return _expand_reduced(g, _shape(x), axis, keepdims) * x / where(_raw(kept) == 0, 1.0, kept)
 
 
-NORM2 = Op("norm", (_norm2_rule,), None, _norm2_array, quiet=True)
-RESHAPE = Op("reshape", (lambda g, out, x, shape: g.reshape(_shape(x)),), None, np.reshape)
+NORM2 = Op(
+    "norm",
+    array=_norm2_array,
+    vjps=(_norm2_rule,),
+    params=("axis", "keepdims"),
+    quiet=True,
+    function="norm",
+    doc="""Vector norm over `axis` (None: all elements): ord 2 (Euclidean), 1, or inf (max |x|).
+
+    The gradient of the 2-norm is x/||x||, taken as 0 at x = 0 (PyTorch).
+    Raises ValueError for any other ord.
+    """,
+)
+RESHAPE = Op(
+    "reshape",
+    array=np.reshape,
+    vjps=(lambda g, out, x, shape: g.reshape(_shape(x)),),
+    params=("shape",),
+    function="reshape",
+    doc="x with a new shape of the same size (numpy.reshape semantics, -1 allowed).",
+)
 TRANSPOSE = Op(
     "transpose",
-    (lambda g, out, x, axes: g.transpose(None if axes is None else tuple(np.argsort(axes))),),
-    None,
-    np.transpose,
+    array=np.transpose,
+    vjps=(lambda g, out, x, axes: g.transpose(None if axes is None else tuple(np.argsort(axes))),),
+    params=("axes",),
 )
-BROADCAST_TO = Op("broadcast_to", (lambda g, out, x, shape: g,), None, np.broadcast_to)
-ASTYPE = Op("astype", (lambda g, out, x, dtype: g,), None, lambda x, dtype: x.astype(dtype))
+BROADCAST_TO = Op(
+    "broadcast_to",
+    array=np.broadcast_to,
+    vjps=(lambda g, out, x, shape: g,),  # the backward pass sums it back to x's shape
+    params=("shape",),
+    function="broadcast_to",
+    doc="x broadcast to `shape` (numpy.broadcast_to); the derivative sums back.",
+)
+ASTYPE = Op(
+    "astype",
+    array=lambda x, dtype: x.astype(dtype),
+    vjps=(lambda g, out, x, dtype: g,),  # the backward pass casts it back to x's dtype
+    params=("dtype",),
+)
 GETITEM = Op(
     "getitem",
-    (lambda g, out, x, index: scatter(g, index, _shape(x)),),
-    None,
-    lambda x, index: x[index],
+    array=lambda x, index: x[index],
+    vjps=(lambda g, out, x, index: _scatter(g, index, _shape(x)),),
+    params=("index",),
 )
-SCATTER = Op("scatter", (lambda g, out, x, index, shape: g[index],), None, _scatter_array)
+SCATTER = Op(
+    "scatter",
+    array=_scatter_array,
+    vjps=(lambda g, out, x, index, shape: g[index],),
+    params=("index", "shape"),
+)
 
 
 def _concat_rule(i, g, out, *args):
@@ -392,16 +629,27 @@ def _stack_rule(i, g, out, *args):
     return g[(slice(None),) * axis + (i,)]
 
 
-@functools.cache
-def _concat_op(n):
-    rules = [functools.partial(_concat_rule, i) for i in range(n)]
-    return Op("concatenate", rules, None, lambda *a: np.concatenate(a[:-1], axis=a[-1]))
+CONCATENATE = Op(
+    "concatenate",
+    array=lambda *a: np.concatenate(a[:-1], axis=a[-1]),
+    vjps=(_concat_rule,),
+    params=("axis",),
+    variadic=True,
+    function="concatenate",
+    doc="Join a sequence of arrays along an existing axis (numpy.concatenate).",
+)
+STACK = Op(
+    "stack",
+    array=lambda *a: np.stack(a[:-1], axis=a[-1]),
+    vjps=(_stack_rule,),
+    params=("axis",),
+    variadic=True,
+    function="stack",
+    doc="Join a sequence of same-shaped arrays along a new axis (numpy.stack).",
+)
 
-
-@functools.cache
-def _stack_op(n):
-    rules = [functools.partial(_stack_rule, i) for i in range(n)]
-    return Op("stack", rules, None, lambda *a: np.stack(a[:-1], axis=a[-1]))
+#: Every op declared above, in order: what the rest of the package reads its metadata from.
+OPS = tuple(op for op in list(globals().values()) if isinstance(op, Op))
 
 
 # ---------------------------------------------------------------------------------------
@@ -412,7 +660,7 @@ def _is_scalar(x):
     return type(x) is float or type(x) is int or type(x) is bool
 
 
-def apply(op, args, params=()):
+def apply(op: Op, args: Sequence, params: tuple = ()) -> Operand:
     """Run `op` on `args`: recorded on the node type among them, else on raw data.
 
     Plain Python numbers give a Python float with IEEE semantics (1/0 = inf,
@@ -429,7 +677,7 @@ def apply(op, args, params=()):
         )
 
 
-def scalar_forward(op, raws, params=()):
+def scalar_forward(op: Op, raws: Sequence[float], params: tuple = ()) -> float:
     """`op` on Python floats: the fast `math` forward, or numpy's IEEE result where it raises."""
     if op.scalar is not None:
         try:
@@ -440,111 +688,74 @@ def scalar_forward(op, raws, params=()):
         return float(op.array(*[np.float64(r) for r in raws], *params))
 
 
-def exp(x):
-    """e**x elementwise. Derivative: exp(x)."""
-    return apply(EXP, (x,))
+@functools.cache
+def _fixed_arity(op, n):
+    return op.with_inputs(n)
 
 
-def log(x):
-    """Natural logarithm elementwise; log(0) = -inf, log(x < 0) = nan. Derivative: 1/x."""
-    return apply(LOG, (x,))
+def _documents(op):
+    """Decorator: the function is `op`'s public function; its docstring is the declaration's."""
+
+    def attach(fn):
+        assert fn.__name__ == op.function, (fn.__name__, op)
+        fn.__doc__ = op.doc
+        return fn
+
+    return attach
 
 
-def sqrt(x):
-    """Square root elementwise; sqrt(x < 0) = nan. Derivative 1/(2 sqrt x), +inf at 0."""
-    return apply(SQRT, (x,))
+def _function(op):
+    """The public function of an op whose arguments are its inputs: `exp(x)`, `maximum(x, y)`."""
+    if op.arity == 1:
+
+        def function(x: Operand) -> Operand:
+            return apply(op, (x,))
+
+    else:
+
+        def function(x: Operand, y: Operand) -> Operand:
+            return apply(op, (x, y))
+
+    function.__name__ = function.__qualname__ = op.function
+    return _documents(op)(function)
 
 
-def sin(x):
-    """Sine (radians) elementwise. Derivative: cos(x)."""
-    return apply(SIN, (x,))
+exp = _function(EXP)
+log = _function(LOG)
+sqrt = _function(SQRT)
+sin = _function(SIN)
+cos = _function(COS)
+tanh = _function(TANH)
+sigmoid = _function(SIGMOID)
+relu = _function(RELU)
+abs = _function(ABS)
+power = _function(POW)
+maximum = _function(MAXIMUM)
+minimum = _function(MINIMUM)
+matmul = _function(MATMUL)
 
 
-def cos(x):
-    """Cosine (radians) elementwise. Derivative: -sin(x)."""
-    return apply(COS, (x,))
-
-
-def tanh(x):
-    """Hyperbolic tangent elementwise, never overflows. Derivative: 1 - tanh(x)**2."""
-    return apply(TANH, (x,))
-
-
-def sigmoid(x):
-    """Logistic function 1/(1 + e**-x), computed without overflow. Derivative: s(1 - s)."""
-    return apply(SIGMOID, (x,))
-
-
-def relu(x):
-    """max(x, 0) elementwise; NaN stays NaN. Derivative 1 for x > 0, 0 for x <= 0 (PyTorch)."""
-    return apply(RELU, (x,))
-
-
-def abs(x):
-    """|x| elementwise. Derivative sign(x), taken as 0 at x = 0 (PyTorch)."""
-    return apply(ABS, (x,))
-
-
-def power(x, y):
-    """x**y elementwise (broadcasting); both may be differentiable.
-
-    d/dx = y x**(y-1), taken as 0 where y == 0; d/dy = x**y log(x), taken as 0
-    where x == 0 and y >= 0 (PyTorch's conventions). A negative x with a
-    non-integer y gives nan.
-    """
-    return apply(POW, (x, y))
-
-
-def maximum(x, y):
-    """Elementwise max of x and y (broadcasting); a tie sends half the cotangent to each."""
-    return apply(MAXIMUM, (x, y))
-
-
-def minimum(x, y):
-    """Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each."""
-    return apply(MINIMUM, (x, y))
-
-
-def where(cond, x, y):
-    """x where `cond` is true, else y (as numpy.where); `cond` is data, never differentiated.
-
-    With a plain bool condition (the scalar case) this returns x or y itself.
-    """
+@_documents(WHERE)
+def where(cond, x: Operand, y: Operand) -> Operand:
     cond = _raw(cond)
     if type(cond) is bool and not (_is_array(x) or _is_array(y)):
         return x if cond else y
     return apply(WHERE, (x, y), (np.asarray(cond, dtype=bool),))
 
 
-def clip(x, lo=None, hi=None):
-    """x limited to [lo, hi] (either may be None). Derivative 1 inside, including the bounds."""
+@_documents(CLIP)
+def clip(x: Operand, lo: float | None = None, hi: float | None = None) -> Operand:
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
     return apply(CLIP, (x,), (lo, hi))
 
 
-def matmul(a, b):
-    """Matrix product with numpy.matmul semantics: 1-d, 2-d and batched (broadcast) operands.
-
-    Shapes (..., m, n) @ (..., n, p) -> (..., m, p); a 1-d operand is a row
-    (left) or a column (right) vector whose added axis is dropped again.
-    Raises ValueError naming both shapes when they do not align.
-    Derivatives: dA = G B^T, dB = A^T G.
-    """
-    return apply(MATMUL, (a, b))
-
-
-def linear(x, weight, bias=None):
-    """x W^T + b in one op (as `torch.nn.functional.linear`): one node instead of three.
-
-    x: (..., in); weight: (out, in); bias: (out,) or None. Returns (..., out).
-    Derivatives: dx = G W, dW = sum over the batch of G^T x, db = sum of G.
-    Raises ValueError naming the shapes when x's last axis is not `in`.
-    """
+@_documents(LINEAR)
+def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Operand:
     return apply(LINEAR, (x, weight, 0.0 if bias is None else bias))
 
 
-def dot(a, b):
+def dot(a: Operand, b: Operand) -> Operand:
     """Dot product of 1-d vectors (a scalar), or a matrix product for 2-d (as numpy.dot).
 
     Scalars are multiplied. Raises ValueError for operands of more than two axes
@@ -560,26 +771,26 @@ def dot(a, b):
     return matmul(a, b)
 
 
-def outer(a, b):
+def outer(a: Operand, b: Operand) -> Operand:
     """Outer product: a flattened to a column times b flattened to a row, shape (a.size, b.size)."""
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
-def reshape(x, shape):
-    """x with a new shape of the same size (numpy.reshape semantics, -1 allowed)."""
+@_documents(RESHAPE)
+def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
     if not isinstance(x, Node):
         return np.reshape(np.asarray(x, dtype=float), shape)
     return x.reshape(shape)
 
 
-def broadcast_to(x, shape):
-    """x broadcast to `shape` (numpy.broadcast_to); the derivative sums back."""
+@_documents(BROADCAST_TO)
+def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
     if tuple(_shape(x)) == tuple(shape):
         return x
     return apply(BROADCAST_TO, (x,), (tuple(shape),))
 
 
-def scatter(g, index, shape):
+def _scatter(g, index, shape):
     """Zeros of `shape` with g added at `index` (repeated indices accumulate): x[index]'s vjp."""
     return apply(SCATTER, (g,), (index, tuple(shape)))
 
@@ -589,14 +800,14 @@ def _is_value(x):
     return isinstance(x, Node) and not isinstance(x.data, np.ndarray)
 
 
-def sum(x, axis=None, keepdims=False):
-    """Sum over `axis` (int, tuple, or None for all), numpy semantics."""
+@_documents(SUM)
+def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(SUM, (x,), (axis, keepdims))
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     """Mean over `axis` (int, tuple, or None for all): the sum divided by the count."""
     if _is_value(x):
         return x
@@ -605,46 +816,39 @@ def mean(x, axis=None, keepdims=False):
     return sum(x, axis, keepdims) * (1.0 / count) if count else sum(x, axis, keepdims) * np.nan
 
 
-def max(x, axis=None, keepdims=False):
-    """Largest element over `axis`; tied elements share the cotangent evenly."""
+@_documents(MAX)
+def max(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(MAX, (x,), (axis, keepdims))
 
 
-def min(x, axis=None, keepdims=False):
-    """Smallest element over `axis`; tied elements share the cotangent evenly."""
+@_documents(MIN)
+def min(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(MIN, (x,), (axis, keepdims))
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over `axis`, computed stably by shifting by the maximum.
-
-    A Value (one element) is its own logsumexp. Derivative: softmax(x).
-    """
+@_documents(LOGSUMEXP)
+def logsumexp(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     if _is_value(x):
         return x
     return apply(LOGSUMEXP, (x,), (axis, keepdims))
 
 
-def softmax(x, axis=-1):
+def softmax(x: Operand, axis: Axis = -1) -> Operand:
     """exp(x) / sum(exp(x)) along `axis` (default the last), computed as exp(x - logsumexp(x))."""
     return exp(x - logsumexp(x, axis=axis, keepdims=True))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
     """log(softmax(x)) along `axis`, computed stably as x - logsumexp(x)."""
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
-def norm(x, ord=2, axis=None, keepdims=False):
-    """Vector norm over `axis` (None: all elements): ord 2 (Euclidean), 1, or inf (max |x|).
-
-    The gradient of the 2-norm is x/||x||, taken as 0 at x = 0 (PyTorch).
-    Raises ValueError for any other ord.
-    """
+@_documents(NORM2)
+def norm(x: Operand, ord: float | str = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
     if ord == 2:
         if _is_value(x):
             return abs(x)
@@ -656,121 +860,73 @@ def norm(x, ord=2, axis=None, keepdims=False):
     raise ValueError(f"norm: ord must be 1, 2 or inf, got {ord!r}")
 
 
-def concatenate(xs, axis=0):
-    """Join a sequence of arrays along an existing axis (numpy.concatenate)."""
+def _joinable(op, xs):
+    """The sequence xs as a list, checked for concatenate or stack."""
     xs = list(xs)
     if not xs:
-        raise ValueError("concatenate needs at least one array")
+        raise ValueError(f"{op.name} needs at least one array")
     if builtins.any(_is_value(x) for x in xs):
-        raise TypeError("concatenate joins Tensors or arrays, not Values; make a Tensor first")
+        raise TypeError(f"{op.name} joins Tensors or arrays, not Values; make a Tensor first")
+    return xs
+
+
+@_documents(CONCATENATE)
+def concatenate(xs: Sequence[Operand], axis: int | None = 0) -> Operand:
+    xs = _joinable(CONCATENATE, xs)
     if axis is None:  # numpy: flatten every array, then join
         xs, axis = [reshape(x, (-1,)) for x in xs], 0
-    return apply(_concat_op(len(xs)), xs, (axis,))
+    return apply(_fixed_arity(CONCATENATE, len(xs)), xs, (axis,))
 
 
-def stack(xs, axis=0):
-    """Join a sequence of same-shaped arrays along a new axis (numpy.stack)."""
-    xs = list(xs)
-    if not xs:
-        raise ValueError("stack needs at least one array")
-    if builtins.any(_is_value(x) for x in xs):
-        raise TypeError("stack joins Tensors or arrays, not Values; make a Tensor first")
-    return apply(_stack_op(len(xs)), xs, (axis,))
+@_documents(STACK)
+def stack(xs: Sequence[Operand], axis: int = 0) -> Operand:
+    xs = _joinable(STACK, xs)
+    return apply(_fixed_arity(STACK, len(xs)), xs, (axis,))
 
 
 # ---------------------------------------------------------------------------------------
-# The operators, written once for both node types.
+# The operators and methods, generated once for both node types from the declarations.
+
+
+def _method(op, name):
+    """The method `name` of Value and Tensor for `op`, documented by the declaration."""
+    if op.params:  # the public function checks the parameters; it works as a method
+        return globals()[op.function]
+    if name.startswith("__r"):  # a reflected operator: the node is the second operand
+
+        def method(self, other):
+            return self._binary(op, other, self)
+
+    elif op.arity == 2:
+
+        def method(self, other):
+            return self._binary(op, self, other)
+
+    else:
+
+        def method(self):
+            return self._unary(op, self)
+
+    method.__name__ = name
+    method.__qualname__ = f"Arithmetic.{name}"
+    method.__doc__ = op.doc
+    return method
 
 
 class Arithmetic:
     """Operators and elementwise methods shared by `Value` and `Tensor`.
 
-    Each calls the node type's own `_unary(op, x)` / `_binary(op, a, b)`, which
-    run the op's forward on floats or arrays and record the node. Comparisons
+    The methods are made from the op declarations (their `methods` field): each
+    calls the node type's own `_unary(op, x)` / `_binary(op, a, b)`, which run
+    the op's forward on floats or arrays and record the node. Comparisons
     compare data and are never recorded: plain bools for a Value, bool arrays
     for a Tensor.
     """
 
     __slots__ = ()
 
-    def __add__(self, other):
-        return self._binary(ADD, self, other)
-
-    def __radd__(self, other):
-        return self._binary(ADD, other, self)
-
-    def __sub__(self, other):
-        return self._binary(SUB, self, other)
-
-    def __rsub__(self, other):
-        return self._binary(SUB, other, self)
-
-    def __mul__(self, other):
-        return self._binary(MUL, self, other)
-
-    def __rmul__(self, other):
-        return self._binary(MUL, other, self)
-
-    def __truediv__(self, other):
-        return self._binary(DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return self._binary(DIV, other, self)
-
-    def __pow__(self, other):
-        return self._binary(POW, self, other)
-
-    def __rpow__(self, other):
-        return self._binary(POW, other, self)
-
-    def __neg__(self):
-        return self._unary(NEG, self)
-
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return self._unary(ABS, self)
-
-    def exp(self):
-        """e**self; derivative exp(self)."""
-        return self._unary(EXP, self)
-
-    def log(self):
-        """Natural log; log(0) = -inf, log(x < 0) = nan; derivative 1/self."""
-        return self._unary(LOG, self)
-
-    def sqrt(self):
-        """Square root; nan below 0; derivative 1/(2 sqrt(self)), +inf at 0."""
-        return self._unary(SQRT, self)
-
-    def sin(self):
-        """Sine (radians); derivative cos(self)."""
-        return self._unary(SIN, self)
-
-    def cos(self):
-        """Cosine (radians); derivative -sin(self)."""
-        return self._unary(COS, self)
-
-    def tanh(self):
-        """Hyperbolic tangent, saturating without overflow; derivative 1 - tanh**2."""
-        return self._unary(TANH, self)
-
-    def sigmoid(self):
-        """Logistic 1/(1 + e**-self), computed without overflow; derivative s (1 - s)."""
-        return self._unary(SIGMOID, self)
-
-    def relu(self):
-        """max(self, 0), NaN kept; derivative 1 above 0, 0 at and below 0 (PyTorch)."""
-        return self._unary(RELU, self)
-
-    def abs(self):
-        """|self|; derivative sign(self), 0 at 0 (PyTorch)."""
-        return self._unary(ABS, self)
-
-    def clip(self, lo=None, hi=None):
-        """Elementwise limit to [lo, hi] (either may be None); see `autograd_lite.clip`."""
-        return clip(self, lo, hi)
 
     def __eq__(self, other):
         return self._data == _raw(other)
@@ -791,3 +947,18 @@ class Arithmetic:
         return self._data >= _raw(other)
 
     __hash__ = object.__hash__  # by identity: nodes key dicts and sets
+
+
+for _op in OPS:
+    for _name in _op.methods:
+        setattr(Arithmetic, _name, _method(_op, _name))
+del _op, _name
+
+#: The op functions of the public API: each declared op's, then those composed of others.
+__all__ = [op.function for op in OPS if op.function] + [
+    "dot",
+    "log_softmax",
+    "mean",
+    "outer",
+    "softmax",
+]

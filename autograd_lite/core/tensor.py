@@ -6,11 +6,10 @@ import numbers
 
 import numpy as np
 
-from . import graph, ops
-from .graph import ALIAS, Node
+from . import ops
+from .graph import ALIAS, Node, node_maker
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_object_new = object.__new__
 
 
 def _as_array(data, dtype=None, what="data"):
@@ -64,7 +63,7 @@ def _unary(op, x):
         data = op.array(x._data)
     if data.__class__ is not np.ndarray:  # numpy gives a scalar for a 0-d input
         data = np.asarray(data)
-    return Tensor._wrap(data, op, (x,), (data, x._data), x.requires_grad)
+    return _new_tensor(data, op, (x,), (data, x._data), x.requires_grad)
 
 
 def _binary(op, a, b):
@@ -87,7 +86,7 @@ def _binary(op, a, b):
         data = op.array(ad, bd)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    return Tensor._wrap(data, op, (a, b), (data, ad, bd), req)
+    return _new_tensor(data, op, (a, b), (data, ad, bd), req)
 
 
 def _index_part(i):
@@ -113,21 +112,17 @@ class Tensor(Node, ops.Arithmetic):
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
-    __slots__ = ("_grad",)
+    __slots__ = ()
     _unary = staticmethod(_unary)
     _binary = staticmethod(_binary)  # the cotangent sum: raw ndarray until read, then a Tensor
     _ZERO_GRAD = None
     _SHAPED = True
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
-    def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self._data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
-        self.grad = None
-        self.label = "" if label is None else str(label)
-        self.requires_grad = bool(requires_grad)
-        self._op = None
-        self._parents = ()
-        self._ctx = ()
+    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
+        self._init_leaf(
+            _as_array(data.data if isinstance(data, Tensor) else data, dtype), label, requires_grad
+        )
 
     @staticmethod
     def _convert_data(value):
@@ -144,7 +139,7 @@ class Tensor(Node, ops.Arithmetic):
         if g is not None and g.__class__ is not Tensor:
             if not g.flags.writeable:  # shared or a broadcast view: give .grad its own memory
                 g = g.copy()
-            g = self._grad = Tensor._wrap(g)
+            g = self._grad = _new_tensor(g)
         return g
 
     @grad.setter
@@ -157,24 +152,6 @@ class Tensor(Node, ops.Arithmetic):
                 f"grad of shape {value.shape} assigned to a Tensor of shape {self.shape}"
             )
         self._grad = value
-
-    @staticmethod
-    def _wrap(data, op=None, parents=(), ctx=(), requires_grad=False):
-        out = _object_new(Tensor)
-        out._data = data
-        out._grad = None
-        out.label = ""
-        if requires_grad and graph._state.enabled:
-            out.requires_grad = True
-            out._op = op
-            out._parents = parents
-            out._ctx = ctx
-        else:
-            out.requires_grad = False
-            out._op = None
-            out._parents = ()
-            out._ctx = ()
-        return out
 
     @staticmethod
     def _apply(op, args, params=()):
@@ -200,7 +177,7 @@ class Tensor(Node, ops.Arithmetic):
             data = op.array(*raws, *params)
         if data.__class__ is not np.ndarray:
             data = np.asarray(data)
-        return Tensor._wrap(data, op, tuple(parents), (data, *raws, *params), req)
+        return _new_tensor(data, op, tuple(parents), (data, *raws, *params), req)
 
     # ---- hooks of the graph core ---------------------------------------------------
     def _seed(self, gradient, create_graph):
@@ -226,7 +203,7 @@ class Tensor(Node, ops.Arithmetic):
                 raise ValueError(
                     f"gradient has shape {g.shape}, but the output has shape {self.shape}"
                 )
-        return Tensor._wrap(g) if create_graph else g
+        return _new_tensor(g) if create_graph else g
 
     def _new_grad(self, g):
         old = self._grad
@@ -236,11 +213,12 @@ class Tensor(Node, ops.Arithmetic):
             return old + g
         return self.grad + g  # a recorded gradient (create_graph) is involved: add as Tensors
 
-    def _alias(self, data, record=True):
-        return Tensor._wrap(data, ALIAS, (self,), (data, data), record and self.requires_grad)
+    def _alias(self, data, differentiable=True):
+        req = differentiable and self.requires_grad
+        return _new_tensor(data, ALIAS, (self,), (data, data), req)
 
     @staticmethod
-    def _fit(c, like):
+    def _sum_to_shape(c, like):
         if c.shape != like.shape:
             c = _unbroadcast(c, like.shape)
         if c.dtype != like.dtype:
@@ -264,7 +242,7 @@ class Tensor(Node, ops.Arithmetic):
         return self.data.size
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The numpy dtype of `data`: float64 or float32."""
         return self.data.dtype
 
@@ -319,7 +297,7 @@ class Tensor(Node, ops.Arithmetic):
             extra += f", label={self.label!r}"
         return f"Tensor({body}{extra})"
 
-    def astype(self, dtype):
+    def astype(self, dtype) -> Tensor:
         """This tensor converted to float32 or float64 (differentiable)."""
         dtype = np.dtype(dtype)
         if dtype not in _FLOATS:
@@ -346,58 +324,29 @@ class Tensor(Node, ops.Arithmetic):
             ops.GETITEM, (self,), (parts if isinstance(index, tuple) else parts[0],)
         )
 
-    def matmul(self, other):
-        """self @ other with numpy.matmul semantics; see `autograd_lite.matmul`."""
-        return _binary(ops.MATMUL, self, other)
-
-    def dot(self, other):
-        """Dot product (1-d) or matrix product (2-d); see `autograd_lite.dot`."""
-        return ops.dot(self, other)
-
-    def outer(self, other):
-        """Outer product, shape (self.size, other.size)."""
-        return ops.outer(self, other)
+    # The functions of autograd_lite that take a tensor first serve as its methods, with their
+    # docstrings: `t.sum(axis=0)` is `autograd_lite.sum(t, axis=0)`.
+    matmul = ops.matmul
+    dot = ops.dot
+    outer = ops.outer
 
     # ---- reductions and shape ----------------------------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (int, tuple, or None for all elements), numpy semantics."""
-        return Tensor._apply(ops.SUM, (self,), (axis, keepdims))
+    sum = ops.sum
+    mean = ops.mean
+    max = ops.max
+    min = ops.min
+    logsumexp = ops.logsumexp
+    softmax = ops.softmax
+    log_softmax = ops.log_softmax
+    norm = ops.norm
 
-    def mean(self, axis=None, keepdims=False):
-        """Mean over `axis` (int, tuple, or None for all elements)."""
-        return ops.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """Largest element over `axis`; tied elements share the gradient evenly."""
-        return Tensor._apply(ops.MAX, (self,), (axis, keepdims))
-
-    def min(self, axis=None, keepdims=False):
-        """Smallest element over `axis`; tied elements share the gradient evenly."""
-        return Tensor._apply(ops.MIN, (self,), (axis, keepdims))
-
-    def logsumexp(self, axis=None, keepdims=False):
-        """log(sum(exp(self))) over `axis`, computed stably; derivative softmax."""
-        return Tensor._apply(ops.LOGSUMEXP, (self,), (axis, keepdims))
-
-    def softmax(self, axis=-1):
-        """exp(self) normalised along `axis`; see `autograd_lite.softmax`."""
-        return ops.softmax(self, axis)
-
-    def log_softmax(self, axis=-1):
-        """log(softmax(self)) along `axis`, computed stably."""
-        return ops.log_softmax(self, axis)
-
-    def norm(self, ord=2, axis=None, keepdims=False):
-        """Vector norm (ord 1, 2 or inf) over `axis`; see `autograd_lite.norm`."""
-        return ops.norm(self, ord, axis, keepdims)
-
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
         if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
             shape = tuple(shape[0])
         return Tensor._apply(ops.RESHAPE, (self,), (shape,))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes) -> Tensor:
         """Permute axes: no argument reverses them (as numpy); `t.transpose(1, 0)` or a tuple."""
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):
             axes = axes[0]
@@ -409,8 +358,11 @@ class Tensor(Node, ops.Arithmetic):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes")
         return Tensor._apply(ops.TRANSPOSE, (self,), (perm,))
 
-    def swapaxes(self, a, b):
+    def swapaxes(self, a: int, b: int) -> Tensor:
         """Exchange two axes."""
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return self.transpose(tuple(axes))
+
+
+_new_tensor = node_maker(Tensor)  # every Tensor an operation makes is made here

@@ -6,8 +6,8 @@ import numbers
 
 import numpy as np
 
-from . import graph, ops
-from .graph import ALIAS, Node
+from . import ops
+from .graph import ALIAS, Node, node_maker
 
 
 def _as_float(x, what="operand"):
@@ -20,30 +20,12 @@ def _as_float(x, what="operand"):
     raise TypeError(f"Value {what} must be a real number or a Value, got {type(x).__name__} {x!r}")
 
 
-def _new(data, op, parents, ctx, requires_grad):
-    """A Value made by `op`; the graph is recorded only if it requires grad."""
-    out = _object_new(Value)
-    out._data = data
-    out.grad = 0.0
-    out.label = ""
-    if requires_grad and graph._state.enabled:
-        out.requires_grad = True
-        out._op = op
-        out._parents = parents
-        out._ctx = ctx
-    else:
-        out.requires_grad = False
-        out._op = None
-        out._parents = out._ctx = ()
-    return out
-
-
 def _unary(op, x):
     try:
         data = op.scalar(x._data)
     except (ArithmeticError, ValueError):
         data = ops.scalar_forward(op, (x._data,))
-    return _new(data, op, (x,), (data, x._data), x.requires_grad)
+    return _new_value(data, op, (x,), (data, x._data), x.requires_grad)
 
 
 def _binary(op, a, b):
@@ -59,10 +41,7 @@ def _binary(op, a, b):
         data = op.scalar(ad, bd)
     except (ArithmeticError, ValueError):
         data = ops.scalar_forward(op, (ad, bd))
-    return _new(data, op, (a, b), (data, ad, bd), req)
-
-
-_object_new = object.__new__
+    return _new_value(data, op, (a, b), (data, ad, bd), req)
 
 
 class Value(Node, ops.Arithmetic):
@@ -84,14 +63,8 @@ class Value(Node, ops.Arithmetic):
     _ZERO_GRAD = 0.0
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
-    def __init__(self, data, label="", requires_grad=True):
-        self._data = self._convert_data(data)
-        self.grad = 0.0
-        self.label = "" if label is None else str(label)
-        self.requires_grad = bool(requires_grad)
-        self._op = None
-        self._parents = ()
-        self._ctx = ()
+    def __init__(self, data: float, label: str = "", requires_grad: bool = True):
+        self._init_leaf(self._convert_data(data), label, requires_grad)
 
     @staticmethod
     def _apply(op, args, params=()):
@@ -103,7 +76,7 @@ class Value(Node, ops.Arithmetic):
         nodes = tuple(a if isinstance(a, Value) else None for a in args)
         data = ops.scalar_forward(op, raws, params)
         req = any(n is not None and n.requires_grad for n in nodes)
-        return _new(data, op, nodes, (data, *raws, *params), req)
+        return _new_value(data, op, nodes, (data, *raws, *params), req)
 
     # ---- hooks of the graph core ---------------------------------------------------
     def _seed(self, gradient, create_graph):
@@ -121,15 +94,16 @@ class Value(Node, ops.Arithmetic):
         return _as_float(value.data if isinstance(value, Value) else value, "data")
 
     def _new_grad(self, g):
-        old = self.grad
+        old = self._grad
         if old is None:  # the PyTorch habit `v.grad = None` means no gradient yet
             old = 0.0
         if isinstance(g, Node) and old.__class__ is float and old == 0.0:
             return g
         return old + g
 
-    def _alias(self, data, record=True):
-        return _new(data, ALIAS, (self,), (data, data), record and self.requires_grad)
+    def _alias(self, data, differentiable=True):
+        req = differentiable and self.requires_grad
+        return _new_value(data, ALIAS, (self,), (data, data), req)
 
     _unary = staticmethod(_unary)
     _binary = staticmethod(_binary)
@@ -137,7 +111,7 @@ class Value(Node, ops.Arithmetic):
     def __float__(self):
         return self._data
 
-    def item(self):
+    def item(self) -> float:
         """The data as a Python float."""
         return self._data
 
@@ -145,3 +119,6 @@ class Value(Node, ops.Arithmetic):
         label = f", label={self.label!r}" if self.label else ""
         grad = self.grad if isinstance(self.grad, float) else f"<{self.grad!r}>"
         return f"Value(data={self._data!r}, grad={grad}{label})"
+
+
+_new_value = node_maker(Value)  # every Value an operation makes is made here

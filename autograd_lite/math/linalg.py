@@ -227,7 +227,7 @@ def _eigh_vjp(g, out, a):
     return (da + ops._mT(da)) * 0.5
 
 
-EIGH = Op("eigh", (_eigh_vjp,), None, _eigh_forward)
+EIGH = Op("eigh", array=_eigh_forward, vjps=(_eigh_vjp,))
 
 
 def eigh(a):
@@ -273,7 +273,7 @@ def _inv_vjp(g, out, a):
     return -ops.matmul(out_t, ops.matmul(g, out_t))
 
 
-INV = Op("inv", (_inv_vjp,), None, _inv_forward)
+INV = Op("inv", array=_inv_forward, vjps=(_inv_vjp,))
 
 
 def inv(a) -> Tensor:
@@ -295,7 +295,7 @@ def _logdet_vjp(g, out, a):
     return ops.reshape(g, np.shape(ops._raw(g)) + (1, 1)) * ops._mT(ops.apply(INV, (a,)))
 
 
-LOGDET = Op("logdet", (_logdet_vjp,), None, _logdet_forward)
+LOGDET = Op("logdet", array=_logdet_forward, vjps=(_logdet_vjp,))
 
 
 def logdet(a) -> Tensor:

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -300,7 +302,7 @@ def _assemble(rows, out_shape, x):
 # The transforms.
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> a function returning `(f(*args), gradient of f at args)`, in one forward and one
     backward pass (as `jax.value_and_grad`).
 
@@ -316,7 +318,7 @@ def value_and_grad(f, argnums=0):
     return _value_and_grad(f, argnums, "value_and_grad")
 
 
-def grad(f, argnums=0):
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its gradient (as `jax.grad`): reverse mode, one backward pass.
 
     The gradient of f: R^n -> R is the vector of partial derivatives df/dx_i. Same
@@ -348,7 +350,7 @@ def _value_and_grad(f, argnums, name):
     return value_and_grad_f
 
 
-def vjp(f, *primals, **kwargs):
+def vjp(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
     """Evaluate f at `primals` and return `(output, vjp_fn)` (as `jax.vjp`).
 
     `vjp_fn(cotangent)` returns the vector-Jacobian product u^T J(x), as a tuple with one
@@ -382,7 +384,7 @@ def vjp(f, *primals, **kwargs):
     return (tuple(outs) if call.multi else outs[0]), vjp_fn
 
 
-def jvp(f, primals, tangents, **kwargs):
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[Any, Any]:
     """`(f(*primals), J(primals) @ tangents)`: the directional derivative (as `jax.jvp`).
 
     primals, tangents: tuples of the same length, each tangent shaped like its primal.
@@ -426,7 +428,7 @@ def jvp(f, primals, tangents, **kwargs):
     return outs[0], dirs[0]
 
 
-def jacobian(f, argnums=0):
+def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
 
     Built row by row: one recorded forward pass, then one backward pass per output element
@@ -451,7 +453,7 @@ def jacobian(f, argnums=0):
     return jacobian_f
 
 
-def hessian(f, argnums=0):
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its Hessian H[i..., j...] = d^2 f / dx[i...] dx[j...].
 
     The Jacobian of the gradient, by double backward: one recorded forward, one recorded
@@ -480,7 +482,7 @@ def hessian(f, argnums=0):
     return hessian_f
 
 
-def hvp(f, x, v, **kwargs):
+def hvp(f: Callable, x, v, **kwargs) -> Any:
     """The Hessian-vector product H(x) v of a scalar f, without forming the Hessian.
 
     Two backward passes: the first, recorded, gives the gradient g(x); the vjp of g with
@@ -500,7 +502,7 @@ def hvp(f, x, v, **kwargs):
     return call.export(_zero(xn) if hv is None else hv)
 
 
-def derivative(f, order=1):
+def derivative(f: Callable, order: int = 1) -> Callable:
     """`f` -> its n-th derivative d^n f / dx^n, for f from one scalar to one scalar.
 
     One recorded forward pass, then `order` backward passes, each differentiating the

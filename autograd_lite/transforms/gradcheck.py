@@ -20,6 +20,7 @@ gradient function (a vjp of f with a fixed cotangent) the same way.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -169,7 +170,14 @@ def _index(flat_index, shape):
     return "[" + ", ".join(str(int(n)) for n in np.unravel_index(flat_index, shape)) + "]"
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(
+    f: Callable,
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
     """Check the derivatives of f at `inputs` against central finite differences.
 
     f: a function written with autograd_lite ops, returning a Value, a Tensor, or a tuple
@@ -189,7 +197,15 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return _check(f, args, eps, atol, rtol, raise_exception, "gradcheck", lambda k: f"output {k}")
 
 
-def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradgradcheck(
+    f: Callable,
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
     """Check the second derivatives of f at `inputs` against finite differences of the gradient.
 
     The gradient function g(x) = u^T J_f(x) (one entry per input) is built with `vjp`, with

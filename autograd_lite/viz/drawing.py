@@ -48,23 +48,6 @@ BACKWARD_COLOR = "#c0392b"
 FILL = {"node": "#eaf1fb", "leaf": "#d5f0d5", "constant": "#eeeeee", "op": "#fff3c4"}
 
 # Names of the non-differentiable parameters an op records after its inputs (in `_ctx`).
-_PARAM_NAMES = {
-    "sum": ("axis", "keepdims"),
-    "max": ("axis", "keepdims"),
-    "min": ("axis", "keepdims"),
-    "logsumexp": ("axis", "keepdims"),
-    "norm": ("axis", "keepdims"),
-    "reshape": ("shape",),
-    "transpose": ("axes",),
-    "broadcast_to": ("shape",),
-    "astype": ("dtype",),
-    "getitem": ("index",),
-    "scatter": ("index", "shape"),
-    "where": ("cond",),
-    "clip": ("lo", "hi"),
-    "concatenate": ("axis",),
-    "stack": ("axis",),
-}
 
 _INSTALL = (
     "the Graphviz 'dot' program is needed to render {fmt}, and it was not found on PATH. "
@@ -117,7 +100,7 @@ def _edge_vjp(node, i, g):
     if c is None:
         return None
     c = _raw(c)
-    return node._fit(c, ctx[i + 1]) if isinstance(c, np.ndarray) else float(c)
+    return node._sum_to_shape(c, ctx[i + 1]) if isinstance(c, np.ndarray) else float(c)
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,7 +175,7 @@ def _node_label(node, show_data, show_grad, mark_leaf, is_root):
 
 def _op_label(node):
     n = len(node._parents)
-    names = _PARAM_NAMES.get(node.op, ())
+    names = node._op.params  # the names of the op's parameters, from its declaration
     parts = []
     for k, p in enumerate(node._ctx[n + 1 :]):
         if p is None or p is False:
