@@ -1,24 +1,25 @@
-"""The seed's backprop example on scalar Values: z = w.x + b, a = relu(z), L = (a - y)^2.
+"""The backprop example on scalar Values: z = w.x + b, a = relu(z), L = (a - y)^2.
 
 The engine's gradients dL/dw_i and dL/db are printed next to the chain rule
 worked by hand: dL/dw_i = dL/da * da/dz * dz/dw_i, with dL/da = 2 (a - y),
 da/dz = 1 if z > 0 else 0, dz/dw_i = x_i and dz/db = 1.
 
-Then the same example grown to a layer, z = W x + b with W of shape (2, 3),
-built from `nn.Linear`, `nn.ReLU` and `nn.MSELoss`: `explain_backprop` prints
-each chain-rule factor, their product, the engine's gradient and a central
-finite-difference estimate side by side.
+Then the same example built from `nn.Linear`, `nn.ReLU` and `nn.MSELoss`
+(z = W x + b with W of shape (1, 3)): `explain_backprop` prints each
+chain-rule factor, their product, the engine's gradient and a central
+finite-difference estimate side by side. The numbers are those of
+`autograd_lite.demo.examples.BACKPROP`.
 """
 
 from autograd_lite import Value
+from autograd_lite.demo.examples import BACKPROP
 from autograd_lite.demo.explain import explain_backprop
 
 
 def main():
-    x = [1.5, -0.5, 2.0]
-    w = [Value(wi, label=f"w{i}") for i, wi in enumerate([0.4, -0.3, 0.25])]
-    b = Value(0.1, label="b")
-    y = 0.2
+    x, y = BACKPROP.x, BACKPROP.y
+    w = [Value(wi, label=f"w{i}") for i, wi in enumerate(BACKPROP.w)]
+    b = Value(BACKPROP.b, label="b")
 
     z = sum((wi * xi for wi, xi in zip(w, x)), b)
     a = z.relu()

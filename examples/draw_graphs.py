@@ -1,4 +1,4 @@
-"""Draw computation graphs: the seed's backprop example three ways, and a small MLP in clusters.
+"""Draw computation graphs: the backprop example three ways, and a small MLP in clusters.
 
     python examples/draw_graphs.py --out out/ --format svg png
 
@@ -14,14 +14,14 @@ import os
 import numpy as np
 
 from autograd_lite import Tensor, Value, nn, save_graph
+from autograd_lite.demo.examples import BACKPROP
 
 
 def backprop_example():
-    """The seed's example on Values with every node labelled; returns L after L.backward()."""
-    x = [1.5, -0.5, 2.0]
-    w = [Value(wi, label=f"w{i}") for i, wi in enumerate([0.4, -0.3, 0.25])]
-    b = Value(0.1, label="b")
-    y = 0.2
+    """The backprop example on Values with every node labelled; returns L after L.backward()."""
+    x, y = BACKPROP.x, BACKPROP.y
+    w = [Value(wi, label=f"w{i}") for i, wi in enumerate(BACKPROP.w)]
+    b = Value(BACKPROP.b, label="b")
     z = b
     for i, (wi, xi) in enumerate(zip(w, x)):
         term = wi * xi

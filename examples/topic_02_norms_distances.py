@@ -1,6 +1,6 @@
 """Topic 2, norms and distances: L1, L2, L-infinity, and the distances built on them.
 
-Checks the seed's example (x = [3, -4] has norms 5, 7 and 4), the unit balls
+Checks the worked example (x = [3, -4] has norms 5, 7 and 4), the unit balls
 (a diamond, a circle and a square: their corners and edges have norm 1), the
 distances, cosine similarity (0 for a zero vector, never NaN), and the
 gradients of the L2 and L1 penalties used in ridge and lasso.
@@ -10,13 +10,14 @@ Run: python examples/topic_02_norms_distances.py
 import numpy as np
 
 from autograd_lite import Tensor, linalg
+from autograd_lite.demo.examples import DISTANCES, NORMS
 
 
 def main():
-    x = [3.0, -4.0]
+    x = list(NORMS.x)
     l2, l1, linf = (linalg.vector_norm(x, o).item() for o in (2, 1, np.inf))
     print(f"x = {x}: L2 = {l2:g}, L1 = {l1:g}, L-inf = {linf:g}")
-    assert (l2, l1, linf) == (5.0, 7.0, 4.0)
+    assert (l2, l1, linf) == (NORMS.l2, NORMS.l1, NORMS.linf)
 
     # Points on each unit ball: the L1 ball is a diamond, L2 a circle, L-inf a square.
     angles = np.linspace(0, 2 * np.pi, 9)[:-1]
@@ -31,17 +32,15 @@ def main():
         assert np.allclose(norms, 1.0)
     print("8 points on each unit ball (diamond, circle, square) all have norm 1")
 
-    p, q = [0.0, 0.0], [3.0, -4.0]
+    p, q = list(DISTANCES.x), list(DISTANCES.y)
     e, m = linalg.euclidean_distance(p, q).item(), linalg.manhattan_distance(p, q).item()
-    print(f"from {p} to {q}: Euclidean {e:g}, Manhattan {m:g}")
-    assert (e, m) == (5.0, 7.0)
-    cos = linalg.cosine_similarity([1.0, 0.0], [1.0, 1.0]).item()
-    zero = linalg.cosine_similarity([0.0, 0.0], [1.0, 1.0]).item()
-    print(
-        f"cosine similarity of [1, 0] and [1, 1] = {cos:.6f} (cos 45 deg); "
-        f"with a zero vector = {zero}"
-    )
-    assert abs(cos - np.sqrt(0.5)) < 1e-12 and zero == 0.0
+    cos = linalg.cosine_similarity(p, q).item()
+    print(f"from {p} to {q}: Euclidean {e:g}, Manhattan {m:g}, cosine similarity {cos:.6f}")
+    assert (e, m) == (DISTANCES.euclidean, DISTANCES.manhattan)
+    assert abs(cos - DISTANCES.cosine) < 1e-15
+    zero = linalg.cosine_similarity([0.0, 0.0], q).item()
+    print(f"cosine similarity with a zero vector = {zero} (defined as 0, never NaN)")
+    assert zero == 0.0
 
     # Regularisation: d/dw lambda ||w||_2^2 = 2 lambda w (ridge);
     # d/dw lambda ||w||_1 = lambda sign(w) (lasso).

@@ -1,6 +1,6 @@
 """Topic 4, derivatives and partial derivatives: slopes the engine computes exactly.
 
-Checks the seed's examples: f(x) = x^2 has f'(3) = 6 (and the difference
+Checks the worked examples: f(x) = x^2 has f'(3) = 6 (and the difference
 quotient (f(3 + h) - f(3)) / h tends to it as h shrinks); f(x, y) = 3x^2 + 2xy
 has df/dx = 6x + 2y and df/dy = 2x. Then walks gradient descent down x^2:
 each step against the slope lowers the loss.
@@ -11,6 +11,7 @@ Run: python examples/topic_04_derivatives.py
 import itertools
 
 from autograd_lite import Value, grad
+from autograd_lite.demo.examples import DERIVATIVE, PARTIALS
 
 
 def derivative(f, x):
@@ -24,23 +25,25 @@ def main():
     def square(x):
         return x**2
 
-    slope = derivative(square, 3.0)
-    print(f"f(x) = x^2: f'(3) = {slope:g}  (2x = 6)")
-    assert slope == 6.0
+    x0 = DERIVATIVE.x
+    slope = derivative(square, x0)
+    print(f"f(x) = x^2: f'({x0:g}) = {slope:g}  (2x = {2 * x0:g})")
+    assert slope == DERIVATIVE.slope
     for h in (1.0, 0.1, 0.01, 0.001):
-        quotient = (square(3.0 + h) - square(3.0)) / h
-        print(f"  (f(3 + h) - f(3)) / h with h = {h:<6g} = {quotient:.6f}   (= 6 + h)")
-        assert abs(quotient - (6 + h)) < 1e-9
+        quotient = (square(x0 + h) - square(x0)) / h
+        print(f"  (f({x0:g} + h) - f({x0:g})) / h with h = {h:<6g} = {quotient:.6f}   (= 6 + h)")
+        assert abs(quotient - (DERIVATIVE.slope + h)) < 1e-9  # (x + h)^2 - x^2 = (2x + h) h
 
-    x, y = Value(1.5), Value(-2.0)
+    (x0, y0), (dx, dy) = PARTIALS.at, PARTIALS.gradient
+    x, y = Value(x0), Value(y0)
     f = 3 * x**2 + 2 * x * y
     f.backward()
     print(
-        f"f(x, y) = 3x^2 + 2xy at (1.5, -2): "
-        f"df/dx = {x.grad:g} (6x + 2y = 5), df/dy = {y.grad:g} (2x = 3)"
+        f"f(x, y) = 3x^2 + 2xy at ({x0:g}, {y0:g}): "
+        f"df/dx = {x.grad:g} (6x + 2y = {dx:g}), df/dy = {y.grad:g} (2x = {dy:g})"
     )
-    assert (x.grad, y.grad) == (6 * 1.5 + 2 * -2.0, 2 * 1.5)
-    by_transform = grad(lambda x, y: 3 * x**2 + 2 * x * y, argnums=(0, 1))(1.5, -2.0)
+    assert (x.grad, y.grad) == PARTIALS.gradient
+    by_transform = grad(lambda x, y: 3 * x**2 + 2 * x * y, argnums=(0, 1))(x0, y0)
     print(f"  the same with autograd_lite.grad(f, argnums=(0, 1)): {by_transform}")
     assert by_transform == (x.grad, y.grad)
 

@@ -1,6 +1,6 @@
 """Topic 5, the chain rule and backpropagation: local derivatives multiplied in reverse.
 
-Checks the seed's y = sin(x^2), dy/dx = cos(x^2) 2x; a stack f(g(h(x)))
+Checks the worked example y = sin(x^2), dy/dx = cos(x^2) 2x; a stack f(g(h(x)))
 whose derivative is the product of the three local ones; and the backprop
 example z = w . x + b, a = relu(z), L = (a - y)^2 on Tensors, where
 dL/dw = dL/da da/dz dz/dw. Run: python examples/topic_05_chain_rule.py
@@ -12,14 +12,15 @@ import math
 import numpy as np
 
 from autograd_lite import Tensor, Value, linalg, relu
+from autograd_lite.demo.examples import BACKPROP, CHAIN
 
 
 def main():
-    x = Value(1.2)
+    x = Value(CHAIN.x)
     y = (x**2).sin()
     y.backward()
-    by_hand = math.cos(1.2**2) * 2 * 1.2
-    print(f"y = sin(x^2) at x = 1.2: engine {x.grad:.12f}, cos(x^2) 2x = {by_hand:.12f}")
+    by_hand = CHAIN.derivative
+    print(f"y = sin(x^2) at x = {CHAIN.x:g}: engine {x.grad:.12f}, cos(x^2) 2x = {by_hand:.12f}")
     assert abs(x.grad - by_hand) < 1e-15
 
     # L = f(g(h(x))) with h = 3x + 1, g = tanh, f = exp: dL/dx = f'(g) g'(h) h'(x).
@@ -36,9 +37,9 @@ def main():
     # Every interior node kept its own gradient: dL/dg and dL/dh are the partial products.
     assert abs(g.grad - factors[0]) < 1e-12 and abs(h.grad - factors[0] * factors[1]) < 1e-12
 
-    w = Tensor([0.4, -0.3, 0.25], requires_grad=True)
-    b = Tensor(0.1, requires_grad=True)
-    xs, target = np.array([1.5, -0.5, 2.0]), 0.2
+    w = Tensor(BACKPROP.w, requires_grad=True)
+    b = Tensor(BACKPROP.b, requires_grad=True)
+    xs, target = np.array(BACKPROP.x), BACKPROP.y
     z = linalg.dot(w, xs) + b
     a = relu(z)
     loss = (a - target) ** 2
@@ -53,6 +54,7 @@ def main():
     assert np.allclose(w.grad.numpy(), dL_da * da_dz * xs) and np.isclose(
         b.grad.item(), dL_da * da_dz
     )
+    assert np.allclose(w.grad.numpy(), BACKPROP.dL_dw) and np.isclose(b.grad.item(), BACKPROP.dL_db)
     print("all topic 5 checks passed")
 
 

@@ -1,6 +1,6 @@
 """Topic 6, gradients, Jacobians and Hessians, by reverse mode.
 
-Checks the seed's examples: the gradient of x^2 + y^2 is [2x, 2y] (and points
+Checks the worked examples: the gradient of x^2 + y^2 is [2x, 2y] (and points
 uphill); the Jacobian of [x^2 + y, sin(xy)] is [[2x, 1], [y cos(xy), x cos(xy)]],
 one backward pass per output row; the Hessian of x^2 + xy + y^2 is
 [[2, 1], [1, 2]], from differentiating the gradient again (create_graph=True).
@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_lite as al
 from autograd_lite import Tensor, linalg, sin, stack
+from autograd_lite.demo.examples import GRADIENT, HESSIAN, JACOBIAN
 
 
 def jacobian_rows(f, point):
@@ -41,10 +42,11 @@ def hessian(f, point):
 
 
 def main():
-    p = Tensor([1.0, -2.0], requires_grad=True)
+    p = Tensor(GRADIENT.at, requires_grad=True)
     (p[0] ** 2 + p[1] ** 2).backward()
-    print(f"gradient of x^2 + y^2 at (1, -2): {p.grad.numpy().tolist()}  ([2x, 2y])")
-    assert p.grad.numpy().tolist() == [2.0, -4.0]
+    at = ", ".join(f"{v:g}" for v in GRADIENT.at)
+    print(f"gradient of x^2 + y^2 at ({at}): {p.grad.numpy().tolist()}  ([2x, 2y])")
+    assert p.grad.numpy().tolist() == list(GRADIENT.gradient)
     step = p.numpy() - 0.1 * p.grad.numpy()
     assert (step**2).sum() < (p.numpy() ** 2).sum()  # a step against the gradient goes downhill
 
@@ -52,22 +54,20 @@ def main():
         x, y = v[0], v[1]
         return stack([x**2 + y, sin(x * y)])
 
-    x, y = 0.5, 3.0
+    x, y = JACOBIAN.at
     J = jacobian_rows(f, [x, y])
-    expected = [[2 * x, 1], [y * np.cos(x * y), x * np.cos(x * y)]]
-    print(f"Jacobian of [x^2 + y, sin(xy)] at (0.5, 3): {np.round(J, 6).tolist()}")
-    assert np.allclose(J, expected, atol=1e-15)
+    print(f"Jacobian of [x^2 + y, sin(xy)] at ({x:g}, {y:g}): {np.round(J, 6).tolist()}")
+    assert np.allclose(J, JACOBIAN.jacobian, rtol=1e-15, atol=0)
     assert np.array_equal(al.jacobian(f)(np.array([x, y])), J)  # the transform: the same rows
 
-    H = hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2, [0.3, -0.7])
+    H = hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2, HESSIAN.at)
     print(f"Hessian of x^2 + xy + y^2: {H.tolist()}")
-    assert H.tolist() == [[2.0, 1.0], [1.0, 2.0]]
+    assert H.tolist() == list(map(list, HESSIAN.hessian))
     assert (
-        al.hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2)([0.3, -0.7]).tolist()
-        == H.tolist()
+        al.hessian(lambda v: v[0] ** 2 + v[0] * v[1] + v[1] ** 2)(HESSIAN.at).tolist() == H.tolist()
     )
     bowl = linalg.eigh(H)[0].numpy()
-    saddle = linalg.eigh(hessian(lambda v: v[0] ** 2 - v[1] ** 2, [0.3, -0.7]))[0].numpy()
+    saddle = linalg.eigh(hessian(lambda v: v[0] ** 2 - v[1] ** 2, HESSIAN.at))[0].numpy()
     print(
         f"Hessian eigenvalues: bowl {bowl.tolist()} (all > 0, a minimum); "
         f"saddle {saddle.tolist()} (mixed signs)"

@@ -12,15 +12,18 @@ from autograd_lite.distributions import NaiveBayes, bayes_posterior, log_bayes_p
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from autograd_lite.demo.examples import BAYES
+
 
 def main():
-    prior = [0.01, 0.99]  # P(disease), P(healthy)
-    positive = [0.90, 0.05]  # P(positive | disease), P(positive | healthy)
+    prior = [BAYES.prevalence, 1 - BAYES.prevalence]  # P(disease), P(healthy)
+    positive = [BAYES.sensitivity, BAYES.false_positive_rate]  # P(positive | each)
     post = bayes_posterior(prior, positive)
     print(
-        f"P(disease | positive) = {post[0]:.6f}  (0.009 / (0.009 + 0.0495) = 2/13 = {2 / 13:.6f})"
+        f"P(disease | positive) = {post[0]:.6f}  "
+        f"(0.009 / (0.009 + 0.0495) = 2/13 = {BAYES.posterior:.6f})"
     )
-    assert abs(post[0] - 2 / 13) < 1e-15
+    assert abs(post[0] - BAYES.posterior) < 1e-15
     again = bayes_posterior(post, positive)  # a second, independent positive test
     print(f"after a second positive test: {again[0]:.4f}")
     assert again[0] > post[0]

@@ -1,6 +1,6 @@
 """Topic 8, expectation and variance: the centre of a distribution and its spread.
 
-Checks the seed's examples (a coin with P(1) = 0.7 has E[X] = 0.7; X in {1, 3}
+Checks the worked examples (a coin with P(1) = 0.7 has E[X] = 0.7; X in {1, 3}
 with equal probability has E[X] = 2 and Var(X) = 5 - 4 = 1), compares a
 narrow and a wide distribution with the same mean, and checks that sample
 averages of Normal draws approach the mean and variance.
@@ -11,21 +11,22 @@ import numpy as np
 from autograd_lite.distributions import Normal, expectation, variance
 
 from autograd_lite import Tensor
+from autograd_lite.demo.examples import COIN, TWO_POINT
 
 
 def main():
-    coin = expectation([0, 1], [0.3, 0.7])
+    coin = expectation(COIN.values, COIN.probs)
     print(f"coin with P(1) = 0.7: E[X] = 0 * 0.3 + 1 * 0.7 = {coin:g}")
-    assert coin == 0.7
+    assert coin == COIN.mean
 
-    values, probs = [1, 3], [0.5, 0.5]
+    values, probs = TWO_POINT.values, TWO_POINT.probs
     mean, var = expectation(values, probs), variance(values, probs)
     second = expectation(np.square(values), probs)
     print(
         f"X in {{1, 3}}: E[X] = {mean:g}, E[X^2] = {second:g}, "
         f"Var = E[X^2] - E[X]^2 = {second:g} - {mean**2:g} = {var:g}"
     )
-    assert (mean, second, var) == (2.0, 5.0, 1.0)
+    assert (mean, second, var) == (TWO_POINT.mean, TWO_POINT.second_moment, TWO_POINT.variance)
 
     support = np.arange(-3, 4)
     narrow = np.array([0, 0, 1, 8, 1, 0, 0]) / 10

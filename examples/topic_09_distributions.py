@@ -15,10 +15,11 @@ from autograd_lite.distributions import Bernoulli, MultivariateNormal, Normal
 from sklearn.datasets import load_iris
 
 from autograd_lite import Tensor, exp, linalg
+from autograd_lite.demo.examples import BERNOULLI, MULTIVARIATE_NORMAL, NORMAL
 
 
 def main():
-    for p in (0.1, 0.5, 0.7):
+    for p in (0.1, 0.5, BERNOULLI.p):
         b = Bernoulli(p)
         pmf = [math.exp(b.log_prob(0)), math.exp(b.log_prob(1))]
         print(
@@ -26,29 +27,39 @@ def main():
             f"mean {b.mean:g}, variance {b.variance:.2f}"
         )
         assert abs(sum(pmf) - 1) < 1e-15 and b.mean == p and b.variance == p * (1 - p)
+    b = Bernoulli(BERNOULLI.p)
+    assert abs(math.exp(b.log_prob(0)) - BERNOULLI.pmf[0]) < 1e-15
+    assert b.mean == BERNOULLI.mean and abs(b.variance - BERNOULLI.variance) < 1e-15
     assert Bernoulli(0.5).log_prob(0.5) == -math.inf  # outside {0, 1}
 
-    for mu, sigma in ((0.0, 1.0), (2.0, 0.5)):
-        x = 1.3
+    for mu, sigma in ((0.0, 1.0), (NORMAL.mu, NORMAL.sigma)):
+        x = NORMAL.x
         density = math.exp(-((x - mu) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)
         grid = np.linspace(mu - 12 * sigma, mu + 12 * sigma, 20001)
         area = np.trapezoid(np.exp(Normal(mu, sigma).log_prob(grid)), grid)
         print(
-            f"N({mu}, {sigma}^2): p(1.3) = {math.exp(Normal(mu, sigma).log_prob(x)):.6f} "
+            f"N({mu}, {sigma}^2): p({x}) = {math.exp(Normal(mu, sigma).log_prob(x)):.6f} "
             f"(formula {density:.6f}); area {area:.6f}"
         )
         assert (
             abs(math.exp(Normal(mu, sigma).log_prob(x)) - density) < 1e-15 and abs(area - 1) < 1e-9
         )
 
-    cov = np.array([[2.0, 0.5], [0.5, 1.0]])
-    x = np.array([1.0, -0.5])
-    by_formula = math.exp(-0.5 * x @ np.linalg.solve(cov, x)) / math.sqrt(
+    assert (
+        abs(math.exp(Normal(NORMAL.mu, NORMAL.sigma).log_prob(NORMAL.x)) - NORMAL.density) < 1e-15
+    )
+
+    mvn = MULTIVARIATE_NORMAL
+    cov, x, mean = np.array(mvn.Sigma), np.array(mvn.x), np.array(mvn.mu)
+    d = x - mean
+    by_formula = math.exp(-0.5 * d @ np.linalg.solve(cov, d)) / math.sqrt(
         (2 * math.pi) ** 2 * np.linalg.det(cov)
     )
-    by_engine = math.exp(MultivariateNormal(np.zeros(2), cov).log_prob(x).item())
+    by_engine = math.exp(MultivariateNormal(mean, cov).log_prob(x).item())
     print(f"2-d Gaussian density at {x.tolist()}: {by_engine:.6f} (formula {by_formula:.6f})")
-    assert abs(by_engine - by_formula) < 1e-14
+    assert (
+        abs(by_engine - by_formula) < 1e-14 and abs(by_engine - math.exp(mvn.log_density)) < 1e-14
+    )
 
     # Maximum likelihood: minimise -mean log N(x_i; mu, sigma) by gradient descent on mu and
     # log sigma (so sigma stays positive).

@@ -15,14 +15,14 @@ tests/test_notebooks.py calls.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from autograd_lite._files import atomic_write
 
 HERE = Path(__file__).resolve().parent
 CELL_TIMEOUT = 60  # seconds; the slowest cell takes about one
@@ -69,17 +69,8 @@ def strip_addresses(nb):
 
 
 def write_atomic(nb, path):
-    """Write `nb` to `path` through a temporary file, so a crash never leaves half a notebook."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".ipynb")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            nbformat.write(nb, f)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a notebook is not
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write `nb` to `path` whole or not at all (the package's one atomic file writer)."""
+    atomic_write(path, lambda f: f.write(nbformat.writes(nb).encode("utf-8")))
 
 
 def main(argv=None):

@@ -1,6 +1,19 @@
-"""Central finite differences for the core's tests (kept independent of autograd_lite.gradcheck)."""
+"""Central finite differences for the core's tests (kept independent of autograd_lite.gradcheck),
+and the mark of the tests that need Graphviz's `dot` program."""
+
+import shutil
 
 import numpy as np
+import pytest
+
+#: Tests that render a drawing need the Graphviz `dot` program; without it they are skipped
+#: with this reason (`pytest -rs` lists them), and everything else still runs.
+NO_DOT = (
+    "Graphviz's 'dot' program is not installed (make test installs it where the "
+    "system has a package manager: scripts/install-graphviz.sh)"
+)
+DOT_MISSING = shutil.which("dot") is None
+needs_dot = pytest.mark.skipif(DOT_MISSING, reason=NO_DOT)
 
 
 def numeric_grad(f, x, eps=1e-6):

@@ -10,18 +10,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from autograd_lite.demo import examples
+
+from .helpers import needs_dot
+
 BIN = os.path.dirname(sys.executable)
 COMMAND = shutil.which("autograd-lite", path=BIN) or shutil.which("autograd-lite")
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, env=None):
     """Run the installed command; returns (exit status, stdout, stderr)."""
     if COMMAND is None:
         pytest.fail(
             "the autograd-lite command is not installed: run `make setup` (pip install -e .)"
         )
     p = subprocess.run(
-        [COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120
+        [COMMAND, *args], check=False, capture_output=True, text=True, cwd=cwd, env=env, timeout=120
     )
     return p.returncode, p.stdout, p.stderr
 
@@ -47,13 +51,14 @@ def test_grad_prints_the_value_and_each_partial_derivative():
         f"f     = {math.sin(2.25)!r}",
         f"df/dx = {math.cos(2.25) * 3!r}",
     ]
-    record = run_json("grad", "3*x**2 + 2*x*y", "--at", "x=1,y=-2")
-    assert record["variables"] == ["x", "y"] and record["at"] == {"x": 1.0, "y": -2.0}
-    assert record["value"] == -1.0
-    assert record["gradient"] == [6 * 1 + 2 * -2, 2 * 1]  # the seed's [6x + 2y, 2x]
+    partials = examples.PARTIALS  # 3x^2 + 2xy at (1, 2): [6x + 2y, 2x]
+    record = run_json("grad", partials.formula, "--at", "x=1,y=2")
+    assert record["variables"] == ["x", "y"] and record["at"] == {"x": 1.0, "y": 2.0}
+    assert record["value"] == partials.value
+    assert record["gradient"] == list(partials.gradient)
 
 
-def test_jacobian_of_the_seed_example():
+def test_jacobian_of_the_worked_example():
     record = run_json("jacobian", "[x**2 + y, sin(x*y)]", "--at", "x=1,y=2")
     c = math.cos(2.0)
     assert record["value"] == [3.0, math.sin(2.0)]
@@ -64,7 +69,7 @@ def test_jacobian_of_the_seed_example():
     assert rows == [["x", "y"], ["f0", "2.0", "1.0"], ["f1", repr(2 * c), repr(c)]]
 
 
-def test_hessian_of_the_seed_example_everywhere():
+def test_hessian_of_the_worked_example_everywhere():
     for at in ("x=0,y=0", "x=1.5,y=-3"):
         record = run_json("hessian", "x**2 + x*y + y**2", "--at", at)
         assert record["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
@@ -81,7 +86,7 @@ def test_derivative_of_any_order():
     record = run_json("derivative", "sin(x)", "--order", "4", "--at", "x=0.3")
     assert record["derivative"] == pytest.approx(math.sin(0.3), rel=1e-15)
     assert record["order"] == 4 and record["variable"] == "x"
-    status, out, _ = run("derivative", "x**2", "--at", "x=3")  # the seed: f'(3) = 6
+    status, out, _ = run("derivative", "x**2", "--at", "x=3")  # the worked example: f'(3) = 6
     assert status == 0 and out.splitlines()[-1] == "df/dx = 6.0"
     record = run_json("derivative", "x**3 * y", "--order", "2", "--wrt", "x", "--at", "x=2,y=5")
     assert record["derivative"] == 6 * 2 * 5
@@ -92,6 +97,41 @@ def test_a_formula_may_start_with_a_minus_sign():
     assert run_json("grad", "--at", "x=3", "-x")["gradient"] == [-1.0]
     status, out, _ = run("grad", "--json", "--at", "x=3", "--", "-sin(x)")
     assert status == 0 and json.loads(out)["value"] == -math.sin(3.0)
+
+
+def test_options_and_formula_in_any_order_abbreviated_and_errors_name_only_what_was_typed():
+    expected = run_json("derivative", "x**3*y", "--order", "2", "--wrt", "x", "--at", "x=2,y=5")
+    for argv in (
+        ["derivative", "--at", "x=2,y=5", "x**3*y", "--wrt", "x", "--order", "2"],
+        ["derivative", "--ord", "2", "--w", "x", "--a", "x=2,y=5", "x**3*y"],
+        ["derivative", "--order=2", "--wrt=x", "--at=x=2,y=5", "--", "x**3*y"],
+    ):
+        status, out, err = run(argv[0], "--json", *argv[1:])
+        assert status == 0 and json.loads(out)["derivative"] == expected["derivative"] == 60.0, err
+    status, out, err = run("grad", "--at", "x=1", "--json", "--", "-x")
+    assert status == 0 and json.loads(out)["gradient"] == [-1.0], err
+    assert run_json("grad", "--at", "x=2", "-x**2")["gradient"] == [-4.0]
+    status, _, err = run("grad", "--bogus", "x", "--at", "x=1")
+    assert status == 2 and "unrecognized arguments: --bogus " in err
+    status, _, err = run("grad", "x", "--at", "x=1", "--ti", "3", "--nope")
+    assert status == 2 and "unrecognized arguments: --nope " in err
+    status, _, err = run("check", "x", "--at", "x=1", "--a", "1")
+    assert status == 2 and "ambiguous option: --a could match --at, --atol" in err
+    for status, _, err in run_many([["grad", "--bogus", "x", "--at", "x=1"], ["grad", "x", "y"]]):
+        assert status == 2 and " -- " not in err and "--at" not in err.split("(see")[0], err
+
+
+def test_version_constants_and_did_you_mean():
+    import autograd_lite
+
+    status, out, err = run("--version")
+    assert (status, out, err) == (0, f"autograd-lite {autograd_lite.__version__}\n", "")
+    record = run_json("grad", "sin(pi*x) + e", "--at", "x=1")
+    assert record["variables"] == ["x"] and record["value"] == math.sin(math.pi) + math.e
+    status, _, err = run("grad", "x", "--vars", "x,pi", "--at", "x=1")
+    assert status == 2 and "'pi' is the constant" in err
+    status, _, err = run("grad", "sine(x)", "--at", "x=1")
+    assert status == 2 and "did you mean 'sin'?" in err and len(err.splitlines()) == 1
 
 
 def test_a_derivative_that_grows_too_large_gives_up_at_the_timeout():
@@ -133,6 +173,7 @@ def test_check_passes_on_smooth_formulas_and_fails_with_status_1_at_a_kink():
     assert len(err.splitlines()) == 1 and "Warning" not in err
 
 
+@needs_dot
 def test_draw_writes_an_svg_with_the_graph(tmp_path):
     target = tmp_path / "graph.svg"
     status, out, err = run(
@@ -249,6 +290,7 @@ def test_bad_command_lines_are_usage_errors_with_status_2():
         assert "Traceback" not in err
 
 
+@needs_dot
 def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     out_dir = tmp_path / "out"
     status, out, err = run("demo", "--quick", "--out", str(out_dir), "--json")
@@ -256,13 +298,14 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     record = json.loads(out)
     rows = record["backprop"]
     assert [r["name"] for r in rows] == ["weight[0, 0]", "weight[0, 1]", "weight[0, 2]", "bias[0]"]
-    assert [r["engine"] for r in rows] == pytest.approx([3.45, -1.15, 4.6, 2.3], rel=1e-12)
+    by_hand = [*examples.BACKPROP.dL_dw, examples.BACKPROP.dL_db]  # [3.45, -1.15, 4.6, 2.3]
+    assert [r["engine"] for r in rows] == pytest.approx(by_hand, rel=1e-12)
     for row in rows:  # chain rule by hand, engine and finite differences agree
         assert row["engine"] == pytest.approx(row["product"], rel=1e-12)
         assert row["finite_difference"] == pytest.approx(row["engine"], rel=1e-6)
     assert len(record["checks"]) == 3
     assert all(r["gradcheck"] and r["gradgradcheck"] for r in record["checks"])
-    assert record["checks"][-1]["hessian"] == [[2.0, 1.0], [1.0, 2.0]]
+    assert record["checks"][-1]["hessian"] == [list(row) for row in examples.HESSIAN.hessian]
     assert record["test_accuracy"] >= 0.9  # 5 epochs only in --quick (the full demo: 40)
     names = sorted(os.path.basename(f) for f in record["files"])
     assert names == [
@@ -277,6 +320,22 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     assert (out_dir / "digits_loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "stroke-dasharray" in (out_dir / "backprop_both.svg").read_text()  # backward edges
     assert "digits:" in err and "step/s" in err  # the tqdm progress bar
+
+
+def test_without_graphviz_the_demo_writes_dot_source_and_draw_says_so(tmp_path):
+    no_dot = {**os.environ, "PATH": str(tmp_path / "empty")}  # no `dot` anywhere on PATH
+    status, out, err = run("demo", "--quick", "--out", str(tmp_path / "out"), env=no_dot)
+    assert status == 0, err
+    install = [line for line in out.splitlines() if "install Graphviz" in line]
+    assert len(install) == 1 and "'dot' program is not installed" in install[0]
+    drawings = sorted(p.name for p in (tmp_path / "out").glob("backprop_*"))
+    assert drawings == ["backprop_backward.dot", "backprop_both.dot", "backprop_forward.dot"]
+    assert "digraph" in (tmp_path / "out" / "backprop_both.dot").read_text()
+    target = tmp_path / "g.svg"
+    status, out, err = run("draw", "sin(x)", "--at", "x=1", "-o", str(target), env=no_dot)
+    assert status == 1 and out == "" and len(err.splitlines()) == 1
+    assert f"{target} not written" in err and "install Graphviz" in err
+    assert not target.exists() and "sin" in (tmp_path / "g.dot").read_text()
 
 
 def test_an_unexpected_error_is_one_line_with_status_1_never_a_traceback(monkeypatch, capsys):
@@ -295,11 +354,12 @@ def test_the_demo_reports_a_failed_check_and_exits_1(monkeypatch, capsys, tmp_pa
     from autograd_lite.gradcheck import GradcheckError
 
     from autograd_lite.cli import command as cli
+    from autograd_lite.demo import demo
 
     def wrong(f, inputs, **tolerances):
         raise GradcheckError("gradgradcheck: numerical 2.0 against analytical 3.0")
 
-    monkeypatch.setattr(cli, "gradgradcheck", wrong)
+    monkeypatch.setattr(demo, "gradgradcheck", wrong)
     assert cli.main(["demo", "--quick", "--out", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     assert captured.out.count("gradcheck passed, gradgradcheck FAILED") == 3

@@ -357,3 +357,29 @@ def test_a_point_is_read_from_name_value_pairs():
         assert message in str(info.value)
     with pytest.raises(FormulaError, match="none: the formula has no variables"):
         parse_point("x=1", ())
+
+
+def test_pi_and_e_are_constants_and_cannot_be_variables():
+    f = parse("sin(pi*x) + e")
+    assert f.variables == ("x",)
+    assert f(0.5) == math.sin(math.pi * 0.5) + math.e
+    assert parse("2*pi").variables == () and parse("2*pi")() == 2 * math.pi
+    for names in (["x", "pi"], ["e"]):
+        with pytest.raises(FormulaError, match="is the constant .* not a variable name"):
+            parse("x", names)
+    with pytest.raises(FormulaError, match="'e' is the constant .* cannot be given a value"):
+        parse_point("x=1,e=2", ("x",))
+
+
+def test_a_misspelt_function_or_variable_gets_a_suggestion():
+    with pytest.raises(FormulaError, match=r"unknown function 'sine' \(did you mean 'sin'\?\)"):
+        parse("sine(x)")
+    with pytest.raises(FormulaError, match=r"unknown function 'tahn' \(did you mean 'tanh'\?\)"):
+        parse("tahn(x)")
+    with pytest.raises(FormulaError, match=r"unknown variable 'alph' \(did you mean 'alpha'\?\)"):
+        parse("alph * beta", ["alpha", "beta"])
+    with pytest.raises(FormulaError, match=r"'alhpa' is not a variable .*did you mean 'alpha'"):
+        parse_point("alhpa=1", ("alpha",))
+    with pytest.raises(FormulaError) as e:  # nothing near: no suggestion
+        parse("qqq(x)")
+    assert "did you mean" not in str(e.value)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, Value, nn
+from autograd_lite.demo import examples
 from autograd_lite.demo.explain import explain_backprop
 
 
@@ -261,6 +262,24 @@ def test_cross_entropy_matches_log_softmax_and_its_gradient_is_softmax_minus_one
     assert nn.cross_entropy(logits, labels.astype(float)).item() == pytest.approx(ref.mean())
 
 
+@pytest.mark.parametrize("loss", [nn.mse_loss, nn.binary_cross_entropy_with_logits])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_pointwise_losses_give_the_same_numbers_and_gradients_on_values_and_tensors(
+    loss, reduction
+):
+    pred, target = [0.5, -2.0, 30.0, 0.0], [1.0, 0.0, 1.0, 0.25]
+    t = Tensor(pred, requires_grad=True)
+    vs = [Value(p) for p in pred]
+    on_tensor, on_values = loss(t, np.array(target), reduction), loss(vs, target, reduction)
+    if reduction == "none":
+        assert [v.data for v in on_values] == pytest.approx(on_tensor.data.tolist(), rel=1e-15)
+        on_tensor, on_values = on_tensor.sum(), sum(on_values[1:], on_values[0])
+    assert on_values.data == pytest.approx(on_tensor.item(), rel=1e-15)
+    on_tensor.backward()
+    on_values.backward()
+    assert [v.grad for v in vs] == pytest.approx(t.grad.data.tolist(), rel=1e-14)
+
+
 def test_cross_entropy_is_stable_for_huge_logits():
     loss = nn.cross_entropy(Tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]]), [0, 0])
     assert loss.item() == pytest.approx((0.0 + 1000.0) / 2)
@@ -399,14 +418,24 @@ def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monk
 
 
 def test_explain_backprop_factors_engine_and_finite_differences_agree(capsys):
-    r = explain_backprop()
-    assert len(r.rows) == 2 * 3 + 2
-    assert (r.z > 0).all()
+    r = explain_backprop()  # the worked example: one output, z = w . x + b
+    ex = examples.BACKPROP
+    assert [row.name for row in r.rows] == [
+        "weight[0, 0]",
+        "weight[0, 1]",
+        "weight[0, 2]",
+        "bias[0]",
+    ]
     for row in r.rows:
         assert row.product == pytest.approx(row.dL_da * row.da_dz * row.dz_dparam, rel=1e-15)
         assert row.engine == pytest.approx(row.product, rel=1e-12, abs=1e-15)
         assert row.finite_difference == pytest.approx(row.product, rel=1e-6, abs=1e-9)
-    # by hand: z_0 = 0.4*1.5 + 0.3*0.5 + 0.25*2 + 0.1 = 1.35, dL/da_0 = 2*(1.35 - 0.2)/2 = 1.15
+    assert r.z.tolist() == pytest.approx([ex.z]) and r.loss == pytest.approx(ex.loss)
+    assert [row.dL_da for row in r.rows] == pytest.approx([ex.dL_da] * 4)
+    assert [row.engine for row in r.rows] == pytest.approx([*ex.dL_dw, ex.dL_db], rel=1e-12)
+    # A layer of two outputs: MSE is the mean over them, so dL/da_i = 2 (a_i - y_i) / 2.
+    r = explain_backprop(ex.x, [ex.w, [0.2, 0.5, 0.3]], [ex.b, -0.1], [ex.y, 1.0])
+    assert len(r.rows) == 2 * 3 + 2 and (r.z > 0).all()
     w00 = r.rows[0]
     assert (w00.name, w00.dL_da, w00.da_dz, w00.dz_dparam) == (
         "weight[0, 0]",

@@ -1,6 +1,7 @@
 """Tests of autograd_lite.viz: structure of the drawings, the numbers on them, real SVG renders.
 
-Rendering tests need the Graphviz `dot` program (`make test` installs it) and fail without it.
+Rendering tests need the Graphviz `dot` program (`make test` installs it where it can); without
+it they are skipped, saying why (`pytest -rs`).
 """
 
 import importlib.util
@@ -17,8 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Tensor, Value
+from autograd_lite.demo import examples
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 from autograd_lite.viz import drawing as viz
+
+from .helpers import needs_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -51,16 +55,16 @@ def render(drawing):
     return nodes, edges, clusters
 
 
-def seed_example():
-    """The seed's backprop example: z = w.x + b, a = relu(z), L = (a - y)^2, on Values."""
-    x = [1.5, -0.5, 2.0]
-    w = [Value(wi, label=f"w{i}") for i, wi in enumerate([0.4, -0.3, 0.25])]
-    b = Value(0.1, label="b")
-    z = sum((wi * xi for wi, xi in zip(w, x)), b)
+def backprop_example():
+    """The backprop example (`examples.BACKPROP`): z = w.x + b, a = relu(z), L = (a - y)^2."""
+    ex = examples.BACKPROP
+    w = [Value(wi, label=f"w{i}") for i, wi in enumerate(ex.w)]
+    b = Value(ex.b, label="b")
+    z = sum((wi * xi for wi, xi in zip(w, ex.x)), b)
     z.label = "z"
     a = z.relu()
     a.label = "a"
-    loss = (a - 0.2) ** 2
+    loss = (a - ex.y) ** 2
     loss.label = "L"
     loss.backward()
     return w, b, z, a, loss
@@ -73,6 +77,7 @@ def numbers(text):
 # ---- structure ----------------------------------------------------------------------------
 
 
+@needs_dot
 def test_node_used_twice_is_drawn_once_with_two_edges():
     a = Value(3.0, label="a")
     y = a * a
@@ -89,8 +94,9 @@ def test_node_used_twice_is_drawn_once_with_two_edges():
     assert "grad 6" in nodes[ids["a"]] and "data 9" in nodes[ids["y"]]
 
 
+@needs_dot
 def test_forward_backward_and_both_edges():
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     fwd = render(draw_graph(loss, direction="forward"))[1]
     bwd_nodes, bwd, _ = render(draw_graph(loss, direction="backward"))
     both = render(draw_graph(loss, direction="both"))[1]
@@ -108,7 +114,7 @@ def test_forward_backward_and_both_edges():
 
 
 def test_each_node_and_op_appears_once_in_the_source():
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     src = draw_graph(loss, direction="both").source
     node_lines = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
     assert len(node_lines) == len(set(node_lines)) == 13 + 9 + 5  # values, ops, raw constants
@@ -147,8 +153,9 @@ def test_constant_nodes_are_drawn_forward_but_not_backward():
 # ---- the numbers on the edges -------------------------------------------------------------
 
 
+@needs_dot
 def test_backward_edges_carry_local_derivative_and_flowing_gradient():
-    w, _, z, _, loss = seed_example()
+    w, _, z, _, loss = backprop_example()
     nodes, edges, _ = render(draw_graph(loss, direction="backward"))
     ids = {text.split()[0]: nid for nid, text in nodes.items() if "data" in text}
     labels = {e["head"]: e["label"] for e in edges if e["label"]}
@@ -294,6 +301,7 @@ def two_layer_net():
     return params, loss
 
 
+@needs_dot
 def test_parameters_and_their_ops_are_clustered_by_label_prefix():
     _, loss = two_layer_net()
     drawing = draw_graph(loss, direction="both")
@@ -364,6 +372,7 @@ def test_cluster_names_skip_list_indices_and_follow_named_modules():
 # ---- size: max_nodes and deep graphs -----------------------------------------------------------
 
 
+@needs_dot
 def test_max_nodes_keeps_the_nearest_and_says_what_was_collapsed():
     x = Value(0.5, label="x")
     y = x
@@ -409,11 +418,12 @@ def test_a_100000_op_chain_gives_dot_source_without_recursion():
 # ---- files and rendering -------------------------------------------------------------------------
 
 
+@needs_dot
 @pytest.mark.parametrize(
     "suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")]
 )
 def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     path = save_graph(loss, tmp_path / f"g{suffix}", direction="both")
     with open(path, "rb") as f:
         assert f.read().startswith(magic)
@@ -424,14 +434,14 @@ def test_save_graph_renders_by_suffix(tmp_path, suffix, magic):
 
 
 def test_save_graph_dot_writes_the_source(tmp_path):
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     path = save_graph(loss, str(tmp_path / "new" / "g.dot"), direction="backward")  # makes new/
     with open(path, encoding="utf-8") as f:
         assert f.read() == draw_graph(loss, direction="backward").source
 
 
 def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, monkeypatch):
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     (tmp_path / "old.svg").write_text("previous drawing")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
     for name in ["new.svg", "old.svg", "g.png", "sub/new.pdf"]:
@@ -447,14 +457,15 @@ def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, 
     assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.svg"]
 
 
+@needs_dot
 def test_jupyter_displays_the_drawing_inline():
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     bundle = draw_graph(loss)._repr_mimebundle_()
     assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
 
 
 def test_bad_arguments_raise_clear_errors(tmp_path):
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     with pytest.raises(ValueError, match="'sideways'"):
         draw_graph(loss, direction="sideways")
     with pytest.raises(ValueError, match="'XY'"):
@@ -470,7 +481,7 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    *_, loss = seed_example()
+    *_, loss = backprop_example()
     (tmp_path / "g.dot").write_text("previous drawing")
 
     def fail(src, dst):
@@ -483,6 +494,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     assert (tmp_path / "g.dot").read_text() == "previous drawing"
 
 
+@needs_dot
 def test_example_script_draws_every_picture(tmp_path):
     spec = importlib.util.spec_from_file_location("draw_graphs", EXAMPLES / "draw_graphs.py")
     module = importlib.util.module_from_spec(spec)
@@ -501,6 +513,7 @@ def test_example_script_draws_every_picture(tmp_path):
     assert mlp.count("subgraph cluster") == 2
 
 
+@needs_dot
 def test_labels_with_control_characters_and_non_strings_still_render(tmp_path):
     a = Value(1.0, label="a\r\nb\x07<&>")
     b = Value(2.0, label=5)

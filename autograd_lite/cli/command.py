@@ -8,8 +8,11 @@
     autograd-lite check 'tanh(x*y)' --at x=0.5,y=-1
     autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.svg --direction both
 
-`python -m autograd_lite` is the same command. Formulas are read by
-`autograd_lite.formula` (a whitelist, never `eval`). Every command takes
+`python -m autograd_lite` is the same command; `--version` prints the version. Options
+and the formula come in any order, long options may be abbreviated, and a formula may
+start with '-'; argv is never rewritten (`_Parser` decides what is an option). The demo
+itself lives in `autograd_lite.demo.demo`. Formulas are read by
+`autograd_lite.cli.formula` (a whitelist, never `eval`). Every command takes
 `--json`; numbers are printed with `repr`, so they read back to the same float.
 Exit status: 0 on success, 1 when a check fails (or something else goes wrong
 at run time), 2 for a usage error (a bad formula, a bad --at, a bad option).
@@ -20,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import io
 import json
 import math
 import os
@@ -31,7 +32,7 @@ import textwrap
 import time
 import warnings
 
-from ..core import ops
+from .. import __version__
 from ..core.value import Value
 from ..transforms.functional import derivative, hessian, jacobian, value_and_grad
 from ..transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -59,8 +60,11 @@ def _argnums(f):
     return tuple(range(len(f.variables)))
 
 
-def _run_check(check, f, point, **tolerances):
-    """None if `check` (gradcheck or gradgradcheck) passes, else its report."""
+def check_report(check, f, point, **tolerances):
+    """None if `check` (gradcheck or gradgradcheck) passes for `f` at `point`, else its report.
+
+    Used by `check` and by the demo; the tolerances go to the check as keywords.
+    """
     try:
         check(f, tuple(point), **tolerances)
     except GradcheckError as e:
@@ -252,8 +256,8 @@ def cmd_check(args):
             raise UsageError(f"--{name} must be a finite number >= 0, got {value:g}")
     f, point = _load(args)
     tolerances = {"eps": args.eps, "atol": args.atol, "rtol": args.rtol}
-    first = _run_check(gradcheck, f, point, **tolerances)
-    second = _run_check(gradgradcheck, f, point, **tolerances)
+    first = check_report(gradcheck, f, point, **tolerances)
+    second = check_report(gradgradcheck, f, point, **tolerances)
     passed = first is None and second is None
     if args.json:
         record = _base_record("check", f, point)
@@ -306,8 +310,18 @@ def cmd_draw(args):
     out.backward()
     try:
         viz.save_graph(out, args.output, direction=args.direction)
-    except viz.GraphvizNotFoundError as e:
-        raise CommandFailed(str(e)) from None
+    except viz.GraphvizNotFoundError:
+        source = os.path.splitext(args.output)[0] + ".dot"
+        try:
+            viz.save_graph(out, source, direction=args.direction)
+        except OSError as e:
+            raise CommandFailed(f"cannot write {source!r}: {e.strerror or e}") from None
+        raise CommandFailed(
+            f"{args.output} not written: rendering {suffix} needs Graphviz's 'dot' program, "
+            f"which is not installed; wrote the DOT source to {source} instead (install Graphviz: "
+            "https://graphviz.org/download/, e.g. apt-get install graphviz or brew install "
+            "graphviz)"
+        ) from None
     except OSError as e:
         raise CommandFailed(f"cannot write {args.output!r}: {e.strerror or e}") from None
     if args.json:
@@ -325,127 +339,25 @@ def cmd_draw(args):
 
 
 # ---------------------------------------------------------------------------------------
-# The demo: the project's main job on real input.
-
-#: The seed's backprop example: z = w.x + b, a = relu(z), L = (a - y)^2.
-BACKPROP_EXAMPLE = {"x": [1.5, -0.5, 2.0], "w": [0.4, -0.3, 0.25], "b": 0.1, "y": 0.2}
-
-
-def _backprop_loss(w0, w1, w2, b):
-    """L(w, b) of the seed's backprop example, on floats or Values."""
-    x, y = BACKPROP_EXAMPLE["x"], BACKPROP_EXAMPLE["y"]
-    z = w0 * x[0] + w1 * x[1] + w2 * x[2] + b
-    a = ops.relu(z)
-    loss = (a - y) ** 2
-    for node, name in ((z, "z"), (a, "a"), (loss, "L")):
-        if isinstance(node, Value):  # names for the drawings
-            node.label = name
-    return loss
-
-
-def _demo_backprop(say):
-    """Step 1: `explain_backprop` on the example (nn.Linear, nn.ReLU, nn.MSELoss): each
-    chain-rule factor, the engine's gradient and a finite difference. Returns its rows."""
-    from ..demo.explain import explain_backprop
-
-    ex = BACKPROP_EXAMPLE
-    table = io.StringIO()
-    explanation = explain_backprop(ex["x"], [ex["w"]], [ex["b"]], [ex["y"]], file=table)
-    for line in table.getvalue().splitlines():
-        say("  " + line)
-    return [dataclasses.asdict(row) for row in explanation.rows]
-
-
-def _backprop_graph():
-    """The example on scalar Values, labelled for the drawings, after backward()."""
-    ex = BACKPROP_EXAMPLE
-    params = [Value(v, label=n) for n, v in zip(("w0", "w1", "w2", "b"), ex["w"] + [ex["b"]])]
-    loss = _backprop_loss(*params)
-    loss.backward()
-    return loss
-
-
-def _demo_checks(say):
-    """Step 2: gradcheck and gradgradcheck of the seed's examples, passed or failed."""
-    ex = BACKPROP_EXAMPLE
-    hessian_example = formula_lang.parse("x**2 + x*y + y**2")
-    cases = [
-        ("backprop example L(w0, w1, w2, b)", _backprop_loss, ex["w"] + [ex["b"]]),
-        (
-            "Jacobian example [x**2 + y, sin(x*y)]",
-            formula_lang.parse("[x**2 + y, sin(x*y)]"),
-            [1.0, 2.0],
-        ),
-        ("Hessian example x**2 + x*y + y**2", hessian_example, [0.5, -1.5]),
-    ]
-    results = []
-    for name, f, point in cases:
-        record = {"example": name, "at": point}
-        reports = [_run_check(check, f, point) for check in (gradcheck, gradgradcheck)]
-        record["gradcheck"], record["gradgradcheck"] = (r is None for r in reports)
-        verdicts = ["passed" if r is None else "FAILED" for r in reports]
-        say(f"  {name:<38} gradcheck {verdicts[0]}, gradgradcheck {verdicts[1]}")
-        for report in filter(None, reports):
-            say("    " + report.replace("\n", "\n    "))
-        results.append(record)
-    hess = [[float(v) for v in row] for row in hessian(hessian_example, (0, 1))(0.5, -1.5)]
-    results[-1]["hessian"] = hess
-    say(f"  Hessian of x**2 + x*y + y**2 = {hess} (the seed: [[2, 1], [1, 2]])")
-    return results
+# The demo: the project's main job on real input (autograd_lite.demo.demo).
 
 
 def cmd_demo(args):
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out!r} is a file; give a folder (made if missing)")
-    json_only = args.json
+    from ..demo.demo import run_demo  # imported here: the demo imports this module
 
     def say(text=""):
-        if not json_only:
+        if not args.json:
             print(text, flush=True)
 
-    from .. import viz
-    from ..demo.train import train_digits
-
-    os.makedirs(args.out, exist_ok=True)
-    say("1. Backpropagation on the seed's example, factor by factor")
-    backprop_rows = _demo_backprop(say)
-    say()
-    say("2. Gradient checks against central finite differences (eps = 1e-6)")
-    checks = _demo_checks(say)
-    say()
-    epochs, hidden = (5 if args.quick else 40), 128
-    say(
-        f"3. An MLP 64-{hidden}-10 trained for {epochs} epochs on scikit-learn's real 8x8 "
-        "handwritten digits"
-    )
-    result = train_digits(epochs=epochs, hidden=hidden, out_dir=args.out, progress=True)
-    say(
-        f"  test accuracy: {result.test_accuracy:.1%} (train {result.train_accuracy:.1%}), "
-        f"{result.seconds:.1f} s"
-    )
-    files = [result.paths["loss_curve"], result.paths["weights"]]
-    say()
-    say("4. Drawings of the backprop example with Graphviz: forward, backward, both")
-    loss = _backprop_graph()
-    for direction, rankdir in (("forward", "LR"), ("backward", "TB"), ("both", "TB")):
-        path = os.path.join(args.out, f"backprop_{direction}.svg")
-        viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
-        files.append(path)
-    say()
-    say(f"Files written to {args.out}:")
-    for path in files:
-        say(f"  {path}")
-    if json_only:
-        _print_json(
-            {
-                "command": "demo",
-                "backprop": backprop_rows,
-                "checks": checks,
-                "test_accuracy": result.test_accuracy,
-                "files": files,
-            }
-        )
-    if not all(r["gradcheck"] and r["gradgradcheck"] for r in checks):
+    summary = run_demo(args.out, epochs=5 if args.quick else 40, say=say)
+    if args.json:
+        passed = summary.pop("passed")
+        _print_json({"command": "demo", **summary})
+    else:
+        passed = summary["passed"]
+    if not passed:
         raise CommandFailed("a gradient check of the demo failed")
     return 0
 
@@ -484,8 +396,9 @@ _EXAMPLES = {
 }
 
 _FORMULA_HELP = textwrap.fill(
-    "The formula: numbers, variables, + - * / **, parentheses, exp log sqrt sin cos tanh "
-    "sigmoid relu abs of one argument, max min of two; [f0, f1, ...] for a vector. Quote it "
+    "The formula: numbers, the constants pi and e, variables, + - * / **, parentheses, exp "
+    "log sqrt sin cos tanh sigmoid relu abs of one argument, max min of two; [f0, f1, ...] "
+    "for a vector. It may start with '-' ('-x**2'), or follow '--'. Quote it "
     "for the shell. Variables are ordered alphabetically unless --vars gives the order. "
     "Exit status: 0 success, 1 a failed check, 2 a usage error.",
     width=78,
@@ -493,10 +406,31 @@ _FORMULA_HELP = textwrap.fill(
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors raised as UsageError (one line, exit status 2)."""
+    """argparse, with its errors raised as UsageError (one line, exit status 2).
+
+    On a formula command (`takes_formula`), an argument that starts with a single '-'
+    is an option only if it is exactly one of the command's short options (`-h`, `-o`);
+    anything else is the formula, so `grad '-x**2' --at x=1` and `grad -h*x ...` work
+    without `--`. A short option takes its value as the next argument (`-o FILE`).
+    Arguments starting with '--' and a letter are long options, abbreviations included
+    (`--a` for `--at`); an unknown one is reported as such.
+    """
+
+    takes_formula = False
 
     def error(self, message):
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _parse_optional(self, arg_string):
+        # argparse's own hook deciding whether an argument is an option; returning None
+        # makes it a positional argument (the same in every supported Python).
+        if self.takes_formula and not self._is_option(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
+
+    def _is_option(self, arg):
+        long_option = arg.startswith("--") and arg[2:3].isalpha()  # '--at', not '---x'
+        return long_option or arg in self._option_string_actions
 
 
 def _add_formula_command(commands, name, run):
@@ -508,7 +442,8 @@ def _add_formula_command(commands, name, run):
         epilog=f"example:\n  {example}\n\n{_FORMULA_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("formula", help="the formula, e.g. 'sin(x**2)'")
+    p.takes_formula = True
+    p.add_argument("formula", help="the formula, e.g. 'sin(x**2)' (may start with '-')")
     p.add_argument(
         "--at",
         action="append",
@@ -543,14 +478,16 @@ def build_parser() -> argparse.ArgumentParser:
         + "\n\nRun 'autograd-lite COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
         help="the main job: backprop step by step, gradient checks, an MLP on real digits, "
         "drawings",
-        description="Backprop on the seed's example with each chain-rule factor, gradient checks "
-        "of the seed's examples, an MLP trained on scikit-learn's handwritten digits, and "
-        "Graphviz drawings plus the loss curve written to --out.",
+        description="Backprop on the worked example with each chain-rule factor, gradient "
+        "checks of the worked examples, an MLP trained on scikit-learn's handwritten digits, "
+        "and Graphviz drawings (DOT source without Graphviz) plus the loss curve written to "
+        "--out.",
         epilog="example:\n  autograd-lite demo --out out/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -581,47 +518,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="forward values, backward gradients, or both on one picture (default forward)",
     )
     return parser
-
-
-_TAKES_VALUE = {
-    "--at",
-    "--vars",
-    "--order",
-    "--wrt",
-    "--eps",
-    "--atol",
-    "--rtol",
-    "-o",
-    "--output",
-    "--direction",
-}
-
-
-def _formula_last(argv):
-    """argparse reads a formula such as '-x**2' as an unknown option: move it after '--'.
-
-    An argument of a formula command that starts with '-' is the formula unless it is
-    one of that command's own options (`--at`, `--at=...`, `-h`, `-o`...) or an
-    option's value, so '-h*x' and '--x' are formulas.
-    """
-    if not argv or argv[0] not in _EXAMPLES or "--" in argv:
-        return argv
-    options = _options_of(argv[0])
-    for i in range(1, len(argv)):
-        arg = argv[i]
-        if not arg.startswith("-") or arg == "-" or argv[i - 1] in _TAKES_VALUE:
-            continue
-        if arg.split("=", 1)[0] in options:
-            continue
-        return argv[:i] + argv[i + 1 :] + ["--", arg]
-    return argv
-
-
-def _options_of(command):
-    """The option strings ('--at', '-o', ...) of one subcommand."""
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {s for action in sub.choices[command]._actions for s in action.option_strings}
 
 
 class _Timeout(Exception):
@@ -708,7 +604,7 @@ def main(argv=None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(_formula_last(argv))
+        args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError(f"choose a command (see '{PROG} --help')")
         timeout = getattr(args, "timeout", 0)

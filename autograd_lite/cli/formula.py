@@ -8,17 +8,19 @@ The grammar is a whitelist over Python's expression syntax, read with
 `ast.parse(source, mode="eval")`:
 
     formula  := expr | "[" expr ("," expr)* "]"      (a list only at the top: a vector)
-    expr     := number | variable | expr op expr | "-" expr | "+" expr | "(" expr ")"
+    expr     := number | constant | variable | expr op expr | "-" expr | "+" expr | "(" expr ")"
               | f "(" expr ")" | g "(" expr "," expr ")"
     op       := + - * / **
     f        := exp log sqrt sin cos tanh sigmoid relu abs
     g        := max min                                (elementwise maximum and minimum)
+    constant := pi e
 
 A variable is any other name made of ASCII letters, digits and underscores that
 does not start with an underscore. Anything else (attribute access, strings,
 calls of other functions, keyword arguments, comprehensions, lambdas,
 subscripts, comparisons, booleans, complex numbers, ...) raises `FormulaError`,
-whose one-line message names the offending part and its column.
+whose one-line message names the offending part and its column, and suggests
+the nearest known name for a misspelt function or variable ("did you mean 'sin'?").
 
 Nothing is ever executed: the syntax tree is checked node by node and compiled
 into a short postfix program of whitelisted operations, run by a loop over a
@@ -33,6 +35,7 @@ instead of a Python integer that would take forever to compute.
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import re
 import warnings
@@ -40,6 +43,7 @@ import warnings
 from ..core import ops
 
 __all__ = [
+    "CONSTANTS",
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
@@ -55,6 +59,16 @@ MAX_DEPTH = 100
 
 #: The functions a formula may call: name -> (number of arguments, autograd_lite function).
 FUNCTIONS = {op.formula: (op.arity, getattr(ops, op.function)) for op in ops.OPS if op.formula}
+
+
+#: The named constants of the language; a variable may not take their names.
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+
+def _did_you_mean(name, candidates):
+    """' (did you mean 'sin'?)' for the candidate nearest to a misspelt `name`, else ''."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _binary(op):
@@ -210,7 +224,7 @@ def _compile(source, tree):
         children = _check_node(source, node)
         if children is None:  # a leaf: a number or a variable
             program.append(_instruction(node))
-            if isinstance(node, ast.Name):
+            if isinstance(node, ast.Name) and node.id not in CONSTANTS:
                 names.add(node.id)
             continue
         stack.append((node, True))
@@ -235,6 +249,8 @@ def _check_node(source, node):
             _fail(source, node, f"{type(v).__name__} constants are not allowed")
         return None
     if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return None
         if node.id in FUNCTIONS:
             _fail(source, node, f"function {node.id!r} must be called, as in {node.id}(x)")
         if not _NAME.match(node.id):
@@ -290,7 +306,7 @@ def _check_call(source, node):
         )
     name = func.id
     if name not in FUNCTIONS:
-        _fail(source, func, f"unknown function {name!r}", known)
+        _fail(source, func, f"unknown function {name!r}{_did_you_mean(name, FUNCTIONS)}", known)
     if node.keywords:
         _fail(source, node.keywords[0].value, f"{name}() takes no keyword arguments")
     for arg in node.args:
@@ -315,6 +331,8 @@ def _instruction(node):
     if isinstance(node, ast.Constant):
         return ("num", _number(node.value))
     if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return ("num", CONSTANTS[node.id])
         return ("var", node.id)
     if isinstance(node, ast.BinOp):
         return ("apply", (_OPERATORS[type(node.op)][1], 2))
@@ -396,7 +414,7 @@ def parse(source, variables=None):
             _fail(
                 source,
                 node,
-                f"unknown variable {unknown[0]!r}",
+                f"unknown variable {unknown[0]!r}{_did_you_mean(unknown[0], variables)}",
                 f"the variables are {', '.join(variables) or 'none'}",
             )
     return Formula(source, variables, program, is_vector, n_outputs)
@@ -406,8 +424,8 @@ def check_variables(variables):
     """The names of `--vars` (a sequence of strings), stripped, checked and in order.
 
     Raises FormulaError naming the offending name: one that is not an identifier
-    (letters, digits and _, starting with a letter), one that is a function of the
-    language (`sin`, ...), or one given twice.
+    (letters, digits and _, starting with a letter), one that is a function or a
+    constant of the language (`sin`, `pi`, `e`, ...), or one given twice.
     """
     names = [v.strip() for v in variables]
     for name in names:
@@ -417,6 +435,11 @@ def check_variables(variables):
             )
         if name in FUNCTIONS:
             raise FormulaError(f"{name!r} is a function, not a variable name")
+        if name in CONSTANTS:
+            raise FormulaError(
+                f"{name!r} is the constant {CONSTANTS[name]!r}, not a variable name; "
+                "choose another name"
+            )
     seen = set()
     for name in names:
         if name in seen:
@@ -454,9 +477,16 @@ def parse_point(assignments, variables):
                 raise FormulaError(f"the value of {name!r} is not a number: {number!r}") from None
     unknown = [name for name in given if name not in variables]
     if unknown:
+        name = unknown[0]
+        if name in CONSTANTS:
+            raise FormulaError(
+                f"{name!r} is the constant {CONSTANTS[name]!r} in a formula, not a variable: "
+                "it cannot be given a value"
+            )
         known = ", ".join(variables) if variables else "none: the formula has no variables"
         raise FormulaError(
-            f"{unknown[0]!r} is not a variable of the formula (its variables: {known})"
+            f"{name!r} is not a variable of the formula{_did_you_mean(name, variables)} "
+            f"(its variables: {known})"
         )
     missing = [name for name in variables if name not in given]
     if missing:

@@ -1,4 +1,4 @@
-"""The seed's backprop example, z = W x + b, a = ReLU(z), L = MSE(a, y), explained factor by factor.
+"""The backprop example, z = W x + b, a = ReLU(z), L = MSE(a, y), explained factor by factor.
 
 `explain_backprop()` builds the example from `nn.Linear`, `nn.ReLU` and
 `nn.MSELoss`, runs the engine's backward pass, and prints for every weight
@@ -9,6 +9,8 @@ and bias the chain-rule factors worked out by hand,
 with dL/da_i = 2 (a_i - y_i) / m (the mean over m outputs), da_i/dz_i = 1 if
 z_i > 0 else 0 (ReLU, taking 0 at z = 0 as PyTorch does) and dz_i/dW_ij = x_j,
 next to the engine's gradient and a central finite-difference estimate.
+By default it runs the worked example `examples.BACKPROP` (one output:
+W is the row w, and MSE over one output is (a - y)^2); any layer size works.
 """
 
 from __future__ import annotations
@@ -21,14 +23,9 @@ import numpy as np
 from .. import nn
 from ..core.graph import no_grad
 from ..core.tensor import Tensor
+from .examples import BACKPROP
 
 __all__ = ["BackpropExplanation", "ChainRuleRow", "explain_backprop"]
-
-# The example's numbers: both pre-activations are positive (z = [1.35, 0.55]), so the ReLU passes.
-EXAMPLE_X = (1.5, -0.5, 2.0)
-EXAMPLE_W = ((0.4, -0.3, 0.25), (0.2, 0.5, 0.3))
-EXAMPLE_B = (0.1, -0.1)
-EXAMPLE_Y = (0.2, 1.0)
 
 
 @dataclass(frozen=True)
@@ -77,12 +74,19 @@ def _vector(values, what):
 
 
 def explain_backprop(
-    x=EXAMPLE_X, weight=EXAMPLE_W, bias=EXAMPLE_B, y=EXAMPLE_Y, eps=1e-6, file=None, verbose=True
+    x=BACKPROP.x,
+    weight=(BACKPROP.w,),
+    bias=(BACKPROP.b,),
+    y=(BACKPROP.y,),
+    eps=1e-6,
+    file=None,
+    verbose=True,
 ):
     """Backpropagate through z = W x + b, a = ReLU(z), L = MSE(a, y) and explain each factor.
 
     x: n input numbers; weight: an (m, n) nested sequence (W of `Linear(n, m)`);
-    bias: m numbers; y: m targets. eps: the finite-difference step (float64).
+    bias: m numbers; y: m targets (default: the worked example `examples.BACKPROP`,
+    n = 3, m = 1). eps: the finite-difference step (float64).
     file: where the table is printed (default sys.stdout); verbose=False prints nothing.
     Returns a `BackpropExplanation` whose rows hold, per parameter entry, the
     hand-worked factors dL/da, da/dz, dz/dparam, their product, the engine's

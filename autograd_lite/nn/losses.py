@@ -1,5 +1,12 @@
 """Losses: each accepts Tensors (any shape, usually a batch) or Values (one Value, or a
-list of them; a list of lists of logits for cross_entropy)."""
+list of them; a list of lists of logits for cross_entropy).
+
+Each loss is written once, as a formula per element (per sample for cross_entropy)
+in the engine's operations, which run on a whole Tensor batch at once or on one
+Value at a time; `_reduce` then takes the mean, the sum, or nothing, for both.
+The only split is how the inputs are read: a batch Tensor as it is, Values paired
+with their targets one by one.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +27,10 @@ def _check_reduction(reduction):
 
 
 def _reduce(losses, reduction):
-    """Reduce a Tensor of per-element losses, or a list of per-element Values."""
+    """Reduce a Tensor of per-element losses, or a list of per-element Values.
+
+    'mean' of an empty batch is nan for a Tensor (numpy's mean) and 0 for an empty list.
+    """
     if reduction == "none":
         return losses
     if isinstance(losses, list):
@@ -56,6 +66,33 @@ def _check_same_shape(pred, target, what):
         )
 
 
+def _elementwise_loss(name, formula, pred, target, reduction):
+    """`formula(pred, target)` per element, then reduced: the one code path of a pointwise loss.
+
+    On Values (one, or a list) the formula runs on each (Value, target number) pair;
+    on a Tensor (or array) it runs once on the whole batch, whose target must have
+    the same shape (no broadcasting). Raises ValueError naming `name` on a count or
+    shape mismatch, or for an unknown reduction.
+    """
+    _check_reduction(reduction)
+    if _is_scalar_input(pred):
+        preds, targets = _scalar_pairs(pred, target, name)
+        return _reduce([formula(p, t) for p, t in zip(preds, targets)], reduction)
+    pred = _as_batch(pred)
+    _check_same_shape(pred, target, name)
+    return _reduce(formula(pred, target), reduction)
+
+
+def _squared_error(pred, target):
+    diff = pred - target
+    return diff * diff
+
+
+def _bce_with_logits(x, y):
+    # max(x, 0) - x y + log(1 + exp(-|x|)): never overflows; derivative sigmoid(x) - y.
+    return ops.maximum(x, 0.0) - x * y + ops.log(1.0 + ops.exp(-ops.abs(x)))
+
+
 def mse_loss(pred, target, reduction="mean"):
     """Mean squared error: mean((pred - target)**2) (PyTorch's `MSELoss` formula).
 
@@ -64,15 +101,7 @@ def mse_loss(pred, target, reduction="mean"):
     (default), 'sum', or 'none' (the per-element squared errors).
     Raises ValueError on a shape mismatch (no broadcasting) or an unknown reduction.
     """
-    _check_reduction(reduction)
-    if _is_scalar_input(pred):
-        preds, targets = _scalar_pairs(pred, target, "mse_loss")
-        diffs = [p - t for p, t in zip(preds, targets)]
-        return _reduce([d * d for d in diffs], reduction)
-    pred = _as_batch(pred)
-    _check_same_shape(pred, target, "mse_loss")
-    diff = pred - target
-    return _reduce(diff * diff, reduction)
+    return _elementwise_loss("mse_loss", _squared_error, pred, target, reduction)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
@@ -84,17 +113,9 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     sigmoid(x) - y everywhere, 0.5 - y at x = 0 included (there max(x, 0)
     shares the tie evenly). Shapes and reduction as `mse_loss`.
     """
-    _check_reduction(reduction)
-    if _is_scalar_input(logits):
-        xs, ys = _scalar_pairs(logits, target, "binary_cross_entropy_with_logits")
-        return _reduce([_bce(x, y) for x, y in zip(xs, ys)], reduction)
-    x = _as_batch(logits)
-    _check_same_shape(x, target, "binary_cross_entropy_with_logits")
-    return _reduce(_bce(x, target), reduction)
-
-
-def _bce(x, y):
-    return ops.maximum(x, 0.0) - x * y + ops.log(1.0 + ops.exp(-ops.abs(x)))
+    return _elementwise_loss(
+        "binary_cross_entropy_with_logits", _bce_with_logits, logits, target, reduction
+    )
 
 
 def _class_labels(labels, n_classes, shape):
@@ -119,52 +140,51 @@ def _class_labels(labels, n_classes, shape):
     return arr.astype(np.intp, copy=False)
 
 
-def _cross_entropy_values(rows, labels):
-    """Per-sample cross-entropy of lists of Value logits: logsumexp(row) - row[label]."""
-    losses = []
-    for row, y in zip(rows, labels):
-        m = max(v.data for v in row)  # a constant shift: exact, and keeps exp from overflowing
-        total = sum((ops.exp(v - m) for v in row[1:]), ops.exp(row[0] - m))
-        losses.append(ops.log(total) + m - row[y])
-    return losses
+def _logsumexp_values(row):
+    """log(sum(exp(v))) of a list of Values, shifted by the largest (exact; no overflow)."""
+    m = max(v.data for v in row)  # a constant shift
+    return ops.log(sum((ops.exp(v - m) for v in row[1:]), ops.exp(row[0] - m))) + m
+
+
+def _is_value_rows(logits):
+    return _is_scalar_input(logits) or (
+        isinstance(logits, (list, tuple)) and logits and isinstance(logits[0], (list, tuple))
+    )
 
 
 def cross_entropy(logits, labels, reduction="mean"):
     """Cross-entropy of integer class labels under softmax(logits) (PyTorch's `CrossEntropyLoss`).
 
     Per sample: -log_softmax(logits)[label] = logsumexp(logits) - logits[label],
-    computed through `log_softmax`, so large logits never overflow.
+    with the logsumexp shifted by the largest logit, so large logits never overflow.
     logits: a Tensor (batch, classes) or (classes,); or, on scalars, a list of
     Values (one sample) or a list of such lists (a batch).
     labels: integers (an int array, a list, or floats with integral values)
     of shape (batch,) or a single integer.
-    reduction: 'mean' over the batch (default), 'sum', or 'none'.
+    reduction: 'mean' over the batch (default; nan for an empty batch), 'sum', or 'none'.
     Raises ValueError for labels out of [0, classes), non-integer labels, or
     labels whose shape does not match the batch.
     """
     _check_reduction(reduction)
-    if _is_scalar_input(logits) or (
-        isinstance(logits, (list, tuple)) and logits and isinstance(logits[0], (list, tuple))
-    ):
+    if _is_value_rows(logits):
         single = isinstance(logits[0], Value)
         rows = [list(logits)] if single else [list(r) for r in logits]
         n_classes = len(rows[0])
         if any(len(r) != n_classes for r in rows):
             raise ValueError("cross_entropy: every row of logits needs the same number of classes")
-        shape = () if single else (len(rows),)
-        ys = np.atleast_1d(_class_labels(labels, n_classes, shape))
-        return _reduce(_cross_entropy_values(rows, ys), reduction)
-    x = _as_batch(logits)
-    if x.ndim not in (1, 2):
-        raise ValueError(
-            f"cross_entropy expects logits of shape (batch, classes) or (classes,), got {x.shape}"
-        )
-    y = _class_labels(labels, x.shape[-1], x.shape[:-1])
-    logp = x.log_softmax(axis=-1)
-    picked = logp[y] if x.ndim == 1 else logp[np.arange(x.shape[0]), y]  # integer-array gather
-    if reduction == "none":
-        return -picked
-    return -picked.mean() if reduction == "mean" else -picked.sum()  # an empty batch: mean nan
+        ys = np.atleast_1d(_class_labels(labels, n_classes, () if single else (len(rows),)))
+        per_sample = [_logsumexp_values(row) - row[y] for row, y in zip(rows, ys)]
+    else:
+        x = _as_batch(logits)
+        if x.ndim not in (1, 2):
+            raise ValueError(
+                f"cross_entropy expects logits of shape (batch, classes) or (classes,), got "
+                f"{x.shape}"
+            )
+        y = _class_labels(labels, x.shape[-1], x.shape[:-1])
+        picked = x[y] if x.ndim == 1 else x[np.arange(x.shape[0]), y]  # integer-array gather
+        per_sample = ops.logsumexp(x, axis=-1) - picked
+    return _reduce(per_sample, reduction)
 
 
 class _Loss(Module):

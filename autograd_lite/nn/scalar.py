@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..core.value import Value
+from .layers import Sequential
 from .module import Module, _check_count
 
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
@@ -65,12 +66,13 @@ class Layer(Module):
         return f"Layer({n.nin}, {len(self.neurons)}, activation={n.activation!r})"
 
 
-class MLP(Module):
+class MLP(Sequential):
     """A multi-layer perceptron of Values: `MLP(4, [16, 3])` maps 4 inputs to 3 outputs.
 
-    Hidden layers use `activation` ('relu' by default); the last layer is
-    linear, so its outputs are logits (or regression outputs). Input: a
-    sequence of nin numbers or Values; output: a list of Values, one per output.
+    A `Sequential` of `Layer`s: hidden layers use `activation` ('relu' by
+    default); the last layer is linear, so its outputs are logits (or regression
+    outputs). Input: a sequence of nin numbers or Values; output: a list of
+    Values, one per output. Parameters are named `layers.0.neurons.0.w.0`, ...
     """
 
     def __init__(self, nin, nouts, activation="relu", rng=None):
@@ -79,15 +81,12 @@ class MLP(Module):
             raise ValueError("MLP needs at least one layer size in nouts, got []")
         sizes = [_check_count(nin, "nin")] + [_check_count(n, "layer size") for n in nouts]
         last = len(sizes) - 2
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation if i < last else None, rng)
-            for i in range(len(sizes) - 1)
-        ]
-
-    def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)
-        return x
+        super().__init__(
+            *(
+                Layer(sizes[i], sizes[i + 1], activation if i < last else None, rng)
+                for i in range(len(sizes) - 1)
+            )
+        )
 
     def extra_repr(self):
         sizes = [self.layers[0].neurons[0].nin] + [len(layer.neurons) for layer in self.layers]

@@ -1,17 +1,27 @@
-"""Every derivative, gradient, Jacobian and Hessian worked example of the guide the project
-grew from, computed with the transforms and compared with the exact value; formulas at random
-points."""
+"""The worked examples of the nine topics (autograd_lite.demo.examples), each computed with the
+engine and compared with its answer worked by hand; then every derivative, gradient, Jacobian
+and Hessian formula of the topics at random points."""
 
 import math
 
 import numpy as np
 import pytest
+from autograd_lite.distributions import (
+    Bernoulli,
+    MultivariateNormal,
+    Normal,
+    bayes_posterior,
+    expectation,
+    variance,
+)
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_lite as al
-from autograd_lite import Tensor, grad, hessian, hvp, jacobian, value_and_grad
+from autograd_lite import Tensor, grad, hessian, hvp, jacobian, linalg, value_and_grad
+from autograd_lite.cli.formula import parse
+from autograd_lite.demo import examples as ex
 
 SETTINGS = settings(max_examples=20, deadline=None)
 x_ = st.floats(-3, 3, allow_nan=False)
@@ -22,23 +32,141 @@ def vectors(n, elements=x_):
     return hnp.arrays(np.float64, (n,), elements=elements)
 
 
-# ---- 1. Dot product and matrix multiplication --------------------------------------------
+# ---- Each worked example, by the engine -------------------------------------------------
 
-A = np.array([[1.0, 2.0], [3.0, 4.0]])
-B = np.array([[5.0, 6.0], [7.0, 8.0]])
+A = np.array(ex.MATMUL.A)
+B = np.array(ex.MATMUL.B)
+
+
+def _check_formula(example, answer, transform):
+    f = parse(example.formula)
+    got = transform(f, tuple(range(len(f.variables))))(*example.at)
+    np.testing.assert_allclose(np.array(got, dtype=float), answer, rtol=1e-15, atol=0)
+
+
+def _check_backprop():
+    b = ex.BACKPROP
+    loss = lambda w, bias: (al.relu(al.dot(w, b.x) + bias) - b.y) ** 2
+    value, (gw, gb) = value_and_grad(loss, argnums=(0, 1))(np.array(b.w), np.array(b.b))
+    assert value == pytest.approx(b.loss, rel=1e-14)
+    np.testing.assert_allclose(gw, b.dL_dw, rtol=1e-14)
+    assert gb == pytest.approx(b.dL_db, rel=1e-14)
+    assert al.dot(b.w, b.x).item() + b.b == pytest.approx(b.z, rel=1e-14) == b.a
+
+
+def _check_eigen():
+    w, v = linalg.eigh(ex.EIGEN.A)
+    np.testing.assert_allclose(w.numpy(), ex.EIGEN.eigenvalues, rtol=1e-14)
+    for column, direction in zip(v.numpy().T, ex.EIGEN.eigenvectors):
+        assert abs(column @ direction) == pytest.approx(np.linalg.norm(direction), rel=1e-14)
+
+
+def _check_bayes():
+    b = ex.BAYES
+    prior = [b.prevalence, 1 - b.prevalence]
+    posterior = bayes_posterior(prior, [b.sensitivity, b.false_positive_rate])
+    assert posterior[0] == pytest.approx(b.posterior, rel=1e-14)
+    assert b.prevalence * b.sensitivity / b.evidence == pytest.approx(b.posterior, rel=1e-14)
+
+
+CHECKS = {
+    "DOT": lambda: al.dot(ex.DOT.a, ex.DOT.b).item() == ex.DOT.value or pytest.fail("dot"),
+    "MATMUL": lambda: (
+        np.testing.assert_array_equal(linalg.matmul(A, B).numpy(), ex.MATMUL.AB),
+        np.testing.assert_array_equal(linalg.matmul(B, A).numpy(), ex.MATMUL.BA),
+    ),
+    "DENSE": lambda: np.testing.assert_allclose(
+        (al.matmul(ex.DENSE.W, ex.DENSE.x) + Tensor(ex.DENSE.b)).numpy(), ex.DENSE.z, rtol=1e-15
+    ),
+    "NORMS": lambda: np.testing.assert_array_equal(
+        [al.norm(np.array(ex.NORMS.x), ord=o).item() for o in (2, 1, np.inf)],
+        [ex.NORMS.l2, ex.NORMS.l1, ex.NORMS.linf],
+    ),
+    "DISTANCES": lambda: np.testing.assert_allclose(
+        [
+            linalg.euclidean_distance(ex.DISTANCES.x, ex.DISTANCES.y).item(),
+            linalg.manhattan_distance(ex.DISTANCES.x, ex.DISTANCES.y).item(),
+            linalg.cosine_similarity(ex.DISTANCES.x, ex.DISTANCES.y).item(),
+        ],
+        [ex.DISTANCES.euclidean, ex.DISTANCES.manhattan, ex.DISTANCES.cosine],
+        rtol=1e-15,
+    ),
+    "EIGEN": _check_eigen,
+    "DERIVATIVE": lambda: _check_formula(
+        ex.DERIVATIVE.__class__(formula=ex.DERIVATIVE.formula, at=(ex.DERIVATIVE.x,)),
+        ex.DERIVATIVE.slope,
+        grad,
+    ),
+    "PARTIALS": lambda: _check_formula(ex.PARTIALS, ex.PARTIALS.gradient, grad),
+    "CHAIN": lambda: _check_formula(
+        ex.CHAIN.__class__(formula=ex.CHAIN.formula, at=(ex.CHAIN.x,)), ex.CHAIN.derivative, grad
+    ),
+    "BACKPROP": _check_backprop,
+    "GRADIENT": lambda: _check_formula(ex.GRADIENT, ex.GRADIENT.gradient, grad),
+    "JACOBIAN": lambda: _check_formula(ex.JACOBIAN, ex.JACOBIAN.jacobian, jacobian),
+    "HESSIAN": lambda: _check_formula(ex.HESSIAN, ex.HESSIAN.hessian, hessian),
+    "BAYES": _check_bayes,
+    "COIN": lambda: expectation(ex.COIN.values, ex.COIN.probs) == ex.COIN.mean or pytest.fail(),
+    "TWO_POINT": lambda: np.testing.assert_array_equal(
+        [
+            expectation(ex.TWO_POINT.values, ex.TWO_POINT.probs),
+            expectation(np.square(ex.TWO_POINT.values), ex.TWO_POINT.probs),
+            variance(ex.TWO_POINT.values, ex.TWO_POINT.probs),
+        ],
+        [ex.TWO_POINT.mean, ex.TWO_POINT.second_moment, ex.TWO_POINT.variance],
+    ),
+    "BERNOULLI": lambda: np.testing.assert_allclose(
+        [
+            *np.exp(Bernoulli(ex.BERNOULLI.p).log_prob(np.array([0.0, 1.0]))),
+            Bernoulli(ex.BERNOULLI.p).mean,
+            Bernoulli(ex.BERNOULLI.p).variance,
+        ],
+        [*ex.BERNOULLI.pmf, ex.BERNOULLI.mean, ex.BERNOULLI.variance],
+        rtol=1e-15,
+    ),
+    "NORMAL": lambda: np.testing.assert_allclose(
+        np.exp(Normal(ex.NORMAL.mu, ex.NORMAL.sigma).log_prob(ex.NORMAL.x)),
+        ex.NORMAL.density,
+        rtol=1e-14,
+    ),
+    "MULTIVARIATE_NORMAL": lambda: np.testing.assert_allclose(
+        MultivariateNormal(ex.MULTIVARIATE_NORMAL.mu, ex.MULTIVARIATE_NORMAL.Sigma)
+        .log_prob(ex.MULTIVARIATE_NORMAL.x)
+        .item(),
+        ex.MULTIVARIATE_NORMAL.log_density,
+        rtol=1e-14,
+    ),
+}
+
+
+def test_every_worked_example_is_checked_and_examples_are_read_only():
+    names = [n for n in ex.__all__ if isinstance(getattr(ex, n), ex.WorkedExample)]
+    assert sorted(names) == sorted(CHECKS)
+    assert [getattr(ex, n) for n in names if getattr(ex, n) not in ex.ALL] == []
+    assert sorted({e.topic for e in ex.ALL}) == list(range(1, 10))  # all nine topics
+    with pytest.raises(AttributeError, match="read-only"):
+        ex.BACKPROP.b = 0.5
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_the_engine_reproduces_each_worked_example(name):
+    CHECKS[name]()
+
+
+# ---- 1. Dot product and matrix multiplication --------------------------------------------
 
 
 def test_matrix_product_worked_example_and_its_gradients():
     # AB = [[19, 22], [43, 50]]; d sum(AB)/dA = 1 B^T (row sums of B), d sum(AB)/dB = A^T 1.
     (value, (ga, gb)) = value_and_grad(lambda a, b: (a @ b).sum(), argnums=(0, 1))(A, B)
-    assert value == 19 + 22 + 43 + 50
+    assert value == np.sum(ex.MATMUL.AB)
     np.testing.assert_array_equal(ga, [[11.0, 15.0], [11.0, 15.0]])
     np.testing.assert_array_equal(gb, [[4.0, 4.0], [6.0, 6.0]])
     # The full Jacobian d(AB)_ij / dA_kl = delta_ik B_lj.
     j = jacobian(lambda a: a @ Tensor(B))(A)
     np.testing.assert_array_equal(j, np.einsum("ik,lj->ijkl", np.eye(2), B))
     # Not commutative: BA = [[23, 34], [31, 46]] has another Jacobian.
-    np.testing.assert_array_equal((Tensor(B) @ Tensor(A)).data, [[23.0, 34.0], [31.0, 46.0]])
+    np.testing.assert_array_equal((Tensor(B) @ Tensor(A)).data, ex.MATMUL.BA)
     assert not np.array_equal(jacobian(lambda b: Tensor(A) @ b)(B), j)
 
 
@@ -64,11 +192,11 @@ def test_dense_layer_jacobians(w, x, b):
 
 
 def test_norms_of_the_worked_example_and_their_gradients():
-    x = np.array([3.0, -4.0])
+    x = np.array(ex.NORMS.x)
     for ord_, value, gradient in (
-        (2, 5.0, [0.6, -0.8]),
-        (1, 7.0, [1.0, -1.0]),
-        (np.inf, 4.0, [0.0, -1.0]),
+        (2, ex.NORMS.l2, [0.6, -0.8]),
+        (1, ex.NORMS.l1, [1.0, -1.0]),
+        (np.inf, ex.NORMS.linf, [0.0, -1.0]),
     ):
         v, g = value_and_grad(lambda t, o=ord_: al.norm(t, ord=o))(x)
         assert v == value
@@ -114,8 +242,8 @@ def test_the_jacobian_of_a_linear_map_has_the_maps_eigenvalues():
 
 
 def test_derivative_of_x_squared_at_3_is_6():
-    assert grad(lambda x: x**2)(3.0) == 6.0
-    assert al.derivative(lambda x: x**2)(3.0) == 6.0
+    assert grad(lambda x: x**2)(ex.DERIVATIVE.x) == ex.DERIVATIVE.slope == 6.0
+    assert al.derivative(lambda x: x**2)(ex.DERIVATIVE.x) == ex.DERIVATIVE.slope
 
 
 @SETTINGS
@@ -254,7 +382,7 @@ def test_gaussian_log_density_gradients(x, mu, sigma):
     assert gx == pytest.approx(-(x - mu) / sigma**2, abs=1e-12)
     assert gmu == pytest.approx((x - mu) / sigma**2, abs=1e-12)
     assert gsigma == pytest.approx(-1 / sigma + (x - mu) ** 2 / sigma**3, rel=1e-12, abs=1e-12)
-    # And the density itself integrates the seed's formula: p = exp(log p).
+    # And the density itself is the topic's formula: p = exp(log p).
     assert math.exp(log_pdf(Tensor(x), mu, sigma).item()) == pytest.approx(
         math.exp(-((x - mu) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)
     )
