@@ -50,10 +50,14 @@ def _is_array(x):
 
 
 def _passes(x):
-    """1 where the cotangent passes relu (x > 0, and NaN), 0 where x <= 0: a mask, as data."""
+    """Where the cotangent passes relu: x > 0, and NaN (so a NaN output keeps its gradient).
+
+    A bool for a float, a bool array for an array: data, used to select, never to multiply
+    (a 0/1 mask times an infinite cotangent would be NaN where the answer is 0).
+    """
     x = _raw(x)
     if type(x) is float:
-        return 0.0 if x <= 0 else 1.0
+        return not x <= 0
     return ~(x <= 0)
 
 
@@ -62,21 +66,25 @@ def _shape(x):
     return np.shape(_raw(x))
 
 
-def _tie_weight(a, b):
-    """1 where a > b, 1/2 where a == b, 0 elsewhere: the share of a's cotangent in max(a, b)."""
+def _extremum_share(g, a, b):
+    """a's cotangent in maximum(a, b): all of g where a > b, half at a tie, none where a < b.
+
+    Where a or b is NaN the output is NaN and both sides get all of g (as PyTorch), so a
+    NaN never comes with a zero gradient. Selected, not multiplied by a 0/1 weight: an
+    infinite g stays out of the side that lost. minimum(a, b) is this with a and b swapped.
+    """
     a, b = _raw(a), _raw(b)
     if type(a) is float and type(b) is float:
-        return 1.0 if a > b else 0.5 if a == b else 0.0
-    dtype = np.result_type(a, b, np.float32)
-    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(dtype)
+        return 0.0 if a < b else g * 0.5 if a == b else g
+    return where(a < b, 0.0, where(a == b, g * 0.5, g))
 
 
-def _sign(x):
-    """Sign of x as data: -1, 0 or 1 (NaN stays NaN), the derivative of |x|."""
+def _abs_rule(g, out, x):
+    """g sign(x), selected: 0 at x == 0 even for an infinite g (|x|'(0) = 0), NaN at NaN."""
     x = _raw(x)
     if type(x) is float:
-        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
-    return np.sign(x)
+        return g if x > 0 else -g if x < 0 else 0.0 if x == 0 else x
+    return where(x == 0, 0.0, g * np.sign(x))
 
 
 def _normalize_axes(axis, ndim):
@@ -238,9 +246,15 @@ DIV = Op(
 
 
 def _pow_dx(g, out, x, y):
-    # y * x**(y - 1), with the exponent replaced by 1 where y == 0: the derivative of
-    # x**0 is 0 even at x = 0, and stays 0 (not NaN) through every higher derivative.
-    return g * y * power(x, where(_raw(y) == 0, 1.0, y - 1))
+    # g y x**(y - 1), and exactly 0 where y == 0: the derivative of x**0 is 0 at every x
+    # (0, inf and NaN included). A constant exponent 0 gives a constant zero, so every
+    # higher derivative is 0 too; elsewhere the zero is selected, and the exponent is
+    # replaced by 1 where y == 0 so the branch not taken stays finite at x = 0.
+    y_raw = _raw(y)
+    zero = y_raw == 0
+    if not isinstance(y, Node) and np.all(zero):
+        return np.zeros_like(_raw(g)) if _is_array(g) else 0.0  # g has the output's shape
+    return where(zero, 0.0, g * y * power(x, where(zero, 1.0, y - 1)))
 
 
 def _pow_dy(g, out, x, y):
@@ -350,7 +364,7 @@ RELU = Op(
     "relu",
     scalar=lambda x: 0.0 if x <= 0 else x,
     array=lambda x: np.maximum(x, 0),
-    vjps=(lambda g, out, x: g * _passes(x),),
+    vjps=(lambda g, out, x: where(_passes(x), g, 0.0),),
     function="relu",
     methods=("relu",),
     formula="relu",
@@ -360,7 +374,7 @@ ABS = Op(
     "abs",
     scalar=builtins.abs,
     array=np.abs,
-    vjps=(lambda g, out, x: g * _sign(x),),
+    vjps=(_abs_rule,),
     function="abs",
     methods=("abs", "__abs__"),
     formula="abs",
@@ -371,8 +385,8 @@ MAXIMUM = Op(
     scalar=_maximum_scalar,
     array=np.maximum,
     vjps=(
-        lambda g, out, x, y: g * _tie_weight(x, y),
-        lambda g, out, x, y: g * _tie_weight(y, x),
+        lambda g, out, x, y: _extremum_share(g, x, y),
+        lambda g, out, x, y: _extremum_share(g, y, x),
     ),
     function="maximum",
     formula="max",
@@ -383,8 +397,8 @@ MINIMUM = Op(
     scalar=_minimum_scalar,
     array=np.minimum,
     vjps=(
-        lambda g, out, x, y: g * _tie_weight(y, x),
-        lambda g, out, x, y: g * _tie_weight(x, y),
+        lambda g, out, x, y: _extremum_share(g, y, x),
+        lambda g, out, x, y: _extremum_share(g, x, y),
     ),
     function="minimum",
     formula="min",
@@ -407,10 +421,11 @@ WHERE = Op(
 
 
 def _clip_rule(g, out, x, lo, hi):
-    # The cotangent passes where lo <= x <= hi, the bounds included (PyTorch's clamp).
+    # The cotangent passes where lo <= x <= hi, the bounds included (PyTorch's clamp), and
+    # where x is NaN (the output is NaN: its gradient must not be a silent 0).
     x = _raw(x)
-    inside = (x >= (-np.inf if lo is None else lo)) & (x <= (np.inf if hi is None else hi))
-    return where(inside, g, 0.0)
+    outside = (x < (-np.inf if lo is None else lo)) | (x > (np.inf if hi is None else hi))
+    return where(outside, 0.0, g)
 
 
 CLIP = Op(

@@ -1,0 +1,123 @@
+"""Derivatives at the special points of each formula: where a mask, a kink, a pole or a NaN
+meets the chain rule. Every case here once gave a wrong number (or NaN) without an error.
+Reference values are the limits a finite difference converges to, and PyTorch's where it
+agrees with them."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import Tensor, Value
+
+INF, NAN = math.inf, math.nan
+
+
+def grad_at(f, x):
+    return al.grad(f)(x)
+
+
+# ---- masks select, never multiply: an infinite (or NaN) cotangent stays out of a 0 ------------
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: al.sqrt(al.relu(x)),
+        lambda x: al.relu(x) ** 0.5,
+        lambda x: al.sqrt(al.maximum(x, 0.0)),
+        lambda x: al.sqrt(al.maximum(0.0, x)),
+        lambda x: al.log(al.relu(x)),
+        lambda x: al.sqrt(al.clip(x, 0.0, None)),
+        lambda x: al.log(al.clip(x, 0.0, 1.0)),
+        lambda x: al.sqrt(al.minimum(x, 0.0) * -1.0),
+    ],
+    ids=[
+        "sqrt_relu",
+        "relu_pow_half",
+        "sqrt_maximum",
+        "sqrt_maximum_swapped",
+        "log_relu",
+        "sqrt_clip",
+        "log_clip",
+        "sqrt_neg_minimum",
+    ],
+)
+@pytest.mark.parametrize("kind", ["value", "tensor"])
+def test_a_blocked_path_gives_zero_even_behind_an_infinite_derivative(f, kind):
+    x0 = -1.0 if "minimum" not in f.__code__.co_names else 1.0
+    x = x0 if kind == "value" else np.array([x0, x0])
+    g = al.grad(lambda t: al.sum(f(t)))(x)
+    assert np.all(np.asarray(g) == 0.0), g
+
+
+# ---- NaN never hides behind an all-zero gradient -----------------------------------------
+
+
+@pytest.mark.parametrize("op", [al.maximum, al.minimum])
+def test_maximum_and_minimum_pass_the_cotangent_to_both_sides_of_a_nan(op):
+    a, b = Value(NAN), Value(1.0)
+    out = op(a, b)
+    out.backward()
+    assert math.isnan(out.data)
+    assert (a.grad, b.grad) == (1.0, 1.0)  # as PyTorch
+    t, u = Tensor([NAN, 2.0], requires_grad=True), Tensor([1.0, NAN], requires_grad=True)
+    op(t, u).sum().backward()
+    assert t.grad.data.tolist() == [1.0, 1.0] and u.grad.data.tolist() == [1.0, 1.0]
+
+
+def test_clip_of_nan_passes_the_cotangent():
+    x = Tensor([NAN], requires_grad=True)
+    al.clip(x, 0.0, 1.0).sum().backward()
+    assert x.grad.data.tolist() == [1.0]
+
+
+# ---- second derivatives at special points ------------------------------------------------
+
+
+def test_the_hessian_of_bce_with_logits_at_zero_is_a_quarter_per_element():
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    X = np.eye(4)
+
+    def loss(w):
+        return al.nn.binary_cross_entropy_with_logits(Tensor(X) @ w, y)
+
+    H = al.hessian(loss)(np.zeros(4))
+    np.testing.assert_allclose(H, np.eye(4) * 0.25 / 4)
+
+
+@pytest.mark.parametrize("x", [INF, -INF, NAN, 0.0, 2.0])
+def test_the_derivative_of_x_to_the_zero_is_zero_everywhere(x):
+    assert al.grad(lambda t: t**0.0)(x) == 0.0
+    assert al.derivative(lambda t: t**0.0, order=2)(x) == 0.0
+    assert al.grad(lambda t: al.sum(t**0.0))(np.array([x])).tolist() == [0.0]
+
+
+# ---- lists of nodes are stacked differentiably -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        (al.sum, [1.0, 1.0]),
+        (al.mean, [0.5, 0.5]),
+        (lambda xs: al.sum(al.exp(xs)), [math.exp(3.0), math.exp(4.0)]),
+        (al.norm, [0.6, 0.8]),
+        (al.max, [0.0, 1.0]),
+        (al.logsumexp, [1 / (1 + math.e), math.e / (1 + math.e)]),
+    ],
+)
+def test_a_list_of_values_is_differentiable(fn, expected):
+    v1, v2 = Value(3.0), Value(4.0)
+    out = fn([v1, v2])
+    out.backward()
+    assert v1.grad == pytest.approx(expected[0]) and v2.grad == pytest.approx(expected[1])
+
+
+def test_a_list_of_tensors_is_differentiable():
+    t1, t2 = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    al.sum([t1, t2]).backward()
+    assert t1.grad.data.tolist() == [1.0, 1.0] and t2.grad.data.tolist() == [1.0, 1.0]
+    al.sum(al.exp((t1, t2))).backward()
+    np.testing.assert_allclose(t2.grad.data, [1 + math.exp(3.0), 1 + math.exp(4.0)])
