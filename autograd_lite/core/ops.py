@@ -79,12 +79,16 @@ def _extremum_share(g, a, b):
     return where(a < b, 0.0, where(a == b, g * 0.5, g))
 
 
-def _abs_rule(g, out, x):
-    """g sign(x), selected: 0 at x == 0 even for an infinite g (|x|'(0) = 0), NaN at NaN."""
+def _sign(x):
+    """Sign of x as data: -1, 0 or 1 (NaN stays NaN), the derivative of |x|.
+
+    Multiplied, not selected: at the kink x = 0 an infinite cotangent (log|x|, sqrt|x|)
+    gives NaN, because no derivative exists there, as in PyTorch.
+    """
     x = _raw(x)
     if type(x) is float:
-        return g if x > 0 else -g if x < 0 else 0.0 if x == 0 else x
-    return where(x == 0, 0.0, g * np.sign(x))
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+    return np.sign(x)
 
 
 def _normalize_axes(axis, ndim):
@@ -248,13 +252,26 @@ DIV = Op(
 def _pow_dx(g, out, x, y):
     # g y x**(y - 1), and exactly 0 where y == 0: the derivative of x**0 is 0 at every x
     # (0, inf and NaN included). A constant exponent 0 gives a constant zero, so every
-    # higher derivative is 0 too; elsewhere the zero is selected, and the exponent is
-    # replaced by 1 where y == 0 so the branch not taken stays finite at x = 0.
+    # higher derivative is 0 too. Elsewhere the zero is selected.
     y_raw = _raw(y)
     zero = y_raw == 0
-    if not isinstance(y, Node) and np.all(zero):
-        return np.zeros_like(_raw(g)) if _is_array(g) else 0.0  # g has the output's shape
-    return where(zero, 0.0, g * y * power(x, where(zero, 1.0, y - 1)))
+    if not isinstance(y, Node):
+        if np.all(zero):
+            if not _is_array(x):
+                return 0.0
+            g_raw = _raw(g)  # the output's shape; its dtype is the result's
+            return np.zeros(np.shape(g_raw), np.result_type(g_raw))
+    else:
+        # A differentiable exponent needs x**(y - 1) itself at y == 0, where the mixed
+        # partial d/dy (y x**(y-1)) is 1/x: select only where x**(y - 1) is not finite.
+        x_raw = _raw(x)
+        if type(x_raw) is float and type(y_raw) is float:
+            zero = zero and (x_raw == 0 or not math.isfinite(x_raw))
+        else:
+            zero = zero & ((x_raw == 0) | ~np.isfinite(x_raw))
+    # The branch not taken computes 1**1 (x and the exponent both replaced by 1), so no
+    # inf or NaN there can reach a cotangent through a zero (the double-where pattern).
+    return where(zero, 0.0, g * y * power(where(zero, 1.0, x), where(zero, 1.0, y - 1)))
 
 
 def _pow_dy(g, out, x, y):
@@ -374,7 +391,7 @@ ABS = Op(
     "abs",
     scalar=builtins.abs,
     array=np.abs,
-    vjps=(_abs_rule,),
+    vjps=(lambda g, out, x: g * _sign(x),),
     function="abs",
     methods=("abs", "__abs__"),
     formula="abs",
