@@ -121,3 +121,17 @@ def test_a_list_of_tensors_is_differentiable():
     assert t1.grad.data.tolist() == [1.0, 1.0] and t2.grad.data.tolist() == [1.0, 1.0]
     al.sum(al.exp((t1, t2))).backward()
     np.testing.assert_allclose(t2.grad.data, [1 + math.exp(3.0), 1 + math.exp(4.0)])
+
+
+# ---- large logits keep their precision ------------------------------------------------------
+
+
+@pytest.mark.parametrize("big", [1e16, 1e300])
+def test_softmax_and_the_logsumexp_gradient_are_exact_for_large_logits(big):
+    x = Tensor([big, big, 0.0], requires_grad=True)
+    np.testing.assert_allclose(al.softmax(x).data, [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(al.log_softmax(x).data[:2], [-math.log(2)] * 2)
+    al.logsumexp(x).backward()
+    np.testing.assert_allclose(x.grad.data, [0.5, 0.5, 0.0])
+    loss = al.nn.cross_entropy(Tensor([[big, big, 0.0]], requires_grad=True), [0])
+    assert loss.item() == pytest.approx(math.log(2))

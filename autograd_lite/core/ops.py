@@ -182,6 +182,15 @@ def _logsumexp_array(x, axis, keepdims):
     return out if keepdims else np.squeeze(out, axis=axes)
 
 
+def _log_softmax_array(x, axis):
+    # (x - m) - log(sum(exp(x - m))), m the maximum: the shift is subtracted exactly first, so
+    # the result keeps its precision however large x is (x - logsumexp(x) would not).
+    axes = _normalize_axes(axis, np.ndim(x))
+    m = np.max(x, axis=axes, keepdims=True) if np.size(x) else 0.0
+    shifted = x - np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan): do not shift
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+
+
 def _norm2_array(x, axis, keepdims):
     return np.sqrt(np.sum(x * x, axis=_normalize_axes(axis, np.ndim(x)), keepdims=keepdims))
 
@@ -568,9 +577,9 @@ MIN = Op(
 
 
 def _logsumexp_rule(g, out, x, axis, keepdims):
-    shape = _shape(x)
-    softmax_x = exp(x - _expand_reduced(out, shape, axis, keepdims))
-    return _expand_reduced(g, shape, axis, keepdims) * softmax_x
+    # g softmax(x), with softmax as exp(log_softmax(x)): exp(x - out) would lose the
+    # difference to rounding when |x| is large (x = [1e16, 1e16] gave [1, 1], not [0.5, 0.5]).
+    return _expand_reduced(g, _shape(x), axis, keepdims) * exp(log_softmax(x, axis))
 
 
 LOGSUMEXP = Op(
@@ -583,6 +592,23 @@ LOGSUMEXP = Op(
     doc="""log(sum(exp(x))) over `axis`, computed stably by shifting by the maximum.
 
     A Value (one element) is its own logsumexp. Derivative: softmax(x).
+    """,
+)
+
+
+LOG_SOFTMAX = Op(
+    "log_softmax",
+    array=_log_softmax_array,
+    # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g).
+    vjps=(lambda g, out, x, axis: g - exp(out) * sum(g, axis, keepdims=True),),
+    params=("axis",),
+    quiet=True,
+    function="log_softmax",
+    doc="""log(softmax(x)) along `axis` (default the last; an int or a tuple), as one op.
+
+    Computed as (x - m) - log(sum(exp(x - m))) with m the maximum, so it keeps full
+    precision for large logits. Same shape as x. Derivative: g - softmax(x) sum(g).
+    A Value (one element) gives 0.
     """,
 )
 
@@ -911,13 +937,18 @@ def logsumexp(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
 
 
 def softmax(x: Operand, axis: Axis = -1) -> Operand:
-    """exp(x) / sum(exp(x)) along `axis` (default the last), computed as exp(x - logsumexp(x))."""
-    return exp(x - logsumexp(x, axis=axis, keepdims=True))
+    """exp(x) / sum(exp(x)) along `axis` (default the last), as exp(log_softmax(x)).
+
+    Same shape as x; each slice along `axis` sums to 1, also for large logits.
+    """
+    return exp(log_softmax(x, axis))
 
 
+@_documents(LOG_SOFTMAX)
 def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
-    """log(softmax(x)) along `axis`, computed stably as x - logsumexp(x)."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    if _is_value(x):
+        return x - x
+    return apply(LOG_SOFTMAX, (x,), (axis,))
 
 
 @_documents(NORM2)
@@ -1030,7 +1061,6 @@ del _op, _name
 #: The op functions of the public API: each declared op's, then those composed of others.
 __all__ = [op.function for op in OPS if op.function] + [
     "dot",
-    "log_softmax",
     "mean",
     "outer",
     "softmax",
