@@ -100,7 +100,9 @@ def _edge_vjp(node, i, g):
     if c is None:
         return None
     c = _raw(c)
-    return node._sum_to_shape(c, ctx[i + 1]) if isinstance(c, np.ndarray) else float(c)
+    if node._SHAPED and isinstance(c, np.ndarray):
+        return node._sum_to_shape(c, ctx[i + 1])
+    return float(c)  # a Value's rule on numpy floats may give a 0-d array
 
 
 # ---------------------------------------------------------------------------------------
