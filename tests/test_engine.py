@@ -223,8 +223,8 @@ def test_tensor_rejects_non_numeric_data(bad):
 def test_value_operators_reject_strings():
     with pytest.raises(TypeError, match="'a'"):
         Value(1.0) + "a"
-    with pytest.raises(TypeError):
-        Value(1.0) * Tensor([1.0])
+    with pytest.raises(TypeError, match="'a'"):
+        "a" * Value(1.0)
 
 
 def test_matmul_shape_mismatch_names_both_shapes_and_changes_nothing():

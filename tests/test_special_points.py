@@ -135,3 +135,38 @@ def test_softmax_and_the_logsumexp_gradient_are_exact_for_large_logits(big):
     np.testing.assert_allclose(x.grad.data, [0.5, 0.5, 0.0])
     loss = al.nn.cross_entropy(Tensor([[big, big, 0.0]], requires_grad=True), [0])
     assert loss.item() == pytest.approx(math.log(2))
+
+
+# ---- a Value meets an array or a Tensor ------------------------------------------------------
+
+
+def test_a_value_meeting_an_array_gives_a_tensor_and_gets_a_float_gradient():
+    v = Value(2.0)
+    t = Tensor([1.0, 3.0], requires_grad=True)
+    out = (v * np.array([1.0, 2.0]) + t * v).sum()
+    assert isinstance(out, Tensor)
+    out.backward()
+    assert type(v.grad) is float and v.grad == pytest.approx(3.0 + 4.0)
+    assert t.grad.data.tolist() == [2.0, 2.0]
+    s = al.stack([v, Value(5.0)])
+    assert isinstance(s, Tensor) and s.data.tolist() == [2.0, 5.0]
+    # to second order: d2/dv2 of sum((v * [1, 2])**2) = 2 * (1 + 4)
+    w = Value(1.5)
+    (((w * np.array([1.0, 2.0])) ** 2).sum()).backward(create_graph=True)
+    g = w.grad
+    assert isinstance(g, Value) and g.data == pytest.approx(15.0)
+    w.grad = 0.0
+    g.backward()
+    assert w.grad == pytest.approx(10.0)
+
+
+def test_joining_many_pieces_records_one_op_whatever_their_number():
+    # One declared op for every count (no op made, and cached, per count), whose rule
+    # returns every piece's cotangent in one call: linear in the number of pieces.
+    for n in (3, 5000):
+        xs = [Tensor([float(i)], requires_grad=True) for i in range(n)]
+        for join in (al.stack, al.concatenate):
+            out = join(xs)
+            assert out._op is getattr(al.core.ops, join.__name__.upper())
+            (out * 2.0).sum().backward()
+        assert xs[-1].grad.data.tolist() == [4.0]

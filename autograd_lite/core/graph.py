@@ -162,8 +162,9 @@ class Op:
         "__add__" (node first) and "__radd__" (a `__r..__` name takes the node second).
     formula: its name in the formula language of the command line, or None.
     doc: the docstring of its public function and methods.
-    variadic: it takes any number of inputs (concatenate); `vjps` then holds one
-        rule `rule(i, g, out, *inputs, *params)` for input i (see `with_inputs`).
+    variadic: it takes any number of inputs (concatenate, stack); `vjps` then holds
+        one rule `rule(g, out, *inputs, *params)` returning the list of every input's
+        cotangent, so n inputs cost O(n) in the backward pass, not O(n^2).
 
     Forward-mode rules would sit beside `vjps`, one per input, in the same declaration.
     """
@@ -214,15 +215,11 @@ class Op:
         """The number of differentiable inputs (None for a variadic op)."""
         return None if self.variadic else len(self.vjps)
 
-    def with_inputs(self, n: int) -> Op:
-        """A variadic op fixed to `n` inputs: rule i is the declared rule with i bound."""
-        rule = self.vjps[0]
-        op = _object_new(Op)
-        for field in Op.__slots__:
-            setattr(op, field, getattr(self, field))
-        op.vjps = tuple(functools.partial(rule, i) for i in range(n))
-        op.variadic = False
-        return op
+    def cotangent(self, i: int, g, *args):
+        """The cotangent of input i given `g` and the rule arguments (out, *inputs, *params)."""
+        if self.variadic:
+            return self.vjps[0](g, *args)[i]
+        return self.vjps[i](g, *args)
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -436,12 +433,34 @@ def toposort(root: Node) -> list[Node]:
 def backward(root: Node, gradient=None, create_graph: bool = False) -> None:
     """Reverse-mode sweep from `root`, adding into `.grad`; see `Node.backward`."""
     grads = _sweep(root, gradient, create_graph)
-    # Two phases: every new .grad is computed first, so an error changes none of them.
-    news = [node._new_grad(g) for node, g in grads.items()]
-    if root._SHAPED:
-        news = _unshared(news)
-    for node, new in zip(grads, news):
-        node._grad = new
+    # Two phases: every new .grad is computed first, so an error changes none of them; the
+    # lock makes read-add-write of a .grad one step for threads sharing a leaf (as PyTorch).
+    with _commit_lock:
+        news = _unshared([node._new_grad(g) for node, g in grads.items()])
+        _commit(grads, news)
+
+
+#: Held while gradients are added into `.grad`: no update is lost between threads.
+_commit_lock = threading.RLock()
+
+
+def _commit(nodes, news):
+    """Set each node's `_grad` to its new value: all or none.
+
+    An exception while assigning (a KeyboardInterrupt, say) puts back the gradients
+    already assigned before it propagates. Only a second interrupt arriving during
+    that restoring loop could leave some gradients new.
+    """
+    olds = [node._grad for node in nodes]
+    done = 0
+    try:
+        for node, new in zip(nodes, news):
+            node._grad = new
+            done += 1
+    except BaseException:
+        for node, old in zip(nodes, olds[:done]):
+            node._grad = old
+        raise
 
 
 def cotangents(
@@ -472,7 +491,6 @@ def _sweep(root, gradient, create_graph):
             "it was not computed from anything with requires_grad=True (or under no_grad())"
         )
     grads = {root: root._seed(gradient, create_graph)}
-    sum_to_shape = root._sum_to_shape if root._SHAPED else None
     with _sweeping(create_graph):
         for node in toposort(root):
             op = node._op
@@ -483,27 +501,33 @@ def _sweep(root, gradient, create_graph):
                 continue
             ctx = node._ctx
             args = _forward_time_args(node) if create_graph else ctx
+            if op.variadic:  # one rule gives every input's cotangent
+                every = op.vjps[0](g, *args)
             for i, p in enumerate(node._parents):
                 if p is None or not p.requires_grad:
                     continue
-                try:
-                    c = op.vjps[i](g, *args)
-                except (ArithmeticError, ValueError):
-                    if type(g) is not float:  # only a Value's Python floats raise at a pole
-                        raise
-                    c = _ieee_rule(op.vjps[i], g, args)
-                if sum_to_shape is not None:
+                if op.variadic:
+                    c = every[i]
+                else:
+                    try:
+                        c = op.vjps[i](g, *args)
+                    except (ArithmeticError, ValueError):
+                        if type(g) is not float:  # only a Value's Python floats raise at a pole
+                            raise
+                        c = _ieee_rule(op.vjps[i], g, args)
+                shaped = p._SHAPED  # a Tensor parent (a graph may mix Values and Tensors)
+                if shaped:
                     like = ctx[i + 1]
                     # numpy gives a scalar, not a 0-d array, for arithmetic on 0-d arrays
                     if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
-                        c = sum_to_shape(c, like)
+                        c = p._sum_to_shape(c, like)
                 if create_graph and not isinstance(c, Node):
                     c = p._alias(c, differentiable=False)  # a constant cotangent is still a node
                 total = grads.get(p)
                 if total is not None:
                     c = total + c
-                    if sum_to_shape is not None and not like.ndim:
-                        c = sum_to_shape(c, like)
+                    if shaped and not like.ndim:
+                        c = p._sum_to_shape(c, like)
                 grads[p] = c
     return grads
 
@@ -520,7 +544,7 @@ class _sweeping:
     silently, as in the forward pass. Everything is restored on exit.
     """
 
-    __slots__ = ("collecting", "create_graph", "errstate", "mode")
+    __slots__ = ("create_graph", "errstate", "mode")
 
     def __init__(self, create_graph):
         self.create_graph = create_graph
@@ -528,17 +552,36 @@ class _sweeping:
     def __enter__(self):
         self.mode = _state.enabled
         _state.enabled = self.create_graph
-        self.collecting = gc.isenabled()
-        gc.disable()
+        _pause_collector()
         self.errstate = np.errstate(all="ignore")
         self.errstate.__enter__()
 
     def __exit__(self, *exc):
         self.errstate.__exit__(*exc)
         _state.enabled = self.mode
-        if self.collecting:
-            gc.enable()
+        _resume_collector()
         return False
+
+
+# The collector is paused by the first sweep to start and resumed by the last to end, so
+# sweeps in several threads never leave it off (nor turn on one the program turned off).
+_collector_lock = threading.Lock()
+_collector = {"sweeps": 0, "was_enabled": False}
+
+
+def _pause_collector():
+    with _collector_lock:
+        if _collector["sweeps"] == 0:
+            _collector["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _collector["sweeps"] += 1
+
+
+def _resume_collector():
+    with _collector_lock:
+        _collector["sweeps"] -= 1
+        if _collector["sweeps"] == 0 and _collector["was_enabled"]:
+            gc.enable()
 
 
 def _ieee_rule(rule, g, args):
@@ -574,6 +617,8 @@ def _unshared(grads):
     gradient a user sees has its own memory, and gradients nobody reads are
     never copied.
     """
+    if not any(g.__class__ is np.ndarray for g in grads):
+        return grads
     owners = [
         id(g if g.base is None else g.base) if g.__class__ is np.ndarray else None for g in grads
     ]

@@ -20,7 +20,6 @@ evenly.
 from __future__ import annotations
 
 import builtins
-import functools
 import math
 import numbers
 import operator
@@ -41,12 +40,12 @@ Axis = int | tuple[int, ...] | None
 
 def _raw(x):
     """The data of a node, or x itself when it is already raw."""
-    return x.data if isinstance(x, Node) else x
+    return x._data if isinstance(x, Node) else x
 
 
 def _is_array(x):
     """An ndarray, or a node holding one."""
-    return isinstance(x.data if isinstance(x, Node) else x, np.ndarray)
+    return isinstance(x._data if isinstance(x, Node) else x, np.ndarray)
 
 
 def _passes(x):
@@ -674,17 +673,23 @@ SCATTER = Op(
 )
 
 
-def _concat_rule(i, g, out, *args):
+def _concat_rule(g, out, *args):
+    # Every input's cotangent at once: the slice of g each input filled.
     *xs, axis = args
     axis = _normalize_axes(axis, len(_shape(out)))[0]
-    start = builtins.sum(_shape(x)[axis] for x in xs[:i])
-    stop = start + _shape(xs[i])[axis]
-    return g[(slice(None),) * axis + (slice(start, stop),)]
+    lead = (slice(None),) * axis
+    cotangents, start = [], 0
+    for x in xs:
+        stop = start + _shape(x)[axis]
+        cotangents.append(g[lead + (slice(start, stop),)])
+        start = stop
+    return cotangents
 
 
-def _stack_rule(i, g, out, *args):
+def _stack_rule(g, out, *args):
     axis = _normalize_axes(args[-1], len(_shape(out)))[0]
-    return g[(slice(None),) * axis + (i,)]
+    lead = (slice(None),) * axis
+    return [g[lead + (i,)] for i in range(len(args) - 1)]
 
 
 CONCATENATE = Op(
@@ -704,6 +709,25 @@ STACK = Op(
     variadic=True,
     function="stack",
     doc="Join a sequence of same-shaped arrays along a new axis (numpy.stack).",
+)
+
+# A Value meeting a Tensor becomes a 0-d Tensor, recorded, so its cotangent comes back as a
+# float; the reverse op turns a one-element Tensor cotangent into a Value under create_graph.
+AS_TENSOR = Op(
+    "as_tensor",
+    array=lambda x: np.asarray(x, dtype=np.float64),
+    vjps=(lambda g, out, x: g._as_value() if isinstance(g, Node) else float(g),),
+    doc="A Value as a 0-d float64 Tensor; its cotangent goes back as a float.",
+)
+AS_VALUE = Op(
+    "as_value",
+    array=lambda x: np.asarray(x, dtype=np.float64).reshape(()),
+    vjps=(
+        lambda g, out, x: (
+            g._as_tensor() if isinstance(g, Node) else np.asarray(g, dtype=np.result_type(x))
+        ).reshape(_shape(x)),
+    ),
+    doc="A one-element Tensor as a Value (the reverse of as_tensor).",
 )
 
 #: Every op declared above, in order: what the rest of the package reads its metadata from.
@@ -758,9 +782,16 @@ def apply(op: Op, args: Sequence, params: tuple = ()) -> Operand:
     log(0) = -inf, an int beyond the float range = ±inf, never an exception);
     anything else is computed with numpy.
     """
+    sequences = False
     for a in args:
         if isinstance(a, Node):
             return type(a)._apply(op, args, params)
+        if a.__class__ is list or a.__class__ is tuple:
+            sequences = True
+    if sequences:  # a list of nodes is stacked into a Tensor with history, never a constant
+        stacked = [_stacked(a) if isinstance(a, (list, tuple)) else a for a in args]
+        if builtins.any(isinstance(a, Node) for a in stacked):
+            return apply(op, stacked, params)
     if op.scalar is not None and builtins.all(_is_scalar(a) for a in args):
         try:
             raws = [float(a) for a in args]
@@ -776,6 +807,19 @@ def apply(op: Op, args: Sequence, params: tuple = ()) -> Operand:
             return op.array(*[np.asarray(_tame(a), dtype=float) for a in args], *params)
 
 
+def _contains_node(seq):
+    return builtins.any(
+        isinstance(x, Node) or (isinstance(x, (list, tuple)) and _contains_node(x)) for x in seq
+    )
+
+
+def _stacked(seq):
+    """A list or tuple as an operand: stacked differentiably if it holds nodes, else as is."""
+    if not _contains_node(seq):
+        return seq
+    return stack([_stacked(x) if isinstance(x, (list, tuple)) else x for x in seq])
+
+
 def scalar_forward(op: Op, raws: Sequence[float], params: tuple = ()) -> float:
     """`op` on Python floats: the fast `math` forward, or numpy's IEEE result where it raises."""
     if op.scalar is not None:
@@ -785,11 +829,6 @@ def scalar_forward(op: Op, raws: Sequence[float], params: tuple = ()) -> float:
             pass
     with np.errstate(all="ignore"):
         return float(op.array(*[np.float64(r) for r in raws], *params))
-
-
-@functools.cache
-def _fixed_arity(op, n):
-    return op.with_inputs(n)
 
 
 def _documents(op):
@@ -896,7 +935,7 @@ def _scatter(g, index, shape):
 
 def _is_value(x):
     """A scalar node: its sum, mean, max, min and logsumexp are itself."""
-    return isinstance(x, Node) and not isinstance(x.data, np.ndarray)
+    return isinstance(x, Node) and not isinstance(x._data, np.ndarray)
 
 
 @_documents(SUM)
@@ -965,13 +1004,13 @@ def norm(x: Operand, ord: float | str = 2, axis: Axis = None, keepdims: bool = F
 
 
 def _joinable(op, xs):
-    """The sequence xs as a list, checked for concatenate or stack."""
+    """The sequence xs as a list for concatenate or stack; Values become 0-d Tensors."""
+    if isinstance(xs, (Node, np.ndarray)):
+        raise TypeError(f"{op.name} takes a sequence of arrays, got a {type(xs).__name__}")
     xs = list(xs)
     if not xs:
         raise ValueError(f"{op.name} needs at least one array")
-    if builtins.any(_is_value(x) for x in xs):
-        raise TypeError(f"{op.name} joins Tensors or arrays, not Values; make a Tensor first")
-    return xs
+    return [x._as_tensor() if _is_value(x) else x for x in xs]
 
 
 @_documents(CONCATENATE)
@@ -979,13 +1018,13 @@ def concatenate(xs: Sequence[Operand], axis: int | None = 0) -> Operand:
     xs = _joinable(CONCATENATE, xs)
     if axis is None:  # numpy: flatten every array, then join
         xs, axis = [reshape(x, (-1,)) for x in xs], 0
-    return apply(_fixed_arity(CONCATENATE, len(xs)), xs, (axis,))
+    return apply(CONCATENATE, xs, (axis,))
 
 
 @_documents(STACK)
 def stack(xs: Sequence[Operand], axis: int = 0) -> Operand:
     xs = _joinable(STACK, xs)
-    return apply(_fixed_arity(STACK, len(xs)), xs, (axis,))
+    return apply(STACK, xs, (axis,))
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import graph, ops
 from .graph import ALIAS, Node, node_maker
+from .value import _new_value
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -72,16 +73,16 @@ def _unary(op, x):
 
 
 def _binary(op, a, b):
+    if a.__class__ is not Tensor and isinstance(a, Node):
+        a = a._as_tensor()  # a Value meets a Tensor: a 0-d Tensor, its gradient a float
+    if b.__class__ is not Tensor and isinstance(b, Node):
+        b = b._as_tensor()
     if a.__class__ is Tensor:
         ad, req = a._data, a.requires_grad
-    elif isinstance(a, Node):
-        raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
     else:
         ad, a, req = _operand(a), None, False
     if b.__class__ is Tensor:
         bd, req = b._data, req or b.requires_grad
-    elif isinstance(b, Node):
-        raise TypeError("cannot mix a Tensor with a Value in one operation; use Tensor(v.data)")
     else:
         bd, b = _operand(b), None
     if op.quiet:
@@ -172,10 +173,11 @@ class Tensor(Node, ops.Arithmetic):
                 raws.append(a._data)
                 parents.append(a)
                 req = req or a.requires_grad
-            elif isinstance(a, Node):
-                raise TypeError(
-                    "cannot mix a Tensor with a Value in one operation; use Tensor(v.data)"
-                )
+            elif isinstance(a, Node):  # a Value: a 0-d Tensor whose gradient goes back as a float
+                a = a._as_tensor()
+                raws.append(a._data)
+                parents.append(a)
+                req = req or a.requires_grad
             else:
                 raws.append(_operand(a))
                 parents.append(None)
@@ -225,6 +227,16 @@ class Tensor(Node, ops.Arithmetic):
     def _alias(self, data, differentiable=True):
         req = differentiable and self.requires_grad
         return _new_tensor(data, ALIAS, (self,), (data, data), req)
+
+    def _as_tensor(self):
+        return self
+
+    def _as_value(self):
+        """This one-element Tensor as a Value, recorded (its cotangent comes back reshaped)."""
+        if self._data.size != 1:
+            raise ValueError(f"only a one-element Tensor becomes a Value, got shape {self.shape}")
+        data = float(self._data.reshape(()))
+        return _new_value(data, ops.AS_VALUE, (self,), (data, self._data), self.requires_grad)
 
     @staticmethod
     def _sum_to_shape(c, like):

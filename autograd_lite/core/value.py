@@ -35,16 +35,32 @@ def _binary(op, a, b):
     if a.__class__ is Value:
         ad, req = a._data, a.requires_grad
     else:
-        ad, a, req = _as_float(a), None, False
+        try:
+            ad = _as_float(a)
+        except TypeError:
+            return _with_tensors(op, (a, b))
+        a, req = None, False
     if b.__class__ is Value:
         bd, req = b._data, req or b.requires_grad
     else:
-        bd, b = _as_float(b), None
+        try:
+            bd = _as_float(b)
+        except TypeError:
+            return _with_tensors(op, (a if a is not None else ad, b))
+        b = None
     try:
         data = op.scalar(ad, bd)
     except (ArithmeticError, ValueError):
         data = ops.scalar_forward(op, (ad, bd))
     return _new_value(data, op, (a, b), (data, ad, bd), req)
+
+
+def _with_tensors(op, args, params=()):
+    """A Value meets an array, a list or a Tensor: the op runs on Tensors, and so the result
+    is a Tensor; each Value enters as a 0-d Tensor whose gradient comes back as a float."""
+    from .tensor import Tensor  # the Tensor module imports this one
+
+    return Tensor._apply(op, [a._as_tensor() if isinstance(a, Value) else a for a in args], params)
 
 
 class Value(Node, ops.Arithmetic):
@@ -74,8 +90,11 @@ class Value(Node, ops.Arithmetic):
         if len(args) == 2 and not params and op.scalar is not None:
             return _binary(op, *args)
         if any(isinstance(a, Node) and not isinstance(a, Value) for a in args):
-            raise TypeError("cannot mix a Value with a Tensor in one operation; use Tensors")
-        raws = [a._data if isinstance(a, Value) else _as_float(a) for a in args]
+            return _with_tensors(op, args, params)
+        try:
+            raws = [a._data if isinstance(a, Value) else _as_float(a) for a in args]
+        except TypeError:  # an array or a list among the operands
+            return _with_tensors(op, args, params)
         nodes = tuple(a if isinstance(a, Value) else None for a in args)
         data = ops.scalar_forward(op, raws, params)
         req = any(n is not None and n.requires_grad for n in nodes)
@@ -111,6 +130,16 @@ class Value(Node, ops.Arithmetic):
     def _alias(self, data, differentiable=True):
         req = differentiable and self.requires_grad
         return _new_value(data, ALIAS, (self,), (data, data), req)
+
+    def _as_tensor(self):
+        """This Value as a 0-d float64 Tensor, recorded: its cotangent comes back as a float."""
+        from .tensor import _new_tensor  # the Tensor module imports this one
+
+        data = np.asarray(self._data, dtype=np.float64)
+        return _new_tensor(data, ops.AS_TENSOR, (self,), (data, self._data), self.requires_grad)
+
+    def _as_value(self):
+        return self
 
     _unary = staticmethod(_unary)
     _binary = staticmethod(_binary)

@@ -1,0 +1,102 @@
+"""Gradients and parameters under threads, interrupts and in-place edits: each case here once
+lost data or gave a wrong gradient without an error."""
+
+import gc
+import threading
+
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor, Value
+
+
+def test_two_threads_accumulating_into_one_leaf_lose_no_update():
+    w = Tensor(np.zeros(3), requires_grad=True)
+    v = Value(0.0)
+    rounds, threads = 400, 4
+    barrier = threading.Barrier(threads)
+
+    def work():
+        barrier.wait()
+        for _ in range(rounds):
+            (w * 1.0).sum().backward()
+            (v * 1.0).backward()
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert w.grad.data.tolist() == [rounds * threads] * 3
+    assert v.grad == rounds * threads
+
+
+def test_the_cyclic_collector_ends_as_the_program_left_it():
+    assert gc.isenabled()
+    x = Tensor(np.ones(50), requires_grad=True)
+    barrier = threading.Barrier(2)
+
+    def work():
+        barrier.wait()
+        for _ in range(300):
+            y = x
+            for _ in range(5):
+                y = y.tanh()
+            y.sum().backward()
+
+    pool = [threading.Thread(target=work) for _ in range(2)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * 2).sum().backward()
+        assert not gc.isenabled()  # a program that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_an_interrupt_while_gradients_are_committed_changes_none_of_them(monkeypatch):
+    leaves = [Value(1.0) for _ in range(50)]
+    total = leaves[0]
+    for v in leaves[1:]:
+        total = total + v
+    # An interrupt arriving after some .grad were assigned: simulate it on the 20th assignment.
+    real_setattr = Value.__setattr__
+    assigned = {"n": 0}
+
+    def setattr_interrupt(self, name, value):
+        if name == "_grad" and value != 0.0:
+            assigned["n"] += 1
+            if assigned["n"] == 20:
+                raise KeyboardInterrupt
+        real_setattr(self, name, value)
+
+    monkeypatch.setattr(Value, "__setattr__", setattr_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        total.backward()
+    monkeypatch.setattr(Value, "__setattr__", real_setattr)
+    assert all(v.grad == 0.0 for v in leaves)
+
+
+def test_an_in_place_edit_between_forward_and_backward_never_mixes_two_values():
+    W = Tensor([1.0, 2.0], requires_grad=True)
+    y = (W * W).sum()
+    W.data[0] = 10.0  # after the forward pass
+    y.backward()
+    # The gradient of what was computed (y = 1 + 4 at W = [1, 2]): 2 W at the old W.
+    assert W.grad.data.tolist() == [2.0, 4.0]
+    assert W.data.tolist() == [10.0, 2.0]
+
+
+def test_the_hand_written_update_works_for_a_value_and_a_tensor():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    w.data -= 0.1 * w.grad
+    np.testing.assert_allclose(w.data, [0.8, 1.6])
+    v = Value(3.0)
+    (v * v).backward()
+    v.data -= 0.1 * v.grad
+    assert v.data == pytest.approx(2.4)
