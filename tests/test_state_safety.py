@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+import autograd_lite as al
 from autograd_lite import Tensor, Value
 
 
@@ -100,3 +101,41 @@ def test_the_hand_written_update_works_for_a_value_and_a_tensor():
     (v * v).backward()
     v.data -= 0.1 * v.grad
     assert v.data == pytest.approx(2.4)
+
+
+def test_an_interrupt_during_an_optimizer_step_changes_no_parameter(monkeypatch):
+    params = [Value(float(i)) for i in range(50)]
+    loss = params[0] * 0.0
+    for p in params:
+        loss = loss + p * p
+    loss.backward()
+    opt = al.optim.SGD(params, lr=0.1, momentum=0.9)
+    real_setattr = Value.__setattr__
+    count = {"n": 0}
+
+    def setattr_interrupt(self, name, value):
+        if name == "_data":
+            count["n"] += 1
+            if count["n"] == 20:
+                raise KeyboardInterrupt
+        real_setattr(self, name, value)
+
+    monkeypatch.setattr(Value, "__setattr__", setattr_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        opt.step()
+    monkeypatch.setattr(Value, "__setattr__", real_setattr)
+    assert [p.data for p in params] == [float(i) for i in range(50)]
+    assert opt.state == [None] * 50
+    opt.step()  # and the next step is the first one, as if nothing happened
+    assert params[1].data == pytest.approx(1.0 - 0.1 * 2.0)
+
+
+def test_numpy_ufuncs_on_a_tensor_keep_history_or_refuse():
+    t = Tensor([0.5, 1.0], requires_grad=True)
+    y = np.sin(t) * np.array([1.0, 2.0]) + np.maximum(t, 0.7)
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_allclose(t.grad.data, np.cos([0.5, 1.0]) * [1.0, 2.0] + [0.0, 1.0])
+    assert (np.array([1.0, 0.0]) > t).tolist() == [True, False]  # data, as the operators
+    with pytest.raises(TypeError, match="arctan"):
+        np.arctan(t)

@@ -237,7 +237,7 @@ class Node:
     Nodes are made by `node_maker`; node types provide the hooks declared below.
     """
 
-    __slots__ = ("_ctx", "_data", "_grad", "_op", "_parents", "label", "requires_grad")
+    __slots__ = ("_ctx", "_data", "_grad", "_op", "_parents", "_saved", "label", "requires_grad")
 
     #: `.grad` before any backward pass (0.0 for a Value, None for a Tensor).
     _ZERO_GRAD = None
@@ -257,6 +257,7 @@ class Node:
     @data.setter
     def data(self, value):
         self._data = self._convert_data(value)
+        self._saved = False  # a new array: no recorded op holds it
 
     # ---- hooks the node types provide ------------------------------------------------
     @staticmethod
@@ -304,6 +305,7 @@ class Node:
     def _init_leaf(self, data, label, requires_grad):
         """Make this node a leaf holding `data` (converted by the node type's constructor)."""
         self._data = data
+        self._saved = False
         self._grad = self._ZERO_GRAD
         self.label = "" if label is None else str(label)
         self.requires_grad = bool(requires_grad)
@@ -370,7 +372,27 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
     state = _state
     make = _object_new
 
-    def new(data, op=None, parents=(), ctx=(), requires_grad=False):
+    if not cls._SHAPED:  # floats are immutable: nothing to protect from in-place edits
+
+        def new(data, op=None, parents=(), ctx=(), requires_grad=False):
+            out = make(cls)
+            out._data = data
+            out._grad = zero_grad
+            out.label = ""
+            if requires_grad and state.enabled:
+                out.requires_grad = True
+                out._op = op
+                out._parents = parents
+                out._ctx = ctx
+            else:
+                out.requires_grad = False
+                out._op = None
+                out._parents = out._ctx = ()
+            return out
+
+        return new
+
+    def new_array_node(data, op=None, parents=(), ctx=(), requires_grad=False):
         out = make(cls)
         out._data = data
         out._grad = zero_grad
@@ -380,13 +402,20 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
             out._op = op
             out._parents = parents
             out._ctx = ctx
+            # The op keeps these arrays for its rules: `.data` now copies before it hands
+            # one out, so an in-place edit can never change what the backward pass reads.
+            out._saved = True
+            for p in parents:
+                if p is not None:
+                    p._saved = True
         else:
+            out._saved = False
             out.requires_grad = False
             out._op = None
             out._parents = out._ctx = ()
         return out
 
-    return new
+    return new_array_node
 
 
 #: The op of an alias node: the identity, passing the cotangent straight through.

@@ -95,6 +95,28 @@ def _binary(op, a, b):
     return _new_tensor(data, op, (a, b), (data, ad, bd), req)
 
 
+#: numpy's ufuncs that are autograd_lite ops, for `Tensor.__array_ufunc__`.
+_UFUNC_OPS = {
+    np.add: ops.ADD,
+    np.subtract: ops.SUB,
+    np.multiply: ops.MUL,
+    np.true_divide: ops.DIV,
+    np.power: ops.POW,
+    np.negative: ops.NEG,
+    np.exp: ops.EXP,
+    np.log: ops.LOG,
+    np.sqrt: ops.SQRT,
+    np.sin: ops.SIN,
+    np.cos: ops.COS,
+    np.tanh: ops.TANH,
+    np.absolute: ops.ABS,
+    np.maximum: ops.MAXIMUM,
+    np.minimum: ops.MINIMUM,
+    np.matmul: ops.MATMUL,
+}
+_COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
+
+
 def _index_part(i):
     """One part of an index; a list becomes an array (of ints or bools, as numpy reads it)."""
     if isinstance(i, Tensor):
@@ -123,7 +145,34 @@ class Tensor(Node, ops.Arithmetic):
     _binary = staticmethod(_binary)  # the cotangent sum: raw ndarray until read, then a Tensor
     _ZERO_GRAD = None
     _SHAPED = True
-    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """numpy's ufuncs on Tensors: recorded where autograd_lite has the op.
+
+        `np.exp(t)`, `arr * t`, `np.maximum(t, arr)` run the op and return a Tensor with
+        history; comparisons compare data (as the operators do). With `out=` a plain
+        array is updated in place from the data, recording nothing: the hand-written
+        step `p.data -= lr * p.grad`. Any other ufunc raises TypeError naming it.
+        """
+        if out is not None:
+            if any(isinstance(o, Node) for o in out):
+                raise TypeError(f"numpy's {ufunc.__name__} cannot write into a Tensor (out=)")
+            for x in inputs:
+                if isinstance(x, Node) and x.requires_grad and graph._state.tracing:
+                    raise graph.escape_error(x, f"An in-place numpy {ufunc.__name__} with")
+            raws = [x._data if isinstance(x, Node) else x for x in inputs]
+            return getattr(ufunc, method)(*raws, out=out, **kwargs)
+        if method == "__call__" and not kwargs:
+            if ufunc in _COMPARISONS:
+                return ufunc(*[x._data if isinstance(x, Node) else x for x in inputs])
+            op = _UFUNC_OPS.get(ufunc)
+            if op is not None:
+                return Tensor._apply(op, inputs)
+        name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
+        raise TypeError(
+            f"numpy's {name} is not supported on a Tensor (it would drop the graph); use "
+            "autograd_lite's functions (al.exp, al.sum, ...), or t.data for a constant"
+        )
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
         if isinstance(data, Tensor):
@@ -131,6 +180,26 @@ class Tensor(Node, ops.Arithmetic):
                 raise graph.escape_error(data, "Tensor() of")
             data = data._data
         self._init_leaf(_as_array(data, dtype), label, requires_grad)
+
+    @property
+    def data(self) -> np.ndarray:
+        """The array, float64 or float32, shaped `self.shape`.
+
+        Once a recorded op has saved the array for its backward pass, reading `.data`
+        first gives the Tensor a copy of its own (once): edits in place, such as
+        `t.data[0] = 5` or `t.data -= lr * t.grad`, change the Tensor from then on and
+        never the arrays the backward pass reads, which stay those of the forward pass
+        (PyTorch raises at backward instead). Assigning converts, as `Node.data`.
+        """
+        if self._saved:
+            self._data = self._data.copy()
+            self._saved = False
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = self._convert_data(value)
+        self._saved = False
 
     @staticmethod
     def _convert_data(value):
@@ -193,13 +262,13 @@ class Tensor(Node, ops.Arithmetic):
     # ---- hooks of the graph core ---------------------------------------------------
     def _seed(self, gradient, create_graph):
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise ValueError(
                     f"backward() without a gradient needs a one-element output, but this one has "
                     f"shape {self.shape}; pass gradient= of shape {self.shape} "
                     "(or reduce, e.g. .sum())"
                 )
-            g = np.ones_like(self.data)
+            g = np.ones_like(self._data)
         elif isinstance(gradient, Tensor):
             if gradient.shape != self.shape:
                 raise ValueError(
@@ -252,22 +321,22 @@ class Tensor(Node, ops.Arithmetic):
     @property
     def shape(self) -> tuple:
         """The shape of `data`, a tuple of ints."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
         """The numpy dtype of `data`: float64 or float32."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self):
@@ -282,9 +351,9 @@ class Tensor(Node, ops.Arithmetic):
         """
         if self.requires_grad and graph._state.tracing:
             raise graph.escape_error(self, "float() or item() of")
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
-        return float(self.data.reshape(()))
+        return float(self._data.reshape(()))
 
     def numpy(self) -> np.ndarray:
         """The data array itself (shared, not copied), as `torch.Tensor.numpy`.
@@ -299,12 +368,12 @@ class Tensor(Node, ops.Arithmetic):
         # np.asarray(t) shares the data; np.array(t) and np.copy(t) copy it, as numpy does.
         if self.requires_grad and graph._state.tracing:
             raise graph.escape_error(self, "A numpy conversion (np.asarray, np.dot, ...) of")
-        return np.array(self._data, dtype=dtype, copy=copy)
+        return np.array(self.data, dtype=dtype, copy=copy)  # .data: an in-place write is safe
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d Tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __float__(self):
         return self.item()
@@ -325,8 +394,8 @@ class Tensor(Node, ops.Arithmetic):
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extra = f", shape={self.shape}" if self._data.size == 0 else ""
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != np.float64:
+            extra += f", dtype={self._data.dtype}"
         if self.requires_grad:
             extra += ", requires_grad=True"
         if self.label:

@@ -91,10 +91,10 @@ class Optimizer:
                 g = g.data
             if g is not None:
                 g = np.asarray(g)
-                if g.shape != np.shape(p.data):
+                if g.shape != np.shape(p._data):
                     raise ValueError(
                         f"{p.label or f'parameter {i}'}: gradient of shape {g.shape} "
-                        f"for data of shape {np.shape(p.data)}"
+                        f"for data of shape {np.shape(p._data)}"
                     )
             grads.append(g)
         return grads
@@ -107,14 +107,24 @@ class Optimizer:
         """
         grads = self._grads()
         updates = [
-            None if g is None else self._update(i, np.asarray(p.data), g)
+            None if g is None else self._update(i, np.asarray(p._data), g)
             for i, (p, g) in enumerate(zip(self.params, grads))
         ]
-        for i, (p, upd) in enumerate(zip(self.params, updates)):
-            if upd is None:
-                continue
-            data, self.state[i] = upd
-            p.data = float(data) if isinstance(p, Value) else data
+        # Commit every parameter and its state, or none: an exception midway (a
+        # KeyboardInterrupt) puts back what was already assigned before it propagates.
+        done = []
+        try:
+            for i, (p, upd) in enumerate(zip(self.params, updates)):
+                if upd is None:
+                    continue
+                done.append((i, p._data, self.state[i]))
+                data, self.state[i] = upd
+                p.data = float(data) if isinstance(p, Value) else data
+        except BaseException:
+            for i, old_data, old_state in done:
+                self.params[i].data, self.state[i] = old_data, old_state
+                self.params[i]._saved = True  # the old array may be held by a graph
+            raise
         self.steps += 1
 
     def _update(self, i, data, grad):  # pragma: no cover - abstract

@@ -163,19 +163,7 @@ LIST_EXPECTED = {  # d/dv_i at v = (1, 2): from the formula
 }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=f"issue 12: lists of nodes: al.{name}([v1, v2]) has no history (gradient 0)",
-            ),
-        )
-        for name in LIST_CASES
-    ],
-)
+@pytest.mark.parametrize("name", list(LIST_CASES))
 def test_reduction_of_a_list_of_values(name):
     v1, v2 = Value(1.0), Value(2.0)
     y = LIST_CASES[name]([v1, v2])
@@ -184,7 +172,6 @@ def test_reduction_of_a_list_of_values(name):
     assert [v1.grad, v2.grad] == pytest.approx(LIST_EXPECTED[name])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: lists of nodes: al.exp([v1, v2]) is constant")
 def test_elementwise_op_of_a_list_of_values():
     v1, v2 = Value(1.0), Value(2.0)
     y = al.exp([v1, v2])
@@ -193,7 +180,6 @@ def test_elementwise_op_of_a_list_of_values():
     assert [v1.grad, v2.grad] == pytest.approx(np.exp([1.0, 2.0]).tolist())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: lists of nodes: al.sum([t1, t2]) of Tensors")
 def test_sum_of_a_list_of_tensors():
     t1, t2 = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
     y = al.sum([t1, t2])
@@ -202,7 +188,6 @@ def test_sum_of_a_list_of_tensors():
     assert t1.grad.data.tolist() == [1.0, 1.0]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: mixing: al.stack of Values is refused")
 def test_stack_of_values():
     v1, v2 = Value(1.0), Value(2.0)
     t = al.stack([v1, v2])
