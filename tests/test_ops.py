@@ -30,6 +30,7 @@ UNARY = {
     "cos": (al.cos, -3, 3),
     "tanh": (al.tanh, -3, 3),
     "sigmoid": (al.sigmoid, -4, 4),
+    "softplus": (al.softplus, -4, 4),
     "relu": (al.relu, -3, 3),
     "abs": (al.abs, -3, 3),
     "square": (lambda x: x**2, -3, 3),

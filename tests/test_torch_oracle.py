@@ -43,6 +43,7 @@ UNARY = {
     "cos": (al.cos, torch.cos, (-3, 3)),
     "tanh": (al.tanh, torch.tanh, (-3, 3)),
     "sigmoid": (al.sigmoid, torch.sigmoid, (-4, 4)),
+    "softplus": (al.softplus, torch.nn.functional.softplus, (-4, 4)),
     "relu": (al.relu, torch.relu, (-3, 3)),
     "abs": (al.abs, torch.abs, (-3, 3)),
     "square": (lambda x: x**2, lambda x: x**2, (-3, 3)),
@@ -524,11 +525,6 @@ LOSS_CASES = {
         ),
     ),
 }
-BCE_AT_ZERO = (
-    "issue 12: second derivative at a special point: the Hessian of "
-    "binary_cross_entropy_with_logits at logit 0 is 0 (|x| and max(x, 0) kinks cancel only "
-    "to first order); torch: sigmoid'(0) = 0.25 per element"
-)
 
 
 def _loss_params():
@@ -537,8 +533,6 @@ def _loss_params():
             for reduction in ("mean", "sum", "none"):
                 for node in ("tensor", "value"):
                     marks = []
-                    if name == "bce" and point == "zero":
-                        marks = [pytest.mark.xfail(strict=True, reason=BCE_AT_ZERO)]
                     yield pytest.param(
                         name,
                         point,
@@ -588,7 +582,7 @@ def _value_list_derivatives(fn, x, w, v):
 
 @pytest.mark.parametrize(
     "point",
-    [pytest.param("zero", marks=pytest.mark.xfail(strict=True, reason=BCE_AT_ZERO)), "random"],
+    ["zero", "random"],
 )
 def test_logistic_regression_hessian(point):
     """Newton's method on logistic regression needs the Hessian of the loss in the weights

@@ -385,6 +385,17 @@ SIGMOID = Op(
     formula="sigmoid",
     doc="Logistic function 1/(1 + e**-x), computed without overflow. Derivative: s(1 - s).",
 )
+SOFTPLUS = Op(
+    "softplus",
+    scalar=lambda x: builtins.max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x))),
+    array=lambda x: np.logaddexp(0.0, x),
+    vjps=(lambda g, out, x: g * sigmoid(x),),
+    function="softplus",
+    methods=("softplus",),
+    formula="softplus",
+    doc="""log(1 + e**x) elementwise, computed without overflow (as torch.nn.functional.softplus
+    with beta 1). Derivative: sigmoid(x), smooth everywhere (its own derivative at 0 is 1/4).""",
+)
 RELU = Op(
     "relu",
     scalar=lambda x: 0.0 if x <= 0 else x,
@@ -865,6 +876,7 @@ sin = _function(SIN)
 cos = _function(COS)
 tanh = _function(TANH)
 sigmoid = _function(SIGMOID)
+softplus = _function(SOFTPLUS)
 relu = _function(RELU)
 abs = _function(ABS)
 power = _function(POW)

@@ -89,8 +89,10 @@ def _squared_error(pred, target):
 
 
 def _bce_with_logits(x, y):
-    # max(x, 0) - x y + log(1 + exp(-|x|)): never overflows; derivative sigmoid(x) - y.
-    return ops.maximum(x, 0.0) - x * y + ops.log(1.0 + ops.exp(-ops.abs(x)))
+    # softplus(x) - x y = max(x, 0) - x y + log(1 + exp(-|x|)): never overflows. One smooth
+    # op, so the derivative sigmoid(x) - y and the second derivative sigmoid'(x) are exact
+    # at x = 0 too (built from max and |x|, the Hessian there came out 0, not 1/4).
+    return ops.softplus(x) - x * y
 
 
 def mse_loss(pred, target, reduction="mean"):
@@ -107,11 +109,11 @@ def mse_loss(pred, target, reduction="mean"):
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably.
 
-    Per element: max(x, 0) - x y + log(1 + exp(-|x|)), which equals
-    -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] and never overflows
+    Per element: softplus(x) - x y = max(x, 0) - x y + log(1 + exp(-|x|)), which
+    equals -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] and never overflows
     (the form PyTorch's `BCEWithLogitsLoss` documents). Its derivative is
-    sigmoid(x) - y everywhere, 0.5 - y at x = 0 included (there max(x, 0)
-    shares the tie evenly). Shapes and reduction as `mse_loss`.
+    sigmoid(x) - y and its second derivative sigmoid(x)(1 - sigmoid(x)) everywhere,
+    x = 0 included. Shapes and reduction as `mse_loss`.
     """
     return _elementwise_loss(
         "binary_cross_entropy_with_logits", _bce_with_logits, logits, target, reduction
@@ -140,10 +142,14 @@ def _class_labels(labels, n_classes, shape):
     return arr.astype(np.intp, copy=False)
 
 
-def _logsumexp_values(row):
-    """log(sum(exp(v))) of a list of Values, shifted by the largest (exact; no overflow)."""
-    m = max(v.data for v in row)  # a constant shift
-    return ops.log(sum((ops.exp(v - m) for v in row[1:]), ops.exp(row[0] - m))) + m
+def _nll_values(row, y):
+    """-log_softmax(row)[y] of a list of Values: log(sum(exp(v - m))) - (row[y] - m).
+
+    m, the largest logit, is a constant shift subtracted before anything else, so
+    nothing overflows and no precision is lost for large logits.
+    """
+    m = max(v.data for v in row)
+    return ops.log(sum((ops.exp(v - m) for v in row[1:]), ops.exp(row[0] - m))) - (row[y] - m)
 
 
 def _is_value_rows(logits):
@@ -155,8 +161,8 @@ def _is_value_rows(logits):
 def cross_entropy(logits, labels, reduction="mean"):
     """Cross-entropy of integer class labels under softmax(logits) (PyTorch's `CrossEntropyLoss`).
 
-    Per sample: -log_softmax(logits)[label] = logsumexp(logits) - logits[label],
-    with the logsumexp shifted by the largest logit, so large logits never overflow.
+    Per sample: -log_softmax(logits)[label], with every logit shifted by the largest
+    first, so large logits neither overflow nor lose precision.
     logits: a Tensor (batch, classes) or (classes,); or, on scalars, a list of
     Values (one sample) or a list of such lists (a batch).
     labels: integers (an int array, a list, or floats with integral values)
@@ -173,7 +179,7 @@ def cross_entropy(logits, labels, reduction="mean"):
         if any(len(r) != n_classes for r in rows):
             raise ValueError("cross_entropy: every row of logits needs the same number of classes")
         ys = np.atleast_1d(_class_labels(labels, n_classes, () if single else (len(rows),)))
-        per_sample = [_logsumexp_values(row) - row[y] for row, y in zip(rows, ys)]
+        per_sample = [_nll_values(row, y) for row, y in zip(rows, ys)]
     else:
         x = _as_batch(logits)
         if x.ndim not in (1, 2):
@@ -182,8 +188,8 @@ def cross_entropy(logits, labels, reduction="mean"):
                 f"{x.shape}"
             )
         y = _class_labels(labels, x.shape[-1], x.shape[:-1])
-        picked = x[y] if x.ndim == 1 else x[np.arange(x.shape[0]), y]  # integer-array gather
-        per_sample = ops.logsumexp(x, axis=-1) - picked
+        logp = ops.log_softmax(x, axis=-1)
+        per_sample = -(logp[y] if x.ndim == 1 else logp[np.arange(x.shape[0]), y])
     return _reduce(per_sample, reduction)
 
 
