@@ -1,4 +1,4 @@
-"""The targets of issue 8 (section 3) and issues 2, 3 and 4, checked against a run's rows.
+"""The project's speed targets, checked against a run's rows.
 
 A target never fails anything: the run reports "met" or "MISSED" next to each.
 A ratio of two single-threaded implementations is taken on their CPU times,

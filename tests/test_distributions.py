@@ -1,4 +1,4 @@
-"""autograd_lite.distributions: seed examples, closed-form gradients, log space, naive Bayes."""
+"""autograd_lite.distributions: worked examples, closed-form gradients, log space, naive Bayes."""
 
 import math
 
@@ -39,12 +39,12 @@ def value_grad(f, x):
 # Topic 8: expectation and variance
 
 
-def test_seed_coin_expectation():
+def test_worked_example_coin_expectation():
     assert expectation([0, 1], [0.3, 0.7]) == 0.7
     assert Bernoulli(0.7).mean == 0.7
 
 
-def test_seed_variance_of_1_and_3():
+def test_worked_example_variance_of_1_and_3():
     values, probs = [1, 3], [0.5, 0.5]
     assert expectation(values, probs) == 2.0
     assert variance(values, probs) == 1.0

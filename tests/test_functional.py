@@ -461,7 +461,7 @@ def test_derivative_order_must_be_a_non_negative_int():
     assert derivative(al.sin, 0)(0.5) == math.sin(0.5)
 
 
-# ---- a traced number cannot leave the graph (issue 12) ---------------------------------
+# ---- a traced number cannot leave the graph -----------------------------------
 
 ESCAPES = [
     ("math.sin", lambda x: math.sin(x)),
@@ -574,7 +574,7 @@ def test_the_guard_is_lifted_when_the_transform_returns_or_raises():
     assert state.tracing == 0 and state.born is None and not functional._live.variables
 
 
-# ---- nested transforms: plain in, plain out; traced in, traced out (issue 12) ----------
+# ---- nested transforms: plain in, plain out; traced in, traced out ------------
 
 
 def test_an_inner_transform_on_a_plain_input_leaks_nothing():
@@ -648,7 +648,7 @@ def test_nested_transforms_differentiate_exactly():
         np.testing.assert_allclose(grad(lambda t, k=k: grad(g)(t)[k])(v), exact[k], rtol=1e-13)
 
 
-# ---- 0-d Tensors stay 0-d (issue 12) ---------------------------------------------------
+# ---- 0-d Tensors stay 0-d -----------------------------------------------------
 
 
 def test_a_0d_tensor_stays_a_tensor_in_vjp_and_jvp():

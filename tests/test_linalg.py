@@ -1,4 +1,4 @@
-"""autograd_lite.linalg: the seed's worked examples, gradients against finite differences, errors.
+"""autograd_lite.linalg: the worked examples, gradients against finite differences, errors.
 
 The gradient checks use `central_difference` below, a small stand-in until
 `autograd_lite.gradcheck` (being built on another branch) lands on main.
@@ -55,7 +55,7 @@ A = [[1, 2], [3, 4]]
 B = [[5, 6], [7, 8]]
 
 
-def test_seed_matrix_product_and_not_commutative():
+def test_worked_example_matrix_product_and_not_commutative():
     np.testing.assert_array_equal(linalg.matmul(A, B).numpy(), [[19, 22], [43, 50]])
     np.testing.assert_array_equal(linalg.matmul(B, A).numpy(), [[23, 34], [31, 46]])
 
@@ -126,7 +126,7 @@ def test_value_input_is_a_type_error():
 # Topic 2: norms and distances
 
 
-def test_seed_norms_of_3_minus_4():
+def test_worked_example_norms_of_3_minus_4():
     x = [3, -4]
     assert linalg.vector_norm(x).item() == 5.0
     assert linalg.vector_norm(x, ord=1).item() == 7.0
@@ -238,7 +238,7 @@ def test_cosine_similarity_is_bounded_and_scale_invariant(x, c):
 # Topic 3: eigenvalues and eigenvectors
 
 
-def test_seed_eigen_example():
+def test_worked_example_eigen_example():
     w, V = linalg.eigh([[2, 1], [1, 2]])
     np.testing.assert_allclose(w.numpy(), [1.0, 3.0])
     s = np.sqrt(0.5)

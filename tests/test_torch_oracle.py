@@ -8,7 +8,7 @@ Cases: random points, the special points of each formula (0, -0.0, kinks, ties, 
 
 Where we differ from PyTorch on purpose (README "Numerics and conventions"), the case is in
 CONVENTIONS with a one-line reason and our documented result is asserted instead. Where
-PyTorch is right and we are wrong, the case is a strict xfail naming issue 12, so the suite
+PyTorch is right and we are wrong, the case is a strict xfail saying what is wrong, so the suite
 stays green and flags the fix (an xfail that passes fails the run: remove its mark).
 """
 
@@ -102,14 +102,14 @@ PAIR_POINTS = {
 }
 
 # ---------------------------------------------------------------------------------------
-# Where PyTorch is right and we are wrong (issue 12): predicates over (op, points).
+# Where PyTorch is right and we are wrong: predicates over (op, points).
 
-MASK = "issue 12: mask-multiply NaN: a 0/1 mask times an infinite cotangent gives NaN (torch: 0)"
-NAN_MAX = "issue 12: NaN in maximum/minimum gets a zero gradient on both sides (torch: 1 and 1)"
-POW0 = "issue 12: d/dx x**0 is NaN at x = +-inf or NaN (README and torch: 0)"
-NAN_ZERO = "issue 12: a NaN output comes with a zero gradient ((-inf)**0.5; torch: NaN)"
+MASK = "mask-multiply NaN: a 0/1 mask times an infinite cotangent gives NaN (torch: 0)"
+NAN_MAX = "NaN in maximum/minimum gets a zero gradient on both sides (torch: 1 and 1)"
+POW0 = "d/dx x**0 is NaN at x = +-inf or NaN (README and torch: 0)"
+NAN_ZERO = "a NaN output comes with a zero gradient ((-inf)**0.5; torch: NaN)"
 SIGNED_ZERO = (
-    "issue 12: a Tensor's maximum(-0.0, 0.0) and clip(-0.0, 0) give +0.0 (Value and torch: "
+    "a Tensor's maximum(-0.0, 0.0) and clip(-0.0, 0) give +0.0 (Value and torch: "
     "-0.0), so sqrt' downstream is +inf on a Tensor and -inf on a Value"
 )
 IS_NAN, IS_INF = (lambda x: x != x), (lambda x: x in (INF, -INF))
@@ -132,7 +132,7 @@ def _known_binary(name, a, b, node):
 CONVENTIONS = {
     ("abs", "nan"): (
         {"d1[0]": NAN},
-        "a NaN input gets a NaN derivative (issue 12: never a NaN output with a zero gradient); "
+        "a NaN input gets a NaN derivative (never a NaN output with a zero gradient); "
         "torch takes sgn(nan) = 0",
     ),
     ("pow_half", "-0"): (
@@ -348,7 +348,7 @@ REDUCTION_CONVENTIONS = {
     "(tests/test_special_points.py), torch's exp(x - result) gives [1, 1]",
 }
 _NORM_AT_ZERO = (
-    "issue 12: second derivative at a special point: the Hessian of norm(x) at x = 0 is "
+    "second derivative at a special point: the Hessian of norm(x) at x = 0 is "
     "unbounded; ours is the identity (x / where(norm == 0, 1, norm) differentiated as x / 1), "
     "a finite wrong answer; torch: NaN"
 )

@@ -4,7 +4,7 @@ autograd itself. Each case compares the value, the vjp (first derivative) and th
 Hessian-vector product (second derivative): HIPS's `check_grads(..., order=2)`, with HIPS
 as the oracle instead of finite differences.
 
-Functions autograd_lite lacks (issue 13) are strict xfails: they pass once coverage lands.
+Functions autograd_lite lacks are strict xfails: they pass once coverage lands.
 """
 
 import functools
@@ -199,7 +199,7 @@ def test_against_hips(name):
     check_against_hips(al_fn, hips_fn, *xs)
 
 
-# Functions of the same test files that autograd_lite lacks today (issue 13): each is the
+# Functions of the same test files that autograd_lite lacks today: each is the
 # HIPS case as a user would write it; they become passing tests when coverage lands.
 POS = RNG.uniform(0.2, 0.9, (3, 4))
 MISSING = {
@@ -285,7 +285,9 @@ MISSING = {
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"issue 13: missing {name}"))
+        pytest.param(
+            name, marks=pytest.mark.xfail(strict=True, reason=f"not in autograd_lite yet: {name}")
+        )
         for name in MISSING
     ],
 )
@@ -382,8 +384,8 @@ def test_value_times_array():
 
 
 # numpy code written for HIPS runs numpy's own functions on our Tensors. Today these return
-# plain ndarrays built from `__array__`: the history is silently dropped (issue 12 "a traced
-# number leaves the graph unnoticed"; issue 13 "never a silent conversion to constants").
+# plain ndarrays built from `__array__`: the history is silently dropped (a traced number
+# leaving the graph unnoticed; numpy code must never be converted to constants silently).
 NUMPY_ON_TENSOR = {
     "dot": lambda t: np.dot(t, t.T),
     "stack": lambda t: np.stack([t, t]),
@@ -401,7 +403,7 @@ NUMPY_ON_TENSOR = {
             name,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason=f"issue 12/13: np.{name}(Tensor) silently returns a constant ndarray",
+                reason=f"np.{name}(Tensor) silently returns a constant ndarray",
             ),
         )
         for name in NUMPY_ON_TENSOR

@@ -146,7 +146,7 @@ def test_mlp_trains_like_micrograd():
     assert loss.data < _svm_loss(MLP(3, [4, 4, 1], rng=1), xs, ys, al.relu).data + 1.0
 
 
-# micrograd users write these; each one is issue 12 ("lists of nodes become constants").
+# micrograd users write these: lists of nodes must be stacked, never turned into constants.
 LIST_CASES = {
     "sum": lambda vs: al.sum(vs),
     "mean": lambda vs: al.mean(vs) * 2,

@@ -3,7 +3,7 @@ autograd_lite and in PyTorch (float64), forward and backward compared (and, beyo
 tinygrad, the second derivative). The cases are those of tinygrad's test/test_ops.py that
 have a numpy/PyTorch counterpart, in our own code and with smaller shapes.
 
-Ops autograd_lite lacks (issue 13) are strict xfails: they pass once coverage lands.
+Ops autograd_lite lacks are strict xfails: they pass once coverage lands.
 """
 
 import numpy as np
@@ -178,7 +178,7 @@ def test_op(name):
     helper_test_op(shapes, torch_fn, al_fn, low, high)
 
 
-# tinygrad test_ops cases whose op autograd_lite lacks today (issue 13).
+# tinygrad test_ops cases whose op autograd_lite lacks today.
 MISSING = {
     "square": ([(4, 5)], torch.square, lambda a: al.square(a), (-2, 2)),
     "sign": ([(4, 5)], torch.sign, lambda a: al.sign(a), (-2, 2)),
@@ -230,7 +230,9 @@ MISSING = {
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"issue 13: missing {name}"))
+        pytest.param(
+            name, marks=pytest.mark.xfail(strict=True, reason=f"not in autograd_lite yet: {name}")
+        )
         for name in MISSING
     ],
 )
