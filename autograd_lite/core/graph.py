@@ -17,8 +17,10 @@ from __future__ import annotations
 import functools
 import gc
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 
@@ -465,9 +467,13 @@ def backward(root: Node, gradient=None, create_graph: bool = False) -> None:
     # Two phases: every new .grad is computed first, so an error changes none of them; the
     # lock makes read-add-write of a .grad one step for threads sharing a leaf (as PyTorch).
     with _commit_lock:
-        news = _unshared([node._new_grad(g) for node, g in grads.items()])
+        news = [node._new_grad(g) for node, g in grads.items()]
+        if root._SHAPED:  # a Value's graph holds floats (arrays only in rare mixed graphs)
+            news = _unshared(news)
         _commit(grads, news)
 
+
+_get_grad = attrgetter("_grad")
 
 #: Held while gradients are added into `.grad`: no update is lost between threads.
 _commit_lock = threading.RLock()
@@ -480,15 +486,13 @@ def _commit(nodes, news):
     already assigned before it propagates. Only a second interrupt arriving during
     that restoring loop could leave some gradients new.
     """
-    olds = [node._grad for node in nodes]
-    done = 0
+    olds = list(map(_get_grad, nodes))
     try:
-        for node, new in zip(nodes, news):
-            node._grad = new
-            done += 1
-    except BaseException:
-        for node, old in zip(nodes, olds[:done]):
-            node._grad = old
+        # One C-level loop: no bytecode runs between the assignments, so a signal's
+        # KeyboardInterrupt arrives before or after all of them (and it is quicker).
+        deque(map(setattr, nodes, repeat("_grad"), news), maxlen=0)
+    except BaseException:  # an exception from inside the loop (a __setattr__ of a subclass)
+        deque(map(setattr, nodes, repeat("_grad"), olds), maxlen=0)
         raise
 
 
@@ -520,6 +524,7 @@ def _sweep(root, gradient, create_graph):
             "it was not computed from anything with requires_grad=True (or under no_grad())"
         )
     grads = {root: root._seed(gradient, create_graph)}
+    ndarray = np.ndarray
     with _sweeping(create_graph):
         for node in toposort(root):
             op = node._op
@@ -530,12 +535,12 @@ def _sweep(root, gradient, create_graph):
                 continue
             ctx = node._ctx
             args = _forward_time_args(node) if create_graph else ctx
-            if op.variadic:  # one rule gives every input's cotangent
-                every = op.vjps[0](g, *args)
+            # A variadic op's one rule gives every input's cotangent at once.
+            every = op.vjps[0](g, *args) if op.variadic else None
             for i, p in enumerate(node._parents):
                 if p is None or not p.requires_grad:
                     continue
-                if op.variadic:
+                if every is not None:
                     c = every[i]
                 else:
                     try:
@@ -544,9 +549,9 @@ def _sweep(root, gradient, create_graph):
                         if type(g) is not float:  # only a Value's Python floats raise at a pole
                             raise
                         c = _ieee_rule(op.vjps[i], g, args)
-                shaped = p._SHAPED  # a Tensor parent (a graph may mix Values and Tensors)
+                like = ctx[i + 1]
+                shaped = like.__class__ is ndarray  # a Tensor's input (graphs may mix types)
                 if shaped:
-                    like = ctx[i + 1]
                     # numpy gives a scalar, not a 0-d array, for arithmetic on 0-d arrays
                     if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                         c = p._sum_to_shape(c, like)
@@ -646,8 +651,6 @@ def _unshared(grads):
     gradient a user sees has its own memory, and gradients nobody reads are
     never copied.
     """
-    if not any(g.__class__ is np.ndarray for g in grads):
-        return grads
     owners = [
         id(g if g.base is None else g.base) if g.__class__ is np.ndarray else None for g in grads
     ]

@@ -48,16 +48,22 @@ def _is_array(x):
     return isinstance(x._data if isinstance(x, Node) else x, np.ndarray)
 
 
-def _passes(x):
-    """Where the cotangent passes relu: x > 0, and NaN (so a NaN output keeps its gradient).
+def _relu_rule(g, out, x):
+    """g where x > 0 or x is NaN (a NaN output keeps its gradient), else 0.
 
-    A bool for a float, a bool array for an array: data, used to select, never to multiply
-    (a 0/1 mask times an infinite cotangent would be NaN where the answer is 0).
+    Selected, never multiplied by a 0/1 mask: an infinite cotangent times 0 would be NaN
+    where the answer is 0 (sqrt(relu(x)) at x = -1). On raw arrays of finite cotangents the
+    mask is exact and about three times quicker than numpy's where, so those take it.
     """
     x = _raw(x)
+    if isinstance(g, Node):
+        return where(x <= 0, 0.0, g)
     if type(x) is float:
-        return not x <= 0
-    return ~(x <= 0)
+        return 0.0 if x <= 0 else g
+    passes = ~(x <= 0)
+    if np.isfinite(g).all():  # then a 0/1 mask gives the same, and is quicker than np.where
+        return g * passes
+    return np.where(passes, g, 0.0)
 
 
 def _shape(x):
@@ -400,7 +406,7 @@ RELU = Op(
     "relu",
     scalar=lambda x: 0.0 if x <= 0 else x,
     array=lambda x: np.maximum(x, 0),
-    vjps=(lambda g, out, x: where(_passes(x), g, 0.0),),
+    vjps=(_relu_rule,),
     function="relu",
     methods=("relu",),
     formula="relu",
