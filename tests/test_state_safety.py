@@ -139,3 +139,35 @@ def test_numpy_ufuncs_on_a_tensor_keep_history_or_refuse():
     assert (np.array([1.0, 0.0]) > t).tolist() == [True, False]  # data, as the operators
     with pytest.raises(TypeError, match="arctan"):
         np.arctan(t)
+
+
+def test_editing_a_detached_tensor_never_reaches_the_graph_or_the_original():
+    t = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    d = t.detach()
+    y = (t * t).sum()
+    d.data[0] = 10.0
+    y.backward()
+    assert t.grad.data.tolist() == [2.0, 4.0, 6.0]
+    assert t.data.tolist() == [1.0, 2.0, 3.0] and d.data.tolist() == [10.0, 2.0, 3.0]
+
+
+def test_numpy_functions_on_a_tensor_keep_history_or_refuse_by_name():
+    t = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = np.sum(np.clip(t, 0.0, 2.5) * np.stack([t, t]).sum(axis=0)) + np.dot(t, t)
+    assert isinstance(y, Tensor)
+    y.backward()
+    assert t.grad.data.tolist() == [6.0, 12.0, 11.0]
+    with pytest.raises(TypeError, match="np.linalg.norm"):
+        np.linalg.norm(t)
+    assert np.linalg.norm(Tensor([3.0, 4.0])) == 5.0  # a constant Tensor: as an array
+
+
+def test_a_value_meets_an_array_mask_and_a_list_of_values_meets_a_tensor():
+    v = Value(2.0)
+    out = al.where(np.array([True, False]), v, 0.0)
+    assert isinstance(out, Tensor) and out.data.tolist() == [2.0, 0.0]
+    out.sum().backward()
+    assert v.grad == 1.0
+    a = Value(3.0)
+    (Tensor([1.0, 2.0]) * [a, a]).sum().backward()
+    assert a.grad == 3.0

@@ -353,8 +353,14 @@ class Node:
         backward(self, gradient, create_graph)
 
     def detach(self) -> Node:
-        """A new leaf sharing this node's data, cut off from the graph (requires_grad False)."""
-        return self._alias(self._data, differentiable=False)
+        """A new leaf sharing this node's data, cut off from the graph (requires_grad False).
+
+        The array is shared until either node's `.data` is read to be edited: both are
+        marked saved, so that read copies first and the other keeps its values.
+        """
+        out = self._alias(self._data, differentiable=False)
+        out._saved = self._saved = True
+        return out
 
     def zero_grad(self) -> None:
         """Reset `.grad` (0.0 for a Value, None for a Tensor)."""

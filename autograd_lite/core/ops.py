@@ -270,6 +270,8 @@ def _pow_dx(g, out, x, y):
     y_raw = _raw(y)
     zero = y_raw == 0
     if not isinstance(y, Node):
+        if zero is False or (zero.__class__ is not bool and not zero.any()):
+            return g * y * power(x, y - 1)  # the common case: a constant, nonzero exponent
         if np.all(zero):
             if not _is_array(x):
                 return 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -79,10 +80,14 @@ def _binary(op, a, b):
         b = b._as_tensor()
     if a.__class__ is Tensor:
         ad, req = a._data, a.requires_grad
+    elif isinstance(a, (list, tuple)) and ops._contains_node(a):
+        return _binary(op, ops._stacked(a), b)  # a list of nodes, stacked with its history
     else:
         ad, a, req = _operand(a), None, False
     if b.__class__ is Tensor:
         bd, req = b._data, req or b.requires_grad
+    elif isinstance(b, (list, tuple)) and ops._contains_node(b):
+        return _binary(op, a if a is not None else ad, ops._stacked(b))
     else:
         bd, b = _operand(b), None
     if op.quiet:
@@ -93,6 +98,47 @@ def _binary(op, a, b):
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
     return _new_tensor(data, op, (a, b), (data, ad, bd), req)
+
+
+def _array_functions():
+    """numpy's functions that autograd_lite has, for `Tensor.__array_function__`."""
+    return {
+        np.sum: ops.sum,
+        np.mean: ops.mean,
+        np.max: ops.max,
+        np.amax: ops.max,
+        np.min: ops.min,
+        np.amin: ops.min,
+        np.stack: ops.stack,
+        np.concatenate: ops.concatenate,
+        np.where: ops.where,
+        np.clip: ops.clip,
+        np.dot: ops.dot,
+        np.matmul: ops.matmul,
+        np.outer: ops.outer,
+        np.reshape: ops.reshape,
+        np.transpose: lambda x, axes=None: x.transpose(axes),
+    }
+
+
+def _requires_grad_inside(obj):
+    if isinstance(obj, Node):
+        return obj.requires_grad
+    if isinstance(obj, (list, tuple)):
+        return any(_requires_grad_inside(x) for x in obj)
+    if isinstance(obj, dict):
+        return any(_requires_grad_inside(x) for x in obj.values())
+    return False
+
+
+def _data_inside(obj):
+    if isinstance(obj, Node):
+        return obj._data
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_data_inside(x) for x in obj)
+    if isinstance(obj, dict):
+        return {k: _data_inside(v) for k, v in obj.items()}
+    return obj
 
 
 #: numpy's ufuncs that are autograd_lite ops, for `Tensor.__array_ufunc__`.
@@ -140,11 +186,33 @@ class Tensor(Node, ops.Arithmetic):
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
-    __slots__ = ()
+    __slots__ = ("_spare",)
     _unary = staticmethod(_unary)
     _binary = staticmethod(_binary)  # the cotangent sum: raw ndarray until read, then a Tensor
     _ZERO_GRAD = None
     _SHAPED = True
+
+    def __array_function__(self, func, types, args, kwargs):
+        """numpy's functions on Tensors (`np.sum(t, axis=0)`, `np.stack([...])`, `np.dot`).
+
+        Those autograd_lite has run recorded and return Tensors. Any other refuses a
+        Tensor that requires grad with a TypeError naming it (its result would be a
+        constant: the gradient would silently be 0); on constant Tensors it runs on
+        their data, as numpy would on the arrays.
+        """
+        ours = _array_functions().get(func)
+        name = f"{func.__module__.replace('numpy', 'np', 1)}.{func.__name__}"
+        if ours is not None:
+            try:
+                return ours(*args, **kwargs)
+            except TypeError as e:  # a keyword numpy has and autograd_lite does not
+                raise TypeError(f"{name} on a Tensor: {e}") from None
+        if _requires_grad_inside((args, kwargs)):
+            raise TypeError(
+                f"{name} is not supported on a Tensor that requires grad (its result "
+                "would have no history); use autograd_lite's functions, or t.data for a constant"
+            )
+        return func(*_data_inside(args), **_data_inside(kwargs))
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """numpy's ufuncs on Tensors: recorded where autograd_lite has the op.
@@ -192,9 +260,32 @@ class Tensor(Node, ops.Arithmetic):
         (PyTorch raises at backward instead). Assigning converts, as `Node.data`.
         """
         if self._saved:
-            self._data = self._data.copy()
+            self._data = self._own_copy()
             self._saved = False
         return self._data
+
+    def _own_copy(self):
+        """A copy of the data for this Tensor alone, in the array it had before if that is free.
+
+        A training loop edits its parameters in place every step (`p.data -= lr * p.grad`),
+        each time after an op saved them: the array the previous step copied from is free
+        again by then (its graph is gone), and copying into it spares the allocation.
+        """
+        old = self._data
+        spare = getattr(self, "_spare", None)
+        # References to a free spare: the slot, the local name and getrefcount's argument.
+        if (
+            spare is not None
+            and spare.shape == old.shape
+            and spare.dtype == old.dtype
+            and sys.getrefcount(spare) <= 3
+        ):
+            np.copyto(spare, old)
+            new = spare
+        else:
+            new = old.copy()
+        self._spare = old
+        return new
 
     @data.setter
     def data(self, value):
@@ -216,9 +307,12 @@ class Tensor(Node, ops.Arithmetic):
         """The gradient, a Tensor shaped like `data` (None before any backward pass)."""
         g = self._grad
         if g is not None and g.__class__ is not Tensor:
-            if not g.flags.writeable:  # shared or a broadcast view: give .grad its own memory
-                g = g.copy()
-            g = self._grad = _new_tensor(g)
+            with graph._commit_lock:  # a backward in another thread may be adding into it
+                g = self._grad
+                if g is not None and g.__class__ is not Tensor:
+                    if not g.flags.writeable:  # shared or a broadcast view: its own memory
+                        g = g.copy()
+                    g = self._grad = _new_tensor(g)
         return g
 
     @grad.setter

@@ -89,7 +89,10 @@ class Value(Node, ops.Arithmetic):
     def _apply(op, args, params=()):
         if len(args) == 2 and not params and op.scalar is not None:
             return _binary(op, *args)
-        if any(isinstance(a, Node) and not isinstance(a, Value) for a in args):
+        if any(isinstance(a, Node) and not isinstance(a, Value) for a in args) or any(
+            isinstance(p, np.ndarray) and p.ndim
+            for p in params  # where(mask, v, 0), clip
+        ):
             return _with_tensors(op, args, params)
         try:
             raws = [a._data if isinstance(a, Value) else _as_float(a) for a in args]
