@@ -44,7 +44,8 @@ $(ORACLE_STAMP): $(DEV_STAMP)
 
 setup: graphviz $(DEV_STAMP)
 
-demo: graphviz $(DEMO_STAMP)
+demo: $(DEMO_STAMP)
+	@sh scripts/install-graphviz.sh --quiet
 	@$(VENV)/bin/autograd-lite demo
 
 # -rs: a test skipped for want of Graphviz says so in the summary.

@@ -6,8 +6,10 @@
 # Graphviz it prints one line saying so, and the drawings fall back to their DOT source
 # (.dot files) while the tests that render pictures are skipped.
 #
-#   sh scripts/install-graphviz.sh
+#   sh scripts/install-graphviz.sh [--quiet]    (--quiet: no line when it cannot be installed;
+#                                                the demo says it in its own words)
 set -u
+QUIET=${1:-}
 
 command -v dot >/dev/null 2>&1 && exit 0
 
@@ -41,6 +43,7 @@ try apt-get sh -c "$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $S ap
     try zypper $S zypper --non-interactive --quiet install graphviz ||
     try apk $S apk add --quiet graphviz ||
     try brew brew install --quiet graphviz ||
+    [ "$QUIET" = --quiet ] ||
     echo "Graphviz's 'dot' program is not installed and could not be (https://graphviz.org/download/):" \
         "drawings are written as DOT source (.dot) and the tests that render them are skipped"
 exit 0

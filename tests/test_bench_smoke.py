@@ -1,7 +1,8 @@
 """Smoke test of benchmarks/: every case of every workload runs once at a tiny size.
 
-autograd_lite's side always runs; a peer that is not installed (PyTorch, HIPS
-autograd, micrograd come with the `bench` extra, not with `dev`) is skipped.
+autograd_lite's side always runs; a peer that is not installed is skipped (HIPS
+autograd and micrograd come with the `dev` extra, PyTorch with `make test` where a
+wheel of it is at hand, and with the `bench` extra).
 Each implementation must compute the same numbers as numpy by hand, so the
 benchmark keeps comparing like with like. Nothing here is timed.
 """
