@@ -17,9 +17,8 @@ from __future__ import annotations
 import functools
 import gc
 import threading
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
@@ -481,6 +480,11 @@ def backward(root: Node, gradient=None, create_graph: bool = False) -> None:
 
 _get_grad = attrgetter("_grad")
 
+#: Set once a Value has met a Tensor in this process (ops as_tensor, as_value): from then on
+#: the sweep decides per parent whether to fit a cotangent to an array, since one graph may
+#: hold both node types; until then the root's type decides for the whole graph (quicker).
+_kinds_met = False
+
 #: Held while gradients are added into `.grad`: no update is lost between threads.
 _commit_lock = threading.RLock()
 
@@ -494,11 +498,11 @@ def _commit(nodes, news):
     """
     olds = list(map(_get_grad, nodes))
     try:
-        # One C-level loop: no bytecode runs between the assignments, so a signal's
-        # KeyboardInterrupt arrives before or after all of them (and it is quicker).
-        deque(map(setattr, nodes, repeat("_grad"), news), maxlen=0)
-    except BaseException:  # an exception from inside the loop (a __setattr__ of a subclass)
-        deque(map(setattr, nodes, repeat("_grad"), olds), maxlen=0)
+        for node, new in zip(nodes, news):
+            node._grad = new
+    except BaseException:
+        for node, old in zip(nodes, olds):
+            node._grad = old
         raise
 
 
@@ -531,6 +535,7 @@ def _sweep(root, gradient, create_graph):
         )
     grads = {root: root._seed(gradient, create_graph)}
     ndarray = np.ndarray
+    uniform = None if _kinds_met else root._SHAPED  # see _kinds_met
     with _sweeping(create_graph):
         for node in toposort(root):
             op = node._op
@@ -555,9 +560,9 @@ def _sweep(root, gradient, create_graph):
                         if type(g) is not float:  # only a Value's Python floats raise at a pole
                             raise
                         c = _ieee_rule(op.vjps[i], g, args)
-                like = ctx[i + 1]
-                shaped = like.__class__ is ndarray  # a Tensor's input (graphs may mix types)
+                shaped = uniform if uniform is not None else ctx[i + 1].__class__ is ndarray
                 if shaped:
+                    like = ctx[i + 1]
                     # numpy gives a scalar, not a 0-d array, for arithmetic on 0-d arrays
                     if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                         c = p._sum_to_shape(c, like)

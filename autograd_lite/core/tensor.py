@@ -399,6 +399,7 @@ class Tensor(Node, ops.Arithmetic):
         if self._data.size != 1:
             raise ValueError(f"only a one-element Tensor becomes a Value, got shape {self.shape}")
         data = float(self._data.reshape(()))
+        graph._kinds_met = True
         return _new_value(data, ops.AS_VALUE, (self,), (data, self._data), self.requires_grad)
 
     @staticmethod

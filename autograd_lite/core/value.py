@@ -139,6 +139,7 @@ class Value(Node, ops.Arithmetic):
         from .tensor import _new_tensor  # the Tensor module imports this one
 
         data = np.asarray(self._data, dtype=np.float64)
+        graph._kinds_met = True
         return _new_tensor(data, ops.AS_TENSOR, (self,), (data, self._data), self.requires_grad)
 
     def _as_value(self):
