@@ -247,6 +247,7 @@ TENSOR_OPS = {
     "astype": (lambda t: ops.apply(ops.ASTYPE, (t * t,), (np.dtype(np.float64),)), (3,)),
     "broadcast_to": (lambda t: al.broadcast_to(t * t, (2, 3, 4)), (3, 4)),
     "scatter": (lambda t: ops._scatter(t * t, np.array([0, 2, 0]), (4, 2)), (3, 2)),
+    "direction": (lambda t: ops.apply(ops.DIRECTION, (t * t,), (1,)), (3, 4)),
     # a Value meeting a Tensor: as_value, then as_tensor when the Value meets t again
     "value_meets_tensor": (lambda t: t * al.sin(t[1]._as_value() * 2.0), (3,)),
 }

@@ -170,3 +170,14 @@ def test_joining_many_pieces_records_one_op_whatever_their_number():
             assert out._op is getattr(al.core.ops, join.__name__.upper())
             (out * 2.0).sum().backward()
         assert xs[-1].grad.data.tolist() == [4.0]
+
+
+def test_the_norm_has_gradient_zero_but_no_finite_hessian_at_zero():
+    # |x| is not twice differentiable at 0: the Hessian is unbounded there. Before, the
+    # rule x / where(norm == 0, 1, norm) gave the identity, a finite wrong answer.
+    assert al.grad(lambda x: al.norm(x))(np.zeros(2)).tolist() == [0.0, 0.0]
+    assert np.isnan(al.hessian(lambda x: al.norm(x))(np.zeros(2))).all()
+    np.testing.assert_allclose(
+        al.hessian(lambda x: al.norm(x))(np.array([3.0, 4.0])),
+        (np.eye(2) - np.outer([0.6, 0.8], [0.6, 0.8])) / 5.0,
+    )

@@ -352,10 +352,7 @@ _NORM_AT_ZERO = (
     "unbounded; ours is the identity (x / where(norm == 0, 1, norm) differentiated as x / 1), "
     "a finite wrong answer; torch: NaN"
 )
-KNOWN_REDUCTION = {
-    ("norm2", "zeros"): _NORM_AT_ZERO,
-    ("norm2", "large"): _NORM_AT_ZERO + " (the all-zero column of that matrix)",
-}
+KNOWN_REDUCTION = {}
 
 
 def _reduction_params():

@@ -220,12 +220,12 @@ def test_edge_gradients_add_up_to_every_grad(xs, steps):
     root = nodes[-1]
     root.backward()
     total = {}
-    for node in viz._walk(root, grad_only=True):
+    for node in viz._graph_nodes(root, grad_only=True):
         for k, p in enumerate(node.parents):
             if p is not None and node.op:
                 flow = node.grad * viz._edge_vjp(node, k, np.float64(1.0))
                 total[id(p)] = total.get(id(p), 0.0) + flow
-    for node in viz._walk(root, grad_only=True)[1:]:
+    for node in viz._graph_nodes(root, grad_only=True)[1:]:
         assert math.isclose(total[id(node)], node.grad, rel_tol=1e-9, abs_tol=1e-12)
 
 

@@ -71,17 +71,17 @@ def _did_you_mean(name, candidates):
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _binary(op):
+def _operator(op):
     # The engine's op table, also on plain floats: IEEE results (1/0 = inf, overflow = inf)
     # where Python's float operators would raise ZeroDivisionError or OverflowError.
     return lambda a, b: ops.apply(op, (a, b))
 
 
 _OPERATORS = {
-    ast.Add: ("+", _binary(ops.ADD)),
-    ast.Sub: ("-", _binary(ops.SUB)),
-    ast.Mult: ("*", _binary(ops.MUL)),
-    ast.Div: ("/", _binary(ops.DIV)),
+    ast.Add: ("+", _operator(ops.ADD)),
+    ast.Sub: ("-", _operator(ops.SUB)),
+    ast.Mult: ("*", _operator(ops.MUL)),
+    ast.Div: ("/", _operator(ops.DIV)),
     ast.Pow: ("**", ops.power),
 }
 _UNARY = {ast.USub: ("-", lambda a: ops.apply(ops.NEG, (a,))), ast.UAdd: ("+", lambda a: a)}
@@ -143,7 +143,7 @@ def _where(source, node):
     return f" at {where}: {_snippet(segment)}", col
 
 
-def _fail(source, node, problem, hint=""):
+def _formula_error(source, node, problem, hint=""):
     where, col = _where(source, node)
     raise FormulaError(problem + where + (f"; {hint}" if hint else ""), col)
 
@@ -210,7 +210,7 @@ def _compile(source, tree):
     is_vector = isinstance(body, ast.List)
     if is_vector:
         if not body.elts:
-            _fail(source, body, "an empty list is not a formula")
+            _formula_error(source, body, "an empty list is not a formula")
         roots = body.elts
     else:
         roots = [body]
@@ -240,45 +240,45 @@ def _check_node(source, node):
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool) or v is None or v is Ellipsis:
-            _fail(source, node, f"{v!r} is not a number")
+            _formula_error(source, node, f"{v!r} is not a number")
         if isinstance(v, complex):
-            _fail(source, node, "complex numbers are not supported")
+            _formula_error(source, node, "complex numbers are not supported")
         if isinstance(v, (str, bytes)):
-            _fail(source, node, "strings are not allowed")
+            _formula_error(source, node, "strings are not allowed")
         if not isinstance(v, (int, float)):
-            _fail(source, node, f"{type(v).__name__} constants are not allowed")
+            _formula_error(source, node, f"{type(v).__name__} constants are not allowed")
         return None
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
             return None
         if node.id in FUNCTIONS:
-            _fail(source, node, f"function {node.id!r} must be called, as in {node.id}(x)")
+            _formula_error(source, node, f"function {node.id!r} must be called, as in {node.id}(x)")
         if not _NAME.match(node.id):
-            _fail(
+            _formula_error(
                 source, node, f"name {node.id!r} is not allowed", "a variable starts with a letter"
             )
         return None
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _OPERATORS:
             symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
-            _fail(source, node, f"operator {symbol!r} is not supported", "use + - * / **")
+            _formula_error(source, node, f"operator {symbol!r} is not supported", "use + - * / **")
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
             symbol = {ast.Not: "not", ast.Invert: "~"}.get(type(node.op), "?")
-            _fail(source, node, f"operator {symbol!r} is not supported", "use - or +")
+            _formula_error(source, node, f"operator {symbol!r} is not supported", "use - or +")
         return [node.operand]
     if isinstance(node, ast.Call):
         return _check_call(source, node)
     if isinstance(node, ast.List):
-        _fail(
+        _formula_error(
             source,
             node,
             "a list inside the formula is not allowed",
             "a vector is written as [a, b] around the whole formula",
         )
     hint = "write a vector as [a, b] around the whole formula" if kind == "Tuple" else ""
-    _fail(source, node, f"{_REFUSED.get(kind, kind)} is not allowed", hint)
+    _formula_error(source, node, f"{_REFUSED.get(kind, kind)} is not allowed", hint)
 
 
 _OPERATOR_SYMBOLS = {
@@ -298,7 +298,7 @@ def _check_call(source, node):
     known = "the functions are " + ", ".join(FUNCTIONS)
     if not isinstance(func, ast.Name):
         refused = _REFUSED.get(type(func).__name__)
-        _fail(
+        _formula_error(
             source,
             func,
             f"{refused} is not allowed" if refused else "only a function can be called",
@@ -306,16 +306,18 @@ def _check_call(source, node):
         )
     name = func.id
     if name not in FUNCTIONS:
-        _fail(source, func, f"unknown function {name!r}{_did_you_mean(name, FUNCTIONS)}", known)
+        _formula_error(
+            source, func, f"unknown function {name!r}{_did_you_mean(name, FUNCTIONS)}", known
+        )
     if node.keywords:
-        _fail(source, node.keywords[0].value, f"{name}() takes no keyword arguments")
+        _formula_error(source, node.keywords[0].value, f"{name}() takes no keyword arguments")
     for arg in node.args:
         if isinstance(arg, ast.Starred):
-            _fail(source, arg, f"{name}() takes no starred arguments")
+            _formula_error(source, arg, f"{name}() takes no starred arguments")
     arity = FUNCTIONS[name][0]
     if len(node.args) != arity:
         plural = "argument" if arity == 1 else "arguments"
-        _fail(source, node, f"{name}() takes {arity} {plural}, got {len(node.args)}")
+        _formula_error(source, node, f"{name}() takes {arity} {plural}, got {len(node.args)}")
     return list(node.args)
 
 
@@ -411,7 +413,7 @@ def parse(source, variables=None):
         unknown = sorted(names - set(variables), key=_natural_key)
         if unknown:
             node = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == unknown[0])
-            _fail(
+            _formula_error(
                 source,
                 node,
                 f"unknown variable {unknown[0]!r}{_did_you_mean(unknown[0], variables)}",

@@ -631,10 +631,33 @@ LOG_SOFTMAX = Op(
 )
 
 
+def _direction_array(x, axis):
+    n = _norm2_array(x, axis, True)
+    return x / np.where(n == 0, 1.0, n)
+
+
+def _direction_rule(g, out, x, axis):
+    # d(x / |x|) applied to g: (g - u <u, g>) / |x|, u = x / |x|. At x = 0 the direction has
+    # no derivative (the norm's second derivative is unbounded there): NaN, as in PyTorch.
+    n = norm(x, 2, axis, keepdims=True)
+    return (g - out * sum(g * out, axis, keepdims=True)) / where(_raw(n) == 0, np.nan, n)
+
+
+#: x / ||x|| over `axis`, 0 where the norm is 0: the 2-norm's gradient, as an op of its own so
+#: that its derivative at 0 is NaN (a finite answer there would be wrong), not 1/1.
+DIRECTION = Op(
+    "direction",
+    array=_direction_array,
+    vjps=(_direction_rule,),
+    params=("axis",),
+    quiet=True,
+    doc="x / ||x|| over `axis` (kept), 0 where the norm is 0.",
+)
+
+
 def _norm2_rule(g, out, x, axis, keepdims):
     # x / ||x||, taking 0 where the norm is 0 (as PyTorch does) instead of 0/0.
-    kept = _expand_reduced(out, _shape(x), axis, keepdims)
-    return _expand_reduced(g, _shape(x), axis, keepdims) * x / where(_raw(kept) == 0, 1.0, kept)
+    return _expand_reduced(g, _shape(x), axis, keepdims) * apply(DIRECTION, (x,), (axis,))
 
 
 NORM2 = Op(

@@ -47,7 +47,7 @@ def _members(obj):
     return [(k, v) for k, v in items if isinstance(v, (Module, Node) + _CONTAINERS)]
 
 
-def _walk(root, prefix=""):
+def _named_members(root, prefix=""):
     """Every module and node reachable from `root`, as (dotted name, object), depth first.
 
     Attribute (and list) order is kept; each object is visited once, so shared
@@ -131,7 +131,7 @@ def _is_parameter(obj):
 
 
 def _parameters_of(obj, prefix=""):
-    return [(name, p) for name, p in _walk(obj, prefix) if _is_parameter(p)]
+    return [(name, p) for name, p in _named_members(obj, prefix) if _is_parameter(p)]
 
 
 class Module:
@@ -161,7 +161,7 @@ class Module:
     # ---- traversal ---------------------------------------------------------------------
     def named_modules(self):
         """[(dotted name, module)] of this module (named '') and every sub-module, depth first."""
-        return [(n, m) for n, m in _walk(self) if isinstance(m, Module)]
+        return [(n, m) for n, m in _named_members(self) if isinstance(m, Module)]
 
     def named_parameters(self):
         """[(dotted name, parameter)] for every parameter, depth first in attribute order.

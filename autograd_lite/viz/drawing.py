@@ -64,7 +64,7 @@ class GraphvizNotFoundError(RuntimeError):
 # The walk and the numbers on the edges.
 
 
-def _walk(root, grad_only):
+def _graph_nodes(root, grad_only):
     """Nodes reachable from `root` through `_parents`, root first, nearest first (BFS).
 
     Every node appears once, however often it is used. With `grad_only`, only
@@ -146,7 +146,7 @@ def _grad_text(node):
     return _data_text(g) if isinstance(_raw(g), np.ndarray) else _num(_raw(g))
 
 
-def _table(cells, fill, border=0):
+def _html_table(cells, fill, border=0):
     """An HTML-like label: one row of (text, background colour or None) cells."""
     row = "".join(
         f'<TD BGCOLOR="{color}">{t}</TD>' if color else f"<TD>{t}</TD>" for t, color in cells
@@ -172,7 +172,7 @@ def _node_label(node, show_data, show_grad, mark_leaf, is_root):
     if not cells:
         cells.append((type(node).__name__, None))
     fill = FILL["leaf"] if leaf else FILL["node"] if node.requires_grad else FILL["constant"]
-    return _table(cells, fill, border=2 if is_root else 0)
+    return _html_table(cells, fill, border=2 if is_root else 0)
 
 
 def _op_label(node):
@@ -340,7 +340,7 @@ def draw_graph(
 
     forward = direction != "backward"
     backward = direction != "forward"
-    nodes = _walk(root, grad_only=not forward)
+    nodes = _graph_nodes(root, grad_only=not forward)
     kept = nodes if max_nodes is None else nodes[:max_nodes]
     ids = {id(n): f"n{k}" for k, n in enumerate(kept)}
     owner, titles = _module_of_params(nodes, modules)
@@ -390,7 +390,7 @@ def draw_graph(
                 if forward:
                     cid = f"{oid}_c{i}"
                     text = f'<FONT POINT-SIZE="8">{_data_text(node._ctx[i + 1])}</FONT>'
-                    g.node(cid, _table([(text, None)], FILL["constant"]))
+                    g.node(cid, _html_table([(text, None)], FILL["constant"]))
                     g.edge(cid, oid)
                 continue
             if not forward and not p.requires_grad:
