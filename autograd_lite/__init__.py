@@ -13,6 +13,7 @@ from . import optim as optim
 from .core import ops as _ops
 from .core.graph import enable_grad, is_grad_enabled, no_grad
 from .core.ops import *  # noqa: F403  (the op functions: `ops.__all__`, from the op table)
+from .core.primitive import primitive
 from .core.tensor import Tensor
 from .core.value import Value
 from .math import distributions as distributions
@@ -62,6 +63,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "no_grad",
+    "primitive",
     "save_graph",
     "value_and_grad",
     "vjp",

@@ -1,0 +1,250 @@
+"""`primitive`: the public way to add a differentiable operation.
+
+```python
+@al.primitive
+def softplus(x):  # the forward, on raw floats and numpy arrays
+    return np.logaddexp(0.0, x)
+
+
+@softplus.defvjp
+def softplus_vjp(g, out, x):  # rule(g, out, *inputs): the cotangent of x
+    return g * al.sigmoid(x)
+```
+
+The decorated function declares an `Op`, the same declaration the built-in ops of
+`ops.py` use, and runs it with `ops.apply`: so it takes Values, Tensors, numbers and
+arrays, its gradients are summed over broadcast axes by the backward sweep, and a rule
+written with autograd_lite's functions is recorded under `create_graph=True` and gives
+derivatives of any order. The idea and the rule signature `rule(g, ans, *inputs)` are
+HIPS autograd's `primitive` and `defvjp`.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+
+from . import ops
+from .graph import Node, Op, tracing
+
+__all__ = ["Primitive", "primitive"]
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class Primitive:
+    """A function made differentiable by its vjp rules: what `@primitive` returns.
+
+    `f(*inputs, **params)`: positional arguments are the inputs (numbers, arrays, lists,
+    Values, Tensors), keyword arguments are parameters (`axis=1`), handed to the forward
+    and to the rules as keywords and never differentiated. The result is a `Value` when
+    the inputs are Values and numbers, a `Tensor` when one is a Tensor or an array among
+    Values, and raw data (a float, an ndarray) when no input is a node.
+
+    The forward gets floats for Values and numbers (a numpy scalar it returns becomes a
+    float) and ndarrays for Tensors and arrays (an integer result becomes float64).
+    """
+
+    def __init__(self, fn: Callable):
+        if not callable(fn):
+            raise TypeError(f"primitive needs a function, got {type(fn).__name__} {fn!r}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.name = getattr(fn, "__name__", type(fn).__name__)
+        self.vjps: tuple = ()
+        self.jvps: tuple = ()
+        self._ops: dict = {}  # (number of inputs, parameter names) -> Op
+
+    def defvjp(self, *rules: Callable | None):
+        """Set the vjp rules, one per input in order: `rule(g, out, *inputs, **params)`.
+
+        g: the cotangent of the output (its shape); out: the output; then the inputs and
+        the parameters as the call got them. A rule returns the cotangent of its input:
+        g times the derivative of out with respect to that input. It may return it in the
+        output's shape; the backward sweep sums it over broadcast axes to the input's shape
+        and casts it to the input's dtype, as for the built-in ops. `None`, or no rule at
+        all for the last inputs, marks an input as not differentiable: a backward pass
+        that needs its cotangent raises NotImplementedError naming the op and the input.
+
+        On raw data (the usual backward pass) a rule may use numpy freely. With
+        `create_graph=True` it is called with nodes: written with autograd_lite's
+        functions and operators it is then recorded, so the op can be differentiated again;
+        one that turns nodes into constants raises a TypeError naming the op.
+
+        Returns the rule when given one, so it works as a decorator.
+        Raises TypeError for a rule that is neither callable nor None.
+        """
+        self.vjps = _checked_rules(self.name, rules)
+        return rules[0] if len(rules) == 1 else None
+
+    def defjvp(self, *rules: Callable | None):
+        """Store forward-mode rules, one per input: `rule(g, out, *inputs, **params)` giving
+        the tangent of the output for the tangent g of that input.
+
+        Forward mode does not exist yet in autograd_lite: the rules are kept (`self.jvps`)
+        for when it does; `autograd_lite.jvp` works today from the vjp rules (it
+        differentiates a vjp). Returns the rule when given one, so it works as a decorator.
+        """
+        self.jvps = _checked_rules(self.name, rules)
+        return rules[0] if len(rules) == 1 else None
+
+    def __call__(self, *inputs, **params):
+        if not inputs:
+            raise TypeError(f"primitive {self.name!r} needs at least one input")
+        if len(self.vjps) > len(inputs):
+            raise TypeError(
+                f"primitive {self.name!r} has {len(self.vjps)} vjp rules but was called with "
+                f"{len(inputs)} input(s); inputs are positional, parameters are keywords"
+            )
+        for key, v in params.items():
+            if isinstance(v, Node) or (
+                isinstance(v, (list, tuple)) and any(isinstance(e, Node) for e in v)
+            ):
+                raise TypeError(
+                    f"primitive {self.name!r}: keyword argument {key}= is a parameter and is never "
+                    "differentiated, but it holds a node; pass inputs positionally"
+                )
+        keys = tuple(params)
+        op = self._ops.get((len(inputs), keys))
+        if op is None:
+            op = self._ops[len(inputs), keys] = self._declare(len(inputs), keys)
+        return ops.apply(op, inputs, tuple(params.values()))
+
+    def _declare(self, n, keys):
+        """The `Op` of a call with n inputs and parameters named `keys`."""
+        return Op(
+            self.name,
+            scalar=_scalar_forward(self, n, keys),
+            array=_array_forward(self, n, keys),
+            vjps=[_vjp(self, i, n, keys) for i in range(n)],
+            params=keys,
+            doc=self.__doc__,
+        )
+
+    def __repr__(self):
+        return f"primitive({self.name!r})"
+
+
+def primitive(fn: Callable) -> Primitive:
+    """Make `fn`, written on raw floats and numpy arrays, a differentiable op.
+
+    Give its derivative with `@f.defvjp` (one rule per input, see `Primitive.defvjp`);
+    then `f` runs on Values, Tensors, numbers and arrays like the built-in ops (see
+    `Primitive`). Raises TypeError if `fn` is not callable.
+    """
+    return Primitive(fn)
+
+
+def _checked_rules(name, rules):
+    for i, r in enumerate(rules):
+        if r is not None and not callable(r):
+            raise TypeError(
+                f"primitive {name!r}: the rule for input {i} must be a function or None, "
+                f"got {type(r).__name__} {r!r}"
+            )
+    return tuple(rules)
+
+
+def _keywords(keys, values):
+    return dict(zip(keys, values)) if keys else {}
+
+
+def _scalar_forward(prim, n, keys):
+    """The forward on Python floats (Value and numbers): a float, or TypeError naming the op."""
+
+    def forward(*args):
+        out = prim.fn(*args[:n], **_keywords(keys, args[n:]))
+        if type(out) is float:
+            return out
+        if isinstance(out, numbers.Real) or (
+            isinstance(out, np.ndarray) and out.ndim == 0 and out.dtype.kind in "biuf"
+        ):
+            return float(out)
+        raise TypeError(
+            f"primitive {prim.name!r} on numbers returned {type(out).__name__} "
+            f"{np.shape(out)!r}, not a real number"
+        )
+
+    return forward
+
+
+def _array_forward(prim, n, keys):
+    """The forward on arrays (Tensor and arrays): a float32 or float64 array."""
+
+    def forward(*args):
+        out = np.asarray(prim.fn(*args[:n], **_keywords(keys, args[n:])))
+        if out.dtype not in _FLOATS:
+            if out.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"primitive {prim.name!r} returned an array of dtype {out.dtype}, "
+                    "not real numbers"
+                )
+            out = out.astype(np.float64)
+        return out
+
+    return forward
+
+
+def _vjp(prim, i, n, keys):
+    """The `Op`'s rule for input i: the user's rule (looked up when called, so `defvjp`
+    may come after the first call), given its parameters as keywords."""
+
+    def rule(g, out, *args):
+        rules = prim.vjps
+        user_rule = rules[i] if i < len(rules) else None
+        if user_rule is None:
+            raise NotImplementedError(
+                f"primitive {prim.name!r} has no vjp rule for input {i} (of {n}), which "
+                f"requires grad; give one with {prim.name}.defvjp(...)"
+            )
+        inputs, kw = args[:n], _keywords(keys, args[n:])
+        if isinstance(g, Node):  # create_graph: the rule must record on nodes
+            return _recorded(prim, i, user_rule, g, out, inputs, kw)
+        return _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
+
+    return rule
+
+
+def _recorded(prim, i, user_rule, g, out, inputs, kw):
+    """The rule run on nodes, refusing anything that would drop the derivative silently.
+
+    Inside `tracing`, a node that requires grad turned into a float or an array raises
+    (see `graph.escape_error`); a constant result other than zero is refused too.
+    """
+    advice = (
+        "it works on raw data (first derivatives), but to differentiate it twice write it "
+        "with autograd_lite's functions and operators (al.exp, al.sigmoid, ...)"
+    )
+    with tracing():
+        try:
+            c = user_rule(g, out, *inputs, **kw)
+        except TypeError as e:
+            raise TypeError(
+                f"primitive {prim.name!r}: its vjp rule for input {i} failed on nodes ({e}); "
+                + advice
+            ) from e
+    if isinstance(c, Node):
+        return c
+    x = inputs[i]
+    if np.all(np.asarray(c) == 0):  # a zero derivative has zero derivatives: exact
+        return _shaped_like(c, x._data if isinstance(x, Node) else x)
+    raise TypeError(
+        f"primitive {prim.name!r}: its vjp rule for input {i} returned a constant "
+        f"({type(c).__name__}) where it was given nodes, so its derivative would silently be "
+        "lost; " + advice
+    )
+
+
+def _shaped_like(c, x):
+    """A raw cotangent in the form the sweep expects for raw input data x: a float for a
+    float, an ndarray (which the sweep sums to x's shape) for an array."""
+    if type(x) is float:
+        return c if type(c) is float else float(c)
+    if isinstance(x, np.ndarray) and not isinstance(c, np.ndarray):
+        c = np.asarray(c)
+        if c.ndim == 0:
+            c = np.broadcast_to(c, x.shape)
+    return c
