@@ -1,6 +1,8 @@
 """`al.primitive`: user-declared ops on every node type, to any order, with clear errors."""
 
 import math
+import runpy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +244,11 @@ def test_bad_declarations_and_calls_raise():
     vector = al.primitive(lambda x: np.array([x, x]))
     with pytest.raises(TypeError, match="primitive '<lambda>' on numbers returned ndarray"):
         vector(Value(1.0))
+
+
+def test_the_custom_op_example_runs(capsys):
+    path = Path(__file__).resolve().parent.parent / "examples" / "custom_op.py"
+    runpy.run_path(str(path), run_name="__main__")
+    printed = capsys.readouterr().out
+    assert "gradcheck caught it" in printed and "gradgradcheck refuses" in printed
+    assert "gradcheck and gradgradcheck pass" in printed
