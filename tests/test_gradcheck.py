@@ -167,3 +167,18 @@ def test_gradgradcheck_names_the_cotangent_of_each_output():
     assert "with respect to cotangent of output 1 (shape (3,), float64)" in msg
     assert "/ d cotangent of output 1[" in msg
     assert gradgradcheck(lambda a, b: (al.sin(a) * b, al.sin(a + b) * 2), (X, X[::-1].copy()))
+
+
+def test_a_vjp_rule_not_linear_in_its_cotangent_fails_gradcheck():
+    # g * g * cos(x) equals the right rule at the one-hot cotangents the Jacobian rows use,
+    # and is wrong at every other one (jvp differentiates it in g and got 0).
+    @al.primitive
+    def sine(x):
+        return np.sin(x)
+
+    sine.defvjp(lambda g, out, x: g * g * al.cos(x))
+    with pytest.raises(GradcheckError, match="not linear in the cotangent"):
+        gradcheck(lambda x: sine(x), [np.array([0.3, 1.2])])
+    right = al.primitive(np.sin)
+    right.defvjp(lambda g, out, x: g * al.cos(x))
+    assert gradcheck(lambda x: right(x), [np.array([0.3, 1.2])])

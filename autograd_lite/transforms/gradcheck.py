@@ -132,7 +132,48 @@ def _check(f, args, eps, atol, rtol, raise_exception, name, what, which=None):
                 if raise_exception:
                     raise GradcheckError(f"{name}: {report}")
                 return False
+    report = _nonlinear_vjp(f, args, out, jac, which, atol, rtol)
+    if report is not None:
+        if raise_exception:
+            raise GradcheckError(f"{name}: {report}")
+        return False
     return True
+
+
+def _nonlinear_vjp(f, args, out, jac, which, atol, rtol):
+    """None if the vjp at one random cotangent u equals u^T J; else what differs.
+
+    The rows above come from one-hot cotangents, which cannot tell a rule `g * y` from
+    `g * g * y` (the same at g = 1); such a rule is wrong for every other cotangent, and
+    forward mode (jvp), which differentiates the vjp in g, would silently go wrong too.
+    """
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    rng = np.random.default_rng(12345)
+    us = []
+    for o in outs:
+        shape = np.shape(o.data if isinstance(o, Node) else o)
+        u = rng.uniform(0.5, 1.5, shape) * rng.choice((-1.0, 1.0), shape)
+        us.append(float(u) if isinstance(o, (Value, float, int)) or not shape else u)
+    with no_grad():
+        _, vjp_fn = functional.vjp(f, *args)
+        got = vjp_fn(tuple(us) if isinstance(out, (tuple, list)) else us[0])
+    for i, arg in enumerate(args):
+        expected = sum(
+            np.asarray(u, dtype=np.float64).reshape(-1)
+            @ np.asarray(
+                jac[k][i].data if isinstance(jac[k][i], Node) else jac[k][i], dtype=np.float64
+            ).reshape(np.size(u), -1)
+            for k, u in enumerate(us)
+        )
+        g = got[i]
+        actual = np.asarray(g.data if isinstance(g, Node) else g, dtype=np.float64).reshape(-1)
+        if not np.allclose(actual, expected, atol=atol, rtol=rtol, equal_nan=True):
+            return (
+                f"the vjp of {which(i)} is not linear in the cotangent: at a random cotangent "
+                f"u it gives {actual.tolist()[:6]}, while u^T J (the rows checked above) gives "
+                f"{np.asarray(expected).tolist()[:6]}"
+            )
+    return None
 
 
 def _compare(analytical, numerical, out_shape, arg, input_name, output_name, eps, atol, rtol):
@@ -191,6 +232,8 @@ def gradcheck(
         single non-tuple input is one argument). Every element of every input is checked:
         the backward Jacobian (shape output.size x input.size) against
         (f(x + eps) - f(x - eps)) / (2 eps), computed in float64 even for float32 inputs.
+        Then the vjp at one random cotangent u must equal u^T J: a rule that is right at
+        the one-hot cotangents of the rows but not linear in its cotangent fails.
     eps: the finite-difference step; atol, rtol: an element passes when
         |analytical - numerical| <= atol + rtol * |numerical| (as torch.autograd.gradcheck).
     Returns True. On a mismatch raises GradcheckError (an AssertionError) naming the
