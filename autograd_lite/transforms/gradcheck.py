@@ -157,7 +157,7 @@ def _nonlinear_vjp(f, args, out, jac, which, atol, rtol):
     with no_grad():
         _, vjp_fn = functional.vjp(f, *args)
         got = vjp_fn(tuple(us) if isinstance(out, (tuple, list)) else us[0])
-    for i, arg in enumerate(args):
+    for i in range(len(args)):
         expected = sum(
             np.asarray(u, dtype=np.float64).reshape(-1)
             @ np.asarray(
