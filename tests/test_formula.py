@@ -374,8 +374,10 @@ def test_pi_and_e_are_constants_and_cannot_be_variables():
 def test_a_misspelt_function_or_variable_gets_a_suggestion():
     with pytest.raises(FormulaError, match=r"unknown function 'sine' \(did you mean 'sin'\?\)"):
         parse("sine(x)")
-    with pytest.raises(FormulaError, match=r"unknown function 'tahn' \(did you mean 'tanh'\?\)"):
-        parse("tahn(x)")
+    with pytest.raises(
+        FormulaError, match=r"unknown function 'sigmiod' \(did you mean 'sigmoid'\?\)"
+    ):
+        parse("sigmiod(x)")
     with pytest.raises(FormulaError, match=r"unknown variable 'alph' \(did you mean 'alpha'\?\)"):
         parse("alph * beta", ["alpha", "beta"])
     with pytest.raises(FormulaError, match=r"'alhpa' is not a variable .*did you mean 'alpha'"):
