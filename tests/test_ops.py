@@ -75,6 +75,9 @@ BINARY = {
     "pow": (operator.pow, (0.3, 3), (-2, 2)),
     "maximum": (al.maximum, (-3, 3), (-3, 3)),
     "minimum": (al.minimum, (-3, 3), (-3, 3)),
+    "arctan2": (al.arctan2, (-3, 3), (-3, 3)),
+    "hypot": (al.hypot, (-3, 3), (-3, 3)),
+    "logaddexp": (al.logaddexp, (-3, 3), (-3, 3)),
 }
 
 

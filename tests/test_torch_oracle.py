@@ -100,6 +100,9 @@ BINARY = {
     "pow": (lambda x, y: x**y, lambda x, y: x**y, (0.3, 3), (-2, 2)),
     "maximum": (al.maximum, torch.maximum, (-3, 3), (-3, 3)),
     "minimum": (al.minimum, torch.minimum, (-3, 3), (-3, 3)),
+    "arctan2": (al.arctan2, torch.atan2, (-3, 3), (-3, 3)),
+    "hypot": (al.hypot, torch.hypot, (-3, 3), (-3, 3)),
+    "logaddexp": (al.logaddexp, torch.logaddexp, (-3, 3), (-3, 3)),
 }
 
 
@@ -204,6 +207,20 @@ for _name in ("floor", "ceil", "round"):
     CONVENTIONS[(_name, "nan")] = (
         {"d1[0]": NAN},
         "a NaN output never comes with a zero gradient: the derivative is nan there (torch: 0)",
+    )
+for _a, _b in itertools.product(PAIR_POINTS, repeat=2):
+    if (_a in ("inf", "-inf")) != (_b in ("inf", "-inf")) or {_a, _b} == {"inf", "-inf"}:
+        if "nan" not in (_a, _b):
+            CONVENTIONS[("logaddexp", f"{_a},{_b}")] = (
+                {"d2[0]": 0.0, "d2[1]": 0.0},
+                "logaddexp with one infinite input is constant or x (or y) there: the second "
+                "derivative is 0 (sigmoid's rule); torch's double backward gives nan (exp(inf))",
+            )
+for _a, _b in itertools.product(("0", "-0"), repeat=2):
+    CONVENTIONS[("arctan2", f"{_a},{_b}")] = (
+        {"d2[0]": 0.0, "d2[1]": 0.0},
+        "arctan2's derivative is taken as 0 at the origin (as torch), and so is its "
+        "derivative (selected, finite); torch's double backward gives nan there",
     )
 TRUTH_WRONG = set()  # cases where ours differs from the finite-difference truth used above
 POW_MIXED = "second derivative of x**y at y = 0 differs from finite differences"

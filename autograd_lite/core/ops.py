@@ -651,6 +651,91 @@ MINIMUM = Op(
     formula="min",
     doc="Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each.",
 )
+
+
+def _logaddexp_scalar(x, y):
+    # numpy's npy_logaddexp on floats: the larger plus log1p(e**-|x - y|), never overflowing.
+    if x == y:
+        return x + _LN2  # also at x = y = ±inf, where x - y would be nan
+    d = x - y
+    if d > 0:
+        return x + math.log1p(math.exp(-d))
+    if d < 0:
+        return y + math.log1p(math.exp(d))
+    return d  # x or y is nan
+
+
+def _binary(name, scalar, array, rules, doc):
+    """An elementwise op of two broadcast inputs: `al.name(x, y)` and `name(x, y)` in formulas."""
+    return Op(
+        name,
+        scalar=scalar,
+        array=array,
+        vjps=rules,
+        quiet=True,
+        function=name,
+        formula=name,
+        doc=doc,
+    )
+
+
+def _arctan2_rule(for_y):
+    """arctan2(y, x)'s vjp for y, g x/(x**2 + y**2), or for x, -g y/(x**2 + y**2).
+
+    Divided twice by r = hypot(x, y), never by the square, which under- or overflows
+    (x = 1e-200 or 1e300). 0 at the origin, selected; there x and y are replaced by 1
+    first (the double-where pattern), so no 0/0, of hypot's rule either, reaches the
+    cotangent or its derivative.
+    """
+
+    def rule(g, out, y, x):
+        origin = (_raw(x) == 0) & (_raw(y) == 0)
+        x, y = where(origin, 1.0, x), where(origin, 1.0, y)
+        r = hypot(x, y)
+        return where(origin, 0.0, g * ((x if for_y else -y) / r) / r)
+
+    return rule
+
+
+ARCTAN2 = _binary(
+    "arctan2",
+    math.atan2,
+    np.arctan2,
+    (
+        _arctan2_rule(for_y=True),
+        _arctan2_rule(for_y=False),
+    ),
+    """The angle of the point (x, y) in (-pi, pi], elementwise: arctan2(y, x), y first as
+    numpy's (broadcasting; signed zeros and infinities as C99 atan2).
+
+    Derivatives: d/dy = x/(x**2 + y**2), d/dx = -y/(x**2 + y**2), computed as
+    (x/r)/r with r = hypot(x, y) so that they neither overflow nor underflow; taken as 0
+    at the origin, where the angle has no derivative (PyTorch's convention).""",
+)
+HYPOT = _binary(
+    "hypot",
+    math.hypot,
+    np.hypot,
+    (lambda g, out, x, y: g * x / out, lambda g, out, x, y: g * y / out),
+    """sqrt(x**2 + y**2) elementwise (broadcasting), without overflow or underflow in the
+    squares; inf if either is ±inf, even with a nan.
+
+    Derivatives (as PyTorch): d/dx = x/hypot(x, y), d/dy = y/hypot(x, y); nan at the
+    origin (a cone's tip).""",
+)
+LOGADDEXP = _binary(
+    "logaddexp",
+    _logaddexp_scalar,
+    np.logaddexp,
+    (
+        lambda g, out, x, y: g * sigmoid(x - y),
+        lambda g, out, x, y: g * sigmoid(y - x),
+    ),
+    """log(e**x + e**y) elementwise (broadcasting), without overflow (as numpy.logaddexp).
+
+    Derivatives: d/dx = e**x/(e**x + e**y) = sigmoid(x - y) and d/dy = sigmoid(y - x),
+    computed stably (1 at x = inf > y); nan where x = y = ±inf.""",
+)
 WHERE = Op(
     "where",
     array=lambda x, y, cond: np.where(cond, x, y),
@@ -1136,6 +1221,9 @@ abs = _function(ABS)
 power = _function(POW)
 maximum = _function(MAXIMUM)
 minimum = _function(MINIMUM)
+arctan2 = _function(ARCTAN2)
+hypot = _function(HYPOT)
+logaddexp = _function(LOGADDEXP)
 matmul = _function(MATMUL)
 
 
