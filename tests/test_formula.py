@@ -35,6 +35,35 @@ EVALUATIONS = [
     ("2**-x / (1 + x)", lambda x: 2.0**-x / (1 + x), (3.0,)),
     ("x ** y ** 2", lambda x, y: x ** (y**2), (1.1, 1.5)),  # ** is right-associative
     ("1e-3 * x + .5 + 7.", lambda x: 1e-3 * x + 0.5 + 7.0, (2.0,)),
+    (
+        "log1p(x) * expm1(y) + log2(x) - log10(y) + exp2(x) + square(y) * reciprocal(x)",
+        lambda x, y: (
+            math.log1p(x) * math.expm1(y) + math.log2(x) - math.log10(y) + 2.0**x + y * y * (1 / x)
+        ),
+        (0.7, 1.3),
+    ),
+    (
+        "tan(x) + sinh(y) * cosh(x) + arcsin(x) - arccos(x) + arctan(y) + arcsinh(y)",
+        lambda x, y: (
+            math.tan(x)
+            + math.sinh(y) * math.cosh(x)
+            + math.asin(x)
+            - math.acos(x)
+            + math.atan(y)
+            + math.asinh(y)
+        ),
+        (0.4, -1.2),
+    ),
+    (
+        "arccosh(y) * arctanh(x) + sign(x) + floor(y) + ceil(x) + round(y)",
+        lambda x, y: math.acosh(y) * math.atanh(x) + 1 + math.floor(y) + math.ceil(x) + 2,
+        (0.4, 1.6),
+    ),
+    (
+        "arctan2(y, x) + hypot(x, y) * logaddexp(x, y)",
+        lambda x, y: math.atan2(y, x) + math.hypot(x, y) * math.log(math.exp(x) + math.exp(y)),
+        (-0.4, 1.6),
+    ),
 ]
 
 
@@ -299,6 +328,9 @@ SMOOTH = {
     "tanh": math.tanh,
     "sigmoid": lambda t: 1 / (1 + math.exp(-t)),
     "exp": lambda t: math.exp(t),
+    "arctan": math.atan,
+    "arcsinh": math.asinh,
+    "sinh": math.sinh,
 }
 
 
@@ -374,8 +406,10 @@ def test_pi_and_e_are_constants_and_cannot_be_variables():
 def test_a_misspelt_function_or_variable_gets_a_suggestion():
     with pytest.raises(FormulaError, match=r"unknown function 'sine' \(did you mean 'sin'\?\)"):
         parse("sine(x)")
-    with pytest.raises(FormulaError, match=r"unknown function 'tahn' \(did you mean 'tanh'\?\)"):
-        parse("tahn(x)")
+    with pytest.raises(
+        FormulaError, match=r"unknown function 'sigmiod' \(did you mean 'sigmoid'\?\)"
+    ):
+        parse("sigmiod(x)")
     with pytest.raises(FormulaError, match=r"unknown variable 'alph' \(did you mean 'alpha'\?\)"):
         parse("alph * beta", ["alpha", "beta"])
     with pytest.raises(FormulaError, match=r"'alhpa' is not a variable .*did you mean 'alpha'"):

@@ -46,12 +46,12 @@ UNARY = {
     "softplus": (al.softplus, torch.nn.functional.softplus, (-4, 4)),
     "relu": (al.relu, torch.relu, (-3, 3)),
     "abs": (al.abs, torch.abs, (-3, 3)),
-    "square": (lambda x: x**2, lambda x: x**2, (-3, 3)),
+    "square_pow": (lambda x: x**2, lambda x: x**2, (-3, 3)),
     "cube": (lambda x: x**3, lambda x: x**3, (-3, 3)),
     "pow0": (lambda x: x**0, lambda x: x**0, (-3, 3)),
     "pow_half": (lambda x: x**0.5, lambda x: x**0.5, (0.2, 5)),
     "reciprocal_pow": (lambda x: x**-1, lambda x: x**-1, (0.2, 5)),
-    "exp2": (lambda x: 2.0**x, lambda x: 2.0**x, (-3, 3)),
+    "exp2_pow": (lambda x: 2.0**x, lambda x: 2.0**x, (-3, 3)),
     "zero_pow": (lambda x: 0.0**x, lambda x: 0.0**x, (0.2, 3)),
     "rdiv": (lambda x: 2.0 / x, lambda x: 2.0 / x, (0.5, 3)),
     "rsub": (lambda x: 3.0 - x, lambda x: 3.0 - x, (-3, 3)),
@@ -70,6 +70,26 @@ UNARY = {
         lambda x: torch.sqrt(torch.clamp(x, min=0.0)),
         (0.2, 3),
     ),
+    "log1p": (al.log1p, torch.log1p, (-0.5, 3)),
+    "expm1": (al.expm1, torch.expm1, (-3, 3)),
+    "log2": (al.log2, torch.log2, (0.2, 5)),
+    "log10": (al.log10, torch.log10, (0.2, 5)),
+    "exp2": (al.exp2, torch.exp2, (-3, 3)),
+    "square": (al.square, torch.square, (-3, 3)),
+    "reciprocal": (al.reciprocal, torch.reciprocal, (0.5, 3)),
+    "sign": (al.sign, torch.sign, (-3, 3)),
+    "floor": (al.floor, torch.floor, (-3, 3)),
+    "ceil": (al.ceil, torch.ceil, (-3, 3)),
+    "round": (al.round, torch.round, (-3, 3)),
+    "tan": (al.tan, torch.tan, (-1.2, 1.2)),
+    "sinh": (al.sinh, torch.sinh, (-3, 3)),
+    "cosh": (al.cosh, torch.cosh, (-3, 3)),
+    "arcsin": (al.arcsin, torch.arcsin, (-0.9, 0.9)),
+    "arccos": (al.arccos, torch.arccos, (-0.9, 0.9)),
+    "arctan": (al.arctan, torch.arctan, (-3, 3)),
+    "arcsinh": (al.arcsinh, torch.arcsinh, (-3, 3)),
+    "arccosh": (al.arccosh, torch.arccosh, (1.2, 4)),
+    "arctanh": (al.arctanh, torch.arctanh, (-0.9, 0.9)),
 }
 
 BINARY = {
@@ -80,6 +100,9 @@ BINARY = {
     "pow": (lambda x, y: x**y, lambda x, y: x**y, (0.3, 3), (-2, 2)),
     "maximum": (al.maximum, torch.maximum, (-3, 3), (-3, 3)),
     "minimum": (al.minimum, torch.minimum, (-3, 3), (-3, 3)),
+    "arctan2": (al.arctan2, torch.atan2, (-3, 3), (-3, 3)),
+    "hypot": (al.hypot, torch.hypot, (-3, 3), (-3, 3)),
+    "logaddexp": (al.logaddexp, torch.logaddexp, (-3, 3), (-3, 3)),
 }
 
 
@@ -176,6 +199,29 @@ _CLIP_NAN = "a NaN output keeps its gradient (never a NaN with a zero gradient);
 CONVENTIONS[("clip", "nan")] = ({"d1[0]": 1.0}, _CLIP_NAN)
 CONVENTIONS[("clip_lo", "nan")] = ({"d1[0]": 1.0}, _CLIP_NAN)
 CONVENTIONS[("sqrt_clip", "nan")] = ({"d1[0]": NAN, "d2[0]": NAN}, _CLIP_NAN)
+CONVENTIONS[("sign", "nan")] = (
+    {"value": NAN, "d1[0]": NAN},
+    "sign(nan) is nan as numpy's (torch: 0), and a NaN output never comes with a zero gradient",
+)
+for _name in ("floor", "ceil", "round"):
+    CONVENTIONS[(_name, "nan")] = (
+        {"d1[0]": NAN},
+        "a NaN output never comes with a zero gradient: the derivative is nan there (torch: 0)",
+    )
+for _a, _b in itertools.product(PAIR_POINTS, repeat=2):
+    if (_a in ("inf", "-inf")) != (_b in ("inf", "-inf")) or {_a, _b} == {"inf", "-inf"}:
+        if "nan" not in (_a, _b):
+            CONVENTIONS[("logaddexp", f"{_a},{_b}")] = (
+                {"d2[0]": 0.0, "d2[1]": 0.0},
+                "logaddexp with one infinite input is constant or x (or y) there: the second "
+                "derivative is 0 (sigmoid's rule); torch's double backward gives nan (exp(inf))",
+            )
+for _a, _b in itertools.product(("0", "-0"), repeat=2):
+    CONVENTIONS[("arctan2", f"{_a},{_b}")] = (
+        {"d2[0]": 0.0, "d2[1]": 0.0},
+        "arctan2's derivative is taken as 0 at the origin (as torch), and so is its "
+        "derivative (selected, finite); torch's double backward gives nan there",
+    )
 TRUTH_WRONG = set()  # cases where ours differs from the finite-difference truth used above
 POW_MIXED = "second derivative of x**y at y = 0 differs from finite differences"
 

@@ -396,10 +396,12 @@ _EXAMPLES = {
 }
 
 _FORMULA_HELP = textwrap.fill(
-    "The formula: numbers, the constants pi and e, variables, + - * / **, parentheses, exp "
-    "log sqrt sin cos tanh sigmoid relu abs of one argument, max min of two; [f0, f1, ...] "
-    "for a vector. It may start with '-' ('-x**2'), or follow '--'. Quote it "
-    "for the shell. Variables are ordered alphabetically unless --vars gives the order. "
+    "The formula: numbers, the constants pi and e, variables, + - * / **, parentheses, "
+    + " ".join(name for name, (arity, _) in formula_lang.FUNCTIONS.items() if arity == 1)
+    + " of one argument, "
+    + " ".join(name for name, (arity, _) in formula_lang.FUNCTIONS.items() if arity == 2)
+    + " of two; [f0, f1, ...] for a vector. It may start with '-' ('-x**2'), or follow '--'. "
+    "Quote it for the shell. Variables are ordered alphabetically unless --vars gives the order. "
     "Exit status: 0 success, 1 a failed check, 2 a usage error.",
     width=78,
 )

@@ -66,6 +66,15 @@ def _relu_rule(g, out, x):
     return np.where(passes, g, 0.0)
 
 
+def _zero_like(g, x):
+    """A constant zero cotangent for input x: 0.0 for a scalar x, else zeros of g's shape
+    and dtype (the output's). Returned, never g * 0, which is NaN where g is infinite."""
+    if not _is_array(x):
+        return 0.0
+    g_raw = _raw(g)
+    return np.zeros(np.shape(g_raw), np.result_type(g_raw))
+
+
 def _shape(x):
     """The shape of a node's or raw operand's data."""
     return np.shape(_raw(x))
@@ -273,10 +282,7 @@ def _pow_dx(g, out, x, y):
         if zero is False or (zero.__class__ is not bool and not zero.any()):
             return g * y * power(x, y - 1)  # the common case: a constant, nonzero exponent
         if np.all(zero):
-            if not _is_array(x):
-                return 0.0
-            g_raw = _raw(g)  # the output's shape; its dtype is the result's
-            return np.zeros(np.shape(g_raw), np.result_type(g_raw))
+            return _zero_like(g, x)
     else:
         # A differentiable exponent needs x**(y - 1) itself at y == 0, where the mixed
         # partial d/dy (y x**(y-1)) is 1/x: select only where x**(y - 1) is not finite.
@@ -424,6 +430,203 @@ ABS = Op(
     formula="abs",
     doc="|x| elementwise. Derivative sign(x), taken as 0 at x = 0 (PyTorch).",
 )
+
+
+def _zero_rule(g, out, x):
+    """The vjp of a piecewise-constant op (sign, floor, ceil, round): zeros of g's shape,
+    NaN where x is NaN.
+
+    A zero is returned, not g times 0: an infinite or NaN cotangent still gives 0, as in
+    PyTorch. It is a constant, so every higher derivative is 0 too. At a NaN input the
+    output is NaN and so is the derivative (as abs'(nan)); PyTorch gives 0 there, but a NaN
+    output never comes with a zero gradient here (README).
+    """
+    x = _raw(x)
+    if not isinstance(x, np.ndarray):
+        return 0.0 if x == x else math.nan
+    zero = _zero_like(g, x)
+    nan = np.isnan(x)
+    if nan.any():
+        zero[np.broadcast_to(nan, zero.shape)] = np.nan
+    return zero
+
+
+def _rounding(fn):
+    """The scalar forward of floor, ceil or round: a float with the sign of x, as numpy's.
+
+    Rounding never changes the sign, so copysign restores the -0.0 that Python's int
+    result loses (ceil(-0.5) is -0.0). At inf and NaN `fn` raises, and numpy answers.
+    """
+    return lambda x: math.copysign(float(fn(x)), x)
+
+
+def _unary(name, scalar, array, rule, doc, quiet=True):
+    """An elementwise op of one input, named alike everywhere: `al.name`, `x.name()`, formulas."""
+    return Op(
+        name,
+        scalar=scalar,
+        array=array,
+        vjps=(rule,),
+        quiet=quiet,
+        function=name,
+        methods=(name,),
+        formula=name,
+        doc=doc,
+    )
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+LOG1P = _unary(
+    "log1p",
+    math.log1p,
+    np.log1p,
+    lambda g, out, x: g / (x + 1),
+    "log(1 + x) elementwise, accurate for small x; -inf at -1, nan below. Derivative 1/(1 + x).",
+)
+EXPM1 = _unary(
+    "expm1",
+    math.expm1,
+    np.expm1,
+    lambda g, out, x: g * (out + 1),
+    "e**x - 1 elementwise, accurate for small x. Derivative: e**x (computed as expm1(x) + 1).",
+)
+LOG2 = _unary(
+    "log2",
+    math.log2,
+    np.log2,
+    lambda g, out, x: g / (x * _LN2),
+    "Base-2 logarithm elementwise; -inf at 0, nan below. Derivative 1/(x log 2).",
+)
+LOG10 = _unary(
+    "log10",
+    math.log10,
+    np.log10,
+    lambda g, out, x: g / (x * _LN10),
+    "Base-10 logarithm elementwise; -inf at 0, nan below. Derivative 1/(x log 10).",
+)
+EXP2 = _unary(
+    "exp2",
+    lambda x: math.pow(2.0, x),
+    np.exp2,
+    lambda g, out, x: g * out * _LN2,
+    "2**x elementwise. Derivative: 2**x log 2.",
+)
+SQUARE = _unary(
+    "square",
+    lambda x: x * x,
+    np.square,
+    lambda g, out, x: g * (2 * x),
+    "x*x elementwise. Derivative: 2x.",
+)
+RECIPROCAL = _unary(
+    "reciprocal",
+    lambda x: 1.0 / x,
+    lambda x: np.divide(1.0, x),
+    lambda g, out, x: g * -(out * out),
+    "1/x elementwise; ±inf at ±0. Derivative: -1/x**2 (computed as -reciprocal(x)**2).",
+)
+SIGN = _unary(
+    "sign",
+    lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x,
+    np.sign,
+    _zero_rule,
+    "-1, 0 or 1 by the sign of x elementwise (NaN stays NaN). Derivative 0 everywhere "
+    "(PyTorch's convention at 0).",
+    quiet=False,
+)
+FLOOR = _unary(
+    "floor",
+    _rounding(math.floor),
+    np.floor,
+    _zero_rule,
+    "The largest integer <= x elementwise, as a float. Derivative 0 everywhere (PyTorch).",
+    quiet=False,
+)
+CEIL = _unary(
+    "ceil",
+    _rounding(math.ceil),
+    np.ceil,
+    _zero_rule,
+    "The smallest integer >= x elementwise, as a float. Derivative 0 everywhere (PyTorch).",
+    quiet=False,
+)
+ROUND = _unary(
+    "round",
+    _rounding(builtins.round),
+    np.round,
+    _zero_rule,
+    "x rounded to the nearest integer elementwise, halves to even (as numpy and PyTorch), "
+    "as a float. Derivative 0 everywhere (PyTorch).",
+    quiet=False,
+)
+TAN = _unary(
+    "tan",
+    math.tan,
+    np.tan,
+    lambda g, out, x: g * (1 + out * out),
+    "Tangent (radians) elementwise. Derivative 1 + tan(x)**2 = 1/cos(x)**2.",
+)
+SINH = _unary(
+    "sinh",
+    math.sinh,
+    np.sinh,
+    lambda g, out, x: g * cosh(x),
+    "Hyperbolic sine elementwise; ±inf past about ±710. Derivative: cosh(x).",
+)
+COSH = _unary(
+    "cosh",
+    math.cosh,
+    np.cosh,
+    lambda g, out, x: g * sinh(x),
+    "Hyperbolic cosine elementwise; inf past about ±710. Derivative: sinh(x).",
+)
+ARCSIN = _unary(
+    "arcsin",
+    math.asin,
+    np.arcsin,
+    lambda g, out, x: g / sqrt(1 - x * x),
+    "Inverse sine elementwise, in [-pi/2, pi/2]; nan outside [-1, 1]. "
+    "Derivative 1/sqrt(1 - x**2), inf at ±1.",
+)
+ARCCOS = _unary(
+    "arccos",
+    math.acos,
+    np.arccos,
+    lambda g, out, x: -g / sqrt(1 - x * x),
+    "Inverse cosine elementwise, in [0, pi]; nan outside [-1, 1]. "
+    "Derivative -1/sqrt(1 - x**2), -inf at ±1.",
+)
+ARCTAN = _unary(
+    "arctan",
+    math.atan,
+    np.arctan,
+    lambda g, out, x: g / (1 + x * x),
+    "Inverse tangent elementwise, in (-pi/2, pi/2). Derivative 1/(1 + x**2).",
+    quiet=False,
+)
+ARCSINH = _unary(
+    "arcsinh",
+    math.asinh,
+    np.arcsinh,
+    lambda g, out, x: g / sqrt(x * x + 1),
+    "Inverse hyperbolic sine elementwise. Derivative 1/sqrt(x**2 + 1).",
+)
+ARCCOSH = _unary(
+    "arccosh",
+    math.acosh,
+    np.arccosh,
+    lambda g, out, x: g / sqrt(x * x - 1),
+    "Inverse hyperbolic cosine elementwise, >= 0; nan below 1. "
+    "Derivative 1/sqrt(x**2 - 1), inf at 1.",
+)
+ARCTANH = _unary(
+    "arctanh",
+    math.atanh,
+    np.arctanh,
+    lambda g, out, x: g / (1 - x * x),
+    "Inverse hyperbolic tangent elementwise; ±inf at ±1, nan outside [-1, 1]. "
+    "Derivative 1/(1 - x**2).",
+)
 MAXIMUM = Op(
     "maximum",
     scalar=_maximum_scalar,
@@ -447,6 +650,91 @@ MINIMUM = Op(
     function="minimum",
     formula="min",
     doc="Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each.",
+)
+
+
+def _logaddexp_scalar(x, y):
+    # numpy's npy_logaddexp on floats: the larger plus log1p(e**-|x - y|), never overflowing.
+    if x == y:
+        return x + _LN2  # also at x = y = ±inf, where x - y would be nan
+    d = x - y
+    if d > 0:
+        return x + math.log1p(math.exp(-d))
+    if d < 0:
+        return y + math.log1p(math.exp(d))
+    return d  # x or y is nan
+
+
+def _binary(name, scalar, array, rules, doc):
+    """An elementwise op of two broadcast inputs: `al.name(x, y)` and `name(x, y)` in formulas."""
+    return Op(
+        name,
+        scalar=scalar,
+        array=array,
+        vjps=rules,
+        quiet=True,
+        function=name,
+        formula=name,
+        doc=doc,
+    )
+
+
+def _arctan2_rule(for_y):
+    """arctan2(y, x)'s vjp for y, g x/(x**2 + y**2), or for x, -g y/(x**2 + y**2).
+
+    Divided twice by r = hypot(x, y), never by the square, which under- or overflows
+    (x = 1e-200 or 1e300). 0 at the origin, selected; there x and y are replaced by 1
+    first (the double-where pattern), so no 0/0, of hypot's rule either, reaches the
+    cotangent or its derivative.
+    """
+
+    def rule(g, out, y, x):
+        origin = (_raw(x) == 0) & (_raw(y) == 0)
+        x, y = where(origin, 1.0, x), where(origin, 1.0, y)
+        r = hypot(x, y)
+        return where(origin, 0.0, g * ((x if for_y else -y) / r) / r)
+
+    return rule
+
+
+ARCTAN2 = _binary(
+    "arctan2",
+    math.atan2,
+    np.arctan2,
+    (
+        _arctan2_rule(for_y=True),
+        _arctan2_rule(for_y=False),
+    ),
+    """The angle of the point (x, y) in (-pi, pi], elementwise: arctan2(y, x), y first as
+    numpy's (broadcasting; signed zeros and infinities as C99 atan2).
+
+    Derivatives: d/dy = x/(x**2 + y**2), d/dx = -y/(x**2 + y**2), computed as
+    (x/r)/r with r = hypot(x, y) so that they neither overflow nor underflow; taken as 0
+    at the origin, where the angle has no derivative (PyTorch's convention).""",
+)
+HYPOT = _binary(
+    "hypot",
+    math.hypot,
+    np.hypot,
+    (lambda g, out, x, y: g * x / out, lambda g, out, x, y: g * y / out),
+    """sqrt(x**2 + y**2) elementwise (broadcasting), without overflow or underflow in the
+    squares; inf if either is ±inf, even with a nan.
+
+    Derivatives (as PyTorch): d/dx = x/hypot(x, y), d/dy = y/hypot(x, y); nan at the
+    origin (a cone's tip).""",
+)
+LOGADDEXP = _binary(
+    "logaddexp",
+    _logaddexp_scalar,
+    np.logaddexp,
+    (
+        lambda g, out, x, y: g * sigmoid(x - y),
+        lambda g, out, x, y: g * sigmoid(y - x),
+    ),
+    """log(e**x + e**y) elementwise (broadcasting), without overflow (as numpy.logaddexp).
+
+    Derivatives: d/dx = e**x/(e**x + e**y) = sigmoid(x - y) and d/dy = sigmoid(y - x),
+    computed stably (1 at x = inf > y); nan where x = y = ±inf.""",
 )
 WHERE = Op(
     "where",
@@ -908,11 +1196,34 @@ cos = _function(COS)
 tanh = _function(TANH)
 sigmoid = _function(SIGMOID)
 softplus = _function(SOFTPLUS)
+log1p = _function(LOG1P)
+expm1 = _function(EXPM1)
+log2 = _function(LOG2)
+log10 = _function(LOG10)
+exp2 = _function(EXP2)
+square = _function(SQUARE)
+reciprocal = _function(RECIPROCAL)
+sign = _function(SIGN)
+floor = _function(FLOOR)
+ceil = _function(CEIL)
+round = _function(ROUND)
+tan = _function(TAN)
+sinh = _function(SINH)
+cosh = _function(COSH)
+arcsin = _function(ARCSIN)
+arccos = _function(ARCCOS)
+arctan = _function(ARCTAN)
+arcsinh = _function(ARCSINH)
+arccosh = _function(ARCCOSH)
+arctanh = _function(ARCTANH)
 relu = _function(RELU)
 abs = _function(ABS)
 power = _function(POW)
 maximum = _function(MAXIMUM)
 minimum = _function(MINIMUM)
+arctan2 = _function(ARCTAN2)
+hypot = _function(HYPOT)
+logaddexp = _function(LOGADDEXP)
 matmul = _function(MATMUL)
 
 

@@ -169,6 +169,14 @@ OPS = {
         lambda a: losses.cross_entropy(a, [0, 4, 2, 2]),
         (-3, 3),
     ),
+    "square": ([(4, 5)], torch.square, lambda a: al.square(a), (-2, 2)),
+    "sign": ([(4, 5)], torch.sign, lambda a: al.sign(a), (-2, 2)),
+    "log2": ([(4, 5)], torch.log2, lambda a: al.log2(a), (0.2, 2)),
+    "exp2": ([(4, 5)], torch.exp2, lambda a: al.exp2(a), (-2, 2)),
+    "sinh": ([(4, 5)], torch.sinh, lambda a: al.sinh(a), (-2, 2)),
+    "cosh": ([(4, 5)], torch.cosh, lambda a: al.cosh(a), (-2, 2)),
+    "tan": ([(4, 5)], torch.tan, lambda a: al.tan(a), (-1, 1)),
+    "reciprocal": ([(4, 5)], torch.reciprocal, lambda a: al.reciprocal(a), (0.5, 2)),
 }
 
 
@@ -180,14 +188,6 @@ def test_op(name):
 
 # tinygrad test_ops cases whose op autograd_lite lacks today.
 MISSING = {
-    "square": ([(4, 5)], torch.square, lambda a: al.square(a), (-2, 2)),
-    "sign": ([(4, 5)], torch.sign, lambda a: al.sign(a), (-2, 2)),
-    "log2": ([(4, 5)], torch.log2, lambda a: al.log2(a), (0.2, 2)),
-    "exp2": ([(4, 5)], torch.exp2, lambda a: al.exp2(a), (-2, 2)),
-    "sinh": ([(4, 5)], torch.sinh, lambda a: al.sinh(a), (-2, 2)),
-    "cosh": ([(4, 5)], torch.cosh, lambda a: al.cosh(a), (-2, 2)),
-    "tan": ([(4, 5)], torch.tan, lambda a: al.tan(a), (-1, 1)),
-    "reciprocal": ([(4, 5)], torch.reciprocal, lambda a: al.reciprocal(a), (0.5, 2)),
     "mod": ([(4, 5), (4, 5)], torch.remainder, lambda a, b: a % b, (0.5, 2)),
     "cumsum": ([(4, 5)], lambda a: a.cumsum(1), lambda a: al.cumsum(a, axis=1), (-2, 2)),
     "prod": ([(4, 5)], lambda a: a.prod(1), lambda a: al.prod(a, axis=1), (0.5, 2)),
