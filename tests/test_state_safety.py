@@ -1,6 +1,7 @@
 """Gradients and parameters under threads, interrupts and in-place edits: each case here once
 lost data or gave a wrong gradient without an error."""
 
+import contextlib
 import gc
 import threading
 
@@ -59,26 +60,35 @@ def test_the_cyclic_collector_ends_as_the_program_left_it():
         gc.enable()
 
 
+@contextlib.contextmanager
+def interrupted_on_assignment(monkeypatch, attribute, n):
+    """KeyboardInterrupt at the n-th assignment of `attribute` on a Value (a stand-in for a
+    Ctrl-C arriving midway through a loop of assignments); restored on leaving."""
+    real_setattr = Value.__setattr__
+    count = [0]
+
+    def setattr_interrupt(self, name, value):
+        if name == attribute:
+            count[0] += 1
+            if count[0] == n:
+                raise KeyboardInterrupt
+        real_setattr(self, name, value)
+
+    monkeypatch.setattr(Value, "__setattr__", setattr_interrupt)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(Value, "__setattr__", real_setattr)
+
+
 def test_an_interrupt_while_gradients_are_committed_changes_none_of_them(monkeypatch):
     leaves = [Value(1.0) for _ in range(50)]
     total = leaves[0]
     for v in leaves[1:]:
         total = total + v
     # An interrupt arriving after some .grad were assigned: simulate it on the 20th assignment.
-    real_setattr = Value.__setattr__
-    assigned = {"n": 0}
-
-    def setattr_interrupt(self, name, value):
-        if name == "_grad" and value != 0.0:
-            assigned["n"] += 1
-            if assigned["n"] == 20:
-                raise KeyboardInterrupt
-        real_setattr(self, name, value)
-
-    monkeypatch.setattr(Value, "__setattr__", setattr_interrupt)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_on_assignment(monkeypatch, "_grad", 20), pytest.raises(KeyboardInterrupt):
         total.backward()
-    monkeypatch.setattr(Value, "__setattr__", real_setattr)
     assert all(v.grad == 0.0 for v in leaves)
 
 
@@ -110,20 +120,8 @@ def test_an_interrupt_during_an_optimizer_step_changes_no_parameter(monkeypatch)
         loss = loss + p * p
     loss.backward()
     opt = al.optim.SGD(params, lr=0.1, momentum=0.9)
-    real_setattr = Value.__setattr__
-    count = {"n": 0}
-
-    def setattr_interrupt(self, name, value):
-        if name == "_data":
-            count["n"] += 1
-            if count["n"] == 20:
-                raise KeyboardInterrupt
-        real_setattr(self, name, value)
-
-    monkeypatch.setattr(Value, "__setattr__", setattr_interrupt)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupted_on_assignment(monkeypatch, "_data", 20), pytest.raises(KeyboardInterrupt):
         opt.step()
-    monkeypatch.setattr(Value, "__setattr__", real_setattr)
     assert [p.data for p in params] == [float(i) for i in range(50)]
     assert opt.state == [None] * 50
     opt.step()  # and the next step is the first one, as if nothing happened

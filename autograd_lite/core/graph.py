@@ -379,27 +379,9 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
     state = _state
     make = _object_new
 
-    if not cls._SHAPED:  # floats are immutable: nothing to protect from in-place edits
+    saves_arrays = cls._SHAPED  # floats are immutable: only arrays need guarding
 
-        def new(data, op=None, parents=(), ctx=(), requires_grad=False):
-            out = make(cls)
-            out._data = data
-            out._grad = zero_grad
-            out.label = ""
-            if requires_grad and state.enabled:
-                out.requires_grad = True
-                out._op = op
-                out._parents = parents
-                out._ctx = ctx
-            else:
-                out.requires_grad = False
-                out._op = None
-                out._parents = out._ctx = ()
-            return out
-
-        return new
-
-    def new_array_node(data, op=None, parents=(), ctx=(), requires_grad=False):
+    def new(data, op=None, parents=(), ctx=(), requires_grad=False):
         out = make(cls)
         out._data = data
         out._grad = zero_grad
@@ -409,20 +391,22 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
             out._op = op
             out._parents = parents
             out._ctx = ctx
-            # The op keeps these arrays for its rules: `.data` now copies before it hands
-            # one out, so an in-place edit can never change what the backward pass reads.
-            out._saved = True
-            for p in parents:
-                if p is not None:
-                    p._saved = True
+            if saves_arrays:
+                # The op keeps these arrays for its rules: `.data` now copies before it
+                # hands one out, so an in-place edit never changes what backward reads.
+                out._saved = True
+                for p in parents:
+                    if p is not None:
+                        p._saved = True
         else:
-            out._saved = False
             out.requires_grad = False
             out._op = None
             out._parents = out._ctx = ()
+            if saves_arrays:
+                out._saved = False
         return out
 
-    return new_array_node
+    return new
 
 
 #: The op of an alias node: the identity, passing the cotangent straight through.
