@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd_lite as al
 from autograd_lite import Tensor, Value
 from autograd_lite.demo import examples
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
@@ -522,3 +523,14 @@ def test_labels_with_control_characters_and_non_strings_still_render(tmp_path):
     path = tmp_path / "ctl.svg"
     save_graph(y, path, direction="both")
     assert "<svg" in path.read_text() and b.label == "5"
+
+
+def test_a_graph_with_concatenate_or_stack_draws_every_edge():
+    # One rule gives every input's cotangent for these ops; each edge shows its own part.
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0], requires_grad=True)
+    for join in (al.concatenate, al.stack):
+        parts = (a, b) if join is al.concatenate else (a, a * 2.0)
+        y = join(parts).sum()
+        y.backward()
+        source = draw_graph(y, direction="both").source
+        assert source.count("Jacobian") >= 2, source

@@ -96,7 +96,7 @@ def _edge_vjp(node, i, g):
     # Python floats become numpy floats, so a pole gives inf or nan (IEEE), never an exception.
     ctx = [np.float64(a) if type(a) is float else a for a in node._ctx]
     with np.errstate(all="ignore"):
-        c = node._op.vjps[i](g, *ctx)
+        c = node._op.cotangent(i, g, *ctx)
     if c is None:
         return None
     c = _raw(c)
