@@ -302,6 +302,14 @@ class Node:
         (and an ndarray: numpy turns arithmetic on 0-d arrays into numpy scalars)."""
         raise NotImplementedError
 
+    def _as_tensor(self):  # pragma: no cover - abstract
+        """This node as a Tensor: itself, or a Value as a recorded 0-d Tensor (op as_tensor)."""
+        raise NotImplementedError
+
+    def _as_value(self):  # pragma: no cover - abstract
+        """This node as a Value: itself, or a one-element Tensor recorded (op as_value)."""
+        raise NotImplementedError
+
     # ---- shared ----------------------------------------------------------------------
     def _init_leaf(self, data, label, requires_grad):
         """Make this node a leaf holding `data` (converted by the node type's constructor)."""

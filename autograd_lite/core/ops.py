@@ -460,7 +460,7 @@ def _rounding(fn):
     return lambda x: math.copysign(float(fn(x)), x)
 
 
-def _unary(name, scalar, array, rule, doc, quiet=True):
+def _elementwise_op(name, scalar, array, rule, doc, quiet=True):
     """An elementwise op of one input, named alike everywhere: `al.name`, `x.name()`, formulas."""
     return Op(
         name,
@@ -476,56 +476,56 @@ def _unary(name, scalar, array, rule, doc, quiet=True):
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
-LOG1P = _unary(
+LOG1P = _elementwise_op(
     "log1p",
     math.log1p,
     np.log1p,
     lambda g, out, x: g / (x + 1),
     "log(1 + x) elementwise, accurate for small x; -inf at -1, nan below. Derivative 1/(1 + x).",
 )
-EXPM1 = _unary(
+EXPM1 = _elementwise_op(
     "expm1",
     math.expm1,
     np.expm1,
     lambda g, out, x: g * (out + 1),
     "e**x - 1 elementwise, accurate for small x. Derivative: e**x (computed as expm1(x) + 1).",
 )
-LOG2 = _unary(
+LOG2 = _elementwise_op(
     "log2",
     math.log2,
     np.log2,
     lambda g, out, x: g / (x * _LN2),
     "Base-2 logarithm elementwise; -inf at 0, nan below. Derivative 1/(x log 2).",
 )
-LOG10 = _unary(
+LOG10 = _elementwise_op(
     "log10",
     math.log10,
     np.log10,
     lambda g, out, x: g / (x * _LN10),
     "Base-10 logarithm elementwise; -inf at 0, nan below. Derivative 1/(x log 10).",
 )
-EXP2 = _unary(
+EXP2 = _elementwise_op(
     "exp2",
     lambda x: math.pow(2.0, x),
     np.exp2,
     lambda g, out, x: g * out * _LN2,
     "2**x elementwise. Derivative: 2**x log 2.",
 )
-SQUARE = _unary(
+SQUARE = _elementwise_op(
     "square",
     lambda x: x * x,
     np.square,
     lambda g, out, x: g * (2 * x),
     "x*x elementwise. Derivative: 2x.",
 )
-RECIPROCAL = _unary(
+RECIPROCAL = _elementwise_op(
     "reciprocal",
     lambda x: 1.0 / x,
     lambda x: np.divide(1.0, x),
     lambda g, out, x: g * -(out * out),
     "1/x elementwise; ±inf at ±0. Derivative: -1/x**2 (computed as -reciprocal(x)**2).",
 )
-SIGN = _unary(
+SIGN = _elementwise_op(
     "sign",
     lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x,
     np.sign,
@@ -534,7 +534,7 @@ SIGN = _unary(
     "(PyTorch's convention at 0).",
     quiet=False,
 )
-FLOOR = _unary(
+FLOOR = _elementwise_op(
     "floor",
     _rounding(math.floor),
     np.floor,
@@ -542,7 +542,7 @@ FLOOR = _unary(
     "The largest integer <= x elementwise, as a float. Derivative 0 everywhere (PyTorch).",
     quiet=False,
 )
-CEIL = _unary(
+CEIL = _elementwise_op(
     "ceil",
     _rounding(math.ceil),
     np.ceil,
@@ -550,7 +550,7 @@ CEIL = _unary(
     "The smallest integer >= x elementwise, as a float. Derivative 0 everywhere (PyTorch).",
     quiet=False,
 )
-ROUND = _unary(
+ROUND = _elementwise_op(
     "round",
     _rounding(builtins.round),
     np.round,
@@ -559,28 +559,28 @@ ROUND = _unary(
     "as a float. Derivative 0 everywhere (PyTorch).",
     quiet=False,
 )
-TAN = _unary(
+TAN = _elementwise_op(
     "tan",
     math.tan,
     np.tan,
     lambda g, out, x: g * (1 + out * out),
     "Tangent (radians) elementwise. Derivative 1 + tan(x)**2 = 1/cos(x)**2.",
 )
-SINH = _unary(
+SINH = _elementwise_op(
     "sinh",
     math.sinh,
     np.sinh,
     lambda g, out, x: g * cosh(x),
     "Hyperbolic sine elementwise; ±inf past about ±710. Derivative: cosh(x).",
 )
-COSH = _unary(
+COSH = _elementwise_op(
     "cosh",
     math.cosh,
     np.cosh,
     lambda g, out, x: g * sinh(x),
     "Hyperbolic cosine elementwise; inf past about ±710. Derivative: sinh(x).",
 )
-ARCSIN = _unary(
+ARCSIN = _elementwise_op(
     "arcsin",
     math.asin,
     np.arcsin,
@@ -588,7 +588,7 @@ ARCSIN = _unary(
     "Inverse sine elementwise, in [-pi/2, pi/2]; nan outside [-1, 1]. "
     "Derivative 1/sqrt(1 - x**2), inf at ±1.",
 )
-ARCCOS = _unary(
+ARCCOS = _elementwise_op(
     "arccos",
     math.acos,
     np.arccos,
@@ -596,7 +596,7 @@ ARCCOS = _unary(
     "Inverse cosine elementwise, in [0, pi]; nan outside [-1, 1]. "
     "Derivative -1/sqrt(1 - x**2), -inf at ±1.",
 )
-ARCTAN = _unary(
+ARCTAN = _elementwise_op(
     "arctan",
     math.atan,
     np.arctan,
@@ -604,14 +604,14 @@ ARCTAN = _unary(
     "Inverse tangent elementwise, in (-pi/2, pi/2). Derivative 1/(1 + x**2).",
     quiet=False,
 )
-ARCSINH = _unary(
+ARCSINH = _elementwise_op(
     "arcsinh",
     math.asinh,
     np.arcsinh,
     lambda g, out, x: g / sqrt(x * x + 1),
     "Inverse hyperbolic sine elementwise. Derivative 1/sqrt(x**2 + 1).",
 )
-ARCCOSH = _unary(
+ARCCOSH = _elementwise_op(
     "arccosh",
     math.acosh,
     np.arccosh,
@@ -619,7 +619,7 @@ ARCCOSH = _unary(
     "Inverse hyperbolic cosine elementwise, >= 0; nan below 1. "
     "Derivative 1/sqrt(x**2 - 1), inf at 1.",
 )
-ARCTANH = _unary(
+ARCTANH = _elementwise_op(
     "arctanh",
     math.atanh,
     np.arctanh,
@@ -665,7 +665,7 @@ def _logaddexp_scalar(x, y):
     return d  # x or y is nan
 
 
-def _binary(name, scalar, array, rules, doc):
+def _elementwise_binary_op(name, scalar, array, rules, doc):
     """An elementwise op of two broadcast inputs: `al.name(x, y)` and `name(x, y)` in formulas."""
     return Op(
         name,
@@ -697,7 +697,7 @@ def _arctan2_rule(for_y):
     return rule
 
 
-ARCTAN2 = _binary(
+ARCTAN2 = _elementwise_binary_op(
     "arctan2",
     math.atan2,
     np.arctan2,
@@ -712,7 +712,7 @@ ARCTAN2 = _binary(
     (x/r)/r with r = hypot(x, y) so that they neither overflow nor underflow; taken as 0
     at the origin, where the angle has no derivative (PyTorch's convention).""",
 )
-HYPOT = _binary(
+HYPOT = _elementwise_binary_op(
     "hypot",
     math.hypot,
     np.hypot,
@@ -723,7 +723,7 @@ HYPOT = _binary(
     Derivatives (as PyTorch): d/dx = x/hypot(x, y), d/dy = y/hypot(x, y); nan at the
     origin (a cone's tip).""",
 )
-LOGADDEXP = _binary(
+LOGADDEXP = _elementwise_binary_op(
     "logaddexp",
     _logaddexp_scalar,
     np.logaddexp,

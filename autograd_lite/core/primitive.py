@@ -29,10 +29,9 @@ import numpy as np
 
 from . import ops
 from .graph import Node, Op, tracing
+from .tensor import _FLOATS
 
 __all__ = ["Primitive", "primitive"]
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Primitive:

@@ -1,13 +1,6 @@
 """Neural-network building blocks on the engine: modules, layers and losses.
 
-A `Module` holds parameters (leaf `Tensor`s or `Value`s with
-`requires_grad=True`) in its attributes, directly or inside lists, tuples and
-dicts, and sub-modules the same way. `named_parameters()` finds them all with
-dotted names such as `layers.0.weight`, in attribute order; the same names
-label the parameters (`p.label`), key `state_dict()`, and name the arrays of a
-saved `.npz` file.
-
-Two families share the `Module` base:
+`module.Module` is the base (named parameters, `state_dict`, saving), shared by two families:
 
 - batch layers on `Tensor`s, shaped `(batch, features)` as in PyTorch:
   `Linear`, `ReLU`, `Tanh`, `Sigmoid`, `Sequential`;

@@ -12,7 +12,7 @@ import pytest
 import autograd_lite as al
 from autograd_lite.nn import losses
 
-from ._oracle import check
+from ._oracle import compare, ours, theirs
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle: pip install torch==2.13.0")
 F = torch.nn.functional
@@ -25,7 +25,8 @@ def helper_test_op(shapes, torch_fn, al_fn, low=-2.0, high=2.0, seed=0, rtol=1e-
     out_shape = tuple(torch_fn(*[torch.tensor(x) for x in xs]).shape)
     w = rng.normal(size=out_shape)
     v = [rng.normal(size=s) for s in shapes]
-    check(al_fn, torch_fn, xs, w, v, rtol=rtol)
+    problems = compare(ours(al_fn, xs, w, v), theirs(torch_fn, xs, w, v), rtol)
+    assert not problems, "autograd_lite (first) vs PyTorch (second):\n" + "\n".join(problems)
 
 
 # name -> (shapes, torch function, autograd_lite function, (low, high))
