@@ -11,9 +11,15 @@ import sys as _sys
 from . import nn as nn
 from . import optim as optim
 from .core import ops as _ops
+from .core import products as _products
+from .core import reductions as _reductions
+from .core import shapes as _shapes
 from .core.graph import enable_grad, is_grad_enabled, no_grad
 from .core.ops import *  # noqa: F403  (the op functions: `ops.__all__`, from the op table)
 from .core.primitive import primitive
+from .core.products import *  # noqa: F403  (tensordot, einsum, kron, ...)
+from .core.reductions import *  # noqa: F403  (prod, var, cumsum, ...)
+from .core.shapes import *  # noqa: F403  (squeeze, flip, pad, ...)
 from .core.tensor import Tensor
 from .core.value import Value
 from .math import distributions as distributions
@@ -48,6 +54,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     *_ops.__all__,
+    *_reductions.__all__,
+    *_shapes.__all__,
+    *_products.__all__,
     "GradcheckError",
     "Tensor",
     "Value",

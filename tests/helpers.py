@@ -43,3 +43,48 @@ def assert_close(actual, expected, atol=1e-5, rtol=1e-4, what=""):
         raise AssertionError(
             f"{what}: analytical {actual[worst]} vs numerical {expected[worst]} at index {worst}"
         )
+
+
+def check_first_and_second_order(f, *xs, seed=0, what="", atol=1e-4):
+    """Check the gradients of `f` (Tensors in, a Tensor out) at the float64 arrays `xs`.
+
+    First order: the gradient of sum(f(*xs) * w), w a random cotangent, in every input,
+    against central differences. Second order: that gradient recorded
+    (`create_graph=True`) and differentiated along a random direction v of each input,
+    against differences of first-order gradients (a Hessian-vector product, the
+    cross terms included).
+    """
+    from autograd_lite import Tensor
+
+    rng = np.random.default_rng(seed)
+    xs = [np.array(x, dtype=np.float64) for x in xs]
+    w = rng.normal(size=np.shape(f(*[Tensor(x) for x in xs]).data))
+
+    def loss(*arrays):
+        return (f(*[Tensor(a) for a in arrays]) * w).sum().item()
+
+    def grads(*arrays):
+        ts = [Tensor(a, requires_grad=True) for a in arrays]
+        (f(*ts) * w).sum().backward()
+        return [t.grad.data if t.grad is not None else np.zeros(t.shape) for t in ts]
+
+    ts = [Tensor(x, requires_grad=True) for x in xs]
+    (f(*ts) * w).sum().backward(create_graph=True)
+    gs = [t.grad for t in ts]
+    for i, (x, g) in enumerate(zip(xs, gs)):
+        expected = numeric_grad(lambda a, i=i: loss(*xs[:i], a, *xs[i + 1 :]), x)
+        actual = g.data if g is not None else np.zeros(x.shape)
+        assert_close(actual, expected, atol=atol, what=f"{what} d/dx{i}")
+
+    vs = [rng.normal(size=x.shape) for x in xs]
+    for t in ts:
+        t.grad = None
+    recorded = [(g * v).sum() for g, v in zip(gs, vs) if g is not None and g.requires_grad]
+    if recorded:
+        sum(recorded[1:], recorded[0]).backward()
+    hv = [t.grad.data if t.grad is not None else np.zeros(t.shape) for t in ts]
+    eps = 1e-6
+    plus = grads(*[x + eps * v for x, v in zip(xs, vs)])
+    minus = grads(*[x - eps * v for x, v in zip(xs, vs)])
+    for i in range(len(xs)):
+        assert_close(hv[i], (plus[i] - minus[i]) / (2 * eps), atol=atol, what=f"{what} H v, x{i}")

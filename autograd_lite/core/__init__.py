@@ -2,7 +2,9 @@
 
 - `graph`: `Node`, `Op`, grad mode, topological order, the backward sweep;
 - `ops`: every op declared once (forward and vjp rules side by side) and its function;
-- `value`: `Value`, the scalar node;  `tensor`: `Tensor`, the numpy node.
+- `value`: `Value`, the scalar node;  `tensor`: `Tensor`, the numpy node;
+- `primitive`: the public way to declare an op; `reductions`, `shapes` and `products`:
+  the rest of numpy's differentiable surface, declared with it.
 """
 
 from .graph import enable_grad, is_grad_enabled, no_grad

@@ -29,6 +29,9 @@ import numpy as np
 
 from .graph import Node, Op
 
+#: The dtypes a Tensor holds (and its gradient): every other real dtype becomes float64.
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
 #: What the op functions take and give: a node, or raw data (a number, an ndarray).
 Operand = Node | float | np.ndarray
 #: A reduction's axes: one axis, several, or None for all.

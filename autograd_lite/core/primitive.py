@@ -29,7 +29,6 @@ import numpy as np
 
 from . import ops
 from .graph import Node, Op, tracing
-from .tensor import _FLOATS
 
 __all__ = ["Primitive", "primitive"]
 
@@ -175,7 +174,7 @@ def _array_forward(prim, n, keys):
 
     def forward(*args):
         out = np.asarray(prim.fn(*args[:n], **_keywords(keys, args[n:])))
-        if out.dtype not in _FLOATS:
+        if out.dtype not in ops.FLOATS:
             if out.dtype.kind not in "biuf":
                 raise TypeError(
                     f"primitive {prim.name!r} returned an array of dtype {out.dtype}, "

@@ -7,11 +7,10 @@ import sys
 
 import numpy as np
 
-from . import graph, ops
+from . import graph, ops, products, reductions, shapes
 from .graph import ALIAS, Node, node_maker
+from .ops import FLOATS as _FLOATS
 from .value import _new_value
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _as_array(data, dtype=None, what="data"):
@@ -100,25 +99,27 @@ def _binary(op, a, b):
     return _new_tensor(data, op, (a, b), (data, ad, bd), req)
 
 
-def _array_functions():
-    """numpy's functions that autograd_lite has, for `Tensor.__array_function__`."""
-    return {
-        np.sum: ops.sum,
-        np.mean: ops.mean,
-        np.max: ops.max,
-        np.amax: ops.max,
-        np.min: ops.min,
-        np.amin: ops.min,
-        np.stack: ops.stack,
-        np.concatenate: ops.concatenate,
-        np.where: ops.where,
-        np.clip: ops.clip,
-        np.dot: ops.dot,
-        np.matmul: ops.matmul,
-        np.outer: ops.outer,
-        np.reshape: ops.reshape,
-        np.transpose: lambda x, axes=None: x.transpose(axes),
-    }
+#: numpy's functions that autograd_lite has, for `Tensor.__array_function__`.
+_ARRAY_FUNCTIONS = {
+    np.sum: ops.sum,
+    np.mean: ops.mean,
+    np.max: ops.max,
+    np.amax: ops.max,
+    np.min: ops.min,
+    np.amin: ops.min,
+    np.stack: ops.stack,
+    np.concatenate: ops.concatenate,
+    np.where: ops.where,
+    np.clip: ops.clip,
+    np.dot: ops.dot,
+    np.matmul: ops.matmul,
+    np.outer: ops.outer,
+    np.reshape: ops.reshape,
+    np.transpose: lambda x, axes=None: x.transpose(axes),
+    **reductions.NUMPY_FUNCTIONS,
+    **shapes.NUMPY_FUNCTIONS,
+    **products.NUMPY_FUNCTIONS,
+}
 
 
 def _requires_grad_inside(obj):
@@ -200,7 +201,7 @@ class Tensor(Node, ops.Arithmetic):
         constant: the gradient would silently be 0); on constant Tensors it runs on
         their data, as numpy would on the arrays.
         """
-        ours = _array_functions().get(func)
+        ours = _ARRAY_FUNCTIONS.get(func)
         name = f"{func.__module__.replace('numpy', 'np', 1)}.{func.__name__}"
         if ours is not None:
             try:
@@ -539,6 +540,9 @@ class Tensor(Node, ops.Arithmetic):
     softmax = ops.softmax
     log_softmax = ops.log_softmax
     norm = ops.norm
+
+    # numpy's array methods that are functions of other modules (self is the array):
+    cumsum = reductions.cumsum
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
