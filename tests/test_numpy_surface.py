@@ -16,6 +16,8 @@ REDUCTIONS = {
     "cumsum_method": (lambda x: x.cumsum(0), [(3, 2)]),
 }
 SHAPES = {
+    "diff_default": (lambda x: al.diff(x) ** 2, [(3, 4)]),
+    "diff_n2_axis0_prepend": (lambda x: al.diff(x, n=2, axis=0, prepend=x[:1] * 3.0), [(3, 2)]),
     "flip_axis": (lambda x: al.flip(x, 1) * np.arange(12.0).reshape(3, 4), [(3, 4)]),
     "flip_all": (lambda x: al.flip(x) * np.arange(6.0), [(6,)]),
 }

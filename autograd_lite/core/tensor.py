@@ -225,7 +225,7 @@ class Tensor(Node, ops.Arithmetic):
         """
         if out is not None:
             if any(isinstance(o, Node) for o in out):
-                raise TypeError(f"numpy's {ufunc.__name__} cannot write into a Tensor (out=)")
+                raise TypeError(f"numpy's {ufunc.__name__} cannot write into a node (out=)")
             for x in inputs:
                 if isinstance(x, Node) and x.requires_grad and graph._state.tracing:
                     raise graph.escape_error(x, f"An in-place numpy {ufunc.__name__} with")
@@ -235,12 +235,12 @@ class Tensor(Node, ops.Arithmetic):
             if ufunc in _COMPARISONS:
                 return ufunc(*[x._data if isinstance(x, Node) else x for x in inputs])
             op = _UFUNC_OPS.get(ufunc)
-            if op is not None:
-                return Tensor._apply(op, inputs)
+            if op is not None:  # run on the node type of the first node (a Value's too)
+                return ops.apply(op, inputs)
         name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
         raise TypeError(
-            f"numpy's {name} is not supported on a Tensor (it would drop the graph); use "
-            "autograd_lite's functions (al.exp, al.sum, ...), or t.data for a constant"
+            f"numpy's {name} is not supported on a {type(self).__name__} (it would drop the "
+            "graph); use autograd_lite's functions (al.exp, al.sum, ...), or .data for a constant"
         )
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
