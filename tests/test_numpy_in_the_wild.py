@@ -104,3 +104,17 @@ def test_the_example_script_runs():
     )
     assert run.returncode == 0, run.stderr
     assert "net force [0. 0. 0.]" in run.stdout and "gradient at rest [0. 0. 0.]" in run.stdout
+
+
+def test_every_op_named_like_a_numpy_ufunc_dispatches_from_it():
+    from autograd_lite.core import ops
+
+    named = [op for op in ops.OPS if isinstance(getattr(np, op.function or "", None), np.ufunc)]
+    assert len(named) > 30
+    for op in named:
+        ufunc = getattr(np, op.function)
+        x0 = [1.3, 1.6] if op.function == "arccosh" else [0.3, 0.6]  # inside every domain
+        args = [al.Tensor(x0, requires_grad=True) for _ in range(ufunc.nin)]
+        out = ufunc(*args)
+        assert isinstance(out, al.Tensor) and out.op == op.name, op
+        np.testing.assert_allclose(out.data, ufunc(*[a.data for a in args]))

@@ -111,6 +111,8 @@ _ARRAY_FUNCTIONS = {
     np.concatenate: ops.concatenate,
     np.where: ops.where,
     np.clip: ops.clip,
+    np.round: ops.round,
+    np.around: ops.round,
     np.dot: ops.dot,
     np.matmul: ops.matmul,
     np.outer: ops.outer,
@@ -142,24 +144,19 @@ def _data_inside(obj):
     return obj
 
 
-#: numpy's ufuncs that are autograd_lite ops, for `Tensor.__array_ufunc__`.
+#: numpy's ufuncs that are autograd_lite ops, for `Tensor.__array_ufunc__`: the operators,
+#: and every op whose public function has the name of a numpy ufunc (`al.exp` is `np.exp`'s).
 _UFUNC_OPS = {
     np.add: ops.ADD,
     np.subtract: ops.SUB,
     np.multiply: ops.MUL,
     np.true_divide: ops.DIV,
-    np.power: ops.POW,
     np.negative: ops.NEG,
-    np.exp: ops.EXP,
-    np.log: ops.LOG,
-    np.sqrt: ops.SQRT,
-    np.sin: ops.SIN,
-    np.cos: ops.COS,
-    np.tanh: ops.TANH,
-    np.absolute: ops.ABS,
-    np.maximum: ops.MAXIMUM,
-    np.minimum: ops.MINIMUM,
-    np.matmul: ops.MATMUL,
+    **{
+        getattr(np, op.function): op
+        for op in ops.OPS
+        if op.function and isinstance(getattr(np, op.function, None), np.ufunc)
+    },
 }
 _COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
