@@ -364,8 +364,14 @@ _COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _pad_widths(pad_width, shape):
-    """numpy's pad_width (an int, (before, after), or one pair per axis) as per-axis pairs."""
+    """numpy's pad_width (an int, (before, after), one pair per axis, or {axis: an int or a
+    pair}) as per-axis pairs."""
+    if isinstance(pad_width, dict):  # the axes not named are not padded
+        named = {_axis(ax, len(shape), "pad", "pad_width axis"): w for ax, w in pad_width.items()}
+        pad_width = [np.broadcast_to(named.get(i, 0), (2,)) for i in range(len(shape))]
     widths = np.asarray(pad_width)
+    if widths.size == 0:  # no widths (for a 0-d array): none to check
+        widths = widths.astype(np.int64)
     if widths.dtype.kind not in "iu":
         raise TypeError(f"pad: pad_width must be ints, got {pad_width!r}")
     try:
