@@ -13,6 +13,8 @@ shift), declared with `primitive`, the public way to add an op (docs/custom_ops.
 
 Inputs: a Tensor; a Value, taken as numpy takes a 0-d array (a 0-d Tensor: `ravel`
 gives shape (1,), `fliplr` raises); raw numbers and arrays give raw float arrays back.
+Results keep the input's dtype (float32 or float64). Parameters (axes, counts, widths)
+are checked before any node is made: bad ones raise naming the function and the value.
 """
 
 from __future__ import annotations
@@ -616,14 +618,15 @@ def array_split(ary: Operand, indices_or_sections: int | Sequence[int], axis: in
 
 def hsplit(ary: Operand, indices_or_sections: int | Sequence[int]) -> list:
     """`split` along axis 1 (axis 0 for a 1-d array), as `numpy.hsplit`."""
-    axis = 1 if len(ops._shape(_operand(ary))) > 1 else 0
-    return _split(ary, indices_or_sections, axis, "hsplit", equal=True)
+    a = _operand(ary)
+    return _split(a, indices_or_sections, 1 if len(ops._shape(a)) > 1 else 0, "hsplit", True)
 
 
 def vsplit(ary: Operand, indices_or_sections: int | Sequence[int]) -> list:
     """`split` along axis 0 of an array of at least 2 dimensions, as `numpy.vsplit`."""
-    _at_least(_operand(ary), 2, "vsplit")
-    return _split(ary, indices_or_sections, 0, "vsplit", equal=True)
+    a = _operand(ary)
+    _at_least(a, 2, "vsplit")
+    return _split(a, indices_or_sections, 0, "vsplit", equal=True)
 
 
 def append(arr: Operand, values: Operand, axis: int | None = None) -> Operand:
