@@ -540,6 +540,13 @@ class Tensor(Node, ops.Arithmetic):
 
     # numpy's array methods that are functions of other modules (self is the array):
     cumsum = reductions.cumsum
+    squeeze = shapes.squeeze
+    ravel = shapes.ravel
+    flatten = shapes.flatten
+    repeat = shapes.repeat
+    swapaxes = shapes.swapaxes
+    diagonal = shapes.diagonal
+    trace = shapes.trace
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
@@ -558,12 +565,6 @@ class Tensor(Node, ops.Arithmetic):
         if sorted(perm) != list(range(n)):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes")
         return Tensor._apply(ops.TRANSPOSE, (self,), (perm,))
-
-    def swapaxes(self, a: int, b: int) -> Tensor:
-        """Exchange two axes."""
-        axes = list(range(self.ndim))
-        axes[a], axes[b] = axes[b], axes[a]
-        return self.transpose(tuple(axes))
 
 
 _new_tensor = node_maker(Tensor)  # every Tensor an operation makes is made here
