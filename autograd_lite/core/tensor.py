@@ -116,6 +116,7 @@ _ARRAY_FUNCTIONS = {
     np.outer: ops.outer,
     np.reshape: ops.reshape,
     np.transpose: lambda x, axes=None: x.transpose(axes),
+    np.sinc: ops.sinc,
     **reductions.NUMPY_FUNCTIONS,
     **shapes.NUMPY_FUNCTIONS,
     **products.NUMPY_FUNCTIONS,
@@ -157,6 +158,11 @@ _UFUNC_OPS = {
     np.cos: ops.COS,
     np.tanh: ops.TANH,
     np.absolute: ops.ABS,
+    np.deg2rad: ops.DEG2RAD,
+    np.radians: ops.DEG2RAD,
+    np.rad2deg: ops.RAD2DEG,
+    np.degrees: ops.RAD2DEG,
+    np.remainder: ops.MOD,
     np.maximum: ops.MAXIMUM,
     np.minimum: ops.MINIMUM,
     np.matmul: ops.MATMUL,
@@ -543,6 +549,14 @@ class Tensor(Node, ops.Arithmetic):
 
     # numpy's array methods that are functions of other modules (self is the array):
     cumsum = reductions.cumsum
+    cumprod = reductions.cumprod
+    prod = reductions.prod
+    var = reductions.var
+    std = reductions.std
+    argmax = reductions.argmax
+    argmin = reductions.argmin
+    all = reductions.all
+    any = reductions.any
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
