@@ -81,21 +81,41 @@ def _shift(x, axis, fill):
 
 @primitive
 def _linear_scan(a, b, axis):
-    # h[i] = a[i] h[i-1] + b[i] along `axis`, h[-1] = 0 (so a[0] is unused). Hillis and
-    # Steele's doubling: after the step of width d, (A[i], B[i]) maps h[i-2d] to h[i],
-    # so log2(n) vectorized steps instead of n Python ones; no division anywhere.
+    # h[i] = a[i] h[i-1] + b[i] along `axis`, h[-1] = 0 (so a[0] is unused); no division.
     shape, dtype = np.broadcast_shapes(np.shape(a), np.shape(b)), np.result_type(a, b)
-    big_a = np.moveaxis(np.broadcast_to(a, shape), axis, -1).astype(dtype)  # copies: written
-    big_b = np.moveaxis(np.broadcast_to(b, shape), axis, -1).astype(dtype)
-    n = big_a.shape[-1]
+    a = np.moveaxis(np.broadcast_to(a, shape), axis, -1)
+    b = np.moveaxis(np.broadcast_to(b, shape), axis, -1)
+    h = _doubling_scan(a, b, dtype)
+    if not np.isfinite(h).all():  # an inf or nan met: the recurrence's own order decides
+        h = _sequential_scan(a, b, dtype)
+    return np.moveaxis(h, -1, axis)
+
+
+def _doubling_scan(a, b, dtype):
+    """The scan along the last axis in log2(n) vectorized steps (Hillis and Steele): after
+    the step of width d, (a[i], b[i]) maps h[i - 2d] to h[i]. The same sums of products as
+    the recurrence in another order: equal up to rounding while every product is finite
+    (a window of a's product may overflow where the recurrence's does not)."""
+    a, b = a.astype(dtype), b.astype(dtype)  # copies: written below
+    n = a.shape[-1]
     if n:
-        big_a[..., 0] = 0.0
+        a[..., 0] = 0.0
     d = 1
     while d < n:
-        big_b[..., d:] = big_b[..., d:] + big_a[..., d:] * big_b[..., :-d]  # the old values
-        big_a[..., d:] = big_a[..., d:] * big_a[..., :-d]
+        b[..., d:] = b[..., d:] + a[..., d:] * b[..., :-d]  # the right side reads old values
+        a[..., d:] = a[..., d:] * a[..., :-d]
         d *= 2
-    return np.moveaxis(big_b, -1, axis)
+    return b
+
+
+def _sequential_scan(a, b, dtype):
+    """The scan along the last axis one step at a time, as the recurrence reads."""
+    h = np.empty(b.shape, dtype)
+    previous = np.zeros(b.shape[:-1], dtype)
+    for i in range(b.shape[-1]):
+        previous = a[..., i] * previous + b[..., i] if i else b[..., 0].astype(dtype)
+        h[..., i] = previous
+    return h
 
 
 def _reverse_linear_scan(a, b, axis):

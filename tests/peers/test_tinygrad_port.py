@@ -180,6 +180,10 @@ OPS = {
     "reciprocal": ([(4, 5)], torch.reciprocal, lambda a: al.reciprocal(a), (0.5, 2)),
     "cumsum": ([(4, 5)], lambda a: a.cumsum(1), lambda a: al.cumsum(a, axis=1), (-2, 2)),
     "flip": ([(4, 5)], lambda a: a.flip(1), lambda a: al.flip(a, 1), (-2, 2)),
+    "mod": ([(4, 5), (4, 5)], torch.remainder, lambda a, b: a % b, (0.5, 2)),
+    "prod": ([(4, 5)], lambda a: a.prod(1), lambda a: al.prod(a, axis=1), (0.5, 2)),
+    "var": ([(4, 5)], lambda a: a.var(1), lambda a: al.var(a, axis=1, ddof=1), (-2, 2)),
+    "std": ([(4, 5)], lambda a: a.std(), lambda a: al.std(a, ddof=1), (-2, 2)),
 }
 
 
@@ -191,10 +195,6 @@ def test_op(name):
 
 # tinygrad test_ops cases whose op autograd_lite lacks today.
 MISSING = {
-    "mod": ([(4, 5), (4, 5)], torch.remainder, lambda a, b: a % b, (0.5, 2)),
-    "prod": ([(4, 5)], lambda a: a.prod(1), lambda a: al.prod(a, axis=1), (0.5, 2)),
-    "var": ([(4, 5)], lambda a: a.var(1), lambda a: al.var(a, axis=1, ddof=1), (-2, 2)),
-    "std": ([(4, 5)], lambda a: a.std(), lambda a: al.std(a, ddof=1), (-2, 2)),
     "pad2d": (
         [(2, 3)],
         lambda a: F.pad(a, (1, 2, 0, 1)),
