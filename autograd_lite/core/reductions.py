@@ -249,13 +249,13 @@ def prod(a: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
 
 
 def _deviations(name, a, axis, ddof):
-    """(a - its mean over `axis`, the divisor max(N - ddof, 0)), N the reduced count."""
+    """(a - its mean over `axis`, N, the divisor max(N - ddof, 0)), N the reduced count."""
     if isinstance(ddof, bool) or not isinstance(ddof, numbers.Real):
         raise TypeError(f"{name}: ddof must be a real number, got {ddof!r}")
     a = _operand(a)
     shape = ops._shape(a)
     count = math.prod(shape[i] for i in _axes(name, axis, len(shape)))
-    return a - ops.mean(a, axis, keepdims=True), float(max(count - ddof, 0))
+    return a - ops.mean(a, axis, keepdims=True), count, float(max(count - ddof, 0))
 
 
 def var(a: Operand, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Operand:
@@ -268,7 +268,7 @@ def var(a: Operand, axis: Axis = None, ddof: float = 0, keepdims: bool = False) 
     d var / d a = 2 (a - mean) / (N - ddof). Raises ValueError naming an axis out of
     range, TypeError for a ddof that is not a real number.
     """
-    deviations, divisor = _deviations("var", a, axis, ddof)
+    deviations, _, divisor = _deviations("var", a, axis, ddof)
     return ops.sum(deviations * deviations, axis, keepdims) / divisor
 
 
@@ -278,11 +278,14 @@ def std(a: Operand, axis: Axis = None, ddof: float = 0, keepdims: bool = False) 
 
     Derivative (a - mean) / ((N - ddof) std). Where the variance is 0 (all elements
     equal) it is taken as 0, as PyTorch's and as `norm`'s at 0 (README); there the second
-    derivative, which is unbounded, is nan (PyTorch's double backward gives 0). Raises as
-    `var`.
+    derivative, which is unbounded, is nan (PyTorch's double backward gives 0); for one
+    element per slice, where std is 0 whatever the element, every derivative is 0. Raises
+    as `var`.
     """
-    deviations, divisor = _deviations("std", a, axis, ddof)
-    return ops.norm(deviations, 2, axis, keepdims) / math.sqrt(divisor)
+    deviations, count, divisor = _deviations("std", a, axis, ddof)
+    # One element per slice: a - mean is 0 whatever a is, so std is constant, and |a - mean|
+    # (the same value) gives the derivatives 0 of every order, where the norm's would be nan.
+    return ops.norm(deviations, 1 if count == 1 else 2, axis, keepdims) / math.sqrt(divisor)
 
 
 # ---------------------------------------------------------------------------------------
