@@ -111,10 +111,8 @@ def _doubling_scan(a, b, dtype):
 def _sequential_scan(a, b, dtype):
     """The scan along the last axis one step at a time, as the recurrence reads."""
     h = np.empty(b.shape, dtype)
-    previous = np.zeros(b.shape[:-1], dtype)
     for i in range(b.shape[-1]):
-        previous = a[..., i] * previous + b[..., i] if i else b[..., 0].astype(dtype)
-        h[..., i] = previous
+        h[..., i] = a[..., i] * h[..., i - 1] + b[..., i] if i else b[..., 0]
     return h
 
 
