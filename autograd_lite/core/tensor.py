@@ -118,6 +118,7 @@ _ARRAY_FUNCTIONS = {
     np.outer: ops.outer,
     np.reshape: ops.reshape,
     np.transpose: lambda x, axes=None: x.transpose(axes),
+    np.sinc: ops.sinc,
     **reductions.NUMPY_FUNCTIONS,
     **shapes.NUMPY_FUNCTIONS,
     **products.NUMPY_FUNCTIONS,
@@ -157,6 +158,8 @@ _UFUNC_OPS = {
         for op in ops.OPS
         if op.function and isinstance(getattr(np, op.function, None), np.ufunc)
     },
+    np.radians: ops.DEG2RAD,
+    np.degrees: ops.RAD2DEG,
 }
 _COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
@@ -547,6 +550,14 @@ class Tensor(Node, ops.Arithmetic):
     swapaxes = shapes.swapaxes
     diagonal = shapes.diagonal
     trace = shapes.trace
+    cumprod = reductions.cumprod
+    prod = reductions.prod
+    var = reductions.var
+    std = reductions.std
+    argmax = reductions.argmax
+    argmin = reductions.argmin
+    all = reductions.all
+    any = reductions.any
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
