@@ -198,9 +198,7 @@ def _class_loss(what, scores, labels, reduction, weight, ignore_index, from_logi
             return _reduce(per_sample, reduction)
         wy = np.where(kept, 1.0 if w is None else w[np.where(kept, ys, 0)], 0.0)
         per_sample = [v * float(c) for v, c in zip(per_sample, wy)]
-        if reduction == "mean":
-            return _reduce(per_sample, "sum") * (1.0 / wy.sum() if wy.sum() else np.nan)
-        return _reduce(per_sample, reduction)
+        return _weighted_reduce(per_sample, wy.sum(), reduction)
     x = _as_batch(scores)
     if x.ndim not in (1, 2):
         raise ValueError(
@@ -216,11 +214,19 @@ def _class_loss(what, scores, labels, reduction, weight, ignore_index, from_logi
     if w is None and kept.all():
         return _reduce(per_sample, reduction)
     wy = np.where(kept, 1.0 if w is None else w[safe], 0.0)
-    per_sample = per_sample * wy
-    if reduction == "mean":
-        total = wy.sum()
-        return per_sample.sum() * (1.0 / total if total else np.nan)
-    return _reduce(per_sample, reduction)
+    return _weighted_reduce(per_sample * wy, wy.sum(), reduction)
+
+
+def _weighted_reduce(losses, total, reduction):
+    """Reduce weighted per-sample losses; 'mean' divides by `total`, the sum of the weights.
+
+    With total 0 (every sample ignored) the mean is nan and its gradient 0, as PyTorch's:
+    nan is added as a constant, so it does not reach the gradient.
+    """
+    if reduction != "mean":
+        return _reduce(losses, reduction)
+    summed = _reduce(losses, "sum")
+    return summed * (1.0 / total) if total else summed + np.nan
 
 
 def cross_entropy(logits, labels, reduction="mean", weight=None, ignore_index=-100):
@@ -272,11 +278,11 @@ def l1_loss(pred, target, reduction="mean"):
 
 def huber_loss(pred, target, reduction="mean", delta=1.0):
     """Huber loss (PyTorch's `HuberLoss`): per element, with d = pred - target,
-    d**2 / 2 where |d| <= delta, else delta (|d| - delta / 2).
+    d**2 / 2 where |d| < delta, else delta (|d| - delta / 2).
 
-    Quadratic near 0, linear beyond delta, continuous with its first derivative
-    (clip(d, -delta, delta)). At |d| = delta exactly the quadratic piece is taken, so the
-    second derivative there is 1, PyTorch's convention. Shapes and reduction as
+    Quadratic near 0, linear from delta on, continuous with its first derivative
+    (clip(d, -delta, delta)). At |d| = delta exactly the linear piece is taken, so the
+    second derivative there is 0, PyTorch's convention. Shapes and reduction as
     `mse_loss`; raises ValueError for delta <= 0.
     """
     if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
@@ -286,7 +292,7 @@ def huber_loss(pred, target, reduction="mean", delta=1.0):
     def formula(p, t):
         d = p - t
         size = abs(d)
-        return ops.where(ops._raw(size) <= delta, 0.5 * (d * d), delta * (size - 0.5 * delta))
+        return ops.where(ops._raw(size) < delta, 0.5 * (d * d), delta * (size - 0.5 * delta))
 
     return _elementwise_loss("huber_loss", formula, pred, target, reduction)
 
@@ -304,9 +310,11 @@ def _bce(p, y):
 
 
 # PyTorch's derivatives (aten's binary_cross_entropy_backward and the target's backward):
-# d/dp = (p - y) / max(p (1 - p), 1e-12), finite at p = 0 and 1; d/dy = log(1 - p) - log(p).
+# d/dp = (p - y) / max(p (1 - p), eps), finite at p = 0 and 1; d/dy = log(1 - p) - log(p).
+# eps is PyTorch's EPSILON, the float32 1e-12 (9.99999996e-13 as a double), for equal results.
+_BCE_EPS = float(np.float32(1e-12))
 _bce.defvjp(
-    lambda g, out, p, y: g * (p - y) / ops.maximum(p * (1 - p), 1e-12),
+    lambda g, out, p, y: g * (p - y) / ops.maximum(p * (1 - p), _BCE_EPS),
     lambda g, out, p, y: g * (ops.log1p(-p) - ops.log(p)),
 )
 
@@ -316,7 +324,8 @@ def binary_cross_entropy(probs, target, reduction="mean", weight=None):
 
     As `torch.nn.BCELoss`: probs and target in [0, 1], the same shape (a Tensor, or
     Values as `mse_loss`); each logarithm is clamped at -100, so p = 0 or 1 gives a
-    finite loss, and the derivative (p - y) / max(p (1 - p), 1e-12) is PyTorch's.
+    finite loss, and the derivative (p - y) / max(p (1 - p), 1e-12) is PyTorch's (so
+    at p = 0 or 1 it is about ±1e12, not inf).
     weight: None or numbers broadcastable to the input's shape, a factor per element
     ('mean' is then the plain mean of the weighted losses, as PyTorch).
     Prefer `binary_cross_entropy_with_logits` on logits: it is stable where this
