@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle: pip install torch==2.13.0")
 
@@ -555,3 +557,49 @@ def test_bad_arguments_are_refused_at_construction(make, message):
 def test_losses_refuse_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---- shapes drawn by hypothesis -------------------------------------------------------------
+
+shapes = st.lists(st.integers(2, 4), min_size=2, max_size=4).map(tuple)
+
+
+@settings(max_examples=15, deadline=None)
+@given(shape=shapes, k=st.integers(1, 2), seed=st.integers(0, 2**32 - 1))
+def test_layer_norm_over_drawn_shapes(shape, k, seed):
+    rng = np.random.default_rng(seed)
+    normalized = shape[len(shape) - min(k, len(shape) - 1) :]
+    layer = nn.LayerNorm(normalized)
+    for p in (layer.weight, layer.bias):
+        p.data = rng.standard_normal(p.shape)
+    _check_layer(layer, torch.nn.LayerNorm(normalized).double(), rng.standard_normal(shape))
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(2, 5), c=st.integers(1, 4), length=st.sampled_from([None, 1, 3]))
+def test_batch_norm_over_drawn_shapes(n, c, length):
+    x = RNG.standard_normal((n, c) if length is None else (n, c, length))
+    _check_layer(_randomise(nn.BatchNorm1d(c)), torch.nn.BatchNorm1d(c).double(), x)
+
+
+@settings(max_examples=15, deadline=None)
+@given(shape=shapes, data=st.data())
+def test_softmax_flatten_and_activations_over_drawn_shapes(shape, data):
+    x = RNG.standard_normal(shape) * 2
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    _check_layer(nn.LogSoftmax(dim), torch.nn.LogSoftmax(dim), x, ())
+    start = data.draw(st.integers(0, len(shape) - 1))
+    _check_layer(nn.Flatten(start), torch.nn.Flatten(start), x, ())
+    _check_layer(nn.GELU(), torch.nn.GELU(), x, ())
+
+
+def test_activations_on_values_match_tensors():
+    xs = [-2.0, -0.0, 0.0, 0.7, 3.0]
+    for layer in (nn.GELU(), nn.GELU("tanh"), nn.LeakyReLU(0.1)):
+        vs = [Value(v) for v in xs]
+        t = Tensor(xs, requires_grad=True)
+        out_v, out_t = layer(vs), layer(t)
+        _close([v.data for v in out_v], out_t.data)
+        sum(out_v[1:], out_v[0]).backward()
+        out_t.sum().backward()
+        _close([v.grad for v in vs], t.grad.data)
