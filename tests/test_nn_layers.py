@@ -603,3 +603,14 @@ def test_activations_on_values_match_tensors():
         sum(out_v[1:], out_v[0]).backward()
         out_t.sum().backward()
         _close([v.grad for v in vs], t.grad.data)
+
+
+def test_erf_on_a_0d_tensor_an_empty_one_and_float32():
+    t = Tensor(0.5, requires_grad=True)
+    y = nn.erf(t)
+    y.backward()
+    assert y.shape == () and y.item() == pytest.approx(math.erf(0.5), rel=1e-15)
+    assert t.grad.item() == pytest.approx(2 / math.sqrt(math.pi) * math.exp(-0.25), rel=1e-15)
+    assert nn.erf(Tensor(np.ones((2, 0)))).shape == (2, 0)
+    out = nn.GELU()(Tensor(np.array([1.0, -2.0], dtype=np.float32)))
+    assert out.data.dtype == np.float32

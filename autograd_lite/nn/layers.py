@@ -114,7 +114,7 @@ def erf(x):
     it differentiates to any order. erf(±inf) = ±1, erf(nan) = nan.
     """
     if isinstance(x, np.ndarray):
-        return _erf_array(x).astype(x.dtype)
+        return np.asarray(_erf_array(x), dtype=x.dtype)  # 0-d: frompyfunc gives a float
     return math.erf(x)
 
 

@@ -191,7 +191,9 @@ def _class_loss(what, scores, labels, reduction, weight, ignore_index, from_logi
         w = _class_weights(weight, n_classes, what)
         kept = ys != ignore_index
         per_sample = [
-            (_nll_values(row, y) if from_logits else -row[y]) if keep else Value(0.0, False)
+            (_nll_values(row, y) if from_logits else -row[y])
+            if keep
+            else Value(0.0, requires_grad=False)
             for row, y, keep in zip(rows, ys, kept)
         ]
         if w is None and kept.all():

@@ -1,11 +1,12 @@
 """`Module`: the base of layers, models and losses, with named parameters and saving.
 
 A `Module` holds parameters (leaf `Tensor`s or `Value`s with
-`requires_grad=True`) in its attributes, directly or inside lists, tuples and
-dicts, and sub-modules the same way. `named_parameters()` finds them all with
-dotted names such as `layers.0.weight`, in attribute order; the same names
-label the parameters (`p.label`), key `state_dict()`, and name the arrays of a
-saved `.npz` file.
+`requires_grad=True` when assigned) in its attributes, directly or inside lists,
+tuples and dicts, and sub-modules the same way; buffers (`register_buffer`) are
+saved state that is not trained. `named_parameters()` finds them all with dotted
+names such as `blocks.0.weight`, in attribute order (PyTorch's names: a Sequential's
+are `0.weight`, ...); the same names label the parameters (`p.label`), key
+`state_dict()`, and name the arrays of a saved `.npz` file.
 """
 
 from __future__ import annotations
