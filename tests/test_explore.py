@@ -18,7 +18,7 @@ from autograd_lite.core.graph import _sweep, cotangents, toposort
 from autograd_lite.demo import examples
 from autograd_lite.demo.demo import backprop_graph
 from autograd_lite.nn.scalar import MLP
-from autograd_lite.viz.explore import explorer_data, page_data
+from autograd_lite.viz.explorer import explorer_data, page_data
 from autograd_lite.viz.trace import short, trace_backward
 
 from .test_cli import run

@@ -3,7 +3,7 @@ use), the explorer (an offline web page stepping through the backward sweep) and
 the same sweep as text."""
 
 from .drawing import GraphvizNotFoundError, draw_graph, save_graph
-from .explore import Explorer, explore
+from .explorer import Explorer, explore
 from .trace import explain, trace_backward
 
 __all__ = [

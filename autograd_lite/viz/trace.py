@@ -9,7 +9,7 @@ to a cotangent of 1 (as in the drawings, `drawing._edge_vjp`); on a `Tensor`
 graph it is a Jacobian, of which only the size is given.
 
 `explain(root)` prints that trace, one line per edge; the explorer
-(`autograd_lite.viz.explore`) replays it in a web page.
+(`autograd_lite.viz.explorer`) replays it in a web page.
 """
 
 from __future__ import annotations
