@@ -282,7 +282,7 @@ class Explorer:
     def _repr_html_(self):
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
-            'style="width:100%;height:640px;border:1px solid #ccc" '
+            'style="width:100%;height:760px;border:1px solid #ccc" '
             'sandbox="allow-scripts"></iframe>'
         )
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.graph import Node, _sweep, toposort
-from .drawing import _array_text, _edge_vjp, _graph_nodes, _num
+from .drawing import _array_text, _edge_vjp, _graph_nodes, _num, _raw
 
 __all__ = ["EdgeStep", "SweepStep", "SweepTrace", "explain", "trace_backward"]
 
@@ -71,10 +71,6 @@ class SweepTrace:
     def name(self, node):
         """The node's label, or its op and number (`*#3`), or `leaf#5`."""
         return self.names[id(node)]
-
-
-def _raw(x):
-    return x.data if isinstance(x, Node) else x
 
 
 def trace_backward(root, gradient=None):
