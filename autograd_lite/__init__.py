@@ -36,7 +36,7 @@ from .transforms.functional import (
     vjp,
 )
 from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .viz import draw_graph, save_graph
+from .viz import draw_graph, explain, explore, save_graph
 
 # The import paths of the flat layout stay valid: `autograd_lite.functional`,
 # `autograd_lite.gradcheck`, `autograd_lite.linalg` and `autograd_lite.distributions`
@@ -63,6 +63,8 @@ __all__ = [
     "derivative",
     "draw_graph",
     "enable_grad",
+    "explain",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

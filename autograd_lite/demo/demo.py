@@ -4,7 +4,8 @@
    engine's gradient and a finite difference (`explain_backprop`).
 2. gradcheck and gradgradcheck of the backprop, Jacobian and Hessian examples.
 3. An MLP trained on scikit-learn's 8x8 handwritten digits (`train_digits`).
-4. Drawings of the backprop example's graph: forward, backward, both.
+4. Drawings of the backprop example's graph: forward, backward, both; and the
+   explorer, a web page stepping through its backward pass (no Graphviz needed).
 
 The numbers come from `autograd_lite.demo.examples`. Without the Graphviz
 `dot` program the drawings are written as their DOT source (`.dot`) and one
@@ -98,7 +99,8 @@ def _checks_step(say):
 
 
 def _drawings_step(out_dir, say):
-    """Step 4: the backprop example drawn three ways; .svg with Graphviz, else .dot source."""
+    """Step 4: the backprop example drawn three ways (.svg with Graphviz, else .dot source),
+    and its explorer page (backprop_explorer.html)."""
     from .. import viz  # loads the graphviz package, which the other steps do not need
 
     loss = backprop_graph()
@@ -115,6 +117,7 @@ def _drawings_step(out_dir, say):
             path = os.path.splitext(path)[0] + ".dot"
             viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
         files.append(path)
+    files.append(viz.explore(loss, os.path.join(out_dir, "backprop_explorer.html")))
     return files
 
 
@@ -149,7 +152,10 @@ def run_demo(out_dir="out", epochs=40, hidden=128, say=print):
     )
     files = [result.paths["loss_curve"], result.paths["weights"]]
     say()
-    say("4. Drawings of the backprop example with Graphviz: forward, backward, both")
+    say(
+        "4. Drawings of the backprop example with Graphviz (forward, backward, both) and its "
+        "explorer, a page to step through the backward pass in a browser"
+    )
     files += _drawings_step(out_dir, say)
     say()
     say(f"Files written to {out_dir}:")

@@ -175,7 +175,8 @@ def _node_label(node, show_data, show_grad, mark_leaf, is_root):
     return _html_table(cells, fill, border=2 if is_root else 0)
 
 
-def _op_label(node):
+def _op_params(node):
+    """The op's parameters as short `name=value` texts (`axis=1`), from its declaration."""
     n = len(node._parents)
     names = node._op.params  # the names of the op's parameters, from its declaration
     parts = []
@@ -185,7 +186,11 @@ def _op_label(node):
         name = names[k] if k < len(names) else f"p{k}"
         text = f"array{np.shape(p)}" if isinstance(p, np.ndarray) else repr(p)
         parts.append(f"{name}={text if len(text) <= 24 else text[:21] + '...'}")
-    extra = "".join(f'<BR/><FONT POINT-SIZE="8">{_escape(t)}</FONT>' for t in parts)
+    return parts
+
+
+def _op_label(node):
+    extra = "".join(f'<BR/><FONT POINT-SIZE="8">{_escape(t)}</FONT>' for t in _op_params(node))
     return (
         f'<<TABLE STYLE="ROUNDED" BORDER="1" CELLBORDER="0" CELLPADDING="3" BGCOLOR="{FILL["op"]}">'
         f"<TR><TD><B>{_escape(node.op)}</B>{extra}</TD></TR></TABLE>>"
