@@ -208,9 +208,9 @@ def test_tensors_are_summarised_with_their_shape():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     out = model(Tensor(np.array([1.0, -2.0, 0.5]))).sum()
     data = explorer_data(out)
-    w = next(n for n in data["nodes"] if n["label"] == "layers.0.weight")
+    w = next(n for n in data["nodes"] if n["label"] == "0.weight")
     assert w["data"]["shape"] == [4, 3] and "shape (4, 3)" in w["data"]["full"]
-    np.testing.assert_array_equal(w["data"]["value"], model.layers[0].weight.data)
+    np.testing.assert_array_equal(w["data"]["value"], model[0].weight.data)
     edge = next(e for s in data["backward"] for e in s["edges"] if e["to"] == w["id"])
     assert edge["local"] is None and edge["jacobian"] == [4, 12]
     big = explorer_data((Tensor(np.ones((20, 30)), requires_grad=True) * 2).sum())
@@ -221,10 +221,10 @@ def test_modules_become_nested_clusters_and_a_large_graph_opens_folded():
     _, loss = mlp_342()
     data = explorer_data(loss)
     titles = {c["name"] for c in data["clusters"]}
-    assert {"layers", "layers.0", "layers.0.neurons.3", "layers.1.neurons.1"} <= titles
-    assert "layers.0.neurons" not in titles  # the same nodes as layers.0
+    assert {"0", "0.neurons.3", "1.neurons.1"} <= titles
+    assert "0.neurons" not in titles  # the same nodes as 0
     assert data["folded"] == []  # 95 nodes: shown unfolded
-    neuron = next(c["id"] for c in data["clusters"] if c["name"] == "layers.0.neurons.3")
+    neuron = next(c["id"] for c in data["clusters"] if c["name"] == "0.neurons.3")
     members = [n for n in data["nodes"] if n["cluster"] == neuron]
     assert {n["op"] for n in members} == {"", "*", "+", "relu"}  # its whole computation
     assert next(n for n in data["nodes"] if n["id"] == data["root"])["cluster"] is None
@@ -235,7 +235,7 @@ def test_modules_become_nested_clusters_and_a_large_graph_opens_folded():
     folded = set(data["folded"])
     parents = {c["parent"] for c in data["clusters"]}
     assert folded and not folded & parents  # the innermost modules: enough to fit
-    assert {data["clusters"][c]["name"] for c in folded} >= {"layers.0.neurons.0", "layers.2"}
+    assert {data["clusters"][c]["name"] for c in folded} >= {"0.neurons.0", "2"}
     shown = sum(1 for n in data["nodes"] if n["cluster"] not in folded) + len(folded)
     assert shown <= 150
 

@@ -176,12 +176,12 @@ def test_hover_shows_data_and_gradient_with_shapes(browser, tmp_path):
     model = al.nn.Sequential(al.nn.Linear(3, 4), al.nn.ReLU(), al.nn.Linear(4, 2))
     out = model(al.Tensor(np.array([1.0, -2.0, 0.5]))).sum()
     data = al.explore(out).data
-    weight = next(n["id"] for n in data["nodes"] if n["label"] == "layers.0.weight")
+    weight = next(n["id"] for n in data["nodes"] if n["label"] == "0.weight")
     open_page(browser, out, tmp_path)
     box = browser.find_element("css selector", f'g.node[data-id="{weight}"]')
     ActionChains(browser).move_to_element(box).perform()
     tip = browser.find_element("id", "tip").text
-    assert "layers.0.weight" in tip and "data: shape (4, 3)" in tip
+    assert "0.weight" in tip and "data: shape (4, 3)" in tip
     assert "grad (this sweep): shape (4, 3)" in tip
 
 
