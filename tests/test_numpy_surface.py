@@ -19,7 +19,33 @@ SHAPES = {
     "flip_axis": (lambda x: al.flip(x, 1) * np.arange(12.0).reshape(3, 4), [(3, 4)]),
     "flip_all": (lambda x: al.flip(x) * np.arange(6.0), [(6,)]),
 }
-PRODUCTS: dict = {}
+PRODUCTS = {
+    "einsum_matmul": (lambda a, b: al.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)]),
+    "einsum_implicit": (lambda a, b: al.einsum("ij,jk", a, b), [(2, 3), (3, 2)]),
+    "einsum_trace": (lambda x: al.einsum("ii", x) ** 2, [(3, 3)]),
+    "einsum_diagonal": (lambda x: al.einsum("ii->i", x) ** 2, [(3, 3)]),
+    "einsum_repeated_in_three_axes": (lambda x: al.einsum("iji->j", x) ** 2, [(2, 3, 2)]),
+    "einsum_summed_alone": (lambda x, y: al.einsum("ij,k->ik", x, y) ** 2, [(2, 3), (2,)]),
+    "einsum_ellipsis_broadcast": (
+        lambda a, b: al.einsum("...ij,...jk->...ik", a, b),
+        [(2, 1, 3, 4), (5, 4, 2)],
+    ),
+    "einsum_size1_broadcast": (lambda a, b: al.einsum("ij,ij->j", a, b) ** 2, [(1, 3), (2, 3)]),
+    "einsum_three_operands": (
+        lambda a, b, c: al.einsum("ij,jk,k->i", a, b, c),
+        [(2, 3), (3, 4), (4,)],
+    ),
+    "tensordot_int": (lambda a, b: al.tensordot(a, b, 2), [(3, 4, 2), (4, 2, 3)]),
+    "tensordot_pairs": (lambda a, b: al.tensordot(a, b, ([0, 2], [2, 0])), [(2, 3, 4), (4, 1, 2)]),
+    "tensordot_outer": (lambda a, b: al.tensordot(a, b, 0) ** 2, [(2,), (3,)]),
+    "dot_3d": (lambda a, b: al.dot(a, b) ** 2, [(2, 3, 4), (2, 4, 3)]),
+    "dot_nd_vector": (lambda a, b: al.dot(a, b) ** 2, [(2, 3, 4), (4,)]),
+    "dot_method": (lambda a, b: a.dot(b) ** 2, [(3, 4), (4,)]),
+    "inner_nd": (lambda a, b: al.inner(a, b) ** 2, [(2, 3), (4, 3)]),
+    "vdot_matrices": (lambda a, b: al.vdot(a, b) ** 2, [(2, 3), (3, 2)]),
+    "kron_2d": (lambda a, b: al.kron(a, b) ** 2, [(2, 2), (2, 3)]),
+    "kron_mixed_ndim": (lambda a, b: al.kron(a, b) ** 2, [(3,), (2, 2)]),
+}
 TABLES = {reductions: REDUCTIONS, shapes: SHAPES, products: PRODUCTS}
 CASES = {**REDUCTIONS, **SHAPES, **PRODUCTS}
 

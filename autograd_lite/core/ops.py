@@ -1250,22 +1250,6 @@ def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Operand:
     return apply(LINEAR, (x, weight, 0.0 if bias is None else bias))
 
 
-def dot(a: Operand, b: Operand) -> Operand:
-    """Dot product of 1-d vectors (a scalar), or a matrix product for 2-d (as numpy.dot).
-
-    Scalars are multiplied. Raises ValueError for operands of more than two axes
-    (use `matmul`).
-    """
-    if np.ndim(_raw(a)) == 0 or np.ndim(_raw(b)) == 0:
-        return a * b
-    if np.ndim(_raw(a)) > 2 or np.ndim(_raw(b)) > 2:
-        raise ValueError(
-            f"dot takes operands of at most 2 axes, got shapes {_shape(a)} and {_shape(b)}; "
-            "use matmul"
-        )
-    return matmul(a, b)
-
-
 def outer(a: Operand, b: Operand) -> Operand:
     """Outer product: a flattened to a column times b flattened to a row, shape (a.size, b.size)."""
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
@@ -1456,7 +1440,6 @@ del _op, _name
 
 #: The op functions of the public API: each declared op's, then those composed of others.
 __all__ = [op.function for op in OPS if op.function] + [
-    "dot",
     "mean",
     "outer",
     "softmax",

@@ -180,6 +180,12 @@ OPS = {
     "reciprocal": ([(4, 5)], torch.reciprocal, lambda a: al.reciprocal(a), (0.5, 2)),
     "cumsum": ([(4, 5)], lambda a: a.cumsum(1), lambda a: al.cumsum(a, axis=1), (-2, 2)),
     "flip": ([(4, 5)], lambda a: a.flip(1), lambda a: al.flip(a, 1), (-2, 2)),
+    "einsum": (
+        [(3, 4), (4, 5)],
+        lambda a, b: torch.einsum("ij,jk->ik", a, b),
+        lambda a, b: al.einsum("ij,jk->ik", a, b),
+        (-2, 2),
+    ),
 }
 
 
@@ -206,12 +212,6 @@ MISSING = {
     "repeat": ([(2, 3)], lambda a: a.repeat(2, 2), lambda a: al.tile(a, (2, 2)), (-2, 2)),
     "triu": ([(4, 4)], lambda a: a.triu(1), lambda a: al.triu(a, 1), (-2, 2)),
     "tril": ([(4, 4)], lambda a: a.tril(), lambda a: al.tril(a), (-2, 2)),
-    "einsum": (
-        [(3, 4), (4, 5)],
-        lambda a, b: torch.einsum("ij,jk->ik", a, b),
-        lambda a, b: al.einsum("ij,jk->ik", a, b),
-        (-2, 2),
-    ),
     "trace": ([(4, 4)], torch.trace, lambda a: al.trace(a), (-2, 2)),
     "sort_free_argmax_gather": (
         [(3, 4)],
