@@ -450,7 +450,7 @@ def solve(a, b) -> Tensor:
     fit, numpy's LinAlgError when a is singular.
     """
     a, b = _square(a, "solve"), _as_tensor(b, "b")
-    m = a.shape[-1]
+    m, b_shape = a.shape[-1], b.shape
     vector = b.ndim == 1
     if vector:
         b = ops.reshape(b, (b.shape[0], 1))
@@ -460,7 +460,7 @@ def solve(a, b) -> Tensor:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(
-            f"solve: a of shape {a.shape} and b of shape {b.shape if not vector else (m,)} "
+            f"solve: a of shape {a.shape} and b of shape {b_shape} "
             f"do not fit: b must be ({m},) or (..., {m}, k), with broadcasting batch axes"
         ) from None
     x = _solve(a, b)
