@@ -957,18 +957,7 @@ NORM2 = Op(
     vjps=(_norm2_rule,),
     params=("axis", "keepdims"),
     quiet=True,
-    function="norm",
-    doc="""Vector norm of x over `axis` (None: all elements; a tuple: those axes jointly), as
-    torch.linalg.vector_norm: ord 2 (the default; Euclidean), 1, inf (max |x|), -inf
-    (min |x|), 0 (the number of nonzero elements) or any other real p, (sum |x|**p)**(1/p).
-    Shape: x's without `axis` (kept as 1 with keepdims). `autograd_lite.norm` is numpy's
-    norm (matrix norms too); this is the Tensor method and `linalg.vector_norm`.
-
-    Gradients as PyTorch: x/||x|| for ord 2 and sign(x) |x|**(p-1) / ||x||**(p-1) for p,
-    taken as 0 where the norm is 0 and where x_i = 0; sign(x) (0 at 0) for
-    ord 1; an even split among tied extrema for ±inf; 0 for ord 0.
-    Raises ValueError for an ord that is not a real number or ±inf.
-    """,
+    doc="sqrt(sum x**2) over `axis`: the 2-norm, `norm`'s fast path (one node).",
 )
 
 
@@ -1369,8 +1358,19 @@ def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
     return apply(LOG_SOFTMAX, (x,), (axis,))
 
 
-@_documents(NORM2)
 def norm(x: Operand, ord: float | None = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
+    """Vector norm of x over `axis` (None: all elements; a tuple: those axes jointly), as
+    torch.linalg.vector_norm: ord 2 (the default; Euclidean), 1, inf (max |x|), -inf
+    (min |x|), 0 (the number of nonzero elements) or any other real p, (sum |x|**p)**(1/p).
+    Shape: x's without `axis` (kept as 1 with keepdims). `autograd_lite.norm` is numpy's
+    norm (matrix norms too); this is the Tensor method and `linalg.vector_norm`.
+
+    Gradients as PyTorch: x/||x|| for ord 2 and sign(x) |x|**(p-1) / ||x||**(p-1) for p,
+    taken as 0 where the norm is 0 and where x_i = 0 (there, for p < 2, the second
+    derivative is unbounded: NaN, as PyTorch's); sign(x) (0 at 0) for ord 1; an even split
+    among tied extrema for ±inf; 0 for ord 0. Tested against PyTorch to second order.
+    Raises ValueError for an ord that is not a real number or ±inf.
+    """
     if ord is None or ord == 2:
         if _is_value(x):
             return abs(x)
@@ -1496,6 +1496,7 @@ del _op, _name
 #: The op functions of the public API: each declared op's, then those composed of others.
 __all__ = [op.function for op in OPS if op.function] + [
     "mean",
+    "norm",
     "outer",
     "softmax",
 ]
