@@ -31,8 +31,8 @@ def softplus_raw(x):
 
 
 @softplus_raw.defvjp
-def softplus_raw_vjp(g, out, x):  # raw numpy: first derivatives only
-    return g / (1.0 + np.exp(-x))
+def softplus_raw_vjp(g, out, x):  # x taken as a raw array: first derivatives only
+    return g / (1.0 + np.exp(-np.asarray(x)))
 
 
 @al.primitive
@@ -120,6 +120,20 @@ def test_a_two_input_primitive_passes_gradcheck_and_gradgradcheck():
     assert al.gradcheck(mul_add, (x, y))
     assert al.gradgradcheck(mul_add, (x, y))
     assert al.gradgradcheck(mul_add, (Value(0.3), Value(-1.2)))
+
+
+def test_a_rule_in_numpy_calls_that_dispatch_records_and_differentiates_twice():
+    @al.primitive
+    def softplus_np(x):
+        return np.logaddexp(0.0, x)
+
+    # np.exp and the operators on a node dispatch to autograd_lite: recorded
+    softplus_np.defvjp(lambda g, out, x: g / (1.0 + np.exp(-x)))
+    s = _sigmoid(0.4)
+    assert al.derivative(softplus_np, order=2)(0.4) == pytest.approx(s * (1 - s))
+    t = np.array([0.4, -1.0])
+    sig = 1.0 / (1.0 + np.exp(-t))
+    assert al.hessian(lambda u: softplus_np(u).sum())(t) == pytest.approx(np.diag(sig * (1 - sig)))
 
 
 def test_a_raw_numpy_rule_gives_first_derivatives_and_refuses_the_second():

@@ -630,6 +630,99 @@ ARCTANH = _elementwise_op(
     "Inverse hyperbolic tangent elementwise; ±inf at ±1, nan outside [-1, 1]. "
     "Derivative 1/(1 - x**2).",
 )
+
+
+def _sinc_scalar(x):
+    # numpy's sinc: sin(pi x)/(pi x), 1 at 0; at ±inf math.sin raises and numpy answers (nan).
+    if x == 0:
+        return 1.0
+    y = math.pi * x
+    return math.sin(y) / y
+
+
+def _sinc_derivative_array(x, n):
+    """The n-th derivative of numpy's sinc at x, for any order n >= 1, in x's dtype.
+
+    sinc(x) = s(pi x) with s(u) = sin(u)/u, so sinc^(n)(x) = pi**n s^(n)(pi x). Where
+    |u| < 2, s's Taylor series differentiated term by term,
+    s^(n)(u) = sum over 2k >= n of (-1)**k u**(2k - n) / ((2k - n)! (2k + 1)),
+    which has no cancellation at 0 (the closed form is 0/0 there and loses every digit
+    near it); elsewhere Leibniz's rule on sin(u) * u**-1,
+    s^(n)(u) = sum_j C(n, j) sin(u + j pi/2) (-1)**(n - j) (n - j)! / u**(n - j + 1).
+    """
+    x = np.asarray(x)
+    u = np.pi * x.astype(np.float64)
+    small = np.abs(u) < 2
+    near = np.where(small, u, 0.0)
+    series = np.zeros_like(u)
+    first = (n + 1) // 2
+    for k in range(first, first + 16):  # |u| < 2: the next term is below 2**30 / 30! < 1e-23
+        m = 2 * k - n
+        series += (-1) ** k * near**m / (math.factorial(m) * (2 * k + 1))
+    far = np.where(small, 1.0, u)  # the branch not taken never divides by 0
+    s, c = np.sin(far), np.cos(far)
+    phases = (s, c, -s, -c)  # sin(u + j pi/2), j = 0, 1, 2, 3
+    closed = np.zeros_like(u)
+    for j in range(n + 1):
+        closed += (
+            math.comb(n, j)
+            * (-1) ** (n - j)
+            * math.factorial(n - j)
+            * (phases[j % 4] / far ** (n - j + 1))
+        )
+    out = np.where(small, series, closed) * np.pi**n
+    return out.astype(x.dtype) if x.dtype == np.float32 else out
+
+
+#: sinc's n-th derivative (n >= 1) as an op of its own, whose vjp is the next one: so
+#: every order is exact, also at 0, where the closed forms are 0/0.
+SINC_DERIVATIVE = Op(
+    "sinc_derivative",
+    array=_sinc_derivative_array,
+    vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
+    params=("n",),
+    quiet=True,
+    doc="The n-th derivative of sinc (n >= 1), elementwise; exact at and near 0.",
+)
+
+
+def _sinc_derivative(x, n):
+    return apply(SINC_DERIVATIVE, (x,), (n,))
+
+
+SINC = _elementwise_op(
+    "sinc",
+    _sinc_scalar,
+    np.sinc,
+    lambda g, out, x: g * _sinc_derivative(x, 1),
+    """numpy's normalized sinc, sin(pi x)/(pi x) elementwise, 1 at x = 0; nan at ±inf.
+
+    Derivative (cos(pi x) - sinc(x))/x, 0 at x = 0. Every derivative, of any order, is
+    computed without cancellation near 0 (a Taylor series there), so sinc''(0) = -pi**2/3
+    exactly; PyTorch's double backward gives nan at 0 and 0 just beside it.""",
+)
+
+
+def _scaling_op(name, factor, array, doc):
+    """An elementwise op x * factor (numpy's unit conversions); its derivative is the factor."""
+    return _elementwise_op(
+        name, lambda x: x * factor, array, lambda g, out, x: g * factor, doc, quiet=False
+    )
+
+
+# numpy's constants: deg2rad(x) is x * (pi/180) and rad2deg(x) is x * (180/pi), bit for bit.
+DEG2RAD = _scaling_op(
+    "deg2rad",
+    math.pi / 180.0,
+    np.deg2rad,
+    "Degrees to radians elementwise, x * pi/180 (as numpy.deg2rad). Derivative pi/180.",
+)
+RAD2DEG = _scaling_op(
+    "rad2deg",
+    180.0 / math.pi,
+    np.rad2deg,
+    "Radians to degrees elementwise, x * 180/pi (as numpy.rad2deg). Derivative 180/pi.",
+)
 MAXIMUM = Op(
     "maximum",
     scalar=_maximum_scalar,
@@ -739,6 +832,35 @@ LOGADDEXP = _elementwise_binary_op(
     Derivatives: d/dx = e**x/(e**x + e**y) = sigmoid(x - y) and d/dy = sigmoid(y - x),
     computed stably (1 at x = inf > y); nan where x = y = ±inf.""",
 )
+
+
+def _floor_quotient(x, y):
+    """x // y as data (numpy's floor_divide: the integer q with x % y = x - q y), never
+    differentiated: mod's derivative in y. A float for floats."""
+    x, y = _raw(x), _raw(y)
+    with np.errstate(all="ignore"):
+        q = np.floor_divide(x, y)
+    return float(q) if type(x) is float and type(y) is float else q
+
+
+MOD = Op(
+    "%",
+    scalar=operator.mod,
+    array=np.remainder,
+    vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -(g * _floor_quotient(x, y))),
+    quiet=True,
+    function="mod",
+    methods=("__mod__", "__rmod__"),
+    formula="mod",
+    doc="""x % y elementwise (broadcasting), with the sign of the divisor y, as Python's %,
+    numpy.mod (numpy.remainder) and torch.remainder: x - floor(x/y) y; nan where y == 0
+    or x is infinite.
+
+    Derivatives (as PyTorch): d/dx = 1, d/dy = -(x // y), numpy's floor division (the
+    quotient the remainder used: 1 // 0.1 is 9, where floor(1/0.1) is 10); every higher
+    derivative is 0. At a jump (x a multiple of y) the derivative of the side reached.""",
+)
+
 WHERE = Op(
     "where",
     array=lambda x, y, cond: np.where(cond, x, y),
@@ -1246,6 +1368,9 @@ arctan = _function(ARCTAN)
 arcsinh = _function(ARCSINH)
 arccosh = _function(ARCCOSH)
 arctanh = _function(ARCTANH)
+sinc = _function(SINC)
+deg2rad = _function(DEG2RAD)
+rad2deg = _function(RAD2DEG)
 relu = _function(RELU)
 abs = _function(ABS)
 power = _function(POW)
@@ -1254,6 +1379,7 @@ minimum = _function(MINIMUM)
 arctan2 = _function(ARCTAN2)
 hypot = _function(HYPOT)
 logaddexp = _function(LOGADDEXP)
+mod = _function(MOD)
 matmul = _function(MATMUL)
 
 

@@ -111,10 +111,13 @@ _ARRAY_FUNCTIONS = {
     np.concatenate: ops.concatenate,
     np.where: ops.where,
     np.clip: ops.clip,
+    np.round: ops.round,
+    np.around: ops.round,
     np.matmul: ops.matmul,
     np.outer: ops.outer,
     np.reshape: ops.reshape,
     np.transpose: lambda x, axes=None: x.transpose(axes),
+    np.sinc: ops.sinc,
     **reductions.NUMPY_FUNCTIONS,
     **shapes.NUMPY_FUNCTIONS,
     **products.NUMPY_FUNCTIONS,
@@ -141,24 +144,21 @@ def _data_inside(obj):
     return obj
 
 
-#: numpy's ufuncs that are autograd_lite ops, for `Tensor.__array_ufunc__`.
+#: numpy's ufuncs that are autograd_lite ops, for `Tensor.__array_ufunc__`: the operators,
+#: and every op whose public function has the name of a numpy ufunc (`al.exp` is `np.exp`'s).
 _UFUNC_OPS = {
     np.add: ops.ADD,
     np.subtract: ops.SUB,
     np.multiply: ops.MUL,
     np.true_divide: ops.DIV,
-    np.power: ops.POW,
     np.negative: ops.NEG,
-    np.exp: ops.EXP,
-    np.log: ops.LOG,
-    np.sqrt: ops.SQRT,
-    np.sin: ops.SIN,
-    np.cos: ops.COS,
-    np.tanh: ops.TANH,
-    np.absolute: ops.ABS,
-    np.maximum: ops.MAXIMUM,
-    np.minimum: ops.MINIMUM,
-    np.matmul: ops.MATMUL,
+    **{
+        getattr(np, op.function): op
+        for op in ops.OPS
+        if op.function and isinstance(getattr(np, op.function, None), np.ufunc)
+    },
+    np.radians: ops.DEG2RAD,
+    np.degrees: ops.RAD2DEG,
 }
 _COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
@@ -224,7 +224,7 @@ class Tensor(Node, ops.Arithmetic):
         """
         if out is not None:
             if any(isinstance(o, Node) for o in out):
-                raise TypeError(f"numpy's {ufunc.__name__} cannot write into a Tensor (out=)")
+                raise TypeError(f"numpy's {ufunc.__name__} cannot write into a node (out=)")
             for x in inputs:
                 if isinstance(x, Node) and x.requires_grad and graph._state.tracing:
                     raise graph.escape_error(x, f"An in-place numpy {ufunc.__name__} with")
@@ -234,12 +234,12 @@ class Tensor(Node, ops.Arithmetic):
             if ufunc in _COMPARISONS:
                 return ufunc(*[x._data if isinstance(x, Node) else x for x in inputs])
             op = _UFUNC_OPS.get(ufunc)
-            if op is not None:
-                return Tensor._apply(op, inputs)
+            if op is not None:  # run on the node type of the first node (a Value's too)
+                return ops.apply(op, inputs)
         name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
         raise TypeError(
-            f"numpy's {name} is not supported on a Tensor (it would drop the graph); use "
-            "autograd_lite's functions (al.exp, al.sum, ...), or t.data for a constant"
+            f"numpy's {name} is not supported on a {type(self).__name__} (it would drop the "
+            "graph); use autograd_lite's functions (al.exp, al.sum, ...), or .data for a constant"
         )
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
@@ -542,6 +542,21 @@ class Tensor(Node, ops.Arithmetic):
 
     # numpy's array methods that are functions of other modules (self is the array):
     cumsum = reductions.cumsum
+    squeeze = shapes.squeeze
+    ravel = shapes.ravel
+    flatten = shapes.flatten
+    repeat = shapes.repeat
+    swapaxes = shapes.swapaxes
+    diagonal = shapes.diagonal
+    trace = shapes.trace
+    cumprod = reductions.cumprod
+    prod = reductions.prod
+    var = reductions.var
+    std = reductions.std
+    argmax = reductions.argmax
+    argmin = reductions.argmin
+    all = reductions.all
+    any = reductions.any
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
@@ -560,12 +575,6 @@ class Tensor(Node, ops.Arithmetic):
         if sorted(perm) != list(range(n)):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes")
         return Tensor._apply(ops.TRANSPOSE, (self,), (perm,))
-
-    def swapaxes(self, a: int, b: int) -> Tensor:
-        """Exchange two axes."""
-        axes = list(range(self.ndim))
-        axes[a], axes[b] = axes[b], axes[a]
-        return self.transpose(tuple(axes))
 
 
 _new_tensor = node_maker(Tensor)  # every Tensor an operation makes is made here

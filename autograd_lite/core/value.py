@@ -80,7 +80,19 @@ class Value(Node, ops.Arithmetic):
 
     __slots__ = ()
     _ZERO_GRAD = 0.0
-    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """numpy's ufuncs on Values: `np.exp(v)` is `al.exp(v)`, a Value; with an array
+        among the inputs the result is a Tensor. Works as `Tensor.__array_ufunc__`."""
+        from .tensor import Tensor  # the Tensor module imports this one
+
+        return Tensor.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """numpy's functions on Values (`np.sum(v)`, `np.stack([v, w])`), as on Tensors."""
+        from .tensor import Tensor
+
+        return Tensor.__array_function__(self, func, types, args, kwargs)
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
         self._init_leaf(self._convert_data(data), label, requires_grad)
@@ -147,6 +159,13 @@ class Value(Node, ops.Arithmetic):
 
     _unary = staticmethod(_unary)
     _binary = staticmethod(_binary)
+
+    def __array__(self, dtype=None, copy=None):
+        # np.asarray(v): a 0-d array of the float (a constant), never an object array
+        # holding the node; inside a transform it raises instead, as float(v) does.
+        if self.requires_grad and graph._state.tracing:
+            raise graph.escape_error(self, "A numpy conversion (np.asarray, np.array, ...) of")
+        return np.array(self._data, dtype=dtype)
 
     def __float__(self):
         if self.requires_grad and graph._state.tracing:

@@ -164,6 +164,33 @@ CASES = {
     ),
     "cumsum": (lambda x: al.cumsum(x, axis=0), lambda x: anp.cumsum(x, axis=0), (MAT,)),
     "cumsum_no_axis": (lambda x: al.cumsum(x), anp.cumsum, (MAT,)),
+    "ravel": (lambda x: x.ravel(), lambda x: x.ravel(), (A3,)),
+    "flatten": (lambda x: x.flatten(), lambda x: x.flatten(), (A3,)),
+    "flipud": (lambda x: al.flipud(x), anp.flipud, (MAT,)),
+    "fliplr": (lambda x: al.fliplr(x), anp.fliplr, (MAT,)),
+    "rot90": (lambda x: al.rot90(x), anp.rot90, (MAT,)),
+    "roll": (lambda x: al.roll(x, 2, axis=1), lambda x: anp.roll(x, 2, axis=1), (randn(4, 5),)),
+    "trace": (lambda x: al.trace(x, offset=1), lambda x: anp.trace(x, offset=1), (MAT,)),
+    "diag": (lambda x: al.diag(x), anp.diag, (randn(10, 10),)),
+    "triu": (lambda x: al.triu(x, k=2), lambda x: anp.triu(x, k=2), (randn(5, 5),)),
+    "tril": (lambda x: al.tril(x, k=2), lambda x: anp.tril(x, k=2), (randn(5, 5),)),
+    "squeeze": (lambda x: al.squeeze(x), anp.squeeze, (randn(5, 1, 4),)),
+    "squeeze_method": (lambda x: x.squeeze(), lambda x: x.squeeze(), (randn(5, 1, 4),)),
+    "expand_dims": (
+        lambda x: al.expand_dims(x, 2),
+        lambda x: anp.expand_dims(x, 2),
+        (randn(5, 4),),
+    ),
+    "repeat": (
+        lambda x: al.repeat(x, 2, axis=1),
+        lambda x: anp.repeat(x, 2, axis=1),
+        (randn(5, 3, 4),),
+    ),
+    "tile": (lambda x: al.tile(x, (2, 1)), lambda x: anp.tile(x, (2, 1)), (randn(3, 4),)),
+    "swapaxes": (lambda x: al.swapaxes(x, 0, 2), lambda x: anp.swapaxes(x, 0, 2), (A3,)),
+    "moveaxis": (lambda x: al.moveaxis(x, 0, 2), lambda x: anp.moveaxis(x, 0, 2), (A3,)),
+    "split": (lambda x: al.split(x, 2)[0], lambda x: anp.split(x, 2)[0], (randn(10),)),
+    "append": (lambda x, y: al.append(x, y), anp.append, (randn(3), 4.0)),
 }
 # test_binary_ops.py: each operator on every pair of broadcastable shapes
 for _op, _fn, _lo in (
@@ -238,6 +265,10 @@ CASES["solve"] = (
     (randn(3, 3) + 3 * np.eye(3), randn(3)),
 )
 CASES["norm_ord3"] = (lambda x: al.norm(x, ord=3), lambda x: anp.linalg.norm(x, ord=3), (randn(5),))
+CASES["prod"] = (lambda x: al.prod(x), anp.prod, (POS + 0.5,))
+CASES["prod_axis"] = (lambda x: al.prod(x, axis=0), lambda x: anp.prod(x, axis=0), (POS + 0.5,))
+CASES["var_ddof1"] = (lambda x: al.var(x, ddof=1), lambda x: anp.var(x, ddof=1), (POS,))
+CASES["std_axis"] = (lambda x: al.std(x, axis=1), lambda x: anp.std(x, axis=1), (POS,))
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -248,39 +279,7 @@ def test_against_hips(name):
 
 # Functions of the same test files that autograd_lite lacks today: each is the
 # HIPS case as a user would write it; they become passing tests when coverage lands.
-MISSING = {
-    "prod": (lambda x: al.prod(x), anp.prod, (POS + 0.5,)),
-    "prod_axis": (lambda x: al.prod(x, axis=0), lambda x: anp.prod(x, axis=0), (POS + 0.5,)),
-    "var_ddof1": (lambda x: al.var(x, ddof=1), lambda x: anp.var(x, ddof=1), (POS,)),
-    "std_axis": (lambda x: al.std(x, axis=1), lambda x: anp.std(x, axis=1), (POS,)),
-    "ravel": (lambda x: x.ravel(), lambda x: x.ravel(), (A3,)),
-    "flatten": (lambda x: x.flatten(), lambda x: x.flatten(), (A3,)),
-    "flipud": (lambda x: al.flipud(x), anp.flipud, (MAT,)),
-    "fliplr": (lambda x: al.fliplr(x), anp.fliplr, (MAT,)),
-    "rot90": (lambda x: al.rot90(x), anp.rot90, (MAT,)),
-    "roll": (lambda x: al.roll(x, 2, axis=1), lambda x: anp.roll(x, 2, axis=1), (randn(4, 5),)),
-    "trace": (lambda x: al.trace(x, offset=1), lambda x: anp.trace(x, offset=1), (MAT,)),
-    "diag": (lambda x: al.diag(x), anp.diag, (randn(10, 10),)),
-    "triu": (lambda x: al.triu(x, k=2), lambda x: anp.triu(x, k=2), (randn(5, 5),)),
-    "tril": (lambda x: al.tril(x, k=2), lambda x: anp.tril(x, k=2), (randn(5, 5),)),
-    "squeeze": (lambda x: al.squeeze(x), anp.squeeze, (randn(5, 1, 4),)),
-    "squeeze_method": (lambda x: x.squeeze(), lambda x: x.squeeze(), (randn(5, 1, 4),)),
-    "expand_dims": (
-        lambda x: al.expand_dims(x, 2),
-        lambda x: anp.expand_dims(x, 2),
-        (randn(5, 4),),
-    ),
-    "repeat": (
-        lambda x: al.repeat(x, 2, axis=1),
-        lambda x: anp.repeat(x, 2, axis=1),
-        (randn(5, 3, 4),),
-    ),
-    "tile": (lambda x: al.tile(x, (2, 1)), lambda x: anp.tile(x, (2, 1)), (randn(3, 4),)),
-    "swapaxes": (lambda x: al.swapaxes(x, 0, 2), lambda x: anp.swapaxes(x, 0, 2), (A3,)),
-    "moveaxis": (lambda x: al.moveaxis(x, 0, 2), lambda x: anp.moveaxis(x, 0, 2), (A3,)),
-    "split": (lambda x: al.split(x, 2)[0], lambda x: anp.split(x, 2)[0], (randn(10),)),
-    "append": (lambda x, y: al.append(x, y), anp.append, (randn(3), 4.0)),
-}
+MISSING = {}
 
 
 @pytest.mark.parametrize(
