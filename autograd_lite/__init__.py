@@ -38,6 +38,10 @@ from .transforms.functional import (
 from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .viz import draw_graph, explain, explore, save_graph
 
+# numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
+# and the singular values of the matrix norms come from linalg's eigh.
+norm = linalg.norm
+
 # The import paths of the flat layout stay valid: `autograd_lite.functional`,
 # `autograd_lite.gradcheck`, `autograd_lite.linalg` and `autograd_lite.distributions`
 # name the modules that now live in `transforms/` and `math/`.

@@ -260,6 +260,7 @@ TENSOR_OPS = {
     "norm2_axis": (lambda t: al.norm(t, axis=1), (3, 4)),
     "norm1": (lambda t: al.norm(t, ord=1, axis=0), (3, 4)),
     "norm_inf": (lambda t: al.norm(t, ord=np.inf), (5,)),
+    "norm_p": (lambda t: al.norm(t, ord=3, axis=1), (3, 4)),
     "matmul_2d": (lambda t: t @ _M, (3, 4)),
     "matmul_batched": (lambda t: t @ _M, (2, 3, 4)),
     "matmul_broadcast_left": (lambda t: _B @ t, (3, 4)),

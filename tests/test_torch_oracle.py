@@ -374,15 +374,15 @@ REDUCTIONS = {
     "min": (al.min, lambda x, a, k: torch.amin(x, dim=_dim(a), keepdim=k)),
     "logsumexp": (al.logsumexp, _torch_logsumexp),
     "norm2": (
-        lambda x, axis, keepdims: al.norm(x, 2, axis, keepdims),
+        lambda x, axis, keepdims: al.linalg.vector_norm(x, 2, axis, keepdims),
         lambda x, a, k: torch.linalg.vector_norm(x, 2, dim=_dim(a), keepdim=k),
     ),
     "norm1": (
-        lambda x, axis, keepdims: al.norm(x, 1, axis, keepdims),
+        lambda x, axis, keepdims: al.linalg.vector_norm(x, 1, axis, keepdims),
         lambda x, a, k: torch.linalg.vector_norm(x, 1, dim=_dim(a), keepdim=k),
     ),
     "norm_inf": (
-        lambda x, axis, keepdims: al.norm(x, np.inf, axis, keepdims),
+        lambda x, axis, keepdims: al.linalg.vector_norm(x, np.inf, axis, keepdims),
         lambda x, a, k: torch.linalg.vector_norm(x, INF, dim=_dim(a), keepdim=k),
     ),
     "prod": (al.prod, lambda x, a, k: _torch_prod(x, _dim(a), k)),

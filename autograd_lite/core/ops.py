@@ -1079,12 +1079,39 @@ NORM2 = Op(
     vjps=(_norm2_rule,),
     params=("axis", "keepdims"),
     quiet=True,
-    function="norm",
-    doc="""Vector norm over `axis` (None: all elements): ord 2 (Euclidean), 1, or inf (max |x|).
+    doc="sqrt(sum x**2) over `axis`: the 2-norm, `norm`'s fast path (one node).",
+)
 
-    The gradient of the 2-norm is x/||x||, taken as 0 at x = 0 (PyTorch).
-    Raises ValueError for any other ord.
-    """,
+
+def _pnorm_array(x, p, axis, keepdims):
+    axes = _normalize_axes(axis, np.ndim(x))
+    return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdims) ** (1.0 / p)
+
+
+def _pnorm_rule(g, out, x, p, axis, keepdims):
+    # sign(x) (|x| / ||x||)**(p-1): the ratio is at most 1 where p > 1, so nothing
+    # overflows. 0 where the norm is 0 or x_i = 0, selected, with 1 put in the branch not
+    # taken (the double-where pattern), so no 0 * inf reaches a derivative.
+    shape = _shape(x)
+    n = _expand_reduced(out, shape, axis, keepdims)
+    skip = (_raw(n) == 0) | (_raw(x) == 0)
+    ratio = abs(where(skip, 1.0, x)) / where(skip, 1.0, n)
+    cot = where(skip, 0.0, _expand_reduced(g, shape, axis, keepdims) * _sign(x) * ratio ** (p - 1))
+    zero = _raw(x) == 0
+    if p < 2 and isinstance(x, Node) and np.any(zero):
+        # |x|**p has an unbounded second derivative at x_i = 0 when p < 2: a term that is 0
+        # but whose derivative there is NaN (sqrt's at 0, times 0), as PyTorch's.
+        cot = cot + where(zero, sqrt(abs(x)) * 0.0, 0.0)
+    return cot
+
+
+PNORM = Op(
+    "pnorm",
+    array=_pnorm_array,
+    vjps=(_pnorm_rule,),
+    params=("p", "axis", "keepdims"),
+    quiet=True,
+    doc="(sum |x|**p)**(1/p) over `axis`: the vector p-norm for a real p other than 0, 1, 2.",
 )
 RESHAPE = Op(
     "reshape",
@@ -1376,22 +1403,6 @@ def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Operand:
     return apply(LINEAR, (x, weight, 0.0 if bias is None else bias))
 
 
-def dot(a: Operand, b: Operand) -> Operand:
-    """Dot product of 1-d vectors (a scalar), or a matrix product for 2-d (as numpy.dot).
-
-    Scalars are multiplied. Raises ValueError for operands of more than two axes
-    (use `matmul`).
-    """
-    if np.ndim(_raw(a)) == 0 or np.ndim(_raw(b)) == 0:
-        return a * b
-    if np.ndim(_raw(a)) > 2 or np.ndim(_raw(b)) > 2:
-        raise ValueError(
-            f"dot takes operands of at most 2 axes, got shapes {_shape(a)} and {_shape(b)}; "
-            "use matmul"
-        )
-    return matmul(a, b)
-
-
 def outer(a: Operand, b: Operand) -> Operand:
     """Outer product: a flattened to a column times b flattened to a row, shape (a.size, b.size)."""
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
@@ -1473,17 +1484,45 @@ def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
     return apply(LOG_SOFTMAX, (x,), (axis,))
 
 
-@_documents(NORM2)
-def norm(x: Operand, ord: float | str = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if ord == 2:
+def norm(x: Operand, ord: float | None = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
+    """Vector norm of x over `axis` (None: all elements; a tuple: those axes jointly), as
+    torch.linalg.vector_norm: ord 2 (the default; Euclidean), 1, inf (max |x|), -inf
+    (min |x|), 0 (the number of nonzero elements) or any other real p, (sum |x|**p)**(1/p).
+    Shape: x's without `axis` (kept as 1 with keepdims). `autograd_lite.norm` is numpy's
+    norm (matrix norms too); this is the Tensor method and `linalg.vector_norm`.
+
+    Gradients as PyTorch: x/||x|| for ord 2 and sign(x) |x|**(p-1) / ||x||**(p-1) for p,
+    taken as 0 where the norm is 0 and where x_i = 0 (there, for p < 2, the second
+    derivative is unbounded: NaN, as PyTorch's); sign(x) (0 at 0) for ord 1; an even split
+    among tied extrema for ±inf; 0 for ord 0. Tested against PyTorch to second order.
+    Raises ValueError for an ord that is not a real number or ±inf.
+    """
+    if ord is None or ord == 2:
         if _is_value(x):
             return abs(x)
         return apply(NORM2, (x,), (axis, keepdims))
-    if ord == 1:
+    p = _norm_order(ord)
+    if p == 1:
         return sum(abs(x), axis, keepdims)
-    if ord in (np.inf, "inf"):
+    if p == np.inf:
         return max(abs(x), axis, keepdims)
-    raise ValueError(f"norm: ord must be 1, 2 or inf, got {ord!r}")
+    if p == -np.inf:
+        return min(abs(x), axis, keepdims)
+    x = x._as_tensor() if _is_value(x) else x
+    if p == 0:  # numpy counts x != 0 (NaN included); a count has derivative 0
+        return sum(where(np.isnan(_raw(x)), 1.0, abs(sign(x))), axis, keepdims)
+    return apply(PNORM, (x,), (p, axis, keepdims))
+
+
+def _norm_order(ord):
+    """A vector norm's ord as a float, or ValueError naming it."""
+    try:
+        p = float(ord)  # also "inf" and "-inf", as before
+    except (TypeError, ValueError):
+        p = math.nan
+    if isinstance(ord, bool) or math.isnan(p):
+        raise ValueError(f"norm: ord must be a real number or ±inf for a vector norm, got {ord!r}")
+    return p
 
 
 def _joinable(op, xs):
@@ -1582,8 +1621,8 @@ del _op, _name
 
 #: The op functions of the public API: each declared op's, then those composed of others.
 __all__ = [op.function for op in OPS if op.function] + [
-    "dot",
     "mean",
+    "norm",
     "outer",
     "softmax",
 ]

@@ -113,7 +113,6 @@ _ARRAY_FUNCTIONS = {
     np.clip: ops.clip,
     np.round: ops.round,
     np.around: ops.round,
-    np.dot: ops.dot,
     np.matmul: ops.matmul,
     np.outer: ops.outer,
     np.reshape: ops.reshape,
@@ -528,7 +527,7 @@ class Tensor(Node, ops.Arithmetic):
     # The functions of autograd_lite that take a tensor first serve as its methods, with their
     # docstrings: `t.sum(axis=0)` is `autograd_lite.sum(t, axis=0)`.
     matmul = ops.matmul
-    dot = ops.dot
+    dot = products.dot
     outer = ops.outer
 
     # ---- reductions and shape ----------------------------------------------------------

@@ -180,6 +180,18 @@ OPS = {
     "reciprocal": ([(4, 5)], torch.reciprocal, lambda a: al.reciprocal(a), (0.5, 2)),
     "cumsum": ([(4, 5)], lambda a: a.cumsum(1), lambda a: al.cumsum(a, axis=1), (-2, 2)),
     "flip": ([(4, 5)], lambda a: a.flip(1), lambda a: al.flip(a, 1), (-2, 2)),
+    "einsum": (
+        [(3, 4), (4, 5)],
+        lambda a, b: torch.einsum("ij,jk->ik", a, b),
+        lambda a, b: al.einsum("ij,jk->ik", a, b),
+        (-2, 2),
+    ),
+    "norm_ord3": (
+        [(3, 4)],
+        lambda a: torch.linalg.vector_norm(a, 3, dim=1),
+        lambda a: al.norm(a, 3, axis=1),
+        (-2, 2),
+    ),
     "pad2d": (
         [(2, 3)],
         lambda a: F.pad(a, (1, 2, 0, 1)),
@@ -212,20 +224,7 @@ def test_op(name):
 
 
 # tinygrad test_ops cases whose op autograd_lite lacks today.
-MISSING = {
-    "einsum": (
-        [(3, 4), (4, 5)],
-        lambda a, b: torch.einsum("ij,jk->ik", a, b),
-        lambda a, b: al.einsum("ij,jk->ik", a, b),
-        (-2, 2),
-    ),
-    "norm_ord3": (
-        [(3, 4)],
-        lambda a: torch.linalg.vector_norm(a, 3, dim=1),
-        lambda a: al.norm(a, 3, axis=1),
-        (-2, 2),
-    ),
-}
+MISSING = {}
 
 
 @pytest.mark.parametrize(
