@@ -170,7 +170,7 @@ def _scalar_forward(prim, n, keys):
 
 
 def _array_forward(prim, n, keys):
-    """The forward on arrays (Tensor and arrays): a float32 or float64 array."""
+    """The forward on arrays (Tensor and arrays): a float16, float32 or float64 array."""
 
     def forward(*args):
         out = np.asarray(prim.fn(*args[:n], **_keywords(keys, args[n:])))
