@@ -237,6 +237,10 @@ COMPLEX_ENTRIES = {
     "vjp_scalar_cotangent": lambda: al.vjp(lambda x: x * 2.0, 1.0)[1](np.array([1j])),
     "jvp_tangent": lambda: al.jvp(lambda x: x * 2.0, (np.ones(2),), (np.array([1j, 1j]),)),
     "hvp_vector": lambda: al.hvp(lambda x: (x * x).sum(), np.ones(2), [1j, 2.0]),
+    "gradcheck_input": lambda: al.gradcheck(lambda x: (x * x).sum(), (np.array([1j]),)),
+    "loss_target": lambda: nn.mse_loss([Value(1.0)], np.array([1j])),
+    "distribution_parameter": lambda: al.distributions.Normal(np.array([1j]), 1.0),
+    "distribution_observation": lambda: al.distributions.Normal(0.0, 1.0).log_prob([1j]),
 }
 
 

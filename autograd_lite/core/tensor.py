@@ -188,10 +188,10 @@ class Tensor(Node, ops.Arithmetic):
     float16 or float32 if asked for (`dtype=`) or given an array of that dtype;
     ints and bools become float64, so gradients are never integers. Operations
     promote dtypes as numpy does (a Python number or a `Value` operand never
-    widens an array), and a gradient has its tensor's dtype. Non-numeric data raises
-    TypeError. `.grad` is None until a backward pass reaches the tensor, then
-    a Tensor of the same shape; every node that requires grad gets one,
-    interior nodes included. Operators and methods follow numpy, broadcasting
+    widens an array), and a gradient has its tensor's dtype. Non-numeric or
+    complex data raises TypeError. `.grad` is None until a backward pass reaches
+    the tensor, then a Tensor of the same shape; every node that requires grad
+    gets one, interior nodes included. Operators and methods follow numpy, broadcasting
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
