@@ -6,6 +6,7 @@ The layers, innermost first (a module may import its own subpackage and any laye
     _files                    the atomic file writer: a leaf usable by anyone except core
     transforms                derivatives as functions, gradient checks
     nn, optim, math, data     applications of the engine; siblings do not import each other
+    numpy                     numpy's names, autograd_lite's functions where it has them
     viz                       drawings
     cli, demo                 the command and the worked examples (they may use each other)
 
@@ -33,6 +34,7 @@ RANK = {
     "optim": 2,
     "math": 2,
     "data": 2,
+    "numpy": 2.5,
     "viz": 3,
     "cli": 4,
     "demo": 4,
@@ -154,9 +156,10 @@ def test_the_layer_rules(importer, imported, allowed):
     assert (_violation(importer, imported) == "") is allowed
 
 
-def test_importing_the_package_loads_no_heavy_library():
-    probe = f"import sys, {PACKAGE}; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+@pytest.mark.parametrize("module", [PACKAGE, f"{PACKAGE}.numpy"])
+def test_importing_the_package_loads_no_heavy_library(module):
+    probe = f"import sys, {module}; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "[]", f"`import {PACKAGE}` loaded {out.strip()}"
+    assert out.strip() == "[]", f"`import {module}` loaded {out.strip()}"

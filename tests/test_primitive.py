@@ -265,3 +265,72 @@ def test_the_custom_op_example_runs(capsys):
     printed = capsys.readouterr().out
     assert "gradcheck caught it" in printed and "gradgradcheck refuses" in printed
     assert "gradcheck and gradgradcheck pass" in printed
+
+
+@al.primitive
+def _tensordot(a, b, axes=2):  # a private forward: errors name its public name
+    return np.tensordot(a, b, axes=axes)
+
+
+@al.primitive
+def pick(x, index):
+    return np.asarray(x)[index]
+
+
+def _used_leaf():
+    """A leaf with a gradient, and an interior node of its graph."""
+    t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = t * 2.0
+    (y * y).sum().backward()
+    return t, y
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda t, y: _tensordot(y, np.ones((4, 5))),
+            ValueError,
+            "tensordot: shapes (2, 3) and (4, 5): shape-mismatch for sum",
+        ),
+        (
+            lambda t, y: al.cumsum(y, axis=5),
+            np.exceptions.AxisError,
+            "cumsum: shape (2, 3): axis 5 is out of bounds for array of dimension 2",
+        ),
+        (
+            lambda t, y: al.flip(t, axis=(0, -3)),
+            np.exceptions.AxisError,
+            "flip: shape (2, 3): axis -3 is out of bounds for array of dimension 2",
+        ),
+        (
+            lambda t, y: pick(y, index=7),
+            IndexError,
+            "pick: shape (2, 3): index 7 is out of bounds for axis 0 with size 2",
+        ),
+        (
+            lambda t, y: mul_add(y, np.ones(4)),
+            ValueError,
+            "mul_add: shapes (2, 3) and (4,): operands could not be broadcast together",
+        ),
+    ],
+)
+def test_a_forward_error_names_the_op_and_shapes_and_changes_nothing(call, error, message):
+    t, y = _used_leaf()
+    grad, parents = t.grad.data.copy(), y.parents
+    with pytest.raises(error) as caught:
+        call(t, y)
+    assert type(caught.value) is error and str(caught.value).startswith(message)
+    assert t.grad.data.tolist() == grad.tolist() and y.parents == parents and t.is_leaf
+    (y * y).sum().backward()  # the graph is whole: the gradient adds once more
+    assert t.grad.data.tolist() == (2 * grad).tolist()
+
+
+def test_a_forward_error_on_values_and_raw_numbers_is_named_too():
+    with pytest.raises(IndexError, match=r"^pick: shape \(\): too many indices"):
+        pick(Value(1.0), index=0)
+    with pytest.raises(IndexError, match=r"^pick: shape \(3,\): index 3 is out of bounds"):
+        pick(np.ones(3), index=3)
+    three = al.primitive(lambda a, b, c: a + b + c)
+    with pytest.raises(ValueError, match=r"^<lambda>: shapes \(2,\), \(3,\) and \(\): "):
+        three(np.ones(2), np.ones(3), 1.0)

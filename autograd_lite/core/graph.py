@@ -302,8 +302,9 @@ class Node:
         (and an ndarray: numpy turns arithmetic on 0-d arrays into numpy scalars)."""
         raise NotImplementedError
 
-    def _as_tensor(self):  # pragma: no cover - abstract
-        """This node as a Tensor: itself, or a Value as a recorded 0-d Tensor (op as_tensor)."""
+    def _as_tensor(self, dtype=np.float64):  # pragma: no cover - abstract
+        """This node as a Tensor: itself, or a Value as a recorded 0-d Tensor of `dtype`
+        (op as_tensor)."""
         raise NotImplementedError
 
     def _as_value(self):  # pragma: no cover - abstract

@@ -30,7 +30,8 @@ import numpy as np
 from .graph import Node, Op
 
 #: The dtypes a Tensor holds (and its gradient): every other real dtype becomes float64.
-FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: (float64 first: `dtype in FLOATS` compares by identity first, and float64 is the common one.)
+FLOATS = (np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.float16))
 
 #: What the op functions take and give: a node, or raw data (a number, an ndarray).
 Operand = Node | float | np.ndarray
@@ -1197,16 +1198,23 @@ STACK = Op(
 # float; the reverse op turns a one-element Tensor cotangent into a Value under create_graph.
 AS_TENSOR = Op(
     "as_tensor",
-    array=lambda x: np.asarray(x, dtype=np.float64),
-    vjps=(lambda g, out, x: g._as_value() if isinstance(g, Node) else float(g),),
-    doc="A Value as a 0-d float64 Tensor; its cotangent goes back as a float.",
+    array=lambda x, dtype: np.asarray(x, dtype=dtype),
+    vjps=(lambda g, out, x, dtype: g._as_value() if isinstance(g, Node) else float(g),),
+    params=("dtype",),
+    doc="""A Value as a 0-d Tensor of `dtype`; its cotangent goes back as a float.
+
+    The dtype is that of the arrays the Value meets (float64 alone): like a Python number,
+    a Value never widens a float32 or float16 array (as a Python float in numpy and
+    PyTorch).""",
 )
 AS_VALUE = Op(
     "as_value",
     array=lambda x: np.asarray(x, dtype=np.float64).reshape(()),
     vjps=(
         lambda g, out, x: (
-            g._as_tensor() if isinstance(g, Node) else np.asarray(g, dtype=np.result_type(x))
+            g._as_tensor(np.result_type(_raw(x)))
+            if isinstance(g, Node)
+            else np.asarray(g, dtype=np.result_type(x))
         ).reshape(_shape(x)),
     ),
     doc="A one-element Tensor as a Value (the reverse of as_tensor).",
@@ -1248,6 +1256,52 @@ def as_real_array(data) -> np.ndarray:
     return arr
 
 
+_COMPLEX = (complex, np.complexfloating)
+
+
+def complex_error(what: str, x) -> TypeError:
+    """The TypeError for complex data met by `what` (an op, a constructor): autograd_lite
+    differentiates functions of real numbers only."""
+    kind = f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray) else repr(x)
+    return TypeError(
+        f"{what}: complex numbers are not supported (autograd_lite differentiates functions "
+        f"of real numbers), got {kind}"
+    )
+
+
+def real_array(data, what: str) -> np.ndarray:
+    """Numbers, lists or arrays as a real ndarray: float16, float32 and float64 arrays as
+    they are, any other real dtype as float64 (`as_real_array` for Python ints past int64).
+
+    Raises TypeError for complex data (`complex_error`) and for data that is not numbers.
+    """
+    try:
+        arr = as_real_array(data)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{what} must be numeric, got {data!r} ({e})") from None
+    if arr.dtype in FLOATS:
+        return arr
+    if arr.dtype.kind == "c" or (
+        arr.dtype == object and builtins.any(isinstance(e, _COMPLEX) for e in arr.ravel())
+    ):
+        raise complex_error(what, arr if np.ndim(data) else data)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be real numbers, got dtype {arr.dtype} from {data!r}")
+    return arr.astype(np.float64)
+
+
+def array_operand(x, what: str, values: bool = False):
+    """`x` as the operand of an array function (a reduction, a shape function, a product):
+    a Tensor as it is; a Value as a 0-d Tensor (numpy sees a 0-d array), or as it is if
+    `values`; a list holding nodes stacked with its history; anything else `real_array`
+    (complex data refused naming `what`)."""
+    if isinstance(x, Node):
+        return x if values or isinstance(x._data, np.ndarray) else x._as_tensor()
+    if isinstance(x, (list, tuple)) and _contains_node(x):
+        return _stacked(x)
+    return real_array(x, what)
+
+
 def _tame(x):
     """A raw operand or bound with Python ints numpy cannot hold turned to floats."""
     if isinstance(x, list):
@@ -1262,7 +1316,8 @@ def apply(op: Op, args: Sequence, params: tuple = ()) -> Operand:
 
     Plain Python numbers give a Python float with IEEE semantics (1/0 = inf,
     log(0) = -inf, an int beyond the float range = ±inf, never an exception);
-    anything else is computed with numpy.
+    anything else is computed with numpy. Complex data raises TypeError naming the op
+    (`complex_error`): checked here for raw data, by the node types for theirs.
     """
     sequences = False
     for a in args:
@@ -1280,13 +1335,22 @@ def apply(op: Op, args: Sequence, params: tuple = ()) -> Operand:
         except OverflowError:
             raws = [as_float(a) for a in args]
         return scalar_forward(op, raws, params)
+    raws = []
+    for a in args:  # the raw operands checked: real numbers only
+        cls = a.__class__
+        if cls is np.ndarray:
+            if a.dtype.kind == "c":
+                raise complex_error(op.name, a)
+        elif cls is list or cls is tuple:
+            a = real_array(a, op.name)
+        elif cls is not float and isinstance(a, _COMPLEX):
+            raise complex_error(op.name, a)
+        raws.append(a)
     with np.errstate(all="ignore"):
         try:
-            return op.array(
-                *[np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args], *params
-            )
+            return op.array(*raws, *params)
         except OverflowError:  # a Python int numpy cannot hold (the slow path)
-            return op.array(*[np.asarray(_tame(a), dtype=float) for a in args], *params)
+            return op.array(*[np.asarray(_tame(a), dtype=float) for a in raws], *params)
 
 
 def _contains_node(seq):
@@ -1395,6 +1459,9 @@ def where(cond, x: Operand, y: Operand) -> Operand:
 def clip(x: Operand, lo: float | None = None, hi: float | None = None) -> Operand:
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
+    for bound in (lo, hi):
+        if np.iscomplexobj(bound):
+            raise complex_error("clip", bound)
     return apply(CLIP, (x,), (_tame(lo), _tame(hi)))
 
 
@@ -1411,7 +1478,7 @@ def outer(a: Operand, b: Operand) -> Operand:
 @_documents(RESHAPE)
 def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
     if not isinstance(x, Node):
-        return np.reshape(np.asarray(x, dtype=float), shape)
+        return np.reshape(real_array(x, "reshape"), shape)
     return x.reshape(shape)
 
 

@@ -150,11 +150,32 @@ def _keywords(keys, values):
     return dict(zip(keys, values)) if keys else {}
 
 
+def _run(prim, n, keys, args):
+    """The user's forward on raw inputs and parameters, its bad-input errors made clear.
+
+    numpy's ValueError (shapes that do not fit), AxisError (an axis out of range) and
+    IndexError are raised again as the same type, their message prefixed with the op and
+    the input shapes: "tensordot: shapes (2, 3) and (4, 5): shape-mismatch for sum". Raised
+    before any node is made, so the graph and every `.grad` are as they were.
+    """
+    try:
+        return prim.fn(*args[:n], **_keywords(keys, args[n:]))
+    except (ValueError, IndexError) as e:
+        shapes = [str(np.shape(x)) for x in args[:n]]
+        listed = shapes[0] if n == 1 else ", ".join(shapes[:-1]) + " and " + shapes[-1]
+        name = prim.name.lstrip("_") or prim.name  # a private forward's public name
+        try:
+            clear = type(e)(f"{name}: shape{'s' if n > 1 else ''} {listed}: {e}")
+        except Exception:  # an exception type that takes other arguments: as it was
+            raise e from None
+        raise clear.with_traceback(e.__traceback__) from None
+
+
 def _scalar_forward(prim, n, keys):
     """The forward on Python floats (Value and numbers): a float, or TypeError naming the op."""
 
     def forward(*args):
-        out = prim.fn(*args[:n], **_keywords(keys, args[n:]))
+        out = _run(prim, n, keys, args)
         if type(out) is float:
             return out
         if isinstance(out, numbers.Real) or (
@@ -170,10 +191,10 @@ def _scalar_forward(prim, n, keys):
 
 
 def _array_forward(prim, n, keys):
-    """The forward on arrays (Tensor and arrays): a float32 or float64 array."""
+    """The forward on arrays (Tensor and arrays): a float16, float32 or float64 array."""
 
     def forward(*args):
-        out = np.asarray(prim.fn(*args[:n], **_keywords(keys, args[n:])))
+        out = np.asarray(_run(prim, n, keys, args))
         if out.dtype not in ops.FLOATS:
             if out.dtype.kind not in "biuf":
                 raise TypeError(

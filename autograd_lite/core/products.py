@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops
-from .graph import Node
 from .ops import Operand
 from .primitive import primitive
 
@@ -27,10 +26,8 @@ _LETTERS = string.ascii_letters  # the labels numpy's einsum accepts
 
 
 def _operand(x):
-    """An einsum operand: a node or a float array; a Value becomes a 0-d Tensor."""
-    if isinstance(x, Node):
-        return x if isinstance(x._data, np.ndarray) else x._as_tensor()
-    return np.asarray(ops._tame(x), dtype=float) if not isinstance(x, np.ndarray) else x
+    """An operand of a product (`ops.array_operand`): a Value becomes a 0-d Tensor."""
+    return ops.array_operand(x, "operand")
 
 
 # ---------------------------------------------------------------------------------------
@@ -250,7 +247,7 @@ def dot(a: Operand, b: Operand) -> Operand:
     `tensordot` (beyond).
     """
     if _is_scalar(a) or _is_scalar(b):
-        return a * b
+        return ops.apply(ops.MUL, (a, b))
     sa, sb = ops._shape(a), ops._shape(b)
     j = 0 if len(sb) == 1 else len(sb) - 2
     if sa[-1] != sb[j]:
@@ -269,7 +266,7 @@ def inner(a: Operand, b: Operand) -> Operand:
     when the last axes differ.
     """
     if _is_scalar(a) or _is_scalar(b):
-        return a * b
+        return ops.apply(ops.MUL, (a, b))
     sa, sb = ops._shape(a), ops._shape(b)
     if sa[-1] != sb[-1]:
         raise ValueError(f"inner: shapes {sa} and {sb} have last axes of different sizes")

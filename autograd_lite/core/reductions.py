@@ -34,14 +34,8 @@ __all__ = ["all", "any", "argmax", "argmin", "cumprod", "cumsum", "prod", "std",
 
 
 def _operand(a, tensor=False):
-    """`a` as an op operand: a node as is (a Value as a 0-d Tensor if `tensor`), a list
-    holding nodes stacked with its history, anything else a float array."""
-    if isinstance(a, Node):
-        return a._as_tensor() if tensor else a
-    if isinstance(a, (list, tuple)) and ops._contains_node(a):
-        return ops._stacked(a)
-    a = np.asarray(a)
-    return a if a.dtype in ops.FLOATS else a.astype(np.float64)
+    """`a` as an operand (`ops.array_operand`): a Value stays a Value unless `tensor`."""
+    return ops.array_operand(a, "input", values=not tensor)
 
 
 def _one_axis(name, axis, ndim):

@@ -66,17 +66,9 @@ AxisError = getattr(np, "exceptions", np).AxisError  # np.exceptions from numpy 
 
 
 def _operand(a):
-    """`a` as the array operand of a shape function: a Tensor as is, a Value as a 0-d Tensor
-    (numpy sees a 0-d array), a list holding nodes stacked with its history, anything else
-    as a float32 or float64 array (other real dtypes become float64, as the ops give)."""
-    if isinstance(a, Node):
-        return a._as_tensor()
-    if isinstance(a, (list, tuple)) and ops._contains_node(a):
-        return ops._stacked(a)
-    arr = ops.as_real_array(a)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"expected real numbers, got dtype {arr.dtype} from {a!r}")
-    return arr if arr.dtype in ops.FLOATS else arr.astype(np.float64)
+    """`a` as the array operand of a shape function (`ops.array_operand`): a Value is a
+    0-d Tensor, as numpy sees a 0-d array."""
+    return ops.array_operand(a, "input")
 
 
 def _int(k, fn, name):

@@ -14,26 +14,21 @@ from .value import _new_value
 
 
 def _as_array(data, dtype=None, what="data"):
-    """Float ndarray from numbers, lists or arrays: float64 unless float32 is asked for."""
+    """A float ndarray (a copy) from numbers, lists or arrays: float64, unless float16 or
+    float32 is asked for or given (an array of that dtype keeps it). TypeError for
+    non-numeric or complex data."""
     if isinstance(data, Node):
         raise TypeError(f"Tensor {what} must be numbers or arrays, got a {type(data).__name__}")
-    try:
-        arr = np.asarray(data)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"Tensor {what} must be numeric, got {data!r} ({e})") from None
-    if arr.dtype.kind not in "biuf":
-        arr = ops.as_real_array(arr)  # Python ints past int64: floats (the slow path)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor {what} must be real numbers, got dtype {arr.dtype} from {data!r}")
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype not in _FLOATS:
-            raise ValueError(f"Tensor dtype must be float32 or float64, got {dtype}")
-    elif arr.dtype == np.float32:
-        dtype = arr.dtype
-    else:
-        dtype = np.dtype(np.float64)
-    return arr.astype(dtype, copy=True)
+    arr = ops.real_array(data, f"Tensor {what}")
+    return arr.astype(arr.dtype if dtype is None else _float_dtype(dtype), copy=True)
+
+
+def _float_dtype(dtype):
+    """`dtype` as a numpy dtype a Tensor may hold, else ValueError naming it."""
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOATS:
+        raise ValueError(f"Tensor dtype must be float16, float32 or float64, got {dtype}")
+    return dtype
 
 
 def _operand(x):
@@ -43,7 +38,7 @@ def _operand(x):
             return float(x)
         except OverflowError:  # an int beyond the float range: ±inf (the slow path)
             return ops.as_float(x)
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    if isinstance(x, np.ndarray) and x.dtype in _FLOATS:
         return x
     return _as_array(x, what="operand")
 
@@ -73,20 +68,16 @@ def _unary(op, x):
 
 
 def _binary(op, a, b):
-    if a.__class__ is not Tensor and isinstance(a, Node):
-        a = a._as_tensor()  # a Value meets a Tensor: a 0-d Tensor, its gradient a float
-    if b.__class__ is not Tensor and isinstance(b, Node):
-        b = b._as_tensor()
     if a.__class__ is Tensor:
         ad, req = a._data, a.requires_grad
-    elif isinstance(a, (list, tuple)) and ops._contains_node(a):
-        return _binary(op, ops._stacked(a), b)  # a list of nodes, stacked with its history
+    elif isinstance(a, (Node, list, tuple)):  # a Value, or a list that may hold nodes
+        return Tensor._apply(op, (a, b))
     else:
         ad, a, req = _operand(a), None, False
     if b.__class__ is Tensor:
         bd, req = b._data, req or b.requires_grad
-    elif isinstance(b, (list, tuple)) and ops._contains_node(b):
-        return _binary(op, a if a is not None else ad, ops._stacked(b))
+    elif isinstance(b, (Node, list, tuple)):
+        return Tensor._apply(op, (a if a is not None else ad, b))
     else:
         bd, b = _operand(b), None
     if op.quiet:
@@ -97,6 +88,21 @@ def _binary(op, a, b):
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
     return _new_tensor(data, op, (a, b), (data, ad, bd), req)
+
+
+def _values_as_tensors(raws, parents):
+    """Make every Value among an op's operands (a None in `raws`) a recorded 0-d Tensor, in
+    place: of the dtype numpy gives the other operands, so a Value acts as a Python float
+    does (weak: a float32 array stays float32, as in numpy and PyTorch); float64 alone.
+    Its gradient comes back as a float (op as_tensor)."""
+    others = [r for r in raws if r is not None]
+    dtype = np.result_type(*others) if others else np.float64
+    if dtype not in _FLOATS:
+        dtype = np.float64
+    for k, r in enumerate(raws):
+        if r is None:
+            parents[k] = parents[k]._as_tensor(dtype)
+            raws[k] = parents[k]._data
 
 
 #: numpy's functions that autograd_lite has, for `Tensor.__array_function__`.
@@ -178,11 +184,13 @@ class Tensor(Node, ops.Arithmetic):
 
     `Tensor(data, requires_grad=False, dtype=None, label="")`: `data` (numbers,
     nested lists or an ndarray; it is copied) becomes a float64 array, or
-    float32 if asked for or given a float32 array; ints and bools become
-    float64, so gradients are never integers. Non-numeric data raises
-    TypeError. `.grad` is None until a backward pass reaches the tensor, then
-    a Tensor of the same shape; every node that requires grad gets one,
-    interior nodes included. Operators and methods follow numpy, broadcasting
+    float16 or float32 if asked for (`dtype=`) or given an array of that dtype;
+    ints and bools become float64, so gradients are never integers. Operations
+    promote dtypes as numpy does (a Python number or a `Value` operand never
+    widens an array), and a gradient has its tensor's dtype. Non-numeric or
+    complex data raises TypeError. `.grad` is None until a backward pass reaches
+    the tensor, then a Tensor of the same shape; every node that requires grad
+    gets one, interior nodes included. Operators and methods follow numpy, broadcasting
     included. Comparisons return numpy bool arrays (not recorded).
     """
 
@@ -251,7 +259,7 @@ class Tensor(Node, ops.Arithmetic):
 
     @property
     def data(self) -> np.ndarray:
-        """The array, float64 or float32, shaped `self.shape`.
+        """The array, float64, float32 or float16, shaped `self.shape`.
 
         Once a recorded op has saved the array for its backward pass, reading `.data`
         first gives the Tensor a copy of its own (once): edits in place, such as
@@ -331,19 +339,24 @@ class Tensor(Node, ops.Arithmetic):
         raws = []
         parents = []
         req = False
+        values = False
         for a in args:
+            if a.__class__ is not Tensor and not isinstance(a, Node):
+                if not isinstance(a, (list, tuple)) or not ops._contains_node(a):
+                    raws.append(_operand(a))
+                    parents.append(None)
+                    continue
+                a = ops._stacked(a)  # a list of nodes, stacked with its history
             if a.__class__ is Tensor:
                 raws.append(a._data)
-                parents.append(a)
                 req = req or a.requires_grad
-            elif isinstance(a, Node):  # a Value: a 0-d Tensor whose gradient goes back as a float
-                a = a._as_tensor()
-                raws.append(a._data)
-                parents.append(a)
-                req = req or a.requires_grad
-            else:
-                raws.append(_operand(a))
-                parents.append(None)
+            else:  # a Value: made a 0-d Tensor below, once the arrays' dtype is known
+                raws.append(None)
+                values = True
+            parents.append(a)
+        if values:
+            _values_as_tensors(raws, parents)
+            req = any(p is not None and p.requires_grad for p in parents)
         if op.quiet:
             with np.errstate(all="ignore"):
                 data = op.array(*raws, *params)
@@ -391,7 +404,7 @@ class Tensor(Node, ops.Arithmetic):
         req = differentiable and self.requires_grad
         return _new_tensor(data, ALIAS, (self,), (data, data), req)
 
-    def _as_tensor(self):
+    def _as_tensor(self, dtype=None):
         return self
 
     def _as_value(self):
@@ -430,7 +443,7 @@ class Tensor(Node, ops.Arithmetic):
 
     @property
     def dtype(self) -> np.dtype:
-        """The numpy dtype of `data`: float64 or float32."""
+        """The numpy dtype of `data`: float64, float32 or float16."""
         return self._data.dtype
 
     @property
@@ -498,10 +511,9 @@ class Tensor(Node, ops.Arithmetic):
         return f"Tensor({body}{extra})"
 
     def astype(self, dtype) -> Tensor:
-        """This tensor converted to float32 or float64 (differentiable)."""
-        dtype = np.dtype(dtype)
-        if dtype not in _FLOATS:
-            raise ValueError(f"Tensor dtype must be float32 or float64, got {dtype}")
+        """This tensor converted to float16, float32 or float64 (differentiable: the
+        cotangent is cast back). Raises ValueError for any other dtype."""
+        dtype = _float_dtype(dtype)
         if dtype == self.dtype:
             return self
         return Tensor._apply(ops.ASTYPE, (self,), (dtype,))

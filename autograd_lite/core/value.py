@@ -20,6 +20,8 @@ def _as_float(x, what="operand"):
             return ops.as_float(x)
     if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
         return float(x)
+    if isinstance(x, (complex, np.complexfloating)):
+        raise ops.complex_error(f"Value {what}", x)
     raise TypeError(f"Value {what} must be a real number or a Value, got {type(x).__name__} {x!r}")
 
 
@@ -57,10 +59,11 @@ def _binary(op, a, b):
 
 def _with_tensors(op, args, params=()):
     """A Value meets an array, a list or a Tensor: the op runs on Tensors, and so the result
-    is a Tensor; each Value enters as a 0-d Tensor whose gradient comes back as a float."""
+    is a Tensor; each Value enters as a 0-d Tensor whose gradient comes back as a float
+    (see `Tensor._apply`)."""
     from .tensor import Tensor  # the Tensor module imports this one
 
-    return Tensor._apply(op, [a._as_tensor() if isinstance(a, Value) else a for a in args], params)
+    return Tensor._apply(op, args, params)
 
 
 class Value(Node, ops.Arithmetic):
@@ -146,13 +149,14 @@ class Value(Node, ops.Arithmetic):
         req = differentiable and self.requires_grad
         return _new_value(data, ALIAS, (self,), (data, data), req)
 
-    def _as_tensor(self):
-        """This Value as a 0-d float64 Tensor, recorded: its cotangent comes back as a float."""
+    def _as_tensor(self, dtype=np.float64):
+        """This Value as a 0-d Tensor of `dtype`, recorded: its cotangent comes back as a float."""
         from .tensor import _new_tensor  # the Tensor module imports this one
 
-        data = np.asarray(self._data, dtype=np.float64)
+        data = np.asarray(self._data, dtype=dtype)
         graph._kinds_met = True
-        return _new_tensor(data, ops.AS_TENSOR, (self,), (data, self._data), self.requires_grad)
+        ctx = (data, self._data, data.dtype)
+        return _new_tensor(data, ops.AS_TENSOR, (self,), ctx, self.requires_grad)
 
     def _as_value(self):
         return self

@@ -56,12 +56,12 @@ def _param(x):
     """A parameter or observation ready for the engine's functions: lists become arrays."""
     if isinstance(x, (Node, numbers.Real)):
         return x
-    return np.asarray(x, dtype=float)
+    return ops.real_array(x, "a distribution's parameter or observation")
 
 
 def _data(x):
     """The numbers of x as an ndarray, for checks that are never differentiated."""
-    return np.asarray(x.data if isinstance(x, Node) else x, dtype=float)
+    return ops.real_array(x.data if isinstance(x, Node) else x, "a distribution's argument")
 
 
 def _offender(data, bad):

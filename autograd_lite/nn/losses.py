@@ -48,7 +48,7 @@ def _scalar_pairs(pred, target, what):
         targets = list(target)
     else:
         raw = target.data if isinstance(target, Node) else target
-        targets = [float(t) for t in np.ravel(np.asarray(raw, dtype=float))]
+        targets = [float(t) for t in np.ravel(ops.real_array(raw, f"{what}: target"))]
     if len(preds) != len(targets):
         raise ValueError(f"{what}: {len(preds)} predictions but {len(targets)} targets")
     return preds, targets

@@ -169,6 +169,8 @@ def _fresh(arg, i, link, name):
         return _variable(Tensor(arg.data, requires_grad=True)), True
     if isinstance(arg, numbers.Real):
         return _variable(Value(arg)), False
+    if isinstance(arg, numbers.Complex):
+        raise ops.complex_error(f"{name}: argument {i}", arg)
     if isinstance(arg, (list, tuple, np.ndarray)):
         try:
             return _variable(Tensor(arg, requires_grad=True)), False
@@ -303,19 +305,16 @@ def _seed_for(v, like, name, what, record):
                 )
             return v, True
         v = v.data
+    arr = ops.real_array(v, f"{name}: {what}")  # TypeError for complex or non-numeric data
     if isinstance(like, Value):
-        if isinstance(v, numbers.Real) or (isinstance(v, np.ndarray) and v.size == 1):
-            return float(np.asarray(v, dtype=float).reshape(())), False
-        raise TypeError(f"{name}: {what} must be a number (the output is a scalar), got {v!r}")
-    try:
-        arr = np.asarray(v, dtype=like.dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: {what} must be an array of numbers, got {v!r}") from None
+        if arr.size != 1:
+            raise TypeError(f"{name}: {what} must be a number (the output is a scalar), got {v!r}")
+        return float(arr.reshape(())), False
     if arr.shape != like.shape:
         raise ValueError(
             f"{name}: {what} has shape {arr.shape}, but it must have shape {like.shape}"
         )
-    return arr, False
+    return arr.astype(like.dtype, copy=False), False
 
 
 def _jacobian_blocks(outs, xs, create_graph):

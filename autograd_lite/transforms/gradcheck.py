@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..core import ops
 from ..core.graph import Node, no_grad
 from ..core.tensor import Tensor
 from ..core.value import Value
@@ -86,7 +87,10 @@ def _numerical(f, args):
     pass them), and returns f's output.
     """
     scalar = [isinstance(a, (Value, numbers.Real)) for a in args]
-    points = [np.array(a.data if isinstance(a, Node) else a, dtype=np.float64) for a in args]
+    points = [
+        ops.real_array(a.data if isinstance(a, Node) else a, "gradcheck: input").astype(np.float64)
+        for a in args
+    ]
 
     def evaluate():
         xs = [Value(float(p)) if s else Tensor(p) for p, s in zip(points, scalar)]
