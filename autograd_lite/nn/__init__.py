@@ -7,10 +7,15 @@
 - for teaching, scalar layers on `Value`s, as in micrograd: `Neuron`,
   `Layer`, `MLP`, whose inputs and outputs are lists of numbers or Values.
 
+Convolution and pooling on NCHW image batches: `Conv2d`, `MaxPool2d`, `AvgPool2d`, and
+`nn.functional` (`conv2d`, `max_pool2d`, `avg_pool2d`), as PyTorch spells them.
+
 The losses `MSELoss`, `BCEWithLogitsLoss` and `CrossEntropyLoss` (and their
 functional forms) accept either family.
 """
 
+from . import functional as functional
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from .losses import (
     BCEWithLogitsLoss,
@@ -24,6 +29,9 @@ from .module import Module
 from .scalar import MLP, Layer, Neuron
 
 __all__ = [
+    "AvgPool2d",
+    "Conv2d",
+    "MaxPool2d",
     "MLP",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
