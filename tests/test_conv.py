@@ -346,13 +346,32 @@ def test_cnn_digits_example_runs_quickly(tmp_path, capsys):
     spec = importlib.util.spec_from_file_location("train_cnn_digits", EXAMPLE)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
-    accuracy, seconds = example.main(["--quick", "--out", str(tmp_path)])
+    result = example.main(["--quick", "--out", str(tmp_path)])
     out, err = capsys.readouterr()
-    assert f"test accuracy {accuracy:.1%}" in out and 0.5 < accuracy <= 1  # one epoch learns
+    assert f"test accuracy {result.test_accuracy:.1%}" in out
     assert "cnn_digits" in err and "loss=" in err  # the tqdm bar
-    assert (tmp_path / "cnn_digits_loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    model = example.DigitsCNN(seed=1).load(tmp_path / "cnn_digits.npz")
+    losses = result.losses
+    assert len(losses) == 43 and np.mean(losses[-5:]) < 0.75 * np.mean(losses[:5])  # it learns
+    assert result.paths["loss_curve"].endswith("cnn_digits_loss.png")
+    assert Path(result.paths["loss_curve"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    model = example.DigitsCNN(seed=1).load(result.paths["weights"])
     assert [name for name, _ in model.named_parameters()][:2] == [
         "features.layers.0.weight",
         "features.layers.0.bias",
     ]
+    np.testing.assert_array_equal(model(np.ones((2, 64))).data, result.model(np.ones((2, 64))).data)
+
+
+def test_shifted_copies_move_the_digit_one_pixel():
+    spec = importlib.util.spec_from_file_location("train_cnn_digits", EXAMPLE)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    image = np.zeros((8, 8))
+    image[0, 0], image[3, 4] = 1.0, 2.0
+    X, y = example.with_shifts(image.reshape(1, 64), np.array([7]))
+    assert X.shape == (5, 64) and list(y) == [7] * 5
+    shifted = X.reshape(5, 8, 8)
+    assert shifted[1][1, 0] == 1 and shifted[1][4, 4] == 2 and shifted[1].sum() == 3  # down
+    assert shifted[2][2, 4] == 2 and shifted[2].sum() == 2  # up: the top row falls off
+    assert shifted[3][0, 1] == 1 and shifted[3][3, 5] == 2  # right
+    assert shifted[4][3, 3] == 2 and shifted[4].sum() == 2  # left: the corner falls off
