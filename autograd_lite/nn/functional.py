@@ -61,7 +61,8 @@ def _windows(xp, kernel, stride, dilation):
 @primitive
 def _conv(x, w, stride, padding, dilation):
     cols = _windows(_padded(x, padding), w.shape[2:], stride, dilation)
-    return np.ascontiguousarray(np.tensordot(cols, w, ([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2))
+    y = np.tensordot(w, cols, ([1, 2, 3], [1, 4, 5]))  # (o, n, ho, wo)
+    return np.ascontiguousarray(y.transpose(1, 0, 2, 3))
 
 
 @primitive
@@ -74,12 +75,13 @@ def _conv_transpose(g, w, stride, padding, dilation, size):
     _, c, kh, kw = w.shape
     h, wd = size
     xp = np.zeros((n, c, h + top + bottom, wd + left + right), np.result_type(g, w))
-    cols = np.tensordot(g, w, ([1], [0])).transpose(0, 3, 4, 5, 1, 2)  # (n, c, kh, kw, ho, wo)
+    # (kh, kw, n, c, ho, wo), copied once so that each offset's slice below is contiguous
+    cols = np.ascontiguousarray(np.tensordot(w, g, ([0], [1])).transpose(1, 2, 3, 0, 4, 5))
     for a in range(kh):
         for b in range(kw):
             rows = slice(a * dh, a * dh + sh * (ho - 1) + 1, sh)
             columns = slice(b * dw, b * dw + sw * (wo - 1) + 1, sw)
-            xp[:, :, rows, columns] += cols[:, :, a, b]
+            xp[:, :, rows, columns] += cols[a, b]
     return xp[:, :, top : top + h, left : left + wd]
 
 
