@@ -87,7 +87,7 @@ def test_conv2d_matches_torch_to_second_order(x_shape, w_shape, bias, kw):
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     st.integers(1, 2),  # batch
     st.integers(1, 3),  # in channels
