@@ -10,12 +10,17 @@
 - for teaching, scalar layers on `Value`s, as in micrograd: `Neuron`,
   `Layer`, `MLP`, whose inputs and outputs are lists of numbers or Values.
 
+Convolution and pooling on NCHW image batches: `Conv2d`, `MaxPool2d`, `AvgPool2d`, and
+`nn.functional` (`conv2d`, `max_pool2d`, `avg_pool2d`), as PyTorch spells them.
+
 The losses `MSELoss`, `L1Loss`, `HuberLoss`, `BCELoss`, `BCEWithLogitsLoss`,
 `CrossEntropyLoss` and `NLLLoss` (and their functional forms) accept either family.
 """
 
+from . import functional as functional
 from . import init
 from .containers import ModuleDict, ModuleList, Sequential
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     GELU,
     Dropout,
@@ -51,6 +56,9 @@ from .normalization import BatchNorm1d, LayerNorm
 from .scalar import MLP, Layer, Neuron
 
 __all__ = [
+    "AvgPool2d",
+    "Conv2d",
+    "MaxPool2d",
     "GELU",
     "MLP",
     "BCELoss",
