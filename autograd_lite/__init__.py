@@ -14,6 +14,7 @@ from .core import ops as _ops
 from .core import products as _products
 from .core import reductions as _reductions
 from .core import shapes as _shapes
+from .core import tensor as _tensor
 from .core.graph import enable_grad, is_grad_enabled, no_grad
 from .core.ops import *  # noqa: F403  (the op functions: `ops.__all__`, from the op table)
 from .core.primitive import primitive
@@ -41,6 +42,9 @@ from .viz import draw_graph, explain, explore, save_graph
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
 # and the singular values of the matrix norms come from linalg's eigh.
 norm = linalg.norm
+
+# numpy.linalg's functions on a Tensor dispatch to linalg's (the core cannot import math/).
+_tensor._ARRAY_FUNCTIONS.update(linalg.NUMPY_FUNCTIONS)
 
 # The import paths of the flat layout stay valid: `autograd_lite.functional`,
 # `autograd_lite.gradcheck`, `autograd_lite.linalg` and `autograd_lite.distributions`

@@ -678,3 +678,16 @@ def pca(x, k) -> PCAResult:
     variance = w[top]
     total = ops.sum(w)
     return PCAResult(comps, variance, variance / total, ops.matmul(xc, comps.T), mean)
+
+
+#: numpy.linalg's functions this module implements: `np.linalg.det(t)` on a Tensor runs
+#: `det` (the package registers them with `Tensor.__array_function__` when imported).
+NUMPY_FUNCTIONS = {
+    np.linalg.cholesky: cholesky,
+    np.linalg.det: det,
+    np.linalg.eigh: eigh,
+    np.linalg.inv: inv,
+    np.linalg.norm: norm,
+    np.linalg.slogdet: slogdet,
+    np.linalg.solve: solve,
+}

@@ -277,25 +277,6 @@ def test_against_hips(name):
     check_against_hips(al_fn, hips_fn, *xs)
 
 
-# Functions of the same test files that autograd_lite lacks today: each is the
-# HIPS case as a user would write it; they become passing tests when coverage lands.
-MISSING = {}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name, marks=pytest.mark.xfail(strict=True, reason=f"not in autograd_lite yet: {name}")
-        )
-        for name in MISSING
-    ],
-)
-def test_missing_function(name):
-    al_fn, hips_fn, xs = MISSING[name]
-    check_against_hips(al_fn, hips_fn, *xs)
-
-
 # ---------------------------------------------------------------------------------------
 # test_core.py / test_wrappers.py: nested grads, grad of grad, elementwise_grad, mixing.
 

@@ -221,21 +221,3 @@ OPS = {
 def test_op(name):
     shapes, torch_fn, al_fn, (low, high) = OPS[name]
     helper_test_op(shapes, torch_fn, al_fn, low, high)
-
-
-# tinygrad test_ops cases whose op autograd_lite lacks today.
-MISSING = {}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name, marks=pytest.mark.xfail(strict=True, reason=f"not in autograd_lite yet: {name}")
-        )
-        for name in MISSING
-    ],
-)
-def test_missing_op(name):
-    shapes, torch_fn, al_fn, (low, high) = MISSING[name]
-    helper_test_op(shapes, torch_fn, al_fn, low, high)
