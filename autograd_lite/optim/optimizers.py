@@ -130,13 +130,6 @@ def _square_average(avg, g, decay):
     return new
 
 
-def _is_reset(p, g):
-    """True if p's gradient is what `zero_grad()` (or creating p) left: no backward pass has
-    reached p since. A Value's reset gradient is its type's `_ZERO_GRAD` float object; a
-    backward pass replaces it by a new object (a sum), even when the gradient is zero."""
-    return g is None or g is p._ZERO_GRAD
-
-
 def _is_index(key):
     return isinstance(key, numbers.Integral) and not isinstance(key, bool)
 
@@ -269,26 +262,26 @@ class Optimizer:
         todo = []
         for i, p in enumerate(self.params):
             g = p._grad
-            if _is_reset(p, g):
+            if g is None or g is p._ZERO_GRAD:  # reset, and no backward pass reached p since
                 continue
-            if isinstance(g, Node):  # made with create_graph=True: use its value
-                g = g._data
-            g = np.asarray(g)
-            if g.shape != np.shape(p._data):
+            if g.__class__ is not np.ndarray:  # a Value's float, or a node (create_graph=True)
+                g = np.asarray(g._data if isinstance(g, Node) else g)
+            data = p._data
+            if data.__class__ is not np.ndarray:
+                data = np.asarray(data)  # a Value's float: a 0-d array
+            if g.shape != data.shape:
                 raise ValueError(
                     f"{p.label or f'parameter {i}'}: gradient of shape {g.shape} "
-                    f"for data of shape {np.shape(p._data)}"
+                    f"for data of shape {data.shape}"
                 )
-            todo.append((i, p, g))
+            todo.append((i, p, data, g))
         group_of, state, update = self._group_of, self.state, self._update
-        updates = [
-            update(np.asarray(p._data), g, state[i], groups[group_of[i]]) for i, p, g in todo
-        ]
+        updates = [update(data, g, state[i], groups[group_of[i]]) for i, _, data, g in todo]
         # Commit every parameter and its state, or none: an exception midway (a
         # KeyboardInterrupt) puts back what was already assigned before it propagates.
         done = []
         try:
-            for (i, p, _), (data, new_state) in zip(todo, updates):
+            for (i, p, _, _), (data, new_state) in zip(todo, updates):
                 done.append((i, p._data, state[i]))
                 state[i] = new_state
                 p.data = float(data) if isinstance(p, Value) else data
