@@ -151,7 +151,7 @@ def test_a_step_is_all_or_nothing():
     ):
         opt.step()
     np.testing.assert_array_equal(good.data, [1.0, 2.0])
-    assert opt.state == [None, None] and opt.steps == 0
+    assert opt.state == [None, None]
     bad.data = np.array([1.0, 2.0])
     opt.step()  # now the first step, as if the failed one never happened
     np.testing.assert_allclose(good.data, [0.9, 1.9], rtol=1e-7)
@@ -223,3 +223,210 @@ def test_bad_parameter_lists():
         optim.Adam(_param())
     p = _param()
     assert len(optim.SGD([p, p], lr=0.1).params) == 1
+
+
+# ---- parameters a step does not reach ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, weight_decay=0.1),
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: optim.Adam(ps, lr=0.1),
+    ],
+    ids=["sgd-weight-decay", "sgd-momentum", "adam"],
+)
+def test_a_value_reset_and_not_reached_does_not_move(make):
+    used, unused = Value(1.0), Value(5.0)
+    opt = make([used, unused])
+    for _ in range(2):  # the second step: momentum and moments exist for both
+        opt.zero_grad()
+        (used * unused).backward()
+        opt.step()
+    before = unused.data
+    opt.zero_grad()
+    (used * 2.0).backward()  # unused is not reached: PyTorch would find its .grad None
+    opt.step()
+    assert unused.data == before
+
+
+# ---- parameter groups ----------------------------------------------------------------------------
+
+
+def test_groups_have_their_own_options_and_defaults_fill_the_rest():
+    a, b = Tensor([1.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    opt = optim.SGD([{"params": [a]}, {"params": b, "lr": 0.5}], lr=0.1, weight_decay=0.5)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+    assert [g["weight_decay"] for g in opt.param_groups] == [0.5, 0.5]
+    a.grad, b.grad = Tensor([1.0]), Tensor([1.0])
+    opt.step()  # g + 0.5 p = 1.5
+    assert (a.data[0], b.data[0]) == (pytest.approx(1 - 0.15), pytest.approx(1 - 0.75))
+    opt.param_groups[0]["lr"] = 0.0  # as a scheduler does: read at the next step
+    opt.step()
+    assert a.data[0] == pytest.approx(1 - 0.15)
+
+
+def test_add_param_group_and_its_errors_change_nothing():
+    a, b, c = (Tensor([float(i)], requires_grad=True) for i in range(3))
+    opt = optim.Adam([a], lr=0.1)
+    opt.add_param_group({"params": [b], "betas": (0.5, 0.9)})
+    assert opt.params == [a, b] and opt.param_groups[1]["betas"] == (0.5, 0.9)
+    assert opt.param_groups[1]["lr"] == 0.1
+    with pytest.raises(ValueError, match="parameter 0 is already in param group 0"):
+        opt.add_param_group({"params": [c, a]})
+    with pytest.raises(ValueError, match=r"param group 2: betas\[1\] must be .* got 1.5"):
+        opt.add_param_group({"params": [c], "betas": (0.5, 1.5)})
+    with pytest.raises(ValueError, match="needs a 'params' entry"):
+        opt.add_param_group({"lr": 0.1})
+    with pytest.raises(TypeError, match="a set has no order"):
+        opt.add_param_group({"params": {c}})
+    with pytest.raises(TypeError, match="must be a dict"):
+        opt.add_param_group([c])
+    assert opt.params == [a, b] and len(opt.param_groups) == 2 and opt.state == [None, None]
+
+
+def test_an_option_made_bad_between_steps_is_refused_before_any_change():
+    a = Tensor([1.0], requires_grad=True)
+    opt = optim.SGD([a], lr=0.1, momentum=0.9)
+    a.grad = Tensor([1.0])
+    opt.param_groups[0]["lr"] = -0.1
+    with pytest.raises(ValueError, match=r"param group 0: lr must be .* got -0.1"):
+        opt.step()
+    assert a.data[0] == 1.0 and opt.state == [None]
+    opt.param_groups[0]["nesterov"] = True
+    opt.param_groups[0]["lr"] = 0.1
+    opt.param_groups[0]["dampening"] = 0.5
+    with pytest.raises(ValueError, match="nesterov needs momentum > 0 and dampening 0"):
+        opt.step()
+
+
+# ---- state_dict ----------------------------------------------------------------------------------
+
+
+def _param_list(*shapes):
+    shapes = shapes or ((2,), (3, 2))
+    return [
+        Tensor(np.linspace(-1, 1, int(np.prod(s))).reshape(s), requires_grad=True) for s in shapes
+    ]
+
+
+def _trained(opt, steps=3):
+    """opt after `steps` steps on the sum of its parameters' squares."""
+    for _ in range(steps):
+        opt.zero_grad()
+        sum(((p * p).sum() for p in opt.params), Tensor(0.0)).backward()
+        opt.step()
+    return opt
+
+
+def test_state_dict_layout_and_copies():
+    opt = _trained(_two_groups(_param_list()))
+    sd = opt.state_dict()
+    assert sd["type"] == "Adam"
+    assert [g["params"] for g in sd["param_groups"]] == [[0], [1]]
+    assert [g["lr"] for g in sd["param_groups"]] == [1e-3, 0.5]
+    assert sd["param_groups"][0]["betas"] == (0.9, 0.999)
+    assert sorted(sd["state"]) == [0, 1]
+    assert sd["state"][1]["step"] == 3 and sd["state"][1]["exp_avg"].shape == (3, 2)
+    sd["state"][0]["exp_avg"][...] = 99.0  # a copy: the optimizer's state is untouched
+    assert not np.any(opt.state[0]["exp_avg"] == 99.0)
+
+
+def _assert_same_state(opt, sd):
+    now = opt.state_dict()
+    assert now["param_groups"] == sd["param_groups"]
+    assert now["state"].keys() == sd["state"].keys()
+    for i, entry in sd["state"].items():
+        for key, value in entry.items():
+            np.testing.assert_array_equal(now["state"][i][key], value)
+
+
+def _two_groups(ps):
+    return optim.Adam([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.5}])
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (lambda: optim.SGD(_param_list(), momentum=0.9), "it is the state of 'SGD'"),
+        (lambda: optim.AdamW(_param_list()), "it is the state of 'AdamW'"),
+        (lambda: _two_groups(_param_list()), "it has 2 param groups, the optimizer 1"),
+        (
+            lambda: optim.Adam(_param_list((2,), (2, 3))),
+            r"state\[1\]\['exp_avg'\] has shape \(2, 3\), the parameter shape \(3, 2\)",
+        ),
+        (
+            lambda: optim.Adam(_param_list((2,), (3, 2), (1,))),
+            r"param group 0 holds parameters \[0, 1\] here, but \[0, 1, 2\] in the state",
+        ),
+    ],
+    ids=["another-type", "adamw-into-adam", "group-count", "shape", "parameter-count"],
+)
+def test_loading_a_state_for_other_parameters_or_another_optimizer_changes_nothing(source, message):
+    opt = _trained(optim.Adam(_param_list()))
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match=message):
+        opt.load_state_dict(_trained(source()).state_dict())
+    _assert_same_state(opt, before)
+
+
+def test_loading_a_state_with_a_bad_entry_names_it_and_changes_nothing():
+    opt = _trained(optim.Adam(_param_list()))
+    before = opt.state_dict()
+    for edit, message in [
+        (lambda sd: sd["state"][1].pop("exp_avg_sq"), r"state\[1\] has no 'exp_avg_sq'"),
+        (
+            lambda sd: sd["state"][0].update(momentum_buffer=np.zeros(2)),
+            "has an entry 'momentum_buffer'",
+        ),
+        (
+            lambda sd: sd["state"][0].update(step=-1),
+            r"state\[0\]\['step'\] must be a non-negative integer",
+        ),
+        (lambda sd: sd["state"].update({5: {}}), "state entry 5 is not a parameter index 0..1"),
+        (
+            lambda sd: sd["param_groups"][0].update(eps=-1.0),
+            "param group 0: eps must be .* got -1.0",
+        ),
+        (
+            lambda sd: sd["param_groups"][0].pop("amsgrad"),
+            "param group 0: option 'amsgrad' is missing",
+        ),
+        (lambda sd: sd.pop("state"), "expected a dict with 'state' and 'param_groups'"),
+    ]:
+        sd = opt.state_dict()
+        edit(sd)
+        with pytest.raises(ValueError, match=message):
+            opt.load_state_dict(sd)
+        _assert_same_state(opt, before)
+
+
+def test_a_loaded_state_is_copied_in_the_parameters_dtype():
+    opt = _trained(optim.RMSprop(_param_list((2,))))
+    sd = opt.state_dict()
+    p32 = Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
+    other = optim.RMSprop([p32])
+    other.load_state_dict(sd)
+    assert other.state[0]["square_avg"].dtype == np.float32
+    sd["state"][0]["square_avg"][...] = 7.0
+    assert not np.any(other.state[0]["square_avg"] == 7.0)
+
+
+# ---- new options: validation --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda ps: optim.SGD(ps, maximize="yes"), "maximize must be True or False, got 'yes'"),
+        (lambda ps: optim.Adam(ps, amsgrad=1), "amsgrad must be True or False, got 1"),
+        (lambda ps: optim.AdamW(ps, weight_decay=-1.0), "weight_decay must be .* got -1.0"),
+        (lambda ps: optim.RMSprop(ps, alpha=1.5), r"alpha must be a number in \[0, 1\], got 1.5"),
+        (lambda ps: optim.RMSprop(ps, momentum=-0.1), "momentum must be .* got -0.1"),
+        (lambda ps: optim.RMSprop(ps, centered=None), "centered must be True or False"),
+    ],
+)
+def test_bad_new_options_name_the_value(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([_param()])

@@ -1,5 +1,7 @@
-"""Optimizers that update parameters from their `.grad` (as `torch.optim`)."""
+"""Optimizers that update parameters from their `.grad`, and learning-rate schedules for them
+(`optim.lr_scheduler`), as `torch.optim`."""
 
-from .optimizers import SGD, Adam, Optimizer
+from . import lr_scheduler
+from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
