@@ -36,7 +36,7 @@ from .transforms.functional import (
     vjp,
 )
 from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .viz import draw_graph, save_graph
+from .viz import draw_dot, draw_graph, save_graph
 
 # The import paths of the flat layout stay valid: `autograd_lite.functional`,
 # `autograd_lite.gradcheck`, `autograd_lite.linalg` and `autograd_lite.distributions`
@@ -61,6 +61,7 @@ __all__ = [
     "Tensor",
     "Value",
     "derivative",
+    "draw_dot",
     "draw_graph",
     "enable_grad",
     "grad",

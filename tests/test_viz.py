@@ -4,6 +4,7 @@ Rendering tests need the Graphviz `dot` program (`make test` installs it where i
 it they are skipped, saying why (`pytest -rs`).
 """
 
+import html
 import importlib.util
 import math
 import os
@@ -23,7 +24,7 @@ from autograd_lite.demo import examples
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 from autograd_lite.viz import drawing as viz
 
-from .helpers import needs_dot
+from .helpers import DOT_MISSING, needs_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -558,3 +559,178 @@ def test_a_graph_with_concatenate_or_stack_draws_every_edge():
         y.backward()
         source = draw_graph(y, direction="both").source
         assert source.count("Jacobian") >= 2, source
+
+
+# ---- what a reader sees: names, constants, orientation, size, collapsed modules ----------------
+
+
+def shown_size(svg):
+    """(width in pixels as shown, smallest text in pixels) when `svg` is put in an 800 px column.
+
+    A drawing wider than the column is scaled down to it, one narrower is shown as it is.
+    Graphviz writes sizes in points (1/72 inch; 96 pixels an inch) and, when `size` scales
+    the drawing, a scale() transform on its content.
+    """
+    root = ET.fromstring(svg)
+    width_px = float(root.get("width").removesuffix("pt")) * 96 / 72
+    box = [float(v) for v in root.get("viewBox").split()]
+    transform = root.find(SVG + "g").get("transform")
+    scale = float(re.search(r"scale\(([\d.]+)", transform).group(1))
+    scale *= float(root.get("width").removesuffix("pt")) / box[2]
+    fonts = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+    column = min(1.0, 800 / width_px)
+    return min(width_px, 800.0), min(fonts) * scale * 96 / 72 * column
+
+
+def notebook5_graph():
+    """The drawing of notebook 5: the backprop example with the inputs as labelled constants."""
+    ex = examples.BACKPROP
+    xs = [Value(v, label=f"x{i + 1}", requires_grad=False) for i, v in enumerate(ex.x)]
+    ws = [Value(v, label=f"w{i + 1}") for i, v in enumerate(ex.w)]
+    b = Value(ex.b, label="b")
+    z = ws[0] * xs[0] + ws[1] * xs[1] + ws[2] * xs[2] + b
+    z.label = "z"
+    a = z.relu()
+    a.label = "a"
+    loss = (a - ex.y) ** 2
+    loss.label = "L"
+    loss.backward()
+    return loss
+
+
+def example_drawings():
+    spec = importlib.util.spec_from_file_location("draw_graphs", EXAMPLES / "draw_graphs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_dot
+@pytest.mark.parametrize("which", ["backprop", "mlp", "notebook5"])
+@pytest.mark.parametrize("direction", ["forward", "backward", "both"])
+def test_drawings_fit_an_800_pixel_column_with_legible_text(which, direction):
+    # Before: the MLP's "both" drawing was 6,165 px wide (text 1.4 px high in a column), the
+    # backprop example's 1,361 px (6.3 px), notebook 5's 1,443 px (5.9 px).
+    module = example_drawings()
+    root = {
+        "backprop": module.backprop_example,
+        "mlp": module.mlp_example,
+        "notebook5": notebook5_graph,
+    }[which]()
+    svg = draw_graph(root, direction=direction).pipe(format="svg")
+    width, text = shown_size(svg)
+    assert width <= 800 and text >= 9, (width, text)
+    assert ET.fromstring(svg).get("width") is not None
+
+
+def test_unlabelled_nodes_are_named_by_the_expression_they_compute():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-0.25, label="b")
+    z = w * x + b
+    a = z.relu()
+    loss = (a - 0.5) ** 2 + 2**w
+    loss.backward()
+    src = draw_graph(loss, direction="both").source
+    for name in ["w*x", "w*x + b", "relu(w*x + b)", "2**w"]:
+        assert f"<B>{html.escape(name)}</B>" in src, name
+    assert "<B>n1</B>" in src  # (relu(w*x + b) - 0.5)**2 is too long for a name
+    assert "∂(w*x + b)/∂(w*x) = 1<BR/>" in src and "∂(w*x)/∂w = 2<BR/>" in src
+    assert "∂relu(w*x + b)/∂(w*x + b) = 1" in src and "∂(2**w)/∂w = " in src
+    # Operator precedence: parentheses only where they are needed.
+    p, q = Value(1.0, label="p"), Value(2.0, label="q")
+    for expr, name in [
+        (lambda: (p - (q - p)) * -(p + q) / q**2, "n1/q**2"),  # n1 = (p - (q - p))*-(p + q)
+        (lambda: (p + q) * q - p / (q * p), "n1"),  # (p + q)*q - p/(q*p) is too long
+        (lambda: (p + q) * q, "(p + q)*q"),
+        (lambda: p - (q + p), "p - (q + p)"),
+        (lambda: p + (q + p), "p + q + p"),
+        (lambda: p / (q * p), "p/(q*p)"),
+        (lambda: p ** (q**p), "p**q**p"),
+        (lambda: (p**q) ** p, "(p**q)**p"),
+        (lambda: (-p) ** 2, "(-p)**2"),
+        (lambda: al.exp(p - q), "exp(p - q)"),
+        (lambda: Tensor(np.ones((2, 3)), requires_grad=True, label="W").T, "W.T"),
+    ]:
+        r = expr()
+        assert viz._node_names(r, [r], {})[id(r)] == name
+
+
+def test_constants_are_written_in_their_op_and_named_constants_drawn_with_their_name():
+    x = Value(3.0, label="x")
+    c = Value(4.0, label="c", requires_grad=False)
+    y = x**2 + 2**x - c * x
+    y.backward()
+    nodes, _, _ = render(draw_graph(y)) if not DOT_MISSING else ({}, None, None)
+    src = draw_graph(y).source
+    assert "<B>** 2</B>" in src and "<B>2 **</B>" in src  # the exponent 2 and the base 2
+    assert "<B>x**2</B>" in src and "<B>2**x</B>" in src and "<B>c*x</B>" in src
+    assert "<B>c</B>" in src and "no grad" in src  # a constant node: its name and value
+    boxes = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
+    assert len(boxes) == 2 + 5 + 5  # x, c; five computed values and their five ops
+    if nodes:
+        assert "c data 4 no grad" in nodes.values()
+    t = Tensor(np.ones(3), requires_grad=True, label="t")
+    src = draw_graph((t * np.array([1.0, 2.0, 3.0])).sum()).source
+    assert "<I>constant</I> (3,)<BR/>[1, 2, 3]" in src and "<B>t*const</B>" in src
+
+
+def test_mean_is_drawn_as_mean():
+    params, loss = two_layer_net()
+    src = draw_graph(loss, direction="both").source
+    assert "<B>mean</B>" in src and "<B>* 0.125</B>" not in src
+    assert src.count("<B>sum</B>") == 0
+
+
+def test_orientation_follows_the_shape_of_the_graph_unless_given():
+    x = Value(0.3, label="x")
+    chain = x.sin().exp().tanh()
+    xs = [Value(float(k), label=f"x{k}") for k in range(8)]
+    assert "rankdir=TB" in draw_graph(chain).source  # 7 ranks of one box: deeper than wide
+    assert "rankdir=LR" in draw_graph(al.stack(xs).sum()).source  # 5 ranks, 8 boxes on one
+    assert "rankdir=LR" in draw_graph(chain, rankdir="LR").source
+    assert 'size="8.33,1000"' in draw_graph(chain).source
+    assert "size" not in draw_graph(chain, size=None).source.split("{", 1)[1].split("\n")[1]
+
+
+@needs_dot
+def test_collapse_folds_modules_into_one_box_with_their_inputs_and_outputs():
+    module = example_drawings()
+    loss = module.mlp_example()
+    whole = render(draw_graph(loss, direction="both"))[0]
+    nodes, edges, clusters = render(draw_graph(loss, direction="both", collapse=True))
+    folded = {k: t for k, t in nodes.items() if "collapsed" in t}
+    assert sorted(t.split()[0] for t in folded.values()) == ["layers.0", "layers.2"]
+    assert not clusters
+    # each Linear: its weight, bias, linear op and output become one box
+    assert len(nodes) == len(whole) - 2 * 4 + 2
+    first = next(k for k, t in folded.items() if t.startswith("layers.0"))
+    assert (
+        "parameters: weight (4, 3), bias (4,)" in folded[first] and "ops: linear" in folded[first]
+    )
+    x = next(k for k, t in nodes.items() if t.startswith("x (5, 3)"))
+    relu = next(k for k, t in nodes.items() if t == "relu")
+    assert sorted((e["tail"], e["dashed"]) for e in edges if e["head"] == first) == sorted(
+        [(x, False), (relu, True)]
+    )
+    back = [e for e in edges if e["tail"] == relu and e["head"] == first]
+    assert back and back[0]["label"].startswith("∂relu(n1)/∂n1: Jacobian 20×20")
+    one = render(draw_graph(loss, collapse="layers", max_nodes=7))[0]
+    assert sum("collapsed" in t for t in one.values()) == 1 and len(one) <= 7 + 1
+
+
+def test_collapse_names_a_module_or_says_which_there_are():
+    module = example_drawings()
+    loss = module.mlp_example()
+    with pytest.raises(ValueError, match=r"no module 'layers\.1'.*'layers\.0', 'layers\.2'"):
+        draw_graph(loss, collapse="layers.1")
+    with pytest.raises(TypeError, match="str"):
+        draw_graph(loss, collapse=[0])
+    src = draw_graph(loss, collapse=["layers.0"]).source
+    assert src.count("collapsed") == 1 and src.count("subgraph cluster") == 1
+
+
+def test_draw_dot_is_draw_graph_in_micrographs_spelling():
+    *_, loss = backprop_example()
+    drawing = al.draw_dot(loss)
+    assert isinstance(drawing, graphviz.Digraph) and drawing.format == "svg"
+    assert drawing.source == draw_graph(loss).source
+    assert al.draw_dot(loss, format="png", rankdir="LR").format == "png"
