@@ -57,12 +57,24 @@ def render(drawing):
     return nodes, edges, clusters
 
 
-def backprop_example():
-    """The backprop example (`examples.BACKPROP`): z = w.x + b, a = relu(z), L = (a - y)^2."""
+def backprop_example(inputs=None):
+    """The backprop example (`examples.BACKPROP`): z = w.x + b, a = relu(z), L = (a - y)^2.
+
+    inputs: None (the x are raw numbers) or "nodes" (labelled constants x1, x2, x3 and
+    weights w1, w2, w3, as notebook 5 draws it). Returns w, b, z, a and L after L.backward().
+    """
     ex = examples.BACKPROP
-    w = [Value(wi, label=f"w{i}") for i, wi in enumerate(ex.w)]
+    first = 0 if inputs is None else 1
+    w = [Value(wi, label=f"w{i + first}") for i, wi in enumerate(ex.w)]
+    xs = ex.x
+    if inputs == "nodes":
+        xs = [Value(v, label=f"x{i + 1}", requires_grad=False) for i, v in enumerate(ex.x)]
     b = Value(ex.b, label="b")
-    z = sum((wi * xi for wi, xi in zip(w, ex.x)), b)
+    z = (
+        sum((wi * xi for wi, xi in zip(w, xs)), b)
+        if inputs is None
+        else (w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2] + b)
+    )
     z.label = "z"
     a = z.relu()
     a.label = "a"
@@ -582,22 +594,6 @@ def shown_size(svg):
     return min(width_px, 800.0), min(fonts) * scale * 96 / 72 * column
 
 
-def notebook5_graph():
-    """The drawing of notebook 5: the backprop example with the inputs as labelled constants."""
-    ex = examples.BACKPROP
-    xs = [Value(v, label=f"x{i + 1}", requires_grad=False) for i, v in enumerate(ex.x)]
-    ws = [Value(v, label=f"w{i + 1}") for i, v in enumerate(ex.w)]
-    b = Value(ex.b, label="b")
-    z = ws[0] * xs[0] + ws[1] * xs[1] + ws[2] * xs[2] + b
-    z.label = "z"
-    a = z.relu()
-    a.label = "a"
-    loss = (a - ex.y) ** 2
-    loss.label = "L"
-    loss.backward()
-    return loss
-
-
 def example_drawings():
     spec = importlib.util.spec_from_file_location("draw_graphs", EXAMPLES / "draw_graphs.py")
     module = importlib.util.module_from_spec(spec)
@@ -615,7 +611,7 @@ def test_drawings_fit_an_800_pixel_column_with_legible_text(which, direction):
     root = {
         "backprop": module.backprop_example,
         "mlp": module.mlp_example,
-        "notebook5": notebook5_graph,
+        "notebook5": lambda: backprop_example("nodes")[-1],
     }[which]()
     svg = draw_graph(root, direction=direction).pipe(format="svg")
     width, text = shown_size(svg)
