@@ -541,7 +541,13 @@ def test_example_script_draws_every_picture(tmp_path):
     names = sorted(os.path.basename(p) for p in paths)
     assert names == sorted(
         f"{n}.{f}"
-        for n in ["backprop_forward", "backprop_backward", "backprop_both", "mlp_both"]
+        for n in [
+            "backprop_forward",
+            "backprop_backward",
+            "backprop_both",
+            "mlp_both",
+            "mlp_collapsed",
+        ]
         for f in ["svg", "dot"]
     )
     nodes, edges, _ = render(graphviz.Source.from_file(str(tmp_path / "out" / "backprop_both.dot")))
@@ -549,6 +555,8 @@ def test_example_script_draws_every_picture(tmp_path):
     assert any(e["dashed"] and "∂z/∂w2x2 = 1" in e["label"] for e in edges)
     mlp = (tmp_path / "out" / "mlp_both.dot").read_text()
     assert mlp.count("subgraph cluster") == 2
+    collapsed = (tmp_path / "out" / "mlp_collapsed.dot").read_text()
+    assert collapsed.count("collapsed") == 2 and "subgraph cluster" not in collapsed
 
 
 @needs_dot

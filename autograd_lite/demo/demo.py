@@ -106,14 +106,14 @@ def _drawings_step(out_dir, say):
     if suffix == ".dot":
         say("  " + INSTALL_GRAPHVIZ)
     files = []
-    for direction, rankdir in (("forward", "LR"), ("backward", "TB"), ("both", "TB")):
+    for direction in ("forward", "backward", "both"):
         path = os.path.join(out_dir, f"backprop_{direction}{suffix}")
         try:
-            viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
+            viz.save_graph(loss, path, direction=direction)
         except viz.GraphvizNotFoundError:  # `dot` vanished, or is not runnable
             say("  " + INSTALL_GRAPHVIZ)
             path = os.path.splitext(path)[0] + ".dot"
-            viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
+            viz.save_graph(loss, path, direction=direction)
         files.append(path)
     return files
 
