@@ -414,8 +414,8 @@ def test_max_nodes_bounds_every_box_drawn_and_says_what_was_left_out(max_nodes):
     left = 10_001 - len(values)
     assert f"{left:,} more nodes not drawn (max_nodes={max_nodes})" in summary[0]
     assert f"{10_000 - ops:,} ops (" in summary[0] and "1 leaves" in summary[0]
-    assert any(e["head"] == "collapsed" and e["dashed"] for e in edges)
-    assert any(e["tail"] == "collapsed" and not e["dashed"] for e in edges)
+    assert any(e["head"] == "not_drawn" and e["dashed"] for e in edges)
+    assert any(e["tail"] == "not_drawn" and not e["dashed"] for e in edges)
 
 
 def test_max_nodes_counts_array_constants_and_modules():
@@ -424,7 +424,7 @@ def test_max_nodes_counts_array_constants_and_modules():
     y.backward()
     src = draw_graph(y, max_nodes=6).source  # y, sum, n, *, const: 5; exp(...) and its op: 7
     boxes = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
-    assert len(boxes) == 5 + 1 and "collapsed" in boxes
+    assert len(boxes) == 5 + 1 and "not_drawn" in boxes
     assert "constant</I> (3,)" in src
     assert "3 more nodes not drawn</B>&#160;(max_nodes=6)" in src
     assert "<BR/>2 ops (exp ×1, * ×1), 1 leaves, 1 constants" in src

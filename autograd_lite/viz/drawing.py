@@ -4,10 +4,12 @@
 `save_graph(root, "g.svg")` writes it as .svg, .png, .pdf or .dot.
 
 What is drawn:
-- one box per `Value`/`Tensor` reachable from `root` (its label, data and
+- one box per `Value`/`Tensor` reachable from `root` (its name, data and
   `.grad`; a Tensor shows its shape and a short summary), one small rounded box
-  per operation, and a grey box for each raw number or array an operation captured
-  as a constant input;
+  per operation with the raw numbers it captured written in it (`** 2`), and a
+  grey box for each raw array an operation captured as a constant input;
+- names: a node's label, else the expression it computes from its parents'
+  names when that is short (`w*x`, `relu(z)`), else a numbered name (`n3`);
 - forward edges input -> op -> output (solid);
 - backward edges output -> op -> input (dashed, red), each labelled with the
   local derivative d out / d input the cotangent was multiplied by and the
@@ -15,15 +17,18 @@ What is drawn:
   local = rule(1, *ctx), the op's vjp rule applied to a cotangent of 1 on the
   data recorded at forward time, and flow = out.grad * local (the chain rule).
   For a `Tensor` the local derivative is a Jacobian; the edge names its size
-  (out.size x in.size) and summarises the vjp of out.grad (shape, mean, norm);
+  (out.size x in.size) and summarises the vjp of out.grad (mean, norm) unless it
+  is all of the input's .grad, which the input's box shows;
 - leaves that require grad are green: that is where `backward()` accumulates.
 
 A node used twice is drawn once, with one edge per use. Parameters whose names
 (or labels) are dotted, such as `layers.0.weight`, are grouped with the ops
-that consume them in a cluster named after their module (`layers.0`).
-`max_nodes` keeps the nodes nearest the root and folds the rest into one
-summary node. The walk over the graph is breadth-first and iterative, so a
-chain of 100,000 ops is fine.
+that consume them in a cluster named after their module (`layers.0`);
+`collapse` folds modules into one box each. `max_nodes` bounds the boxes drawn,
+keeping the nodes nearest the root and summing up the rest in one note. The
+layout is chosen to be read in an 800-pixel column: top to bottom when the
+graph is deeper than wide, scaled down to that width when larger. The walk over
+the graph is breadth-first and iterative, so a chain of 100,000 ops is fine.
 """
 
 from __future__ import annotations
@@ -438,7 +443,7 @@ def _clusters(root, nodes, owner):
 # What to draw: collapsed modules, the box budget, the orientation.
 
 
-def _folded(nodes, where, titles, collapse):
+def _folded(where, collapse):
     """id(node) -> the collapsed box it is drawn in (a module name), for `collapse`.
 
     collapse: None, True (every module), a module name or a list of them; a name
@@ -506,10 +511,12 @@ def _budget(nodes, folded, forward, max_nodes):
     return kept, groups, bare
 
 
-def _auto_rankdir(kept, folded, box_of):
+def _auto_rankdir(drawn, box_of):
     """TB when the drawing is deeper (ranks of boxes) than wide (boxes on one rank), else LR."""
     depth = {}
-    for node in kept:  # nearest the root first: a box's rank is its longest path to the root
+    # Nearest the root first, a box's rank is one more than its child's (at least: a rank
+    # raised later is not passed on to the parents, a cheap estimate of the layout's ranks).
+    for node in drawn:
         here = depth.setdefault(box_of(node), 0)
         for p in node._parents:
             if p is not None and box_of(p) is not None and box_of(p) != box_of(node):
@@ -597,7 +604,7 @@ def draw_graph(
     nodes = _graph_nodes(root, grad_only=not forward)
     owner, titles = _module_of_params(nodes, modules)
     where = _clusters(root, nodes, owner)
-    folded = _folded(nodes, where, titles, collapse)
+    folded = _folded(where, collapse)
     kept, groups, bare = _budget(nodes, folded, forward, max_nodes)
     names = _node_names(root, nodes, where)
 
@@ -606,15 +613,13 @@ def draw_graph(
     for node in nodes:
         if folded.get(id(node)) in group_ids:
             ids[id(node)] = group_ids[folded[id(node)]]
-    summary = "collapsed"
+    summary = "not_drawn"  # the id of the note summing up what max_nodes left out
 
     def box_of(node):
         return ids.get(id(node))
 
     if rankdir is None:
-        rankdir = _auto_rankdir(
-            kept + [n for n in nodes if folded.get(id(n)) in group_ids], folded, box_of
-        )
+        rankdir = _auto_rankdir(kept + [n for n in nodes if folded.get(id(n)) in group_ids], box_of)
 
     import graphviz  # loaded on the first drawing, not with the package
 
