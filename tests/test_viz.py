@@ -478,21 +478,89 @@ def test_save_graph_dot_writes_the_source(tmp_path):
         assert f.read() == draw_graph(loss, direction="backward").source
 
 
-def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, monkeypatch):
+def test_without_dot_png_and_pdf_say_how_to_install_and_write_nothing(tmp_path, monkeypatch):
     *_, loss = backprop_example()
-    (tmp_path / "old.svg").write_text("previous drawing")
+    (tmp_path / "old.png").write_text("previous drawing")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
-    for name in ["new.svg", "old.svg", "g.png", "sub/new.pdf"]:
+    for name in ["new.png", "old.png", "sub/new.pdf"]:
         with pytest.raises(GraphvizNotFoundError) as info:
             save_graph(loss, tmp_path / name)
         message = str(info.value)
         for how in ["apt-get install graphviz", "brew install graphviz", "conda install graphviz"]:
             assert how in message
-    assert sorted(os.listdir(tmp_path)) == ["old.svg"]
-    assert (tmp_path / "old.svg").read_text() == "previous drawing"
+    assert sorted(os.listdir(tmp_path)) == ["old.png"]
+    assert (tmp_path / "old.png").read_text() == "previous drawing"
     assert isinstance(draw_graph(loss), graphviz.Digraph)
     save_graph(loss, tmp_path / "g.dot")  # needs no program
-    assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.svg"]
+    assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.png"]
+
+
+def boxes_of(svg):
+    """The rectangles of a picture laid out without Graphviz: (x, y, width, height) of each box."""
+    root = ET.fromstring(svg)
+    rects = [r for r in root.iter(SVG + "rect") if r.get("stroke") == "black"]
+    return [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in rects]
+
+
+@pytest.mark.parametrize("which", ["backprop", "mlp", "collapsed"])
+@pytest.mark.parametrize("direction", ["forward", "backward", "both"])
+def test_without_dot_an_svg_is_laid_out_in_python_with_every_label(
+    tmp_path, monkeypatch, which, direction
+):
+    module = example_drawings()
+    root = module.backprop_example() if which == "backprop" else module.mlp_example()
+    options = {"direction": direction, "collapse": which == "collapsed"}
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
+    with pytest.warns(viz.GraphvizNotFoundWarning, match="apt-get install graphviz"):
+        path = save_graph(root, tmp_path / "g.svg", **options)
+    svg = pathlib.Path(path).read_bytes()
+    texts = " ".join(t.text for t in ET.fromstring(svg).iter(SVG + "text"))
+    drawing = draw_graph(root, **options)
+    # Every line of every label of the drawing is in the picture.
+    for label in re.findall(r"label=<(.*?)>\]?$", drawing.source, flags=re.MULTILINE):
+        for line in re.split(r"<BR/>|</TD>", label):  # each line of each cell
+            text = html.unescape(re.sub(r"<[^>]*>", "", line)).strip()
+            assert text in texts, text
+    # No two boxes overlap (cells of one box share edges, so compare whole boxes: the
+    # outermost rectangles), and the picture fits an 800 px column with legible text.
+    outer = [b for b in boxes_of(svg) if not any(o != b and _inside(b, o) for o in boxes_of(svg))]
+    for k, a in enumerate(outer):
+        for b in outer[k + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    width, text = shown_size_plain(svg)
+    assert width <= 800 and text >= 9, (width, text)
+
+
+def _inside(a, b, tol=0.5):  # coordinates are written to 0.1 point
+    return (
+        b[0] <= a[0] + tol
+        and b[1] <= a[1] + tol
+        and a[0] + a[2] <= b[0] + b[2] + tol
+        and a[1] + a[3] <= b[1] + b[3] + tol
+    )
+
+
+def _overlap(a, b):
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def shown_size_plain(svg):
+    """shown_size for an SVG whose viewBox alone scales it (no transform)."""
+    root = ET.fromstring(svg)
+    width_pt = float(root.get("width").removesuffix("pt"))
+    scale = width_pt / float(root.get("viewBox").split()[2])
+    fonts = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+    width_px = width_pt * 96 / 72
+    return min(width_px, 800.0), min(fonts) * scale * 96 / 72 * min(1.0, 800 / width_px)
+
+
+def test_without_dot_jupyter_still_shows_a_picture(tmp_path, monkeypatch):
+    *_, loss = backprop_example()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    bundle = draw_graph(loss, direction="both")._repr_mimebundle_()
+    assert (
+        "<svg" in bundle["image/svg+xml"] and "laid out by autograd_lite" in bundle["image/svg+xml"]
+    )
 
 
 @needs_dot

@@ -1,5 +1,20 @@
-"""Drawings of computation graphs with Graphviz (the `graphviz` package loads on first use)."""
+"""Drawings of computation graphs with Graphviz (the `graphviz` package loads on first use).
 
-from .drawing import GraphvizNotFoundError, draw_dot, draw_graph, save_graph
+Without Graphviz's `dot` program, `layered.svg_without_graphviz` lays a drawing out in Python.
+"""
 
-__all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "save_graph"]
+from .drawing import (
+    GraphvizNotFoundError,
+    GraphvizNotFoundWarning,
+    draw_dot,
+    draw_graph,
+    save_graph,
+)
+
+__all__ = [
+    "GraphvizNotFoundError",
+    "GraphvizNotFoundWarning",
+    "draw_dot",
+    "draw_graph",
+    "save_graph",
+]

@@ -33,9 +33,11 @@ the graph is breadth-first and iterative, so a chain of 100,000 ops is fine.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -43,7 +45,13 @@ import numpy as np
 from .._files import atomic_write
 from ..core.graph import Node, toposort
 
-__all__ = ["GraphvizNotFoundError", "draw_dot", "draw_graph", "save_graph"]
+__all__ = [
+    "GraphvizNotFoundError",
+    "GraphvizNotFoundWarning",
+    "draw_dot",
+    "draw_graph",
+    "save_graph",
+]
 
 DIRECTIONS = ("forward", "backward", "both")
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -72,8 +80,61 @@ _INSTALL = (
 )
 
 
+_LAID_OUT_HERE = (
+    "the Graphviz 'dot' program was not found, so {path} is laid out by autograd_lite (the "
+    "same boxes and labels, a plainer layout); for Graphviz's layout install it with: "
+    "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or conda "
+    "install graphviz (conda)"
+)
+
+
 class GraphvizNotFoundError(RuntimeError):
     """The Graphviz `dot` program is missing, so a drawing cannot be rendered to an image."""
+
+
+class GraphvizNotFoundWarning(UserWarning):
+    """The Graphviz `dot` program is missing: the picture was laid out by autograd_lite."""
+
+
+@contextlib.contextmanager
+def graphviz_notes():
+    """Collect the GraphvizNotFoundWarnings raised within, for a caller to say them its way.
+
+    Yields a list that receives each such warning's message (str); other warnings
+    pass on as usual. For the command line and the demo, which say it in one line.
+    """
+    notes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GraphvizNotFoundWarning)
+        yield notes
+    for w in caught:
+        if issubclass(w.category, GraphvizNotFoundWarning):
+            notes.append(str(w.message))
+        else:  # not ours to keep
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+_DRAWING = []  # the class of the drawings, made on the first drawing (graphviz loads late)
+
+
+def _drawing_class():
+    """A `graphviz.Digraph` that Jupyter shows even without `dot` (laid out in Python)."""
+    if not _DRAWING:
+        import graphviz
+
+        class Drawing(graphviz.Digraph):
+            __doc__ = graphviz.Digraph.__doc__
+
+            def _repr_image_svg_xml(self):
+                try:
+                    return super()._repr_image_svg_xml()
+                except graphviz.ExecutableNotFound:
+                    from .layered import svg_without_graphviz
+
+                    return svg_without_graphviz(self).decode("utf-8")
+
+        _DRAWING.append(Drawing)
+    return _DRAWING[0]
 
 
 # ---------------------------------------------------------------------------------------
@@ -623,7 +684,7 @@ def draw_graph(
 
     import graphviz  # loaded on the first drawing, not with the package
 
-    g = graphviz.Digraph("autograd_lite", comment=f"{direction} graph")
+    g = _drawing_class()("autograd_lite", comment=f"{direction} graph")
     g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.15", ranksep="0.25")
     if size is not None:
         g.attr(size=size)
@@ -795,13 +856,16 @@ def save_graph(root, path, **options):
     """Draw `root` (see `draw_graph`, which takes the same options) and write it to `path`.
 
     The format comes from the suffix: .svg, .png, .pdf (rendered by the Graphviz
-    `dot` program) or .dot (the DOT source, needs no program). Missing parent
-    folders are created once the drawing is rendered. The file is written to a
-    temporary file next to it and moved into place, so `path` is either the
-    whole new drawing or untouched. Returns `path` (as a str).
+    `dot` program) or .dot (the DOT source, needs no program). Without `dot`, an
+    .svg is laid out by autograd_lite instead (`layered.svg_without_graphviz`: the
+    same boxes and labels, a plainer layout) and a GraphvizNotFoundWarning says how
+    to install Graphviz. Missing parent folders are created once the drawing is
+    rendered. The file is written to a temporary file next to it and moved into
+    place, so `path` is either the whole new drawing or untouched. Returns `path`
+    (as a str).
     Raises ValueError for another suffix, GraphvizNotFoundError (saying how to
-    install Graphviz) when rendering without `dot`, graphviz.CalledProcessError
-    if `dot` fails; in every case no file is written.
+    install Graphviz) when rendering .png or .pdf without `dot`,
+    graphviz.CalledProcessError if `dot` fails; in every case no file is written.
     """
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
@@ -822,6 +886,11 @@ def save_graph(root, path, **options):
             # that would be left running.
             data = graphviz.pipe(drawing.engine, fmt, drawing.source.encode("utf-8"))
         except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFoundError(_INSTALL.format(fmt=suffix)) from e
+            if fmt != "svg":
+                raise GraphvizNotFoundError(_INSTALL.format(fmt=suffix)) from e
+            from .layered import svg_without_graphviz
+
+            data = svg_without_graphviz(drawing)
+            warnings.warn(_LAID_OUT_HERE.format(path=path), GraphvizNotFoundWarning, stacklevel=2)
     atomic_write(path, lambda f: f.write(data))
     return path
