@@ -133,6 +133,7 @@ def _drawing_class():
 
                     return svg_without_graphviz(self).decode("utf-8")
 
+        Drawing.__qualname__ = "Drawing"  # shown in reprs: autograd_lite.viz.drawing.Drawing
         _DRAWING.append(Drawing)
     return _DRAWING[0]
 
