@@ -11,12 +11,17 @@ DEMO_STAMP := $(VENV)/.installed-examples
 DEV_STAMP  := $(VENV)/.installed-dev
 ORACLE_STAMP := $(VENV)/.installed-oracle
 
-.PHONY: demo test lint setup graphviz bench clean
+.PHONY: demo test lint setup graphviz browser bench clean
 
 # The Graphviz `dot` program, from the system's package manager when there is one. Never
 # fails: without it, autograd_lite lays drawings out itself and Graphviz's tests are skipped.
 graphviz:
 	@sh scripts/install-graphviz.sh
+
+# Chromium and chromedriver, from the system's package manager, for the explorer's browser
+# tests. Never fails: without them those tests are skipped, saying why.
+browser:
+	@sh scripts/install-browser.sh
 
 $(PY):
 	@echo "setting up a virtualenv in $(VENV)"
@@ -42,14 +47,14 @@ $(ORACLE_STAMP): $(DEV_STAMP)
 	else echo "PyTorch is not at hand locally: the oracle tests will be skipped"; fi
 	@touch $@
 
-setup: graphviz $(DEV_STAMP)
+setup: graphviz browser $(DEV_STAMP)
 
 demo: $(DEMO_STAMP)
 	@sh scripts/install-graphviz.sh --quiet
 	@$(VENV)/bin/autograd-lite demo
 
-# -rs: a test skipped for want of Graphviz says so in the summary.
-test: graphviz $(ORACLE_STAMP)
+# -rs: a test skipped for want of Graphviz or of a browser says so in the summary.
+test: graphviz browser $(ORACLE_STAMP)
 	@$(PY) -m pytest -q -rs
 
 # ruff: pyflakes, pycodestyle, isort, bugbear, pyupgrade (pyproject.toml), and the formatter.

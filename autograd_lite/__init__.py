@@ -36,7 +36,11 @@ from .transforms.functional import (
     vjp,
 )
 from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .viz import draw_dot, draw_graph, save_graph
+from .viz import draw_dot, draw_graph, explain, explore, save_graph
+
+# numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
+# and the singular values of the matrix norms come from linalg's eigh.
+norm = linalg.norm
 
 # The import paths of the flat layout stay valid: `autograd_lite.functional`,
 # `autograd_lite.gradcheck`, `autograd_lite.linalg` and `autograd_lite.distributions`
@@ -64,6 +68,8 @@ __all__ = [
     "draw_dot",
     "draw_graph",
     "enable_grad",
+    "explain",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

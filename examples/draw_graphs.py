@@ -43,7 +43,7 @@ def mlp_example(seed=0):
     """A 3-4-2 `nn.Sequential` MLP on a batch of 5 with an MSE loss.
 
     Returns the loss after backward(). `nn` labels the parameters with their
-    names (`layers.0.weight`, ...), so the drawing groups each layer's
+    names (`0.weight`, ...), so the drawing groups each layer's
     parameters and ops in a cluster titled with the layer.
     """
     rng = np.random.default_rng(seed)

@@ -193,7 +193,7 @@ def test_draw_writes_an_svg_with_the_graph(tmp_path):
 
 
 def test_every_command_has_help_with_an_example_and_python_m_is_the_same_command():
-    commands = ["demo", "grad", "jacobian", "hessian", "derivative", "check", "draw"]
+    commands = ["demo", "grad", "jacobian", "hessian", "derivative", "check", "draw", "explain"]
     results = run_many([[c, "--help"] for c in commands] + [["--help"]])
     for command, (status, out, _) in zip(commands, results):
         assert status == 0
@@ -311,6 +311,7 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     assert names == [
         "backprop_backward.svg",
         "backprop_both.svg",
+        "backprop_explorer.html",
         "backprop_forward.svg",
         "digits_loss.png",
         "digits_mlp.npz",
@@ -330,7 +331,12 @@ def test_without_graphviz_the_demo_and_draw_lay_the_svg_out_themselves_and_say_s
     assert len(install) == 1 and "'dot' program is not installed" in install[0]
     assert "laid out by autograd_lite" in install[0] and "Warning" not in err
     drawings = sorted(p.name for p in (tmp_path / "out").glob("backprop_*"))
-    assert drawings == ["backprop_backward.svg", "backprop_both.svg", "backprop_forward.svg"]
+    assert drawings == [
+        "backprop_backward.svg",
+        "backprop_both.svg",
+        "backprop_explorer.html",  # the explorer needs no Graphviz
+        "backprop_forward.svg",
+    ]
     picture = (tmp_path / "out" / "backprop_both.svg").read_text()
     assert "<svg" in picture and "∂L/∂(a - 0.2) = 2.3" in picture
     target = tmp_path / "g.svg"

@@ -95,6 +95,8 @@ def test_tanh_and_sigmoid_saturate_without_overflow_or_warning(f, x):
         ("relu'(nan)", al.relu, NAN, NAN),
         ("1/x at 0", lambda x: 1 / x, 0.0, -INF),
         ("log'(0)", al.log, 0.0, INF),
+        ("sinc'(0)", al.sinc, 0.0, 0.0),
+        ("d/dy 1 % y at y = 0.1: -(1 // 0.1)", lambda y: 1.0 % y, 0.1, -9.0),
     ],
 )
 def test_derivative_conventions_at_undefined_points(name, f, x, grad):
@@ -123,6 +125,38 @@ def test_fifth_derivative_of_x4_at_zero_is_zero_not_nan(node):
         g.backward(create_graph=True)
         g = x.grad
         assert float(g.data) == expected[order], f"order {order + 1}: {g.data}"
+
+
+@pytest.mark.parametrize("x0", [0.0, -0.0])
+def test_second_derivative_of_sinc_at_zero_is_minus_pi_squared_over_three(x0):
+    for x in _both(x0):
+        assert float(al.derivative(al.sinc, 2)(x).data) == pytest.approx(-(math.pi**2) / 3, 1e-15)
+
+
+def test_prod_and_cumprod_differentiate_exactly_at_zeros():
+    x = Tensor([2.0, 0.0, 3.0, 0.0], requires_grad=True)
+    al.prod(x[:3]).backward()
+    assert x.grad.data.tolist() == [0.0, 6.0, 0.0, 0.0]
+    x.grad = None
+    al.prod(x).backward(create_graph=True)
+    g = x.grad
+    assert g.data.tolist() == [0.0, 0.0, 0.0, 0.0]
+    x.grad = None
+    g[1].backward()  # d2 prod / dx1 dx3 = 2 * 3
+    assert x.grad.data.tolist() == [0.0, 0.0, 0.0, 6.0]
+    x.grad = None
+    al.cumprod(x).sum().backward()  # d/dx1 of 2 x1 + 2 x1 3 + 2 x1 3 x3
+    assert x.grad.data.tolist() == [1.0, 8.0, 0.0, 0.0]
+
+
+def test_std_of_equal_elements_has_gradient_zero_and_second_derivative_nan():
+    x = Tensor([1.5, 1.5, 1.5], requires_grad=True)
+    al.std(x).backward(create_graph=True)
+    g = x.grad
+    assert g.data.tolist() == [0.0, 0.0, 0.0]
+    x.grad = None
+    g[0].backward()
+    assert np.isnan(x.grad.data).all()
 
 
 def test_derivative_of_a_pow_b_in_b_is_zero_at_a_zero_in_both_node_types():
@@ -167,6 +201,10 @@ def test_value_and_zero_dim_tensor_agree_everywhere_on_a_grid():
         lambda x: 1 / x,
         lambda x: x**0.5,
         lambda x: 2.0**x,
+        al.sinc,
+        al.deg2rad,
+        lambda x: x % 1.5,
+        lambda x: -1.5 % x,
     ]
     for f in fs:
         for x in (-2.0, -0.0, 0.0, 0.5, 3.0, INF, -INF, NAN):

@@ -64,6 +64,16 @@ EVALUATIONS = [
         lambda x, y: math.atan2(y, x) + math.hypot(x, y) * math.log(math.exp(x) + math.exp(y)),
         (-0.4, 1.6),
     ),
+    (
+        "sinc(x) + deg2rad(y) * rad2deg(x) + mod(y, x) + mod(-y, 0.75)",
+        lambda x, y: (
+            math.sin(math.pi * x) / (math.pi * x)
+            + math.radians(y) * math.degrees(x)
+            + y % x
+            + (-y) % 0.75
+        ),
+        (-0.4, 1.6),
+    ),
 ]
 
 

@@ -152,9 +152,13 @@ def test_norm_along_an_axis():
     assert linalg.vector_norm(x, axis=1, keepdims=True).shape == (2, 1)
 
 
-def test_unknown_ord_is_named():
-    with pytest.raises(ValueError, match="3"):
-        linalg.vector_norm([1.0, 2.0], ord=3)
+@pytest.mark.parametrize("ord_", ["fro", "nuc", None, True, "x"])
+def test_unknown_ord_is_named(ord_):
+    if ord_ is None:  # None is the 2-norm (numpy's default)
+        assert linalg.vector_norm([3.0, 4.0], ord=ord_).item() == 5.0
+        return
+    with pytest.raises(ValueError, match=repr(ord_)):
+        linalg.vector_norm([1.0, 2.0], ord=ord_)
 
 
 @settings(max_examples=60, deadline=None)
@@ -267,7 +271,8 @@ def test_eigenvalue_gradient_is_v_vt():
     w, V = linalg.eigh(a)
     w[1].backward()
     v = V.numpy()[:, 1]
-    np.testing.assert_allclose(a.grad.numpy(), np.outer(v, v))
+    vvt = np.outer(v, v)  # the symmetric gradient (PyTorch's); ours lands on the lower triangle
+    np.testing.assert_allclose(a.grad.numpy(), np.tril(2 * vvt) - np.diag(np.diag(vvt)))
 
 
 RNG = np.random.default_rng(7)
@@ -339,9 +344,15 @@ def test_eigh_repeated_eigenvalues_eigenvector_gradients_are_nan():
     assert np.isnan(a.grad.numpy()[:2, :2]).any()
 
 
-def test_eigh_rejects_a_non_symmetric_matrix_naming_the_entries():
-    with pytest.raises(ValueError, match=r"A\[0, 1\] = 2.0 while A\[1, 0\] = 3.0"):
-        linalg.eigh([[1, 2], [3, 4]])
+def test_eigh_reads_one_triangle_as_numpy():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])  # not symmetric: numpy reads one triangle
+    for uplo in ("L", "U"):
+        w, v = linalg.eigh(a, UPLO=uplo)
+        w_np, v_np = np.linalg.eigh(a, UPLO=uplo)
+        np.testing.assert_allclose(w.numpy(), w_np)
+        np.testing.assert_allclose(np.abs(v.numpy()), np.abs(v_np))
+    with pytest.raises(ValueError, match="UPLO must be 'L' or 'U', got 'X'"):
+        linalg.eigh(a, UPLO="X")
 
 
 @pytest.mark.parametrize("bad", [[1.0, 2.0], [[1, 2, 3], [2, 1, 0]], np.ones((2, 3, 3))[..., :2]])
@@ -480,3 +491,240 @@ def test_pca_rejects_bad_shapes():
 def test_a_non_finite_matrix_is_named_as_such():
     with pytest.raises(ValueError, match=r"finite matrix, but A\[0, 0\] = nan"):
         linalg.eigh(np.array([[np.nan, 0.0], [0.0, 1.0]]))
+
+
+# ---------------------------------------------------------------------------------------
+# numpy's linear algebra: det, slogdet, solve, cholesky, eigh(UPLO), norm; PyTorch as the
+# oracle to second order (value, vjp, Hessian-vector product), special points included.
+
+try:  # PyTorch is the oracle (pip install torch==2.13.0); without it those tests skip
+    import torch
+except ImportError:
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle: not installed")
+
+import autograd_lite as al  # noqa: E402
+
+from .helpers import check_first_and_second_order  # noqa: E402
+from .peers._oracle import compare, ours, theirs  # noqa: E402
+
+R = np.random.default_rng(5)
+SPD = (lambda m: m @ m.swapaxes(-1, -2) + 3 * np.eye(3))(R.normal(size=(2, 3, 3)))
+RANK2 = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])  # rank n - 1
+RANK1 = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 2.0, 3.0]])  # rank n - 2
+
+
+def tsym(t):
+    return (t + t.transpose(-1, -2)) * 0.5
+
+
+def against_torch(al_fn, torch_fn, xs, seed=0, rtol=1e-8):
+    rng = np.random.default_rng(seed)
+    out = torch_fn(*[torch.tensor(x) for x in xs])
+    w = rng.normal(size=tuple(out.shape))
+    v = [rng.normal(size=np.shape(x)) for x in xs]
+    return compare(ours(al_fn, xs, w, v), theirs(torch_fn, xs, w, v), rtol=rtol)
+
+
+LINALG_ORACLE = (
+    {}
+    if torch is None
+    else {
+        "det": (linalg.det, torch.linalg.det, [R.normal(size=(3, 3))]),
+        "det_batched": (linalg.det, torch.linalg.det, [R.normal(size=(2, 4, 4))]),
+        "det_1x1": (linalg.det, torch.linalg.det, [R.normal(size=(2, 1, 1))]),
+        "det_singular_rank_n-1": (linalg.det, torch.linalg.det, [RANK2]),
+        "det_singular_rank_n-2": (linalg.det, torch.linalg.det, [RANK1]),
+        "slogdet": (
+            lambda a: linalg.slogdet(a).logabsdet,
+            lambda a: torch.linalg.slogdet(a)[1],
+            [R.normal(size=(2, 3, 3))],
+        ),
+        "solve_vector": (linalg.solve, torch.linalg.solve, [SPD[0], R.normal(size=3)]),
+        "solve_matrix": (linalg.solve, torch.linalg.solve, [SPD[0], R.normal(size=(3, 2))]),
+        "solve_batched_a": (linalg.solve, torch.linalg.solve, [SPD, R.normal(size=(3, 2))]),
+        "solve_batched_b": (linalg.solve, torch.linalg.solve, [SPD[0], R.normal(size=(2, 3, 2))]),
+        "solve_batched_vector": (linalg.solve, torch.linalg.solve, [SPD, R.normal(size=3)]),
+        # cholesky and eigh read one triangle (the gradient lands on it), PyTorch gives the
+        # symmetric gradient: on a matrix built symmetric the two agree.
+        "cholesky": (
+            lambda a: linalg.cholesky(sym(a)),
+            lambda a: torch.linalg.cholesky(tsym(a)),
+            [SPD],
+        ),
+        "cholesky_upper": (
+            lambda a: linalg.cholesky(sym(a), upper=True),
+            lambda a: torch.linalg.cholesky(tsym(a), upper=True),
+            [SPD],
+        ),
+        "eigh_U_values": (
+            lambda a: linalg.eigh(sym(a), UPLO="U")[0],
+            lambda a: torch.linalg.eigh(tsym(a), UPLO="U")[0],
+            [SPD],
+        ),
+    }
+)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(LINALG_ORACLE))
+def test_linalg_against_torch_to_second_order(name):
+    al_fn, torch_fn, xs = LINALG_ORACLE[name]
+    problems = against_torch(al_fn, torch_fn, xs)
+    assert not problems, problems
+
+
+@needs_torch  # the table holds PyTorch functions too
+@pytest.mark.parametrize("name", ["det", "det_singular_rank_n-1", "solve_vector", "cholesky"])
+def test_linalg_against_finite_differences_to_second_order(name):
+    al_fn, _, xs = LINALG_ORACLE[name]
+    check_first_and_second_order(al_fn, *xs, what=name)
+
+
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix():
+    a = Tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)  # det exactly 0
+    linalg.det(a).backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]])
+    # a 3x3 zero matrix: det is cubic, so its gradient and Hessian vanish there (PyTorch
+    # gives NaN for the Hessian at this point)
+    h = al.hessian(lambda t: linalg.det(t.reshape((3, 3))))(np.zeros(9))
+    np.testing.assert_array_equal(h, np.zeros((9, 9)))
+
+
+@needs_torch
+def test_cholesky_and_eigh_gradients_land_on_the_triangle_read():
+    a = SPD[0]
+    w = R.normal(size=(3, 3))
+    tt = torch.tensor(a, requires_grad=True)
+    (torch.linalg.cholesky(tt) * torch.tensor(w)).sum().backward()
+    g_torch = tt.grad.numpy()  # symmetric
+    t = Tensor(a, requires_grad=True)
+    tsum(linalg.cholesky(t) * w).backward()
+    folded = np.tril(g_torch + g_torch.T) - np.diag(np.diag(g_torch))
+    np.testing.assert_allclose(t.grad.numpy(), folded, rtol=1e-10, atol=1e-12)
+    for uplo, tri in (("L", np.tril), ("U", np.triu)):
+        t = Tensor(a, requires_grad=True)
+        tsum(linalg.eigh(t, UPLO=uplo)[0] * w[0]).backward()
+        assert np.array_equal(t.grad.numpy(), tri(t.grad.numpy()))
+
+
+@needs_torch
+def test_eigh_repeated_eigenvalues_against_torch():
+    # eigenvalue functions: exact and equal to PyTorch's; eigenvectors: NaN in both
+    a = np.diag([1.0, 1.0, 2.0])
+    problems = against_torch(
+        lambda t: linalg.eigh(sym(t))[0], lambda t: torch.linalg.eigh(tsym(t))[0], [a]
+    )
+    assert not problems, problems
+    t = Tensor(a, requires_grad=True)
+    tsum(linalg.eigh(t)[1] * R.normal(size=(3, 3))).backward()
+    tt = torch.tensor(a, requires_grad=True)
+    (torch.linalg.eigh(tt)[1] * torch.tensor(R.normal(size=(3, 3)))).sum().backward()
+    assert np.isnan(t.grad.numpy()).any() and np.isnan(tt.grad.numpy()).any()
+
+
+VECTOR_ORDS = [None, 2, 1, 3, 0.5, 1.5, -1, -2.5, 0, np.inf, -np.inf]
+MATRIX_ORDS = [None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf]
+WITH_ZEROS = np.array([[0.0, 1.0, 2.0, -3.0], [0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 1.0, -1.0]])
+
+
+@needs_torch
+@pytest.mark.parametrize("ord_", VECTOR_ORDS, ids=str)
+@pytest.mark.parametrize("x", [R.normal(size=(3, 4)), WITH_ZEROS], ids=["random", "zeros"])
+@pytest.mark.parametrize("axis, keepdims", [(1, False), (0, True), (-1, True)])
+def test_vector_norms_against_torch_to_second_order(ord_, x, axis, keepdims):
+    problems = against_torch(
+        lambda t: al.norm(t, ord_, axis, keepdims),
+        lambda t: torch.linalg.vector_norm(t, 2 if ord_ is None else ord_, axis, keepdims),
+        [x],
+    )
+    assert not problems, problems
+
+
+@needs_torch
+@pytest.mark.parametrize("ord_", MATRIX_ORDS, ids=str)
+@pytest.mark.parametrize(
+    "x",
+    [R.normal(size=(3, 4)), R.normal(size=(2, 3, 2)), np.eye(3), np.zeros((2, 3))],
+    ids=["random", "batched", "tied", "zero"],
+)
+def test_matrix_norms_against_torch(ord_, x):
+    axes = (-2, -1) if x.ndim == 2 else (2, 0)
+    torch_ord = "fro" if ord_ is None else ord_
+
+    def mine(t):
+        return al.norm(t, ord_, axis=axes, keepdims=True)
+
+    def ref(t):
+        return torch.linalg.matrix_norm(t, torch_ord, dim=axes, keepdim=True)
+
+    problems = against_torch(mine, ref, [x])
+    special = np.array_equal(x, np.eye(3)) or not x.any()
+    if special:  # a repeated or zero singular value: compare values and first derivatives
+        problems = [p for p in problems if not p.startswith("d2")]
+        if ord_ in ("nuc", 2, -2) and not x.any():  # different subgradients at 0 (ours 0 for ±2)
+            problems = [p for p in problems if not p.startswith("d1")]
+    assert not problems, problems
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), elements=finite),
+    st.sampled_from([None, 2, 1, 3, -1, 0, np.inf, -np.inf, "fro", "nuc", -2]),
+    st.booleans(),
+    st.integers(0, 5),
+)
+def test_norm_values_and_errors_are_numpys(x, ord_, keepdims, pick):
+    axes = [None, -1, (0, -1), (-1, 0), 0]
+    axis = axes[pick % len(axes)]
+    try:
+        with np.errstate(all="ignore"):
+            expected = np.linalg.norm(x, ord_, axis, keepdims)
+    except ValueError:
+        with pytest.raises(ValueError):
+            al.norm(Tensor(x), ord_, axis, keepdims)
+        return
+    got = al.norm(Tensor(x), ord_, axis, keepdims)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_linalg_bad_input_is_named():
+    with pytest.raises(np.linalg.LinAlgError, match=r"not positive definite"):
+        linalg.cholesky([[1.0, 2.0], [2.0, 1.0]])
+    with pytest.raises(np.linalg.LinAlgError, match=r"singular"):
+        linalg.solve([[1.0, 2.0], [2.0, 4.0]], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"\(3, 3\).*\(2,\)"):
+        linalg.solve(np.eye(3), [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"\(2, 3, 3\).*\(4, 3, 1\)"):
+        linalg.solve(np.ones((2, 3, 3)), np.ones((4, 3, 1)))
+    with pytest.raises(ValueError, match=r"square.*\(2, 3\)"):
+        linalg.det(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="'nuc' for vectors"):
+        al.norm(np.ones(3), "nuc")
+    with pytest.raises(ValueError, match="3 for matrices"):
+        al.norm(np.ones((2, 2)), 3)
+    with pytest.raises(ValueError, match=r"1-d or 2-d.*\(2, 2, 2\)"):
+        al.norm(np.ones((2, 2, 2)), 1)
+    with pytest.raises(np.exceptions.AxisError, match="axis 3"):
+        al.norm(np.ones((2, 2)), axis=3)
+
+
+def test_bad_input_leaves_the_graph_and_gradients_alone():
+    a = Tensor(np.eye(2), requires_grad=True)
+    tsum(a * 2).backward()
+    with pytest.raises(np.linalg.LinAlgError):
+        linalg.cholesky(-a)
+    np.testing.assert_array_equal(a.grad.numpy(), 2 * np.ones((2, 2)))
+    tsum(linalg.det(a)).backward()  # the graph still works
+    np.testing.assert_array_equal(a.grad.numpy(), 2 * np.ones((2, 2)) + np.eye(2))
+
+
+def test_norm_keeps_the_fast_path_and_takes_values_and_lists():
+    x = Tensor([3.0, 4.0], requires_grad=True)
+    y = al.norm(x)
+    assert y._op.name == "norm"  # one NORM2 node, as before
+    assert al.norm(al.Value(-2.0)).data == 2.0
+    vs = [al.Value(3.0), al.Value(4.0)]
+    al.norm(vs).backward()
+    assert [v.grad for v in vs] == [0.6, 0.8]
+    assert isinstance(al.norm([[1.0, 2.0], [3.0, 4.0]], 2), np.ndarray)  # raw in, raw out

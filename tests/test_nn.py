@@ -58,10 +58,10 @@ def test_named_parameters_are_dotted_recursive_and_include_lists_and_dicts():
 def test_sequential_names_and_labels_follow_the_outermost_module():
     model = _mlp()
     names = [n for n, _ in model.named_parameters()]
-    assert names == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert [p.label for p in model.parameters()] == names
     outer = nn.Sequential(model)  # nesting relabels with the longer names
-    assert [p.label for p in outer.parameters()] == [f"layers.0.{n}" for n in names]
+    assert [p.label for p in outer.parameters()] == [f"0.{n}" for n in names]
     assert all(p.label == n for n, p in _Net().named_parameters())
 
 
@@ -69,7 +69,7 @@ def test_a_shared_parameter_is_listed_once():
     shared = nn.Linear(3, 3, rng=0)
     model = nn.Sequential(shared, nn.ReLU(), shared)
     assert len(model.parameters()) == 2
-    assert [n for n, _ in model.named_parameters()] == ["layers.0.weight", "layers.0.bias"]
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
 
 
 def test_zero_grad_train_eval():
@@ -176,7 +176,7 @@ def test_neuron_computes_act_of_w_dot_x_plus_b_and_its_gradient():
 def test_mlp_of_values_names_layers_and_matches_a_tensor_computation():
     mlp = nn.MLP(3, [4, 2], rng=1)
     names = [n for n, _ in mlp.named_parameters()]
-    assert names[:4] == [f"layers.0.neurons.0.w.{i}" for i in range(3)] + ["layers.0.neurons.0.b"]
+    assert names[:4] == [f"0.neurons.0.w.{i}" for i in range(3)] + ["0.neurons.0.b"]
     assert len(names) == 4 * 4 + 2 * 5
     assert all(isinstance(p, Value) for p in mlp.parameters())
     x = [0.3, -0.7, 1.1]
@@ -330,7 +330,7 @@ def test_state_dict_is_a_copy_and_loads_arrays_or_tensors():
     model = _mlp(0)
     state = model.state_dict()
     assert list(state) == [n for n, _ in model.named_parameters()]
-    state["layers.0.weight"][:] = 0.0
+    state["0.weight"][:] = 0.0
     assert not np.all(model.layers[0].weight.data == 0.0)
     other = _mlp(5)
     mixed = {
@@ -345,12 +345,12 @@ def test_state_dict_is_a_copy_and_loads_arrays_or_tensors():
     ("edit", "message"),
     [
         (
-            lambda s: s.update({"layers.2.bias": np.zeros(4)}),
-            r"'layers.2.bias' has shape \(4,\), the parameter has \(3,\)",
+            lambda s: s.update({"2.bias": np.zeros(4)}),
+            r"'2.bias' has shape \(4,\), the parameter has \(3,\)",
         ),
-        (lambda s: s.pop("layers.2.weight"), "missing 'layers.2.weight'"),
-        (lambda s: s.update({"layers.9.weight": np.zeros(1)}), "unexpected 'layers.9.weight'"),
-        (lambda s: s.update({"layers.2.bias": np.array(["a", "b", "c"])}), "not numeric"),
+        (lambda s: s.pop("2.weight"), "missing '2.weight'"),
+        (lambda s: s.update({"9.weight": np.zeros(1)}), "unexpected '9.weight'"),
+        (lambda s: s.update({"2.bias": np.array(["a", "b", "c"])}), "not numeric"),
     ],
 )
 def test_load_state_dict_checks_everything_before_changing_anything(edit, message):
@@ -386,7 +386,7 @@ def test_failed_loads_leave_the_parameters_untouched(tmp_path):
         model.load(tmp_path / "missing.npz")
     nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).save(tmp_path / "wide.npz")
     with pytest.raises(
-        ValueError, match=r"'layers.0.weight' has shape \(6, 4\), the parameter has \(5, 4\)"
+        ValueError, match=r"'0.weight' has shape \(6, 4\), the parameter has \(5, 4\)"
     ):
         model.load(tmp_path / "wide.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip archive at all")

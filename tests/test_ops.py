@@ -59,6 +59,10 @@ UNARY = {
     "arcsinh": (al.arcsinh, -3, 3),
     "arccosh": (al.arccosh, 1.2, 4),
     "arctanh": (al.arctanh, -0.9, 0.9),
+    "sinc": (al.sinc, -3, 3),
+    "sinc_near_0": (al.sinc, -0.3, 0.3),  # the Taylor-series side of sinc's derivatives
+    "deg2rad": (al.deg2rad, -400, 400),
+    "rad2deg": (al.rad2deg, -3, 3),
 }
 NONSMOOTH = {
     "relu",
@@ -78,6 +82,8 @@ BINARY = {
     "arctan2": (al.arctan2, (-3, 3), (-3, 3)),
     "hypot": (al.hypot, (-3, 3), (-3, 3)),
     "logaddexp": (al.logaddexp, (-3, 3), (-3, 3)),
+    "mod": (al.mod, (-3, 3), (0.5, 3)),
+    "mod_operator_negative_divisor": (operator.mod, (-3, 3), (-3, -0.5)),
 }
 
 
@@ -115,7 +121,7 @@ def test_value_unary_first_and_second_derivative(name, seed):
     if d1.requires_grad:
         d1.backward()
     else:  # the derivative does not depend on x: the second derivative is 0
-        assert name in ("neg", "rsub") or name in NONSMOOTH | CONSTANT
+        assert name in ("neg", "rsub", "deg2rad", "rad2deg") or name in NONSMOOTH | CONSTANT
     assert_close(x.grad, numeric_grad(first, x0), atol=1e-4, what=f"{name}''")
 
 
@@ -254,6 +260,7 @@ TENSOR_OPS = {
     "norm2_axis": (lambda t: al.norm(t, axis=1), (3, 4)),
     "norm1": (lambda t: al.norm(t, ord=1, axis=0), (3, 4)),
     "norm_inf": (lambda t: al.norm(t, ord=np.inf), (5,)),
+    "norm_p": (lambda t: al.norm(t, ord=3, axis=1), (3, 4)),
     "matmul_2d": (lambda t: t @ _M, (3, 4)),
     "matmul_batched": (lambda t: t @ _M, (2, 3, 4)),
     "matmul_broadcast_left": (lambda t: _B @ t, (3, 4)),
@@ -272,6 +279,7 @@ TENSOR_OPS = {
     "broadcast_to": (lambda t: al.broadcast_to(t * t, (2, 3, 4)), (3, 4)),
     "scatter": (lambda t: ops._scatter(t * t, np.array([0, 2, 0]), (4, 2)), (3, 2)),
     "direction": (lambda t: ops.apply(ops.DIRECTION, (t * t,), (1,)), (3, 4)),
+    "sinc_derivative": (lambda t: ops.apply(ops.SINC_DERIVATIVE, (t,), (3,)), (3, 4)),
     # a Value meeting a Tensor: as_value, then as_tensor when the Value meets t again
     "value_meets_tensor": (lambda t: t * al.sin(t[1]._as_value() * 2.0), (3,)),
 }

@@ -100,14 +100,14 @@ def _load_in_subprocess(path):
 )
 def test_a_huge_declared_array_is_refused_before_any_data_is_read(tmp_path, count, zip64):
     members = _good_members()
-    members["layers.0.weight.npy"] = _npy_header((count,)) + b"\0" * 64
+    members["0.weight.npy"] = _npy_header((count,)) + b"\0" * 64
     path = tmp_path / "crafted.npz"
     assert len(_archive(path, members, force_zip64=zip64)) < 4000
     report = _load_in_subprocess(path)
     assert report["peak"] < 10 * 2**20, f"load traced {report['peak']} bytes at its peak"
     assert report["error"] is not None and report["error"][0] == "ValueError", report
     message = report["error"][1]
-    assert str(path) in message and "'layers.0.weight'" in message
+    assert str(path) in message and "'0.weight'" in message
     assert f"({count},)" in message and "(5, 4)" in message
     assert report["unchanged"]
 
@@ -115,13 +115,13 @@ def test_a_huge_declared_array_is_refused_before_any_data_is_read(tmp_path, coun
 def test_a_member_whose_zip_size_disagrees_with_its_header_is_refused(tmp_path):
     # the header declares the right shape, but the zip entry holds far more bytes than that
     members = _good_members()
-    members["layers.0.bias.npy"] = _npy(np.zeros(5)) + b"\0" * 1000
+    members["0.bias.npy"] = _npy(np.zeros(5)) + b"\0" * 1000
     path = tmp_path / "long.npz"
     _archive(path, members)
     model = _model()
     before = _snapshot(model)
     with pytest.raises(
-        ValueError, match=r"'layers.0.bias' declares 40 bytes of data, its zip entry holds 1040"
+        ValueError, match=r"'0.bias' declares 40 bytes of data, its zip entry holds 1040"
     ):
         model.load(path)
     _assert_unchanged(model, before)
@@ -185,11 +185,11 @@ def _replacing(member, data):
     return make
 
 
-_truncated_member = _replacing("layers.2.bias.npy", _npy(np.zeros(3))[:-8])
-_pickled = _replacing("layers.0.weight.npy", _npy_header((5, 4), descr="|O") + b"\x80\x04N.")
-_strings = _replacing("layers.0.bias.npy", _npy(np.array(["a", "b", "c", "d", "e"])))
-_bad_header = _replacing("layers.0.bias.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': oops}\n")
-_not_npy = _replacing("layers.0.bias.npy", b"just some text, not an array")
+_truncated_member = _replacing("2.bias.npy", _npy(np.zeros(3))[:-8])
+_pickled = _replacing("0.weight.npy", _npy_header((5, 4), descr="|O") + b"\x80\x04N.")
+_strings = _replacing("0.bias.npy", _npy(np.array(["a", "b", "c", "d", "e"])))
+_bad_header = _replacing("0.bias.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': oops}\n")
+_not_npy = _replacing("0.bias.npy", b"just some text, not an array")
 _odd_name = _replacing("README.txt", b"hello")
 
 
@@ -218,16 +218,16 @@ def _empty_file(tmp_path):
 @pytest.mark.parametrize(
     "make, problem",
     [
-        (_corrupt_deflate_stream, r"'layers.0.weight'.*(corrupt|invalid|error)"),
-        (_bad_crc, r"'layers.0.weight'.*CRC"),
+        (_corrupt_deflate_stream, r"'0.weight'.*(corrupt|invalid|error)"),
+        (_bad_crc, r"'0.weight'.*CRC"),
         (_truncated, r"not a .npz archive"),
-        (_truncated_member, r"'layers.2.bias' declares 24 bytes of data, its zip entry holds 16"),
-        (_pickled, r"'layers.0.weight'.*dtype object"),
-        (_strings, r"'layers.0.bias'.*dtype <U1"),
-        (_bad_header, r"'layers.0.bias'.*header"),
-        (_not_npy, r"'layers.0.bias'.*not a .npy array"),
+        (_truncated_member, r"'2.bias' declares 24 bytes of data, its zip entry holds 16"),
+        (_pickled, r"'0.weight'.*dtype object"),
+        (_strings, r"'0.bias'.*dtype <U1"),
+        (_bad_header, r"'0.bias'.*header"),
+        (_not_npy, r"'0.bias'.*not a .npy array"),
         (_odd_name, r"unexpected member 'README.txt'"),
-        (_unsupported_compression, r"'layers.0.weight'.*compression"),
+        (_unsupported_compression, r"'0.weight'.*compression"),
         (_empty_file, r"not a .npz archive"),
     ],
     ids=[
@@ -258,17 +258,17 @@ def test_a_good_archive_still_loads_compressed_fortran_or_version_2(tmp_path):
     source = _model()
     state = {k: v + 1.0 for k, v in source.state_dict().items()}
     members = {f"{k}.npy": _npy(v) for k, v in state.items()}
-    w = np.asfortranarray(state["layers.0.weight"])
-    members["layers.0.weight.npy"] = _npy(w)
-    assert b"'fortran_order': True" in members["layers.0.weight.npy"][:128]
-    b = state["layers.0.bias"]
-    members["layers.0.bias.npy"] = _npy_header(b.shape, version=(2, 0)) + b.astype("<f8").tobytes()
-    members["layers.2.bias.npy"] = _npy(state["layers.2.bias"].astype(">f4"))
+    w = np.asfortranarray(state["0.weight"])
+    members["0.weight.npy"] = _npy(w)
+    assert b"'fortran_order': True" in members["0.weight.npy"][:128]
+    b = state["0.bias"]
+    members["0.bias.npy"] = _npy_header(b.shape, version=(2, 0)) + b.astype("<f8").tobytes()
+    members["2.bias.npy"] = _npy(state["2.bias"].astype(">f4"))
     path = tmp_path / "good.npz"
     _archive(path, members, compression=zipfile.ZIP_DEFLATED)
     model = _model().load(path)
     for name, value in model.state_dict().items():
-        np.testing.assert_allclose(value, state[name], rtol=1e-6 if name == "layers.2.bias" else 0)
+        np.testing.assert_allclose(value, state[name], rtol=1e-6 if name == "2.bias" else 0)
         assert value.dtype == np.float64
 
 
@@ -282,30 +282,30 @@ def test_the_zlib_error_of_the_corrupt_stream_is_real(tmp_path):
 def test_a_member_far_larger_than_its_parameter_is_refused_unread(tmp_path):
     # 20 MB of zeros deflate to ~20 kB: the zip directory's size is checked before reading
     members = _good_members()
-    members["layers.0.bias.npy"] = _npy(np.zeros(5)) + bytes(20_000_000)
+    members["0.bias.npy"] = _npy(np.zeros(5)) + bytes(20_000_000)
     path = tmp_path / "bomb.npz"
     assert len(_archive(path, members, compression=zipfile.ZIP_DEFLATED)) < 100_000
     report = _load_in_subprocess(path)
     assert report["peak"] < 10 * 2**20, f"load traced {report['peak']} bytes at its peak"
     assert report["error"][0] == "ValueError"
-    assert "'layers.0.bias' holds 20000168 bytes, too many for shape (5,)" in report["error"][1]
+    assert "'0.bias' holds 20000168 bytes, too many for shape (5,)" in report["error"][1]
 
 
 def test_missing_and_repeated_members_are_all_named(tmp_path):
     members = _good_members()
-    del members["layers.2.weight.npy"]
+    del members["2.weight.npy"]
     path = tmp_path / "odd.npz"
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in members.items():
             zf.writestr(name, data)
         with pytest.warns(UserWarning, match="Duplicate name"):
-            zf.writestr("layers.0.bias.npy", _npy(np.ones(5)))
+            zf.writestr("0.bias.npy", _npy(np.ones(5)))
     model = _model()
     before = _snapshot(model)
     with pytest.raises(ValueError) as info:
         model.load(path)
-    assert "member 'layers.0.bias.npy' appears twice" in str(info.value)
-    assert "missing 'layers.2.weight'" in str(info.value)
+    assert "member '0.bias.npy' appears twice" in str(info.value)
+    assert "missing '2.weight'" in str(info.value)
     _assert_unchanged(model, before)
 
 

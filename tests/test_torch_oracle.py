@@ -90,6 +90,9 @@ UNARY = {
     "arcsinh": (al.arcsinh, torch.arcsinh, (-3, 3)),
     "arccosh": (al.arccosh, torch.arccosh, (1.2, 4)),
     "arctanh": (al.arctanh, torch.arctanh, (-0.9, 0.9)),
+    "sinc": (al.sinc, torch.sinc, (-3, 3)),
+    "deg2rad": (al.deg2rad, torch.deg2rad, (-400, 400)),
+    "rad2deg": (al.rad2deg, torch.rad2deg, (-3, 3)),
 }
 
 BINARY = {
@@ -103,6 +106,7 @@ BINARY = {
     "arctan2": (al.arctan2, torch.atan2, (-3, 3), (-3, 3)),
     "hypot": (al.hypot, torch.hypot, (-3, 3), (-3, 3)),
     "logaddexp": (al.logaddexp, torch.logaddexp, (-3, 3), (-3, 3)),
+    "mod": (lambda x, y: x % y, torch.remainder, (-3, 3), (0.5, 3)),
 }
 
 
@@ -221,6 +225,12 @@ for _a, _b in itertools.product(("0", "-0"), repeat=2):
         {"d2[0]": 0.0, "d2[1]": 0.0},
         "arctan2's derivative is taken as 0 at the origin (as torch), and so is its "
         "derivative (selected, finite); torch's double backward gives nan there",
+    )
+for _x in ("0", "-0"):
+    CONVENTIONS[("sinc", _x)] = (
+        {"d2[0]": -(np.pi**2) / 3},
+        "sinc''(0) is -pi**2/3 (sinc's derivatives are exact at 0, a Taylor series there); "
+        "torch's double backward divides 0 by 0 and gives nan",
     )
 TRUTH_WRONG = set()  # cases where ours differs from the finite-difference truth used above
 POW_MIXED = "second derivative of x**y at y = 0 differs from finite differences"
@@ -345,6 +355,13 @@ def _dim(axis):
     return tuple(range(2)) if axis is None else axis
 
 
+def _torch_prod(x, dims, keepdims):
+    # torch.prod takes one dim: reduce the others one at a time
+    for d in sorted([dims] if isinstance(dims, int) else dims, reverse=True):
+        x = torch.prod(x, dim=d, keepdim=keepdims)
+    return x
+
+
 def _torch_logsumexp(x, axis, keepdims):
     return torch.logsumexp(x, dim=_dim(axis), keepdim=keepdims)
 
@@ -357,16 +374,25 @@ REDUCTIONS = {
     "min": (al.min, lambda x, a, k: torch.amin(x, dim=_dim(a), keepdim=k)),
     "logsumexp": (al.logsumexp, _torch_logsumexp),
     "norm2": (
-        lambda x, axis, keepdims: al.norm(x, 2, axis, keepdims),
+        lambda x, axis, keepdims: al.linalg.vector_norm(x, 2, axis, keepdims),
         lambda x, a, k: torch.linalg.vector_norm(x, 2, dim=_dim(a), keepdim=k),
     ),
     "norm1": (
-        lambda x, axis, keepdims: al.norm(x, 1, axis, keepdims),
+        lambda x, axis, keepdims: al.linalg.vector_norm(x, 1, axis, keepdims),
         lambda x, a, k: torch.linalg.vector_norm(x, 1, dim=_dim(a), keepdim=k),
     ),
     "norm_inf": (
-        lambda x, axis, keepdims: al.norm(x, np.inf, axis, keepdims),
+        lambda x, axis, keepdims: al.linalg.vector_norm(x, np.inf, axis, keepdims),
         lambda x, a, k: torch.linalg.vector_norm(x, INF, dim=_dim(a), keepdim=k),
+    ),
+    "prod": (al.prod, lambda x, a, k: _torch_prod(x, _dim(a), k)),
+    "var": (
+        lambda x, axis, keepdims: al.var(x, axis, keepdims=keepdims),
+        lambda x, a, k: torch.var(x, dim=_dim(a), correction=0, keepdim=k),
+    ),
+    "std_ddof1": (
+        lambda x, axis, keepdims: al.std(x, axis, ddof=1, keepdims=keepdims),
+        lambda x, a, k: torch.std(x, dim=_dim(a), correction=1, keepdim=k),
     ),
 }
 AXES = [(None, False), (0, False), (1, True), (-1, False), ((0, 1), True)]
@@ -392,13 +418,31 @@ REDUCTION_CONVENTIONS = {
     ("norm_inf", "nan"): "|x|' at NaN is NaN (see CONVENTIONS['abs']); torch takes 0",
     ("logsumexp", "large"): "two equal maxima of 1e300: ours is softmax = [0.5, 0.5] "
     "(tests/test_special_points.py), torch's exp(x - result) gives [1, 1]",
+    ("prod", "inf"): "prod's derivative is the product of the other elements (finite beside an "
+    "inf, checked in tests/test_numpy_surface.py); torch's result / x is inf / inf = nan",
 }
+for _mat in ("ties", "zeros", "large"):
+    REDUCTION_CONVENTIONS[("std_ddof1", _mat)] = (
+        "a slice of equal elements (zero variance): std's derivative is 0 there (as torch, "
+        "and as norm's at 0), its second derivative, unbounded, nan (torch: 0)"
+    )
 _NORM_AT_ZERO = (
     "second derivative at a special point: the Hessian of norm(x) at x = 0 is "
     "unbounded; ours is the identity (x / where(norm == 0, 1, norm) differentiated as x / 1), "
     "a finite wrong answer; torch: NaN"
 )
-KNOWN_REDUCTION = {}
+KNOWN_REDUCTION = {
+    ("prod", "large"): "products past the float range (1e300 * 1e300): the derivatives meet "
+    "inf * 0 in different places (ours: nan in the second derivative where an overflowed "
+    "partial product meets a zero cotangent; torch: inf first derivatives from result / x), "
+    "and a product holding 0 and 1e600 is numpy's 0 for us, nan for torch",
+    ("prod", "nan"): "not ours wrong: d2/dx_i dx_k beside one NaN (at j) is the product of "
+    "the rest, finite, which ours is (tests/test_numpy_surface.py); torch's result / x gives "
+    "nan. A convention case cannot hold it: a matrix with two NaNs has a NaN gradient everywhere",
+    ("var", "inf"): "a slice holding inf has variance nan; our gradient there is nan throughout "
+    "(the mean's vjp subtracts the mean of g (x - mean), inf - inf), torch's skips that term "
+    "(0 for finite data) and gives -inf/+inf at the finite elements",
+}
 
 
 def _reduction_params():

@@ -7,6 +7,8 @@
     autograd-lite derivative 'sin(x)' --order 4 --at x=0.3
     autograd-lite check 'tanh(x*y)' --at x=0.5,y=-1
     autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.svg --direction both
+    autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.html      (the explorer: step by step)
+    autograd-lite explain 'sin(x**2)' --at x=1.5
 
 `python -m autograd_lite` is the same command; `--version` prints the version. Options
 and the formula come in any order, long options may be abbreviated, and a formula may
@@ -285,7 +287,60 @@ def cmd_check(args):
     return 0
 
 
-_DRAW_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
+_DRAW_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".html")
+
+
+def _formula_graph(f, point, command):
+    """The formula's output on labelled Values (the variables' names; the output 'f')."""
+    xs = [Value(v, label=n) for n, v in zip(f.variables, point)]
+    out = f(*xs)
+    if not (isinstance(out, Value) and out.requires_grad):
+        raise UsageError(f"the formula {f.source!r} is a constant: there is no graph to {command}")
+    if not out.label:  # the output (unless it is a variable itself)
+        out.label = "f"
+    return out
+
+
+def cmd_explain(args):
+    f, point = _load(args, need_variables=False)
+    _need_scalar(f, "explain", "explain one output at a time")
+    from ..viz.trace import explain
+
+    out = _formula_graph(f, point, "explain")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise UsageError(f"--max-steps must be at least 1, got {args.max_steps}")
+    if not args.json:
+        explain(out, max_steps=args.max_steps)
+        return 0
+    from ..viz.trace import trace_backward
+
+    trace = trace_backward(out)
+    steps = [
+        {
+            "node": trace.name(s.node),
+            "op": s.node.op,
+            "cotangent": s.cotangent,
+            "edges": [
+                {
+                    "to": trace.name(e.parent),
+                    "local": e.local,
+                    "contribution": e.contribution,
+                    "total": e.total,
+                }
+                for e in s.edges
+            ],
+        }
+        for s in trace.steps[: args.max_steps]
+    ]
+    _print_json(
+        {
+            **_base_record("explain", f, point),
+            "value": out.data,
+            "steps": steps,
+            "total_steps": len(trace.steps),
+        }
+    )
+    return 0
 
 
 def cmd_draw(args):
@@ -301,18 +356,16 @@ def cmd_draw(args):
         )
     from .. import viz  # imported here: it loads graphviz, which the other commands do not need
 
-    xs = [Value(v, label=n) for n, v in zip(f.variables, point)]
-    out = f(*xs)
-    if not (isinstance(out, Value) and out.requires_grad):
-        raise UsageError(f"the formula {f.source!r} is a constant: there is no graph to draw")
-    if not out.label:  # the output (unless it is a variable itself)
-        out.label = "f"
+    out = _formula_graph(f, point, "draw")
     out.backward()
     try:
-        with viz.drawing.graphviz_notes() as notes:  # without `dot`: said in one line
-            viz.save_graph(out, args.output, direction=args.direction)
-        for note in notes[:1]:
-            print(f"autograd-lite draw: note: {note}", file=sys.stderr)
+        if suffix == ".html":  # the explorer: forward pass and backward sweep, step by step
+            viz.explore(out, args.output, title="; ".join(_header(f, point)))
+        else:
+            with viz.drawing.graphviz_notes() as notes:  # without `dot`: said in one line
+                viz.save_graph(out, args.output, direction=args.direction)
+            for note in notes[:1]:
+                print(f"autograd-lite draw: note: {note}", file=sys.stderr)
     except viz.GraphvizNotFoundError:
         source = os.path.splitext(args.output)[0] + ".dot"
         try:
@@ -337,7 +390,8 @@ def cmd_draw(args):
             }
         )
     else:
-        print(f"wrote {args.output} ({args.direction} graph of {f.source})")
+        what = "explorer" if suffix == ".html" else f"{args.direction} graph"
+        print(f"wrote {args.output} ({what} of {f.source})")
     return 0
 
 
@@ -393,8 +447,14 @@ _EXAMPLES = {
         "autograd-lite check 'tanh(x*y) + x**3' --at x=0.5,y=-1",
     ),
     "draw": (
-        "draw the formula's computation graph with Graphviz (.svg, .png, .pdf or .dot)",
+        "draw the formula's computation graph with Graphviz (.svg, .png, .pdf or .dot), or "
+        "write the explorer, a web page stepping through the backward pass (.html, no Graphviz)",
         "autograd-lite draw 'sin(x**2)' --at x=1.5 -o graph.svg --direction both",
+    ),
+    "explain": (
+        "print the backward pass step by step: one line per edge, local derivative x "
+        "cotangent = contribution, and the sums where edges meet",
+        "autograd-lite explain 'sin(x**2) + x' --at x=1.5",
     ),
 }
 
@@ -520,7 +580,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--direction",
         choices=("forward", "backward", "both"),
         default="forward",
-        help="forward values, backward gradients, or both on one picture (default forward)",
+        help="forward values, backward gradients, or both on one picture (default forward; "
+        "not for .html, which replays both)",
+    )
+    p = _add_formula_command(commands, "explain", cmd_explain)
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=50,
+        metavar="N",
+        help="print at most N nodes of the sweep (default 50)",
     )
     return parser
 

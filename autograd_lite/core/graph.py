@@ -512,13 +512,17 @@ def cotangents(
     return [grads.get(x) for x in inputs]
 
 
-def _sweep(root, gradient, create_graph):
+def _sweep(root, gradient, create_graph, observe=None):
     """The total cotangent of every node reached from `root`: {node: cotangent}.
 
     Seed the root; then, in reverse topological order, each node's op turns the
     node's total cotangent into one cotangent per parent (its vjp rules), and
     each is added into that parent's total. With `create_graph` the rules run on
     nodes and grad mode is on, so the sweep itself is recorded.
+    observe: None, or called once per edge as the sweep passes it, in the sweep's
+    order, as `observe(node, i, parent, g, c, total)`: the node's cotangent g, the
+    contribution c sent to its input i (fitted to the parent's shape) and the
+    parent's running total after adding c (the explorer and `explain` replay these).
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -562,10 +566,14 @@ def _sweep(root, gradient, create_graph):
                     c = p._alias(c, differentiable=False)  # a constant cotangent is still a node
                 total = grads.get(p)
                 if total is not None:
-                    c = total + c
+                    total = total + c
                     if shaped and not like.ndim:
-                        c = p._sum_to_shape(c, like)
-                grads[p] = c
+                        total = p._sum_to_shape(total, like)
+                else:
+                    total = c
+                grads[p] = total
+                if observe is not None:
+                    observe(node, i, p, g, c, total)
     return grads
 
 

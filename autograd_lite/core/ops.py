@@ -630,6 +630,99 @@ ARCTANH = _elementwise_op(
     "Inverse hyperbolic tangent elementwise; ±inf at ±1, nan outside [-1, 1]. "
     "Derivative 1/(1 - x**2).",
 )
+
+
+def _sinc_scalar(x):
+    # numpy's sinc: sin(pi x)/(pi x), 1 at 0; at ±inf math.sin raises and numpy answers (nan).
+    if x == 0:
+        return 1.0
+    y = math.pi * x
+    return math.sin(y) / y
+
+
+def _sinc_derivative_array(x, n):
+    """The n-th derivative of numpy's sinc at x, for any order n >= 1, in x's dtype.
+
+    sinc(x) = s(pi x) with s(u) = sin(u)/u, so sinc^(n)(x) = pi**n s^(n)(pi x). Where
+    |u| < 2, s's Taylor series differentiated term by term,
+    s^(n)(u) = sum over 2k >= n of (-1)**k u**(2k - n) / ((2k - n)! (2k + 1)),
+    which has no cancellation at 0 (the closed form is 0/0 there and loses every digit
+    near it); elsewhere Leibniz's rule on sin(u) * u**-1,
+    s^(n)(u) = sum_j C(n, j) sin(u + j pi/2) (-1)**(n - j) (n - j)! / u**(n - j + 1).
+    """
+    x = np.asarray(x)
+    u = np.pi * x.astype(np.float64)
+    small = np.abs(u) < 2
+    near = np.where(small, u, 0.0)
+    series = np.zeros_like(u)
+    first = (n + 1) // 2
+    for k in range(first, first + 16):  # |u| < 2: the next term is below 2**30 / 30! < 1e-23
+        m = 2 * k - n
+        series += (-1) ** k * near**m / (math.factorial(m) * (2 * k + 1))
+    far = np.where(small, 1.0, u)  # the branch not taken never divides by 0
+    s, c = np.sin(far), np.cos(far)
+    phases = (s, c, -s, -c)  # sin(u + j pi/2), j = 0, 1, 2, 3
+    closed = np.zeros_like(u)
+    for j in range(n + 1):
+        closed += (
+            math.comb(n, j)
+            * (-1) ** (n - j)
+            * math.factorial(n - j)
+            * (phases[j % 4] / far ** (n - j + 1))
+        )
+    out = np.where(small, series, closed) * np.pi**n
+    return out.astype(x.dtype) if x.dtype == np.float32 else out
+
+
+#: sinc's n-th derivative (n >= 1) as an op of its own, whose vjp is the next one: so
+#: every order is exact, also at 0, where the closed forms are 0/0.
+SINC_DERIVATIVE = Op(
+    "sinc_derivative",
+    array=_sinc_derivative_array,
+    vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
+    params=("n",),
+    quiet=True,
+    doc="The n-th derivative of sinc (n >= 1), elementwise; exact at and near 0.",
+)
+
+
+def _sinc_derivative(x, n):
+    return apply(SINC_DERIVATIVE, (x,), (n,))
+
+
+SINC = _elementwise_op(
+    "sinc",
+    _sinc_scalar,
+    np.sinc,
+    lambda g, out, x: g * _sinc_derivative(x, 1),
+    """numpy's normalized sinc, sin(pi x)/(pi x) elementwise, 1 at x = 0; nan at ±inf.
+
+    Derivative (cos(pi x) - sinc(x))/x, 0 at x = 0. Every derivative, of any order, is
+    computed without cancellation near 0 (a Taylor series there), so sinc''(0) = -pi**2/3
+    exactly; PyTorch's double backward gives nan at 0 and 0 just beside it.""",
+)
+
+
+def _scaling_op(name, factor, array, doc):
+    """An elementwise op x * factor (numpy's unit conversions); its derivative is the factor."""
+    return _elementwise_op(
+        name, lambda x: x * factor, array, lambda g, out, x: g * factor, doc, quiet=False
+    )
+
+
+# numpy's constants: deg2rad(x) is x * (pi/180) and rad2deg(x) is x * (180/pi), bit for bit.
+DEG2RAD = _scaling_op(
+    "deg2rad",
+    math.pi / 180.0,
+    np.deg2rad,
+    "Degrees to radians elementwise, x * pi/180 (as numpy.deg2rad). Derivative pi/180.",
+)
+RAD2DEG = _scaling_op(
+    "rad2deg",
+    180.0 / math.pi,
+    np.rad2deg,
+    "Radians to degrees elementwise, x * 180/pi (as numpy.rad2deg). Derivative 180/pi.",
+)
 MAXIMUM = Op(
     "maximum",
     scalar=_maximum_scalar,
@@ -739,6 +832,35 @@ LOGADDEXP = _elementwise_binary_op(
     Derivatives: d/dx = e**x/(e**x + e**y) = sigmoid(x - y) and d/dy = sigmoid(y - x),
     computed stably (1 at x = inf > y); nan where x = y = ±inf.""",
 )
+
+
+def _floor_quotient(x, y):
+    """x // y as data (numpy's floor_divide: the integer q with x % y = x - q y), never
+    differentiated: mod's derivative in y. A float for floats."""
+    x, y = _raw(x), _raw(y)
+    with np.errstate(all="ignore"):
+        q = np.floor_divide(x, y)
+    return float(q) if type(x) is float and type(y) is float else q
+
+
+MOD = Op(
+    "%",
+    scalar=operator.mod,
+    array=np.remainder,
+    vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -(g * _floor_quotient(x, y))),
+    quiet=True,
+    function="mod",
+    methods=("__mod__", "__rmod__"),
+    formula="mod",
+    doc="""x % y elementwise (broadcasting), with the sign of the divisor y, as Python's %,
+    numpy.mod (numpy.remainder) and torch.remainder: x - floor(x/y) y; nan where y == 0
+    or x is infinite.
+
+    Derivatives (as PyTorch): d/dx = 1, d/dy = -(x // y), numpy's floor division (the
+    quotient the remainder used: 1 // 0.1 is 9, where floor(1/0.1) is 10); every higher
+    derivative is 0. At a jump (x a multiple of y) the derivative of the side reached.""",
+)
+
 WHERE = Op(
     "where",
     array=lambda x, y, cond: np.where(cond, x, y),
@@ -989,12 +1111,39 @@ NORM2 = Op(
     vjps=(_norm2_rule,),
     params=("axis", "keepdims"),
     quiet=True,
-    function="norm",
-    doc="""Vector norm over `axis` (None: all elements): ord 2 (Euclidean), 1, or inf (max |x|).
+    doc="sqrt(sum x**2) over `axis`: the 2-norm, `norm`'s fast path (one node).",
+)
 
-    The gradient of the 2-norm is x/||x||, taken as 0 at x = 0 (PyTorch).
-    Raises ValueError for any other ord.
-    """,
+
+def _pnorm_array(x, p, axis, keepdims):
+    axes = _normalize_axes(axis, np.ndim(x))
+    return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdims) ** (1.0 / p)
+
+
+def _pnorm_rule(g, out, x, p, axis, keepdims):
+    # sign(x) (|x| / ||x||)**(p-1): the ratio is at most 1 where p > 1, so nothing
+    # overflows. 0 where the norm is 0 or x_i = 0, selected, with 1 put in the branch not
+    # taken (the double-where pattern), so no 0 * inf reaches a derivative.
+    shape = _shape(x)
+    n = _expand_reduced(out, shape, axis, keepdims)
+    skip = (_raw(n) == 0) | (_raw(x) == 0)
+    ratio = abs(where(skip, 1.0, x)) / where(skip, 1.0, n)
+    cot = where(skip, 0.0, _expand_reduced(g, shape, axis, keepdims) * _sign(x) * ratio ** (p - 1))
+    zero = _raw(x) == 0
+    if p < 2 and isinstance(x, Node) and np.any(zero):
+        # |x|**p has an unbounded second derivative at x_i = 0 when p < 2: a term that is 0
+        # but whose derivative there is NaN (sqrt's at 0, times 0), as PyTorch's.
+        cot = cot + where(zero, sqrt(abs(x)) * 0.0, 0.0)
+    return cot
+
+
+PNORM = Op(
+    "pnorm",
+    array=_pnorm_array,
+    vjps=(_pnorm_rule,),
+    params=("p", "axis", "keepdims"),
+    quiet=True,
+    doc="(sum |x|**p)**(1/p) over `axis`: the vector p-norm for a real p other than 0, 1, 2.",
 )
 RESHAPE = Op(
     "reshape",
@@ -1251,6 +1400,9 @@ arctan = _function(ARCTAN)
 arcsinh = _function(ARCSINH)
 arccosh = _function(ARCCOSH)
 arctanh = _function(ARCTANH)
+sinc = _function(SINC)
+deg2rad = _function(DEG2RAD)
+rad2deg = _function(RAD2DEG)
 relu = _function(RELU)
 abs = _function(ABS)
 power = _function(POW)
@@ -1259,6 +1411,7 @@ minimum = _function(MINIMUM)
 arctan2 = _function(ARCTAN2)
 hypot = _function(HYPOT)
 logaddexp = _function(LOGADDEXP)
+mod = _function(MOD)
 matmul = _function(MATMUL)
 
 
@@ -1280,22 +1433,6 @@ def clip(x: Operand, lo: float | None = None, hi: float | None = None) -> Operan
 @_documents(LINEAR)
 def linear(x: Operand, weight: Operand, bias: Operand | None = None) -> Operand:
     return apply(LINEAR, (x, weight, 0.0 if bias is None else bias))
-
-
-def dot(a: Operand, b: Operand) -> Operand:
-    """Dot product of 1-d vectors (a scalar), or a matrix product for 2-d (as numpy.dot).
-
-    Scalars are multiplied. Raises ValueError for operands of more than two axes
-    (use `matmul`).
-    """
-    if np.ndim(_raw(a)) == 0 or np.ndim(_raw(b)) == 0:
-        return a * b
-    if np.ndim(_raw(a)) > 2 or np.ndim(_raw(b)) > 2:
-        raise ValueError(
-            f"dot takes operands of at most 2 axes, got shapes {_shape(a)} and {_shape(b)}; "
-            "use matmul"
-        )
-    return matmul(a, b)
 
 
 def outer(a: Operand, b: Operand) -> Operand:
@@ -1377,17 +1514,45 @@ def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
     return apply(LOG_SOFTMAX, (x,), (axis,))
 
 
-@_documents(NORM2)
-def norm(x: Operand, ord: float | str = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if ord == 2:
+def norm(x: Operand, ord: float | None = 2, axis: Axis = None, keepdims: bool = False) -> Operand:
+    """Vector norm of x over `axis` (None: all elements; a tuple: those axes jointly), as
+    torch.linalg.vector_norm: ord 2 (the default; Euclidean), 1, inf (max |x|), -inf
+    (min |x|), 0 (the number of nonzero elements) or any other real p, (sum |x|**p)**(1/p).
+    Shape: x's without `axis` (kept as 1 with keepdims). `autograd_lite.norm` is numpy's
+    norm (matrix norms too); this is the Tensor method and `linalg.vector_norm`.
+
+    Gradients as PyTorch: x/||x|| for ord 2 and sign(x) |x|**(p-1) / ||x||**(p-1) for p,
+    taken as 0 where the norm is 0 and where x_i = 0 (there, for p < 2, the second
+    derivative is unbounded: NaN, as PyTorch's); sign(x) (0 at 0) for ord 1; an even split
+    among tied extrema for ±inf; 0 for ord 0. Tested against PyTorch to second order.
+    Raises ValueError for an ord that is not a real number or ±inf.
+    """
+    if ord is None or ord == 2:
         if _is_value(x):
             return abs(x)
         return apply(NORM2, (x,), (axis, keepdims))
-    if ord == 1:
+    p = _norm_order(ord)
+    if p == 1:
         return sum(abs(x), axis, keepdims)
-    if ord in (np.inf, "inf"):
+    if p == np.inf:
         return max(abs(x), axis, keepdims)
-    raise ValueError(f"norm: ord must be 1, 2 or inf, got {ord!r}")
+    if p == -np.inf:
+        return min(abs(x), axis, keepdims)
+    x = x._as_tensor() if _is_value(x) else x
+    if p == 0:  # numpy counts x != 0 (NaN included); a count has derivative 0
+        return sum(where(np.isnan(_raw(x)), 1.0, abs(sign(x))), axis, keepdims)
+    return apply(PNORM, (x,), (p, axis, keepdims))
+
+
+def _norm_order(ord):
+    """A vector norm's ord as a float, or ValueError naming it."""
+    try:
+        p = float(ord)  # also "inf" and "-inf", as before
+    except (TypeError, ValueError):
+        p = math.nan
+    if isinstance(ord, bool) or math.isnan(p):
+        raise ValueError(f"norm: ord must be a real number or ±inf for a vector norm, got {ord!r}")
+    return p
 
 
 def _joinable(op, xs):
@@ -1486,7 +1651,7 @@ del _op, _name
 
 #: The op functions of the public API: each declared op's, then those composed of others.
 __all__ = [op.function for op in OPS if op.function] + [
-    "dot",
+    "norm",
     "outer",
     "softmax",
 ]

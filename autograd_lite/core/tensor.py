@@ -113,11 +113,11 @@ _ARRAY_FUNCTIONS = {
     np.clip: ops.clip,
     np.round: ops.round,
     np.around: ops.round,
-    np.dot: ops.dot,
     np.matmul: ops.matmul,
     np.outer: ops.outer,
     np.reshape: ops.reshape,
     np.transpose: lambda x, axes=None: x.transpose(axes),
+    np.sinc: ops.sinc,
     **reductions.NUMPY_FUNCTIONS,
     **shapes.NUMPY_FUNCTIONS,
     **products.NUMPY_FUNCTIONS,
@@ -157,6 +157,8 @@ _UFUNC_OPS = {
         for op in ops.OPS
         if op.function and isinstance(getattr(np, op.function, None), np.ufunc)
     },
+    np.radians: ops.DEG2RAD,
+    np.degrees: ops.RAD2DEG,
 }
 _COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
@@ -525,7 +527,7 @@ class Tensor(Node, ops.Arithmetic):
     # The functions of autograd_lite that take a tensor first serve as its methods, with their
     # docstrings: `t.sum(axis=0)` is `autograd_lite.sum(t, axis=0)`.
     matmul = ops.matmul
-    dot = ops.dot
+    dot = products.dot
     outer = ops.outer
 
     # ---- reductions and shape ----------------------------------------------------------
@@ -547,6 +549,14 @@ class Tensor(Node, ops.Arithmetic):
     swapaxes = shapes.swapaxes
     diagonal = shapes.diagonal
     trace = shapes.trace
+    cumprod = reductions.cumprod
+    prod = reductions.prod
+    var = reductions.var
+    std = reductions.std
+    argmax = reductions.argmax
+    argmin = reductions.argmin
+    all = reductions.all
+    any = reductions.any
 
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""

@@ -4,7 +4,8 @@
    engine's gradient and a finite difference (`explain_backprop`).
 2. gradcheck and gradgradcheck of the backprop, Jacobian and Hessian examples.
 3. An MLP trained on scikit-learn's 8x8 handwritten digits (`train_digits`).
-4. Drawings of the backprop example's graph: forward, backward, both.
+4. Drawings of the backprop example's graph: forward, backward, both; and the
+   explorer, a web page stepping through its backward pass (no Graphviz needed).
 
 The numbers come from `autograd_lite.demo.examples`. Without the Graphviz
 `dot` program the drawings are laid out by autograd_lite (a plainer layout) and
@@ -97,7 +98,8 @@ def _checks_step(say):
 
 
 def _drawings_step(out_dir, say):
-    """Step 4: the backprop example drawn three ways as .svg (laid out here without Graphviz)."""
+    """Step 4: the backprop example drawn three ways as .svg (laid out here without Graphviz),
+    and its explorer page (backprop_explorer.html)."""
     from .. import viz  # loads the graphviz package, which the other steps do not need
 
     loss = backprop_graph()
@@ -108,6 +110,7 @@ def _drawings_step(out_dir, say):
             files.append(viz.save_graph(loss, path, direction=direction))
     if notes:
         say("  " + INSTALL_GRAPHVIZ)
+    files.append(viz.explore(loss, os.path.join(out_dir, "backprop_explorer.html")))
     return files
 
 
@@ -142,7 +145,10 @@ def run_demo(out_dir="out", epochs=40, hidden=128, say=print):
     )
     files = [result.paths["loss_curve"], result.paths["weights"]]
     say()
-    say("4. Drawings of the backprop example with Graphviz: forward, backward, both")
+    say(
+        "4. Drawings of the backprop example with Graphviz (forward, backward, both) and its "
+        "explorer, a page to step through the backward pass in a browser"
+    )
     files += _drawings_step(out_dir, say)
     say()
     say(f"Files written to {out_dir}:")

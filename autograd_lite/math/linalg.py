@@ -4,11 +4,13 @@ Every function accepts a `Tensor` or anything numpy turns into a float array
 (numbers, nested lists, ndarrays) and returns `Tensor`s; plain arrays become
 constant tensors (requires_grad False). A `Value` raises TypeError.
 
-Most functions are compositions of the engine's existing operations. Three
-are new primitives (`Op`s): `eigh`, `inv` and `logdet`. numpy computes their
-forward; their vjp rules, beside them, are written with the engine's own
-functions, so like every other rule they can be differentiated again
-(Hessians through an eigendecomposition work).
+Most functions are compositions of the engine's existing operations. A few
+are new primitives: `eigh`, `inv`, `logdet`, `slogdet`, `det`, `solve` and
+`cholesky`. numpy computes their forward; their vjp rules, beside them, are
+written with the engine's own functions, so like every other rule they can
+be differentiated again (Hessians through an eigendecomposition work).
+`norm` is numpy.linalg.norm, also `autograd_lite.norm`: its vector norms are
+the core's, its matrix norms are here (singular values from `eigh`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ import numpy as np
 
 from ..core import ops
 from ..core.graph import Node, Op
+from ..core.primitive import primitive
 from ..core.tensor import Tensor
 
 __all__ = [
     "PCAResult",
+    "SlogdetResult",
+    "cholesky",
     "cosine_similarity",
+    "det",
     "dot",
     "eigh",
     "euclidean_distance",
@@ -32,9 +38,12 @@ __all__ = [
     "logdet",
     "manhattan_distance",
     "matmul",
+    "norm",
     "outer",
     "pca",
     "power_iteration",
+    "slogdet",
+    "solve",
     "vector_norm",
 ]
 
@@ -127,16 +136,16 @@ def hadamard(a, b) -> Tensor:
 
 
 def vector_norm(x, ord=2, axis=None, keepdims=False) -> Tensor:
-    """Vector norm over `axis` (None: all elements, flattened), as torch.linalg.vector_norm.
+    """Vector norm over `axis` (None: all elements, flattened; a tuple: those axes jointly),
+    as torch.linalg.vector_norm.
 
-    ord=2: sqrt(sum x_i^2) (Euclidean); ord=1: sum |x_i|; ord=inf: max |x_i|.
+    ord=2: sqrt(sum x_i^2) (Euclidean); 1: sum |x_i|; inf: max |x_i|; -inf: min |x_i|;
+    0: the number of nonzero x_i; any other real p: (sum |x_i|^p)^(1/p).
     Shape: x's shape without `axis` (kept as 1 if keepdims). Gradients follow
-    PyTorch where |x| has a kink: 0 for the 2-norm at x = 0, sign(x_i) (0 at 0)
-    for the 1-norm, and an even split among tied maxima for the inf-norm.
-    Raises ValueError for another ord.
+    PyTorch where |x| has a kink: 0 for the norm at x = 0, sign(x_i) (0 at 0)
+    for the 1-norm, and an even split among tied maxima for the inf-norm
+    (see `autograd_lite.core.ops.norm`). Raises ValueError for another ord.
     """
-    if ord not in (1, 2, np.inf, "inf"):
-        raise ValueError(f"vector_norm: ord must be 1, 2 or inf, got {ord!r}")
     return ops.norm(_as_tensor(x, "x"), ord=ord, axis=axis, keepdims=keepdims)
 
 
@@ -174,15 +183,21 @@ def cosine_similarity(x, y, axis=-1, eps=1e-8) -> Tensor:
 # The symmetric eigenproblem
 
 
-def _check_symmetric(a, what="eigh"):
-    """ValueError naming the worst pair unless the square matrices in ndarray `a` are symmetric."""
+def _check_finite(a, what):
+    """ValueError naming the first non-finite entry of the ndarray `a`, if any."""
     if not np.all(np.isfinite(a)):
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise ValueError(f"{what} needs a finite matrix, but A{list(idx)} = {float(a[idx])!r}")
+
+
+def _check_symmetric(a, what):
+    """ValueError naming the worst pair unless the square matrices in ndarray `a` are symmetric
+    (and finite). `eigh` reads one triangle as numpy does; `MultivariateNormal` checks."""
+    _check_finite(a, what)
     gap = np.abs(a - np.swapaxes(a, -1, -2))
     tol = 1e-8 * (1.0 + np.abs(a))
-    if not np.all(gap <= tol):  # NaN fails too
-        worst = np.argmax(np.where(np.isnan(gap), np.inf, gap - tol))
+    if not np.all(gap <= tol):
+        worst = np.argmax(gap - tol)
         idx = tuple(int(i) for i in np.unravel_index(worst, a.shape))
         if idx[-2] > idx[-1]:  # name the upper-triangle entry first
             idx = idx[:-2] + (idx[-1], idx[-2])
@@ -191,6 +206,25 @@ def _check_symmetric(a, what="eigh"):
             f"{what} needs a symmetric matrix, but A{list(idx)} = {float(a[idx])!r} while "
             f"A{list(mirror)} = {float(a[mirror])!r}"
         )
+
+
+def _from_triangle(a, UPLO, what):
+    """The symmetric matrix that LAPACK reads from one triangle of `a` (UPLO "L": the lower,
+    "U": the upper), as numpy's eigh and cholesky do: the other triangle is never read.
+
+    Built with the engine's operations, so the gradient of `a` lands on that triangle: the
+    diagonal gets the symmetric gradient's diagonal and an entry below it (for "L") the
+    sum of the two symmetric entries, an entry above it 0 (the derivative of the function
+    computed; PyTorch gives the symmetric gradient instead, the same on symmetric inputs).
+    """
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"{what}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    n = a.shape[-1]
+    strict = np.tril(np.ones((n, n), dtype=a.dtype), -1)
+    kept = a * (strict if UPLO == "L" else strict.T)
+    s = kept + ops._mT(kept) + a * np.eye(n, dtype=a.dtype)
+    _check_finite(s.data, what)
+    return s
 
 
 def _eigh_forward(a):
@@ -230,10 +264,12 @@ def _eigh_vjp(g, out, a):
 EIGH = Op("eigh", array=_eigh_forward, vjps=(_eigh_vjp,))
 
 
-def eigh(a):
+def eigh(a, UPLO: str = "L"):
     """Eigenvalues and eigenvectors of a symmetric matrix: A = V diag(w) V^T.
 
-    a: Tensor or array of shape (n, n), or a stack (..., n, n), symmetric.
+    a: Tensor or array of shape (n, n), or a stack (..., n, n). As numpy.linalg.eigh,
+    only the lower triangle (UPLO="L", the default) or the upper one (UPLO="U") is read:
+    the matrix used is that triangle mirrored, whatever the other triangle holds.
     Returns (w, V) as Tensors: w of shape (..., n) in ascending order and V of
     shape (..., n, n) whose columns V[:, i] are orthonormal eigenvectors
     (A V[:, i] = w[i] V[:, i]), as numpy.linalg.eigh and torch.linalg.eigh.
@@ -244,16 +280,16 @@ def eigh(a):
     eigenvectors are meaningful only for losses that do not depend on each
     eigenvector's sign, and need distinct eigenvalues: with a repeated
     eigenvalue they are NaN (as in PyTorch), and they grow like 1/gap as two
-    eigenvalues approach. The gradient is the symmetric one (a change of
-    A[i, j] is a change of A[j, i] too).
+    eigenvalues approach. The gradient lands on the triangle read (see
+    `_from_triangle`): below the diagonal (for "L") each entry gets twice
+    PyTorch's symmetric gradient, above it 0. For a matrix built symmetric
+    (A = B + B^T) both give the same gradient of B.
 
-    Raises ValueError, naming the offending entries, if `a` is not square or
-    not symmetric (|A_ij - A_ji| > 1e-8 (1 + |A_ij|)); only the lower triangle
-    is read, so smaller asymmetries are ignored.
+    Raises ValueError naming the shape if `a` is not square, naming the entry if
+    the triangle read holds inf or NaN, and for UPLO other than "L" and "U".
     """
     a = _square(a, "eigh")
-    _check_symmetric(a.data)
-    packed = Tensor._apply(EIGH, (a,))
+    packed = Tensor._apply(EIGH, (_from_triangle(a, UPLO, "eigh"),))
     return packed[..., 0, :], packed[..., 1:, :]
 
 
@@ -307,6 +343,265 @@ def logdet(a) -> Tensor:
     (Jacobi's formula). Raises ValueError naming the shape if A is not square.
     """
     return Tensor._apply(LOGDET, (_square(a, "logdet"),))
+
+
+class SlogdetResult(NamedTuple):
+    """What `slogdet` returns, as numpy's: det A = sign * exp(logabsdet)."""
+
+    sign: Tensor  # (...,): -1, 0 or 1, a constant
+    logabsdet: Tensor  # (...,): log |det A|, -inf for a singular matrix
+
+
+LOGABSDET = Op(
+    "slogdet",
+    array=lambda a: np.linalg.slogdet(a)[1],
+    vjps=(_logdet_vjp,),  # d log|det A| = trace(A^-1 dA), whatever the sign
+)
+
+
+def slogdet(a) -> SlogdetResult:
+    """Sign and log of the absolute determinant of a square matrix (or a stack, shape
+    (...,) each), as numpy.linalg.slogdet: without overflow for large matrices.
+
+    The sign is a constant (its derivative is 0 wherever it is defined); logabsdet's vjp
+    is g A^-T (Jacobi's formula). A singular matrix gives sign 0 and logabsdet -inf, and
+    its backward pass raises ValueError (the gradient does not exist; PyTorch raises
+    too). Raises ValueError naming the shape if A is not square.
+    """
+    a = _square(a, "slogdet")
+    return SlogdetResult(Tensor(np.linalg.slogdet(a.data)[0]), Tensor._apply(LOGABSDET, (a,)))
+
+
+@primitive
+def _det(a):
+    return np.linalg.det(a)
+
+
+def _corner(x):
+    """x of shape (...) as (..., 1, 1), to scale a stack of matrices."""
+    return ops.reshape(x, ops._shape(x) + (1, 1))
+
+
+def _cofactors(a, det):
+    """The cofactor matrices C_ij = (-1)**(i + j) det(A without row i and column j) of a
+    stack of square matrices: the derivative of det A, defined at every A.
+
+    Where every matrix is well conditioned this is Jacobi's det(A) A^-T. Otherwise (a
+    singular or nearly singular matrix, where A^-T is infinite or inaccurate) the minors
+    themselves are computed, n**2 determinants of order n - 1, exact also at singular
+    matrices (rank n - 1 gives a nonzero gradient, lower rank 0), to any order.
+    """
+    raw = ops._raw(a)
+    n = raw.shape[-1]
+    with np.errstate(all="ignore"):
+        well = raw.size and np.all(np.linalg.cond(raw) < 1e8)
+    if well:
+        return _corner(det) * ops._mT(ops.apply(INV, (a,)))
+    if n == 1:
+        return np.ones_like(raw)
+    others = np.array([[r for r in range(n) if r != i] for i in range(n)])  # (n, n - 1)
+    rows, cols = others[:, None, :, None], others[None, :, None, :]
+    minors = _det(a[..., rows, cols])  # (..., n, n): det of A without row i, column j
+    return minors * (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+
+
+@_det.defvjp
+def _det_vjp(g, out, a):
+    return _corner(g) * _cofactors(a, out)
+
+
+def det(a) -> Tensor:
+    """The determinant of a square matrix (or a stack (..., n, n), giving shape (...,)),
+    as numpy.linalg.det (LU factorisation).
+
+    Derivative: the cofactor matrix, d det A = trace(adj(A) dA) (Jacobi's formula): det A
+    A^-T for a well-conditioned A, and the minors themselves otherwise, so a singular A
+    has the right finite gradient (nonzero for rank n - 1, zero below; PyTorch's first
+    derivative too) and second derivatives there are exact (PyTorch's are NaN or
+    inaccurate at a singular A). Raises ValueError naming the shape if A is not square.
+    """
+    return _det(_square(a, "det"))
+
+
+@primitive
+def _solve(a, b):
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError(
+            f"solve: the matrix a (shape {a.shape}) is singular; no unique solution"
+        ) from None
+
+
+_solve.defvjp(
+    # x = A^-1 B: dB = A^-T G, dA = -dB X^T (Giles 2008); batch axes summed by the sweep
+    lambda g, out, a, b: -ops.matmul(_solve(ops._mT(a), g), ops._mT(out)),
+    lambda g, out, a, b: _solve(ops._mT(a), g),
+)
+
+
+def solve(a, b) -> Tensor:
+    """x with a x = b, as numpy.linalg.solve (numpy 2's rule): a of shape (..., m, m); b
+    a vector (m,) only when it is 1-d, else a stack of matrices (..., m, k); batch axes
+    broadcast. x has the shape of the broadcast b.
+
+    Derivatives (Giles 2008): b̄ = solve(a^T, ḡ), ā = -b̄ x^T, themselves written with
+    `solve`, so differentiable again. Raises ValueError naming both shapes when they do not
+    fit, numpy's LinAlgError when a is singular.
+    """
+    a, b = _square(a, "solve"), _as_tensor(b, "b")
+    m, b_shape = a.shape[-1], b.shape
+    vector = b.ndim == 1
+    if vector:
+        b = ops.reshape(b, (b.shape[0], 1))
+    try:
+        if b.ndim < 2 or b.shape[-2] != m:
+            raise ValueError
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"solve: a of shape {a.shape} and b of shape {b_shape} "
+            f"do not fit: b must be ({m},) or (..., {m}, k), with broadcasting batch axes"
+        ) from None
+    x = _solve(a, b)
+    return x[..., 0] if vector else x
+
+
+@primitive
+def _cholesky(s):
+    try:
+        return np.linalg.cholesky(s)
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError(
+            f"cholesky: the matrix (shape {s.shape}) is not positive definite, so it has "
+            "no Cholesky factor"
+        ) from None
+
+
+@_cholesky.defvjp
+def _cholesky_vjp(g, out, s):
+    # A = L L^T: dA = L^-T Phi(L^T dL) L^-1, Phi the lower triangle with half its diagonal,
+    # then made symmetric (Murray 2016, "Differentiation of the Cholesky decomposition").
+    n = ops._shape(out)[-1]
+    lower = np.tril(np.ones((n, n)))
+    linv = ops.apply(INV, (out,))
+    phi = ops.matmul(ops._mT(out), g * lower) * (lower - 0.5 * np.eye(n))
+    da = ops.matmul(ops._mT(linv), ops.matmul(phi, linv))
+    return (da + ops._mT(da)) * 0.5
+
+
+def cholesky(a, upper: bool = False) -> Tensor:
+    """The Cholesky factor of a symmetric positive-definite matrix (or a stack (..., n, n)),
+    as numpy.linalg.cholesky: lower-triangular L with A = L L^T, or with upper=True the
+    upper-triangular L^T. Only the triangle on that side of A is read (as LAPACK does), so
+    the gradient lands on it, as for `eigh` (see `_from_triangle`).
+
+    Derivative: Murray 2016 (see `_cholesky_vjp`), written with the engine's operations, so
+    differentiable again. Raises numpy's LinAlgError (a ValueError) when A is not positive
+    definite, ValueError naming the shape if it is not square or holds inf or NaN.
+    """
+    a = _square(a, "cholesky")
+    low = _cholesky(_from_triangle(a, "U" if upper else "L", "cholesky"))
+    return ops._mT(low) if upper else low
+
+
+# ---------------------------------------------------------------------------------------
+# numpy's norm: vector norms (core's) and matrix norms
+
+
+def _singular_values(a):
+    """The singular values of a stack (..., m, n) of matrices, ascending, shape (..., k),
+    k = min(m, n), as the k largest eigenvalues of [[0, A], [A^T, 0]] (whose eigenvalues
+    are ±s_i and m + n - 2k zeros). `eigh` makes them differentiable to any order;
+    accurate to machine precision relative to the largest (as an SVD)."""
+    *batch, m, n = a.shape
+    batch = tuple(batch)
+    top = ops.concatenate([np.zeros(batch + (m, m)), a], axis=-1)
+    bottom = ops.concatenate([ops._mT(a), np.zeros(batch + (n, n))], axis=-1)
+    w = Tensor._apply(EIGH, (ops.concatenate([top, bottom], axis=-2),))[..., 0, :]
+    return w[..., m + n - min(m, n) :]
+
+
+def _norm_axes(axis, ndim):
+    """numpy.linalg.norm's axis as a tuple of non-negative ints, in the order given."""
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -ndim <= ax < ndim:
+            raise np.exceptions.AxisError(
+                f"norm: axis {ax} is out of bounds for an array of dimension {ndim}"
+            )
+        out.append(int(ax) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"norm: axis {axis!r} repeats an axis")
+    return tuple(out)
+
+
+def _matrix_norm(x, ord, axes, keepdims):
+    """numpy's matrix norms of x over the two `axes` (rows, columns)."""
+    r, c = axes
+    if ord in (None, "fro", "f"):
+        return ops.norm(x, 2, axes, keepdims)
+    shape = ops._shape(x)
+    reduced = tuple(1 if i in axes else k for i, k in enumerate(shape))
+    if not keepdims:
+        reduced = tuple(k for i, k in enumerate(shape) if i not in axes)
+    if ord in (1, -1, np.inf, -np.inf):  # the largest (smallest) column or row sum
+        pick = ops.max if ord > 0 else ops.min
+        inner, outer = (r, c) if abs(ord) == 1 else (c, r)
+        return ops.reshape(pick(ops.sum(abs(x), inner, True), outer, True), reduced)
+    if ord in (2, -2, "nuc"):
+        t = x if isinstance(x, Node) else Tensor(x)
+        rest = [i for i in range(len(shape)) if i not in axes]
+        s = _singular_values(t.transpose(rest + [r, c]))
+        out = ops.sum(s, -1) if ord == "nuc" else ops.max(s, -1) if ord == 2 else ops.min(s, -1)
+        out = ops.reshape(out, reduced)
+        return out if isinstance(x, Node) else out.data
+    raise ValueError(
+        f"norm: invalid norm order {ord!r} for matrices (None, 'fro', 'nuc', ±1, ±2, ±inf)"
+    )
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """A vector or matrix norm, as numpy.linalg.norm (and `autograd_lite.norm`).
+
+    axis None: with ord None the 2-norm of all elements; otherwise x must be 1-d (a
+    vector norm) or 2-d (a matrix norm). An int axis: vector norms along it, ord any real
+    p, inf, -inf or 0 (see `autograd_lite.core.ops.norm`). A pair of axes: matrix norms
+    of the (rows, columns) planes: 'fro' (the default), 'nuc' (the sum of singular
+    values), 2 and -2 (the largest and smallest singular value), 1 and -1 (the largest and
+    smallest column sum of |x|), inf and -inf (row sums). Shape: x's without `axis` (kept
+    as 1 with keepdims). Nodes in, nodes out; raw data in, raw data out.
+
+    Gradients as PyTorch's: ties among maxima or singular values share the cotangent
+    evenly; at a zero vector 0. Singular values come from `eigh` of [[0, A], [A^T, 0]],
+    so a repeated singular value gives NaN second derivatives (as PyTorch), and where a
+    singular value is 0 the nuclear norm's gradient is one subgradient (PyTorch picks
+    another). Raises ValueError for an invalid ord or too many axes, numpy's AxisError for
+    an axis out of range.
+    """
+    if isinstance(x, (list, tuple)):
+        x = ops._stacked(x)  # a list holding nodes is stacked with its history
+    if not isinstance(x, Node):
+        x = np.asarray(ops._tame(x), dtype=float)
+    ndim = np.ndim(ops._raw(x))
+    if axis is None:
+        if ord is None:
+            return ops.norm(x, 2, None, keepdims)
+        if ndim not in (1, 2):
+            raise ValueError(
+                f"norm: ord={ord!r} without axis needs a 1-d or 2-d array, got shape "
+                f"{ops._shape(x)}"
+            )
+        axis = tuple(range(ndim))
+    axes = _norm_axes(axis, ndim)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, axes, keepdims)
+    if len(axes) != 1:
+        raise ValueError(f"norm: axis {axis!r} must name one axis (a vector) or two (matrices)")
+    if isinstance(ord, str):
+        raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+    return ops.norm(x, 2 if ord is None else ord, axes[0], keepdims)
 
 
 def power_iteration(a, num_iters=100, rng=None):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..core.value import Value
-from .layers import Sequential
+from .containers import Sequential
 from .module import Module, _check_count
 
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
@@ -72,7 +72,7 @@ class MLP(Sequential):
     A `Sequential` of `Layer`s: hidden layers use `activation` ('relu' by
     default); the last layer is linear, so its outputs are logits (or regression
     outputs). Input: a sequence of nin numbers or Values; output: a list of
-    Values, one per output. Parameters are named `layers.0.neurons.0.w.0`, ...
+    Values, one per output. Parameters are named `0.neurons.0.w.0`, ...
     """
 
     def __init__(self, nin, nouts, activation="relu", rng=None):

@@ -1,7 +1,7 @@
-"""Drawings of computation graphs with Graphviz (the `graphviz` package loads on first use).
-
-Without Graphviz's `dot` program, `layered.svg_without_graphviz` lays a drawing out in Python.
-"""
+"""Pictures of computation graphs: Graphviz drawings (the `graphviz` package loads on first
+use; without Graphviz's `dot` program, `layered.svg_without_graphviz` lays a drawing out in
+Python), the explorer (an offline web page stepping through the backward sweep) and
+`explain`, the same sweep as text."""
 
 from .drawing import (
     GraphvizNotFoundError,
@@ -10,11 +10,17 @@ from .drawing import (
     draw_graph,
     save_graph,
 )
+from .explorer import Explorer, explore
+from .trace import explain, trace_backward
 
 __all__ = [
+    "Explorer",
     "GraphvizNotFoundError",
     "GraphvizNotFoundWarning",
     "draw_dot",
     "draw_graph",
+    "explain",
+    "explore",
     "save_graph",
+    "trace_backward",
 ]

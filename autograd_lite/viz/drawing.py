@@ -219,14 +219,14 @@ def _expression(node, operands):
     return f"{op}({', '.join(name for name, _ in operands)})", _ATOM
 
 
-def _node_names(root, nodes, where):
-    """id(node) -> the name a drawing shows for it (every node of `nodes` gets one).
+def _node_names(root, nodes):
+    """id(node) -> the name a drawing gives it (every node of `nodes` gets one).
 
-    A labelled node shows its label (without its module's prefix: `weight` inside
-    the cluster `layers.0`); an unlabelled one the expression it computes from its
-    parents' names and its constants (`w*x`, `z + b`, `relu(z)`, `u**2`) when that
-    is at most MAX_NAME characters long, otherwise (and for an unlabelled leaf) a
-    numbered name `n1`, `n2`, ... counted from the inputs.
+    A labelled node is named by its label; an unlabelled one by the expression it
+    computes from its parents' names and its constants (`w*x`, `z + b`, `relu(z)`,
+    `u**2`) when that is at most MAX_NAME characters long, otherwise (and for an
+    unlabelled leaf) by a numbered name `n1`, `n2`, ... counted from the inputs.
+    Inside a module's frame a box drops the module's prefix (`_within`).
     """
     names = {}
     count = 0
@@ -235,9 +235,6 @@ def _node_names(root, nodes, where):
         nonlocal count
         label = str(node.label)
         if label:
-            module = where.get(id(node))
-            if module and label.startswith(module + "."):
-                label = label[len(module) + 1 :]
             plain = label.replace(".", "").replace("_", "").isalnum()
             return label, _ATOM if plain else 0
         count += 1
@@ -358,6 +355,11 @@ def _value_rows(node, show_data, show_grad):
     return rows
 
 
+def _within(name, module):
+    """A name as shown inside its module's frame or box: without the module's prefix."""
+    return name[len(module) + 1 :] if module and name.startswith(module + ".") else name
+
+
 def _node_label(node, name, show_data, show_grad, mark_leaf, is_root):
     title = f"<B>{_escape(name)}</B>"
     if isinstance(node.data, np.ndarray):
@@ -383,7 +385,8 @@ def _op_text(node):
     return _escape(f"{op}({', '.join('·' if c is None else c for c in operands)})")
 
 
-def _op_label(node):
+def _op_params(node):
+    """The op's parameters as short `name=value` texts (`axis=1`), from its declaration."""
     n = len(node._parents)
     names = node._op.params  # the names of the op's parameters, from its declaration
     parts = []
@@ -393,7 +396,11 @@ def _op_label(node):
         name = names[k] if k < len(names) else f"p{k}"
         text = f"array{np.shape(p)}" if isinstance(p, np.ndarray) else repr(p)
         parts.append(f"{name}={text if len(text) <= 24 else text[:21] + '...'}")
-    extra = "".join(f"<BR/>{_small(_escape(t))}" for t in parts)
+    return parts
+
+
+def _op_label(node):
+    extra = "".join(f"<BR/>{_small(_escape(t))}" for t in _op_params(node))
     return (
         f'<<TABLE STYLE="ROUNDED" BORDER="1" CELLBORDER="0" CELLPADDING="2" BGCOLOR="{FILL["op"]}">'
         f"<TR><TD><B>{_op_text(node)}</B>{extra}</TD></TR></TABLE>>"
@@ -668,7 +675,7 @@ def draw_graph(
     where = _clusters(root, nodes, owner)
     folded = _folded(where, collapse)
     kept, groups, bare = _budget(nodes, folded, forward, max_nodes)
-    names = _node_names(root, nodes, where)
+    names = _node_names(root, nodes)
 
     ids = {id(n): f"n{k}" for k, n in enumerate(kept)}
     group_ids = {m: f"module{k}" for k, m in enumerate(groups)}
@@ -746,7 +753,15 @@ def draw_graph(
         nid = ids[id(node)]
         mark = backward
         home(node).node(
-            nid, _node_label(node, names[id(node)], show_data, show_grad, mark, node is root)
+            nid,
+            _node_label(
+                node,
+                _within(names[id(node)], where.get(id(node))),
+                show_data,
+                show_grad,
+                mark,
+                node is root,
+            ),
         )
         if node._op is None:
             continue
@@ -778,7 +793,14 @@ def draw_graph(
         outputs = [n for n in members if n is root or id(n) in used_outside]
         title = titles.get(module, module) or type(root).__name__
         label = _module_label(
-            title, members, outputs, names, show_data, show_grad, any(n is root for n in members)
+            module,
+            title,
+            members,
+            outputs,
+            names,
+            show_data,
+            show_grad,
+            any(n is root for n in members),
         )
         g.node(gid, label)
         for node in members:
@@ -811,17 +833,16 @@ def draw_dot(root, format="svg", rankdir=None, **options):
     return drawing
 
 
-def _module_label(title, members, outputs, names, show_data, show_grad, is_root):
+def _module_label(module, title, members, outputs, names, show_data, show_grad, is_root):
     """A collapsed module's box: its title, parameters and ops, and its outputs' values."""
     params = [n for n in members if n.is_leaf]
     ops = Counter(n.op for n in members if n._op is not None)
     rows = [[(f"<B>{_escape(title)}</B> {_small('<I>collapsed</I>')}", None)]]
     if params:
+        shown = [_within(names[id(p)], module) for p in params]
         shapes = [
-            f"{names[id(p)]} {_shape_text(p.data)}"
-            if isinstance(p.data, np.ndarray)
-            else names[id(p)]
-            for p in params
+            f"{name} {_shape_text(p.data)}" if isinstance(p.data, np.ndarray) else name
+            for name, p in zip(shown, params)
         ]
         rows.append([(_small(_escape("parameters: " + ", ".join(shapes))), None)])
     if ops:
@@ -841,11 +862,11 @@ def _summary_label(nodes, ids, bare, forward, max_nodes):
     leaves = sum(1 for n in rest if n._op is None)
     constants = sum(len(_array_constants(n, forward)) for n in rest)
     top = ", ".join(f"{_escape(name)} ×{count:,}" for name, count in ops.most_common(6))
-    more = ", ..." if len(ops) > 6 else ""
+    top = f" ({top}, ...)" if len(ops) > 6 else f" ({top})" if ops else ""
     consts = f", {constants:,} constants" if constants else ""
     return (
         f"<<B>{len(rest):,} more nodes not drawn</B>&#160;(max_nodes={max_nodes})<BR/>"
-        f"{sum(ops.values()):,} ops ({top}{more}), {leaves:,} leaves{consts}>"
+        f"{sum(ops.values()):,} ops{top}, {leaves:,} leaves{consts}>"
     )
 
 

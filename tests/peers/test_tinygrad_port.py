@@ -180,6 +180,18 @@ OPS = {
     "reciprocal": ([(4, 5)], torch.reciprocal, lambda a: al.reciprocal(a), (0.5, 2)),
     "cumsum": ([(4, 5)], lambda a: a.cumsum(1), lambda a: al.cumsum(a, axis=1), (-2, 2)),
     "flip": ([(4, 5)], lambda a: a.flip(1), lambda a: al.flip(a, 1), (-2, 2)),
+    "einsum": (
+        [(3, 4), (4, 5)],
+        lambda a, b: torch.einsum("ij,jk->ik", a, b),
+        lambda a, b: al.einsum("ij,jk->ik", a, b),
+        (-2, 2),
+    ),
+    "norm_ord3": (
+        [(3, 4)],
+        lambda a: torch.linalg.vector_norm(a, 3, dim=1),
+        lambda a: al.norm(a, 3, axis=1),
+        (-2, 2),
+    ),
     "pad2d": (
         [(2, 3)],
         lambda a: F.pad(a, (1, 2, 0, 1)),
@@ -192,6 +204,16 @@ OPS = {
     "triu": ([(4, 4)], lambda a: a.triu(1), lambda a: al.triu(a, 1), (-2, 2)),
     "tril": ([(4, 4)], lambda a: a.tril(), lambda a: al.tril(a), (-2, 2)),
     "trace": ([(4, 4)], torch.trace, lambda a: al.trace(a), (-2, 2)),
+    "mod": ([(4, 5), (4, 5)], torch.remainder, lambda a, b: a % b, (0.5, 2)),
+    "prod": ([(4, 5)], lambda a: a.prod(1), lambda a: al.prod(a, axis=1), (0.5, 2)),
+    "var": ([(4, 5)], lambda a: a.var(1), lambda a: al.var(a, axis=1, ddof=1), (-2, 2)),
+    "std": ([(4, 5)], lambda a: a.std(), lambda a: al.std(a, ddof=1), (-2, 2)),
+    "sort_free_argmax_gather": (
+        [(3, 4)],
+        lambda a: a.gather(1, a.argmax(1, keepdim=True)),
+        lambda a: al.take_along_axis(a, al.argmax(a, 1, keepdims=True), 1),
+        (-2, 2),
+    ),
 }
 
 
@@ -202,30 +224,7 @@ def test_op(name):
 
 
 # tinygrad test_ops cases whose op autograd_lite lacks today.
-MISSING = {
-    "mod": ([(4, 5), (4, 5)], torch.remainder, lambda a, b: a % b, (0.5, 2)),
-    "prod": ([(4, 5)], lambda a: a.prod(1), lambda a: al.prod(a, axis=1), (0.5, 2)),
-    "var": ([(4, 5)], lambda a: a.var(1), lambda a: al.var(a, axis=1, ddof=1), (-2, 2)),
-    "std": ([(4, 5)], lambda a: a.std(), lambda a: al.std(a, ddof=1), (-2, 2)),
-    "einsum": (
-        [(3, 4), (4, 5)],
-        lambda a, b: torch.einsum("ij,jk->ik", a, b),
-        lambda a, b: al.einsum("ij,jk->ik", a, b),
-        (-2, 2),
-    ),
-    "sort_free_argmax_gather": (
-        [(3, 4)],
-        lambda a: a.gather(1, a.argmax(1, keepdim=True)),
-        lambda a: al.take_along_axis(a, al.argmax(a, 1, keepdims=True), 1),
-        (-2, 2),
-    ),
-    "norm_ord3": (
-        [(3, 4)],
-        lambda a: torch.linalg.vector_norm(a, 3, dim=1),
-        lambda a: al.norm(a, 3, axis=1),
-        (-2, 2),
-    ),
-}
+MISSING = {}
 
 
 @pytest.mark.parametrize(
