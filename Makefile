@@ -14,7 +14,7 @@ ORACLE_STAMP := $(VENV)/.installed-oracle
 .PHONY: demo test lint setup graphviz browser bench clean
 
 # The Graphviz `dot` program, from the system's package manager when there is one. Never
-# fails: without it, drawings are written as DOT source and rendering tests are skipped.
+# fails: without it, autograd_lite lays drawings out itself and Graphviz's tests are skipped.
 graphviz:
 	@sh scripts/install-graphviz.sh
 

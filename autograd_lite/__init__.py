@@ -37,7 +37,7 @@ from .transforms.functional import (
     vjp,
 )
 from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .viz import draw_graph, explain, explore, save_graph
+from .viz import draw_dot, draw_graph, explain, explore, save_graph
 
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
 # and the singular values of the matrix norms come from linalg's eigh.
@@ -69,6 +69,7 @@ __all__ = [
     "Tensor",
     "Value",
     "derivative",
+    "draw_dot",
     "draw_graph",
     "enable_grad",
     "explain",

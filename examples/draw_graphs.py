@@ -3,9 +3,10 @@
     python examples/draw_graphs.py --out out/ --format svg png
 
 writes backprop_forward, backprop_backward, backprop_both (z = w.x + b,
-a = relu(z), L = (a - y)^2 on Values, after backward()) and mlp_both (a
-two-layer Tensor MLP whose parameters are grouped by layer). Needs the Graphviz
-`dot` program for every format but dot.
+a = relu(z), L = (a - y)^2 on Values, after backward()), mlp_both (a
+two-layer Tensor MLP whose parameters are grouped by layer) and mlp_collapsed
+(the same with each layer folded into one box). Needs the Graphviz `dot`
+program for every format but dot.
 """
 
 import argparse
@@ -66,9 +67,10 @@ def draw_examples(out_dir="out", formats=("svg",)):
     loss, mlp = backprop_example(), mlp_example()
     drawings = [
         ("backprop_forward", loss, {"direction": "forward"}),
-        ("backprop_backward", loss, {"direction": "backward", "rankdir": "TB"}),
-        ("backprop_both", loss, {"direction": "both", "rankdir": "TB"}),
-        ("mlp_both", mlp, {"direction": "both", "rankdir": "TB"}),
+        ("backprop_backward", loss, {"direction": "backward"}),
+        ("backprop_both", loss, {"direction": "both"}),
+        ("mlp_both", mlp, {"direction": "both"}),
+        ("mlp_collapsed", mlp, {"direction": "both", "collapse": True}),
     ]
     paths = []
     for name, root, options in drawings:

@@ -3,8 +3,8 @@
 #
 # Tries apt-get, dnf, yum, pacman, zypper, apk and brew, in that order, using sudo only
 # when not root and sudo exists. Never fails: without a package manager that can install
-# Graphviz it prints one line saying so, and the drawings fall back to their DOT source
-# (.dot files) while the tests that render pictures are skipped.
+# Graphviz it prints one line saying so, and .svg drawings are laid out by autograd_lite
+# (a plainer layout) while the tests that need Graphviz are skipped.
 #
 #   sh scripts/install-graphviz.sh [--quiet]    (--quiet: no line when it cannot be installed;
 #                                                the demo says it in its own words)
@@ -45,5 +45,5 @@ try apt-get sh -c "$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $S ap
     try brew brew install --quiet graphviz ||
     [ "$QUIET" = --quiet ] ||
     echo "Graphviz's 'dot' program is not installed and could not be (https://graphviz.org/download/):" \
-        "drawings are written as DOT source (.dot) and the tests that render them are skipped"
+        "drawings are laid out by autograd_lite (a plainer layout) and the tests that need it are skipped"
 exit 0

@@ -323,21 +323,28 @@ def test_demo_runs_the_main_job_and_writes_its_files(tmp_path):
     assert "digits:" in err and "step/s" in err  # the tqdm progress bar
 
 
-def test_without_graphviz_the_demo_writes_dot_source_and_draw_says_so(tmp_path):
+def test_without_graphviz_the_demo_and_draw_lay_the_svg_out_themselves_and_say_so(tmp_path):
     no_dot = {**os.environ, "PATH": str(tmp_path / "empty")}  # no `dot` anywhere on PATH
     status, out, err = run("demo", "--quick", "--out", str(tmp_path / "out"), env=no_dot)
     assert status == 0, err
     install = [line for line in out.splitlines() if "install Graphviz" in line]
     assert len(install) == 1 and "'dot' program is not installed" in install[0]
+    assert "laid out by autograd_lite" in install[0] and "Warning" not in err
     drawings = sorted(p.name for p in (tmp_path / "out").glob("backprop_*"))
     assert drawings == [
-        "backprop_backward.dot",
-        "backprop_both.dot",
+        "backprop_backward.svg",
+        "backprop_both.svg",
         "backprop_explorer.html",  # the explorer needs no Graphviz
-        "backprop_forward.dot",
+        "backprop_forward.svg",
     ]
-    assert "digraph" in (tmp_path / "out" / "backprop_both.dot").read_text()
+    picture = (tmp_path / "out" / "backprop_both.svg").read_text()
+    assert "<svg" in picture and "∂L/∂(a - 0.2) = 2.3" in picture
     target = tmp_path / "g.svg"
+    status, out, err = run("draw", "sin(x)", "--at", "x=1", "-o", str(target), env=no_dot)
+    assert status == 0 and out.startswith(f"wrote {target}") and len(err.splitlines()) == 1
+    assert "note: the Graphviz 'dot' program was not found" in err and "apt-get install" in err
+    assert ">sin</text>" in target.read_text() and ">f</text>" in target.read_text()
+    target = tmp_path / "g.png"  # a PNG needs Graphviz: the DOT source instead, status 1
     status, out, err = run("draw", "sin(x)", "--at", "x=1", "-o", str(target), env=no_dot)
     assert status == 1 and out == "" and len(err.splitlines()) == 1
     assert f"{target} not written" in err and "install Graphviz" in err

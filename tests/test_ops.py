@@ -422,3 +422,32 @@ def test_piecewise_constant_ops_give_zero_even_for_an_infinite_cotangent(name, n
         (f(x) * float("inf")).backward()
         grad = np.asarray(x.grad.data if isinstance(x.grad, Tensor) else x.grad)
         assert np.array_equal(grad, expected, equal_nan=True), (name, x0, x.grad)
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (0, False), ((0, 2), True), (1, True)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mean_is_one_op_computing_exactly_the_sum_times_one_over_the_count(axis, keepdims, dtype):
+    # One `mean` node (drawings show `mean`, not `sum` then `* 0.1`), with the numbers, to the
+    # last bit and to second order, of the composition it replaced.
+    x0 = np.random.default_rng(1).normal(size=(3, 4, 5)).astype(dtype)
+    count = x0.size // np.sum(x0, axis=axis, keepdims=keepdims).size
+
+    def composed(t):
+        return al.sum(t, axis=axis, keepdims=keepdims) * (1.0 / count)
+
+    results = []
+    for f in (lambda t: al.mean(t, axis=axis, keepdims=keepdims), composed):
+        x = Tensor(x0, requires_grad=True)
+        m = f(x)
+        ((m * m).sum()).backward(create_graph=True)
+        first = x.grad
+        x.grad = None
+        (first * first).sum().backward()
+        results.append((m, first.data, x.grad.data))
+    (m, *grads), (ref, *ref_grads) = results
+    assert m.op == "mean" and m.parents[0].is_leaf
+    assert m.data.dtype == ref.data.dtype == dtype
+    assert np.array_equal(m.data, ref.data)
+    for g, r in zip(grads, ref_grads):
+        assert g.dtype == r.dtype and np.array_equal(g, r)
+    assert np.isnan(al.mean(Tensor(np.zeros((0, 2)), requires_grad=True)).item())

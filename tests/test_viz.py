@@ -4,6 +4,7 @@ Rendering tests need the Graphviz `dot` program (`make test` installs it where i
 it they are skipped, saying why (`pytest -rs`).
 """
 
+import html
 import importlib.util
 import math
 import os
@@ -23,7 +24,7 @@ from autograd_lite.demo import examples
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 from autograd_lite.viz import drawing as viz
 
-from .helpers import needs_dot
+from .helpers import DOT_MISSING, needs_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -56,12 +57,24 @@ def render(drawing):
     return nodes, edges, clusters
 
 
-def backprop_example():
-    """The backprop example (`examples.BACKPROP`): z = w.x + b, a = relu(z), L = (a - y)^2."""
+def backprop_example(inputs=None):
+    """The backprop example (`examples.BACKPROP`): z = w.x + b, a = relu(z), L = (a - y)^2.
+
+    inputs: None (the x are raw numbers) or "nodes" (labelled constants x1, x2, x3 and
+    weights w1, w2, w3, as notebook 5 draws it). Returns w, b, z, a and L after L.backward().
+    """
     ex = examples.BACKPROP
-    w = [Value(wi, label=f"w{i}") for i, wi in enumerate(ex.w)]
+    first = 0 if inputs is None else 1
+    w = [Value(wi, label=f"w{i + first}") for i, wi in enumerate(ex.w)]
+    xs = ex.x
+    if inputs == "nodes":
+        xs = [Value(v, label=f"x{i + 1}", requires_grad=False) for i, v in enumerate(ex.x)]
     b = Value(ex.b, label="b")
-    z = sum((wi * xi for wi, xi in zip(w, ex.x)), b)
+    z = (
+        sum((wi * xi for wi, xi in zip(w, xs)), b)
+        if inputs is None
+        else (w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2] + b)
+    )
     z.label = "z"
     a = z.relu()
     a.label = "a"
@@ -118,7 +131,8 @@ def test_each_node_and_op_appears_once_in_the_source():
     *_, loss = backprop_example()
     src = draw_graph(loss, direction="both").source
     node_lines = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
-    assert len(node_lines) == len(set(node_lines)) == 13 + 9 + 5  # values, ops, raw constants
+    # values and ops; the raw numbers (x0, x1, x2, y, 2) are written in their ops' boxes
+    assert len(node_lines) == len(set(node_lines)) == 13 + 9
 
 
 def test_shared_interior_nodes_are_declared_once():
@@ -170,7 +184,7 @@ def test_backward_edges_carry_local_derivative_and_flowing_gradient():
         assert math.isclose(flow, w[i].grad, rel_tol=1e-3)
     relu_edge = labels[ids["z"]]
     assert relu_edge.startswith("∂a/∂z = 1 ")
-    assert "leaf: .grad accumulates" in nodes[ids["w0"]]
+    assert nodes[ids["w0"]].split()[:2] == ["w0", "leaf"]
     assert "leaf" not in nodes[ids["z"]]
 
 
@@ -234,11 +248,11 @@ def test_local_derivative_follows_conventions_at_kinks():
     v = Value(0.0, label="x")
     y = v.relu()
     y.backward()
-    assert "∂out/∂x = 0<BR/>grad 1 × 0 = 0" in draw_graph(y, direction="backward").source
+    assert "∂relu(x)/∂x = 0<BR/>grad 1 × 0 = 0" in draw_graph(y, direction="backward").source
     v = Value(0.0, label="x")
     y = v.log()  # a pole: the local derivative 1/x is inf (IEEE), not an exception
     y.backward()
-    assert "∂out/∂x = inf<BR/>grad 1 × inf = inf" in draw_graph(y, direction="backward").source
+    assert "∂log(x)/∂x = inf<BR/>grad 1 × inf = inf" in draw_graph(y, direction="backward").source
 
 
 def test_tensor_edges_show_jacobian_size_and_vjp_summary():
@@ -249,11 +263,19 @@ def test_tensor_edges_show_jacobian_size_and_vjp_summary():
     out = h.sum()
     out.backward()
     src = draw_graph(out, direction="both").source
-    assert "∂h/∂x: Jacobian 2×6<BR/>grad (2, 3) mean" in src
-    assert "∂h/∂w: Jacobian 2×3<BR/>grad (3,) [5, 7, 9]" in src  # w.grad = column sums of x
+    # Each input is used once: its edge carries all of its .grad, which its box shows.
+    assert "∂h/∂x: Jacobian 2×6>" in src
+    assert "∂h/∂w: Jacobian 2×3>" in src
+    assert "grad [5, 7, 9]" in src  # w.grad = column sums of x, in w's box
     assert np.allclose(w.grad.data, [5.0, 7.0, 9.0])
-    assert "data (2, 3)" in src and "grad (2, 3)" in src
-    assert "sum" in src
+    assert "<B>x</B>&#160;(2, 3)" in src and "data mean 3.5, norm 9.54" in src
+    assert "<B>sum</B>" in src
+    # Used twice, a node receives a part of its .grad along each edge: the edge shows it.
+    v = Tensor([1.0, -2.0], requires_grad=True, label="v")
+    s = (v * v * 3.0).sum()
+    s.backward()
+    src = draw_graph(s, direction="backward").source
+    assert src.count("∂(v*v)/∂v: Jacobian 2×2<BR/>grad [3, -6]") == 2 and "grad [6, -12]" in src
 
 
 def test_op_parameters_appear_in_the_op_label():
@@ -312,11 +334,12 @@ def test_parameters_and_their_ops_are_clustered_by_label_prefix():
     bodies = re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", drawing.source, flags=re.DOTALL)
     assert len(bodies) == 2
     for body in bodies:
-        layer = re.search(r"label=<<B>(.*?)</B>>", body).group(1)
-        assert f"<B>{layer}.weight</B>" in body and f"<B>{layer}.bias</B>" in body
+        # inside their module's box, parameters are named without its prefix
+        assert re.search(r"label=<<B>layers\.\d</B>>", body)
+        assert "<B>weight</B>" in body and "<B>bias</B>" in body
         assert body.count("<B>@</B>") == 1 and body.count("<B>+</B>") == 1
         assert "relu" not in body and "<B>x</B>" not in body
-    assert len(nodes) == 13 + 8 + 2  # Tensors, ops, raw constants (2 and 1/8)
+    assert len(nodes) == 12 + 7  # Tensors and ops; the exponent 2 is in its op's box
 
 
 def test_modules_mapping_and_module_objects_name_the_clusters():
@@ -374,23 +397,37 @@ def test_cluster_names_skip_list_indices_and_follow_named_modules():
 
 
 @needs_dot
-def test_max_nodes_keeps_the_nearest_and_says_what_was_collapsed():
+@pytest.mark.parametrize("max_nodes", [1, 2, 3, 10, 200])
+def test_max_nodes_bounds_every_box_drawn_and_says_what_was_left_out(max_nodes):
     x = Value(0.5, label="x")
     y = x
-    for _ in range(5000):  # a graph of 10,001 nodes
+    for _ in range(5000):  # 10,001 values, 10,000 ops, 5,000 constants (1.01, in the * boxes)
         y = y.tanh() * 1.01
     y.backward()
-    nodes, edges, _ = render(draw_graph(y, direction="both", max_nodes=10))
+    nodes, edges, _ = render(draw_graph(y, direction="both", max_nodes=max_nodes))
     summary = [t for t in nodes.values() if "not drawn" in t]
-    assert len(summary) == 1
-    assert "9,991 more nodes not drawn (max_nodes=10)" in summary[0]
-    assert "9,990 op outputs (" in summary[0] and "tanh ×4,995" in summary[0]
-    assert "1 leaves" in summary[0]
-    values = [t for t in nodes.values() if t.startswith("data")]
-    assert len(values) == 10  # the ten nearest the root
-    assert len(nodes) == 10 + 10 + 5 + 1  # values, their ops, raw constants (1.01), summary
-    assert any(e["head"] == "collapsed" and e["dashed"] for e in edges)
-    assert any(e["tail"] == "collapsed" and not e["dashed"] for e in edges)
+    assert len(summary) == 1 and len(nodes) <= max_nodes + 1  # every box counts, ops too
+    values = [t for t in nodes.values() if "data" in t]
+    ops = len(nodes) - len(values) - 1
+    # a value and its op (2 boxes) at a time; the root alone when one box is all there is
+    assert len(values) == max(1, max_nodes // 2) and ops == max_nodes // 2
+    left = 10_001 - len(values)
+    assert f"{left:,} more nodes not drawn (max_nodes={max_nodes})" in summary[0]
+    assert f"{10_000 - ops:,} ops (" in summary[0] and "1 leaves" in summary[0]
+    assert any(e["head"] == "not_drawn" and e["dashed"] for e in edges)
+    assert any(e["tail"] == "not_drawn" and not e["dashed"] for e in edges)
+
+
+def test_max_nodes_counts_array_constants_and_modules():
+    x = Tensor(np.ones(3), requires_grad=True, label="x")
+    y = ((x * np.array([1.0, 2.0, 3.0])).exp() * np.arange(3.0)).sum()
+    y.backward()
+    src = draw_graph(y, max_nodes=6).source  # y, sum, n, *, const: 5; exp(...) and its op: 7
+    boxes = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
+    assert len(boxes) == 5 + 1 and "not_drawn" in boxes
+    assert "constant</I> (3,)" in src
+    assert "3 more nodes not drawn</B>&#160;(max_nodes=6)" in src
+    assert "<BR/>2 ops (exp ×1, * ×1), 1 leaves, 1 constants" in src
 
 
 @pytest.mark.parametrize("deep_first", [True, False])
@@ -401,7 +438,7 @@ def test_max_nodes_keeps_nodes_nearest_the_root_first(deep_first):
         deep = deep.sin()
     near = Value(2.0, label="near")
     y = deep + near * 3 if deep_first else near * 3 + deep
-    src = draw_graph(y, max_nodes=5).source
+    src = draw_graph(y, max_nodes=9).source  # y, +, sin(...), sin, near*3, *, sin(...), sin, near
     assert "<B>near</B>" in src  # two steps from the root, while the deep chain is cut
     assert "<B>x</B>" not in src and "49 more nodes not drawn" in src
 
@@ -412,7 +449,7 @@ def test_a_100000_op_chain_gives_dot_source_without_recursion():
     for _ in range(100_000):
         y = y * 1.0
     src = draw_graph(y, show_data=False, show_grad=False).source
-    assert src.count("<B>*</B>") == 100_000
+    assert src.count("<B>* 1</B>") == 100_000
     assert "<B>x</B>" in src
 
 
@@ -441,21 +478,89 @@ def test_save_graph_dot_writes_the_source(tmp_path):
         assert f.read() == draw_graph(loss, direction="backward").source
 
 
-def test_without_dot_rendering_says_how_to_install_and_writes_nothing(tmp_path, monkeypatch):
+def test_without_dot_png_and_pdf_say_how_to_install_and_write_nothing(tmp_path, monkeypatch):
     *_, loss = backprop_example()
-    (tmp_path / "old.svg").write_text("previous drawing")
+    (tmp_path / "old.png").write_text("previous drawing")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
-    for name in ["new.svg", "old.svg", "g.png", "sub/new.pdf"]:
+    for name in ["new.png", "old.png", "sub/new.pdf"]:
         with pytest.raises(GraphvizNotFoundError) as info:
             save_graph(loss, tmp_path / name)
         message = str(info.value)
         for how in ["apt-get install graphviz", "brew install graphviz", "conda install graphviz"]:
             assert how in message
-    assert sorted(os.listdir(tmp_path)) == ["old.svg"]
-    assert (tmp_path / "old.svg").read_text() == "previous drawing"
+    assert sorted(os.listdir(tmp_path)) == ["old.png"]
+    assert (tmp_path / "old.png").read_text() == "previous drawing"
     assert isinstance(draw_graph(loss), graphviz.Digraph)
     save_graph(loss, tmp_path / "g.dot")  # needs no program
-    assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.svg"]
+    assert sorted(os.listdir(tmp_path)) == ["g.dot", "old.png"]
+
+
+def boxes_of(svg):
+    """The rectangles of a picture laid out without Graphviz: (x, y, width, height) of each box."""
+    root = ET.fromstring(svg)
+    rects = [r for r in root.iter(SVG + "rect") if r.get("stroke") == "black"]
+    return [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in rects]
+
+
+@pytest.mark.parametrize("which", ["backprop", "mlp", "collapsed"])
+@pytest.mark.parametrize("direction", ["forward", "backward", "both"])
+def test_without_dot_an_svg_is_laid_out_in_python_with_every_label(
+    tmp_path, monkeypatch, which, direction
+):
+    module = example_drawings()
+    root = module.backprop_example() if which == "backprop" else module.mlp_example()
+    options = {"direction": direction, "collapse": which == "collapsed"}
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
+    with pytest.warns(viz.GraphvizNotFoundWarning, match="apt-get install graphviz"):
+        path = save_graph(root, tmp_path / "g.svg", **options)
+    svg = pathlib.Path(path).read_bytes()
+    texts = " ".join(t.text for t in ET.fromstring(svg).iter(SVG + "text"))
+    drawing = draw_graph(root, **options)
+    # Every line of every label of the drawing is in the picture.
+    for label in re.findall(r"label=<(.*?)>\]?$", drawing.source, flags=re.MULTILINE):
+        for line in re.split(r"<BR/>|</TD>", label):  # each line of each cell
+            text = html.unescape(re.sub(r"<[^>]*>", "", line)).strip()
+            assert text in texts, text
+    # No two boxes overlap (cells of one box share edges, so compare whole boxes: the
+    # outermost rectangles), and the picture fits an 800 px column with legible text.
+    outer = [b for b in boxes_of(svg) if not any(o != b and _inside(b, o) for o in boxes_of(svg))]
+    for k, a in enumerate(outer):
+        for b in outer[k + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    width, text = shown_size_plain(svg)
+    assert width <= 800 and text >= 9, (width, text)
+
+
+def _inside(a, b, tol=0.5):  # coordinates are written to 0.1 point
+    return (
+        b[0] <= a[0] + tol
+        and b[1] <= a[1] + tol
+        and a[0] + a[2] <= b[0] + b[2] + tol
+        and a[1] + a[3] <= b[1] + b[3] + tol
+    )
+
+
+def _overlap(a, b):
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def shown_size_plain(svg):
+    """shown_size for an SVG whose viewBox alone scales it (no transform)."""
+    root = ET.fromstring(svg)
+    width_pt = float(root.get("width").removesuffix("pt"))
+    scale = width_pt / float(root.get("viewBox").split()[2])
+    fonts = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+    width_px = width_pt * 96 / 72
+    return min(width_px, 800.0), min(fonts) * scale * 96 / 72 * min(1.0, 800 / width_px)
+
+
+def test_without_dot_jupyter_still_shows_a_picture(tmp_path, monkeypatch):
+    *_, loss = backprop_example()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    bundle = draw_graph(loss, direction="both")._repr_mimebundle_()
+    assert (
+        "<svg" in bundle["image/svg+xml"] and "laid out by autograd_lite" in bundle["image/svg+xml"]
+    )
 
 
 @needs_dot
@@ -504,7 +609,13 @@ def test_example_script_draws_every_picture(tmp_path):
     names = sorted(os.path.basename(p) for p in paths)
     assert names == sorted(
         f"{n}.{f}"
-        for n in ["backprop_forward", "backprop_backward", "backprop_both", "mlp_both"]
+        for n in [
+            "backprop_forward",
+            "backprop_backward",
+            "backprop_both",
+            "mlp_both",
+            "mlp_collapsed",
+        ]
         for f in ["svg", "dot"]
     )
     nodes, edges, _ = render(graphviz.Source.from_file(str(tmp_path / "out" / "backprop_both.dot")))
@@ -512,6 +623,8 @@ def test_example_script_draws_every_picture(tmp_path):
     assert any(e["dashed"] and "∂z/∂w2x2 = 1" in e["label"] for e in edges)
     mlp = (tmp_path / "out" / "mlp_both.dot").read_text()
     assert mlp.count("subgraph cluster") == 2
+    collapsed = (tmp_path / "out" / "mlp_collapsed.dot").read_text()
+    assert collapsed.count("collapsed") == 2 and "subgraph cluster" not in collapsed
 
 
 @needs_dot
@@ -534,3 +647,169 @@ def test_a_graph_with_concatenate_or_stack_draws_every_edge():
         y.backward()
         source = draw_graph(y, direction="both").source
         assert source.count("Jacobian") >= 2, source
+
+
+# ---- what a reader sees: names, constants, orientation, size, collapsed modules ----------------
+
+
+def shown_size(svg):
+    """(width in pixels as shown, smallest text in pixels) when `svg` is put in an 800 px column.
+
+    A drawing wider than the column is scaled down to it, one narrower is shown as it is.
+    Graphviz writes sizes in points (1/72 inch; 96 pixels an inch) and, when `size` scales
+    the drawing, a scale() transform on its content.
+    """
+    root = ET.fromstring(svg)
+    width_px = float(root.get("width").removesuffix("pt")) * 96 / 72
+    box = [float(v) for v in root.get("viewBox").split()]
+    transform = root.find(SVG + "g").get("transform")
+    scale = float(re.search(r"scale\(([\d.]+)", transform).group(1))
+    scale *= float(root.get("width").removesuffix("pt")) / box[2]
+    fonts = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+    column = min(1.0, 800 / width_px)
+    return min(width_px, 800.0), min(fonts) * scale * 96 / 72 * column
+
+
+def example_drawings():
+    spec = importlib.util.spec_from_file_location("draw_graphs", EXAMPLES / "draw_graphs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_dot
+@pytest.mark.parametrize("which", ["backprop", "mlp", "notebook5"])
+@pytest.mark.parametrize("direction", ["forward", "backward", "both"])
+def test_drawings_fit_an_800_pixel_column_with_legible_text(which, direction):
+    # Before: the MLP's "both" drawing was 6,165 px wide (text 1.4 px high in a column), the
+    # backprop example's 1,361 px (6.3 px), notebook 5's 1,443 px (5.9 px).
+    module = example_drawings()
+    root = {
+        "backprop": module.backprop_example,
+        "mlp": module.mlp_example,
+        "notebook5": lambda: backprop_example("nodes")[-1],
+    }[which]()
+    svg = draw_graph(root, direction=direction).pipe(format="svg")
+    width, text = shown_size(svg)
+    assert width <= 800 and text >= 9, (width, text)
+    assert ET.fromstring(svg).get("width") is not None
+
+
+def test_unlabelled_nodes_are_named_by_the_expression_they_compute():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-0.25, label="b")
+    z = w * x + b
+    a = z.relu()
+    loss = (a - 0.5) ** 2 + 2**w
+    loss.backward()
+    src = draw_graph(loss, direction="both").source
+    for name in ["w*x", "w*x + b", "relu(w*x + b)", "2**w"]:
+        assert f"<B>{html.escape(name)}</B>" in src, name
+    assert "<B>n1</B>" in src  # (relu(w*x + b) - 0.5)**2 is too long for a name
+    assert "∂(w*x + b)/∂(w*x) = 1<BR/>" in src and "∂(w*x)/∂w = 2<BR/>" in src
+    assert "∂relu(w*x + b)/∂(w*x + b) = 1" in src and "∂(2**w)/∂w = " in src
+    # Operator precedence: parentheses only where they are needed.
+    p, q = Value(1.0, label="p"), Value(2.0, label="q")
+    for expr, name in [
+        (lambda: (p - (q - p)) * -(p + q) / q**2, "n1/q**2"),  # n1 = (p - (q - p))*-(p + q)
+        (lambda: (p + q) * q - p / (q * p), "n1"),  # (p + q)*q - p/(q*p) is too long
+        (lambda: (p + q) * q, "(p + q)*q"),
+        (lambda: p - (q + p), "p - (q + p)"),
+        (lambda: p + (q + p), "p + q + p"),
+        (lambda: p / (q * p), "p/(q*p)"),
+        (lambda: p ** (q**p), "p**q**p"),
+        (lambda: (p**q) ** p, "(p**q)**p"),
+        (lambda: (-p) ** 2, "(-p)**2"),
+        (lambda: al.exp(p - q), "exp(p - q)"),
+        (lambda: Tensor(np.ones((2, 3)), requires_grad=True, label="W").T, "W.T"),
+    ]:
+        r = expr()
+        assert viz._node_names(r, [r])[id(r)] == name
+
+
+def test_constants_are_written_in_their_op_and_named_constants_drawn_with_their_name():
+    x = Value(3.0, label="x")
+    c = Value(4.0, label="c", requires_grad=False)
+    y = x**2 + 2**x - c * x
+    y.backward()
+    nodes, _, _ = render(draw_graph(y)) if not DOT_MISSING else ({}, None, None)
+    src = draw_graph(y).source
+    assert "<B>** 2</B>" in src and "<B>2 **</B>" in src  # the exponent 2 and the base 2
+    assert "<B>x**2</B>" in src and "<B>2**x</B>" in src and "<B>c*x</B>" in src
+    assert "<B>c</B>" in src and "no grad" in src  # a constant node: its name and value
+    boxes = re.findall(r"^\s*(\w+) \[label=", src, flags=re.MULTILINE)
+    assert len(boxes) == 2 + 5 + 5  # x, c; five computed values and their five ops
+    if nodes:
+        assert "c data 4 no grad" in nodes.values()
+    t = Tensor(np.ones(3), requires_grad=True, label="t")
+    src = draw_graph((t * np.array([1.0, 2.0, 3.0])).sum()).source
+    assert "<I>constant</I> (3,)<BR/>[1, 2, 3]" in src and "<B>t*const</B>" in src
+
+
+def test_mean_is_drawn_as_mean():
+    params, loss = two_layer_net()
+    src = draw_graph(loss, direction="both").source
+    assert "<B>mean</B>" in src and "<B>* 0.125</B>" not in src
+    assert src.count("<B>sum</B>") == 0
+
+
+def test_orientation_follows_the_shape_of_the_graph_unless_given():
+    x = Value(0.3, label="x")
+    chain = x.sin().exp().tanh()
+    xs = [Value(float(k), label=f"x{k}") for k in range(8)]
+    assert "rankdir=TB" in draw_graph(chain).source  # 7 ranks of one box: deeper than wide
+    assert "rankdir=LR" in draw_graph(al.stack(xs).sum()).source  # 5 ranks, 8 boxes on one
+    assert "rankdir=LR" in draw_graph(chain, rankdir="LR").source
+    assert 'size="8.33,1000"' in draw_graph(chain).source
+    assert "size" not in draw_graph(chain, size=None).source.split("{", 1)[1].split("\n")[1]
+
+
+@needs_dot
+def test_collapse_folds_modules_into_one_box_with_their_inputs_and_outputs():
+    module = example_drawings()
+    loss = module.mlp_example()
+    whole = render(draw_graph(loss, direction="both"))[0]
+    nodes, edges, clusters = render(draw_graph(loss, direction="both", collapse=True))
+    folded = {k: t for k, t in nodes.items() if "collapsed" in t}
+    assert sorted(t.split()[0] for t in folded.values()) == ["0", "2"]  # Sequential's names
+    assert not clusters
+    # each Linear: its weight, bias, linear op and output become one box
+    assert len(nodes) == len(whole) - 2 * 4 + 2
+    first = next(k for k, t in folded.items() if t.startswith("0 "))
+    assert (
+        "parameters: weight (4, 3), bias (4,)" in folded[first] and "ops: linear" in folded[first]
+    )
+    x = next(k for k, t in nodes.items() if t.startswith("x (5, 3)"))
+    relu = next(k for k, t in nodes.items() if t == "relu")
+    assert sorted((e["tail"], e["dashed"]) for e in edges if e["head"] == first) == sorted(
+        [(x, False), (relu, True)]
+    )
+    back = [e for e in edges if e["tail"] == relu and e["head"] == first]
+    assert back and back[0]["label"].startswith("∂relu(n1)/∂n1: Jacobian 20×20")
+    # A name folds the modules inside it too: "layers" is both layers of this net.
+    _, net = two_layer_net()
+    one = render(draw_graph(net, collapse="layers", max_nodes=7))[0]
+    assert sum("collapsed" in t for t in one.values()) == 1 and len(one) <= 7 + 1
+    assert any(t.endswith("(max_nodes=7) 0 ops, 1 leaves") for t in one.values())  # x
+    assert any(
+        "parameters: 1.bias (2,), 1.weight (5, 2), 0.bias (5,), 0.weight (3, 5)" in t
+        for t in one.values()
+    )
+
+
+def test_collapse_names_a_module_or_says_which_there_are():
+    module = example_drawings()
+    loss = module.mlp_example()
+    with pytest.raises(ValueError, match=r"no module '1' in this graph; its modules: '0', '2'"):
+        draw_graph(loss, collapse="1")
+    with pytest.raises(TypeError, match="str"):
+        draw_graph(loss, collapse=[0])
+    src = draw_graph(loss, collapse=["0"]).source
+    assert src.count("collapsed") == 1 and src.count("subgraph cluster") == 1
+
+
+def test_draw_dot_is_draw_graph_in_micrographs_spelling():
+    *_, loss = backprop_example()
+    drawing = al.draw_dot(loss)
+    assert isinstance(drawing, graphviz.Digraph) and drawing.format == "svg"
+    assert drawing.source == draw_graph(loss).source
+    assert al.draw_dot(loss, format="png", rankdir="LR").format == "png"

@@ -362,7 +362,10 @@ def cmd_draw(args):
         if suffix == ".html":  # the explorer: forward pass and backward sweep, step by step
             viz.explore(out, args.output, title="; ".join(_header(f, point)))
         else:
-            viz.save_graph(out, args.output, direction=args.direction)
+            with viz.drawing.graphviz_notes() as notes:  # without `dot`: said in one line
+                viz.save_graph(out, args.output, direction=args.direction)
+            for note in notes[:1]:
+                print(f"autograd-lite draw: note: {note}", file=sys.stderr)
     except viz.GraphvizNotFoundError:
         source = os.path.splitext(args.output)[0] + ".dot"
         try:

@@ -980,6 +980,38 @@ SUM = Op(
 )
 
 
+def _mean_scale(shape, axis):
+    """1 / (the number of elements reduced), nan when there are none (as numpy's mean of [])."""
+    count = int(np.prod([shape[a] for a in _normalize_axes(axis, len(shape))]))
+    return 1.0 / count if count else np.nan
+
+
+def _mean_array(x, axis, keepdims):
+    return np.asarray(
+        np.sum(x, axis=_normalize_axes(axis, np.ndim(x)), keepdims=keepdims)
+        * _mean_scale(np.shape(x), axis)
+    )
+
+
+MEAN = Op(
+    "mean",
+    array=_mean_array,
+    vjps=(
+        lambda g, out, x, axis, keepdims: broadcast_to(
+            _expand_reduced(g * _mean_scale(_shape(x), axis), _shape(x), axis, keepdims),
+            _shape(x),
+        ),
+    ),
+    params=("axis", "keepdims"),
+    function="mean",
+    doc="""Mean over `axis` (int, tuple, or None for all): the sum times 1/count, numpy semantics.
+
+    One op (drawn as `mean`), computing exactly what `sum(x, axis) * (1 / count)` would;
+    nan over zero elements. Derivative: g / count, spread over the reduced elements.
+    """,
+)
+
+
 def _extremum_rule(g, out, x, axis, keepdims):
     # The cotangent goes to the arg-max (or min) elements, shared evenly among ties.
     shape = _shape(x)
@@ -1506,13 +1538,11 @@ def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     return apply(SUM, (x,), (axis, keepdims))
 
 
+@_documents(MEAN)
 def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
-    """Mean over `axis` (int, tuple, or None for all): the sum divided by the count."""
     if _is_value(x):
         return x
-    shape = _shape(x)
-    count = int(np.prod([shape[a] for a in _normalize_axes(axis, len(shape))]))
-    return sum(x, axis, keepdims) * (1.0 / count) if count else sum(x, axis, keepdims) * np.nan
+    return apply(MEAN, (x,), (axis, keepdims))
 
 
 @_documents(MAX)
@@ -1688,7 +1718,6 @@ del _op, _name
 
 #: The op functions of the public API: each declared op's, then those composed of others.
 __all__ = [op.function for op in OPS if op.function] + [
-    "mean",
     "norm",
     "outer",
     "softmax",

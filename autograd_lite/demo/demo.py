@@ -8,8 +8,8 @@
    explorer, a web page stepping through its backward pass (no Graphviz needed).
 
 The numbers come from `autograd_lite.demo.examples`. Without the Graphviz
-`dot` program the drawings are written as their DOT source (`.dot`) and one
-line says how to install Graphviz; everything else is the same.
+`dot` program the drawings are laid out by autograd_lite (a plainer layout) and
+one line says how to install Graphviz; everything else is the same.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import shutil
 
 from ..cli.command import check_report
 from ..cli.formula import parse
@@ -30,11 +29,11 @@ from .explain import explain_backprop
 
 __all__ = ["backprop_graph", "backprop_loss", "run_demo"]
 
-#: How to get Graphviz, printed when `dot` is missing (the demo then writes .dot files).
+#: How to get Graphviz, printed when `dot` is missing (autograd_lite then lays the drawings out).
 INSTALL_GRAPHVIZ = (
-    "Graphviz's 'dot' program is not installed, so the drawings are DOT source (.dot); "
-    "install Graphviz (https://graphviz.org/download/, e.g. apt-get install graphviz or "
-    "brew install graphviz) to get .svg pictures"
+    "Graphviz's 'dot' program is not installed, so the drawings are laid out by autograd_lite "
+    "(a plainer layout); install Graphviz (https://graphviz.org/download/, e.g. apt-get "
+    "install graphviz or brew install graphviz) for Graphviz's layout"
 )
 
 
@@ -99,24 +98,18 @@ def _checks_step(say):
 
 
 def _drawings_step(out_dir, say):
-    """Step 4: the backprop example drawn three ways (.svg with Graphviz, else .dot source),
+    """Step 4: the backprop example drawn three ways as .svg (laid out here without Graphviz),
     and its explorer page (backprop_explorer.html)."""
     from .. import viz  # loads the graphviz package, which the other steps do not need
 
     loss = backprop_graph()
-    suffix = ".svg" if shutil.which("dot") else ".dot"
-    if suffix == ".dot":
-        say("  " + INSTALL_GRAPHVIZ)
     files = []
-    for direction, rankdir in (("forward", "LR"), ("backward", "TB"), ("both", "TB")):
-        path = os.path.join(out_dir, f"backprop_{direction}{suffix}")
-        try:
-            viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
-        except viz.GraphvizNotFoundError:  # `dot` vanished, or is not runnable
-            say("  " + INSTALL_GRAPHVIZ)
-            path = os.path.splitext(path)[0] + ".dot"
-            viz.save_graph(loss, path, direction=direction, rankdir=rankdir)
-        files.append(path)
+    with viz.drawing.graphviz_notes() as notes:
+        for direction in ("forward", "backward", "both"):
+            path = os.path.join(out_dir, f"backprop_{direction}.svg")
+            files.append(viz.save_graph(loss, path, direction=direction))
+    if notes:
+        say("  " + INSTALL_GRAPHVIZ)
     files.append(viz.explore(loss, os.path.join(out_dir, "backprop_explorer.html")))
     return files
 
