@@ -217,8 +217,8 @@ def test_bad_parameter_lists():
         optim.SGD([], lr=0.1)
     with pytest.raises(TypeError, match="parameter 1 is a ndarray"):
         optim.SGD([_param(), np.ones(2)], lr=0.1)
-    with pytest.raises(ValueError, match="requires_grad=True"):
-        optim.SGD([Tensor([1.0])], lr=0.1)
+    with pytest.raises(ValueError, match="must be a leaf"):
+        optim.SGD([_param() * 2.0], lr=0.1)
     with pytest.raises(TypeError, match="iterable of parameters"):
         optim.Adam(_param())
     p = _param()
@@ -430,3 +430,17 @@ def test_a_loaded_state_is_copied_in_the_parameters_dtype():
 def test_bad_new_options_name_the_value(make, message):
     with pytest.raises(ValueError, match=message):
         make([_param()])
+
+
+def test_a_frozen_layer_is_accepted_and_never_moves_as_in_pytorch():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    model[0].requires_grad_(False)  # frozen: still in parameters(), as PyTorch's
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1)
+    frozen = model[0].weight.data.copy()
+    trained = model[2].weight.data.copy()
+    for _ in range(2):
+        opt.zero_grad()
+        model(Tensor(np.ones((2, 3)))).sum().backward()
+        opt.step()
+    np.testing.assert_array_equal(model[0].weight.data, frozen)
+    assert not np.array_equal(model[2].weight.data, trained)

@@ -1,6 +1,7 @@
 """Optimizers: `SGD`, `Adam`, `AdamW` and `RMSprop`, with PyTorch's update formulas.
 
-An optimizer holds parameters (leaf `Tensor`s or `Value`s that require grad)
+An optimizer holds parameters (leaf `Tensor`s or `Value`s; a frozen one, with
+`requires_grad=False`, gets no gradient and so is skipped, as in PyTorch)
 in parameter groups, each a dict with its own options, as `torch.optim`:
 `SGD(model.parameters(), lr=0.1)` makes one group; `SGD([{"params": a},
 {"params": b, "lr": 0.01}], lr=0.1)` two, the second with its own learning rate
@@ -200,10 +201,10 @@ class Optimizer:
                 raise TypeError(
                     f"{where}parameter {i} is a {type(p).__name__}, not a Tensor or Value"
                 )
-            if not (p.requires_grad and p.is_leaf):
+            if not p.is_leaf:
                 raise ValueError(
-                    f"{where}parameter {i} ({p.label or type(p).__name__}) must be a leaf "
-                    "with requires_grad=True"
+                    f"{where}parameter {i} ({p.label or type(p).__name__}) must be a leaf, "
+                    "not the result of an op"
                 )
             if id(p) not in seen:
                 seen.add(id(p))
