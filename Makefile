@@ -54,8 +54,9 @@ demo: $(DEMO_STAMP)
 	@$(VENV)/bin/autograd-lite demo
 
 # -rs: a test skipped for want of Graphviz or of a browser says so in the summary.
+# -n auto: one pytest worker per core (pytest-xdist).
 test: graphviz browser $(ORACLE_STAMP)
-	@$(PY) -m pytest -q -rs
+	@$(PY) -m pytest -q -rs -n auto
 
 # ruff: pyflakes, pycodestyle, isort, bugbear, pyupgrade (pyproject.toml), and the formatter.
 lint: $(DEV_STAMP)
