@@ -81,45 +81,54 @@ def fit(
     loss_fn,
     optimizer,
     X,
-    y,
+    y=None,
     *,
     epochs,
-    batch_size,
+    batch_size=None,
     seed=0,
     progress=True,
     desc="training",
     on_epoch=None,
+    val=None,
+    scheduler=None,
+    callbacks=(),
 ):
-    """Mini-batch training: each epoch shuffles (X, y) and takes one optimizer step per batch.
+    """Mini-batch training: one optimizer step per batch of a `data.DataLoader`, per epoch.
 
-    X: float array (n, features); y: labels or targets (n, ...). The model gets each batch
-    as one Tensor, or row by row if its parameters are Values. loss_fn(logits, y_batch)
-    returns a one-element node. epochs, batch_size: positive ints. seed fixes the shuffling.
-    progress: show a tqdm bar with the loss. on_epoch(epoch) is called after each epoch
-    (epoch counts from 1).
+    X, y: float array (n, features) and labels or targets (n, ...), batched by a
+    `DataLoader(TensorDataset(X, y), batch_size, shuffle=True, seed=seed)`; or X a
+    `DataLoader` of (inputs, targets) batches and y, batch_size None. The model gets each
+    batch as one Tensor, or row by row if its parameters are Values. loss_fn(logits,
+    targets) returns a one-element node (targets as a float64 array). epochs,
+    batch_size: positive ints. progress: show a tqdm bar with the loss.
+    val: validation data, (X_val, y_val) or a DataLoader, kept apart from any test set:
+    after each epoch its mean loss is computed under `no_grad()` (weighted by batch size).
+    scheduler: stepped once after each epoch (`ReduceLROnPlateau` with the validation loss,
+    or the training loss without `val`).
+    After each epoch, on_epoch(epoch) is called (epoch counts from 1), then each of
+    `callbacks` with a dict of logs: "epoch", "loss" (mean training loss of the epoch),
+    "lr" (the first param group's rate in that epoch) and "val_loss" if val is given.
     Returns the loss of every step (a list of floats).
     Raises FloatingPointError naming the step (counted from 1), epoch and batch when the
-    loss is NaN or infinite; that step's update is not applied.
+    loss is NaN or infinite; that step's update is not applied. ValueError for lengths or
+    counts that do not fit.
     """
     from tqdm.auto import tqdm
 
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    for name, n in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    train_loader = _loader(X, y, batch_size, seed, shuffle=True)
+    val_loader = None if val is None else _loader(*_pair(val), 256, seed, shuffle=False)
     forward = _forward_fn(model)
-    rng = np.random.default_rng(seed)
-    n_batches = math.ceil(len(X) / batch_size)
     losses = []
-    with tqdm(total=epochs * n_batches, desc=desc, unit="step", disable=not progress) as bar:
+    total = epochs * len(train_loader)
+    with tqdm(total=total, desc=desc, unit="step", disable=not progress) as bar:
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(len(X))
-            for b in range(n_batches):
-                idx = order[b * batch_size : (b + 1) * batch_size]
+            logs = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
+            first = len(losses)
+            for b, (xb, yb) in enumerate(train_loader):
                 optimizer.zero_grad()
-                loss = loss_fn(forward(X[idx]), y[idx])
+                loss = loss_fn(forward(xb.data), yb.data)
                 value = loss.item()
                 if not math.isfinite(value):
                     raise FloatingPointError(
@@ -132,9 +141,52 @@ def fit(
                 losses.append(value)
                 bar.set_postfix(loss=f"{value:.4f}", refresh=False)
                 bar.update(1)
+            logs["loss"] = float(np.mean(losses[first:]))
+            if val_loader is not None:
+                logs["val_loss"] = _mean_loss(forward, loss_fn, val_loader)
+            if scheduler is not None:
+                if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(logs.get("val_loss", logs["loss"]))
+                else:
+                    scheduler.step()
             if on_epoch is not None:
                 on_epoch(epoch)
+            for callback in callbacks:
+                callback(logs)
     return losses
+
+
+def _pair(val):
+    """(X, y) of a validation argument: a pair of arrays, or (loader, None)."""
+    if isinstance(val, data.DataLoader):
+        return val, None
+    if not (isinstance(val, (tuple, list)) and len(val) == 2):
+        raise ValueError("val must be a pair (X_val, y_val) or a data.DataLoader")
+    return val
+
+
+def _loader(X, y, batch_size, seed, shuffle):
+    """X itself if it is a DataLoader (y and batch_size None), else a loader over (X, y)."""
+    if isinstance(X, data.DataLoader):
+        if y is not None or (batch_size is not None and batch_size != X.batch_size):
+            raise ValueError("with a DataLoader, give neither y nor another batch_size")
+        return X
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    return data.DataLoader(data.TensorDataset(X, y), batch_size, shuffle=shuffle, seed=seed)
+
+
+def _mean_loss(forward, loss_fn, loader):
+    """The mean of loss_fn over the loader's samples (batch losses weighted by batch size)."""
+    total, count = 0.0, 0
+    with no_grad():
+        for xb, yb in loader:
+            total += loss_fn(forward(xb.data), yb.data).item() * len(yb.data)
+            count += len(yb.data)
+    return total / count
 
 
 def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, epoch_accuracy=None):
