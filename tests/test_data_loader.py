@@ -214,3 +214,65 @@ def test_files_that_are_not_checkpoints_are_refused(tmp_path):
             np.lib.format.write_array(f, np.array([{"a": 1}], dtype=object))
     with pytest.raises(ValueError, match="not a checkpoint archive"):
         data.load_checkpoint(tmp_path / "obj.npz", model=model)
+
+
+# ---- fit on top of the loader ------------------------------------------------------------------
+
+
+def _fit_model():
+    return nn.Sequential(nn.Linear(4, 8, rng=0), nn.ReLU(), nn.Linear(8, 3, rng=1))
+
+
+def test_fit_takes_a_loader_validation_data_a_scheduler_and_callbacks():
+    from autograd_lite.demo.train import fit
+
+    X, y = _xy(60)
+    Xv, yv = _xy(20, seed=1)
+    runs = []
+    for train_data in ((X, y), (data.DataLoader(data.TensorDataset(X, y), 16, True, seed=0),)):
+        model = _fit_model()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        sched = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        logs = []
+        extra = {"batch_size": 16} if len(train_data) == 2 else {}
+        losses = fit(
+            model,
+            nn.CrossEntropyLoss(),
+            opt,
+            *train_data,
+            epochs=3,
+            progress=False,
+            val=(Xv, yv),
+            scheduler=sched,
+            callbacks=[logs.append],
+            **extra,
+        )
+        runs.append((losses, model.state_dict()))
+        assert [entry["lr"] for entry in logs] == [0.1, 0.05, 0.025]
+        assert [entry["epoch"] for entry in logs] == [1, 2, 3]
+        assert logs[-1]["loss"] == pytest.approx(np.mean(losses[-4:]))
+        with_no_grad = nn.cross_entropy(model(Xv), yv).item()
+        assert logs[-1]["val_loss"] == pytest.approx(with_no_grad, rel=1e-12)
+    assert runs[0][0] == runs[1][0]  # the same shuffles from the same seed
+
+
+def test_fit_steps_reduce_lr_on_plateau_with_the_validation_loss():
+    from autograd_lite.demo.train import fit
+
+    X, y = _xy(30)
+    model = _fit_model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    seen = []
+
+    class Plateau(lr_scheduler.ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    logs = []
+    fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=2, batch_size=10, progress=False,
+        val=(X[:5], y[:5]), scheduler=Plateau(opt), callbacks=[logs.append])  # fmt: skip
+    assert seen == [entry["val_loss"] for entry in logs]
+    with pytest.raises(ValueError, match="neither y nor another batch_size"):
+        fit(model, nn.CrossEntropyLoss(), opt, data.DataLoader(data.TensorDataset(X, y)), y,
+            epochs=1, progress=False)  # fmt: skip
