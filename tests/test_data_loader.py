@@ -276,3 +276,32 @@ def test_fit_steps_reduce_lr_on_plateau_with_the_validation_loss():
     with pytest.raises(ValueError, match="neither y nor another batch_size"):
         fit(model, nn.CrossEntropyLoss(), opt, data.DataLoader(data.TensorDataset(X, y)), y,
             epochs=1, progress=False)  # fmt: skip
+
+
+def test_a_checkpoint_of_a_value_mlp_round_trips(tmp_path):
+    X, y = _xy(12)
+    model = nn.MLP(4, [5, 3], rng=0)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    for row, label in zip(X.tolist(), y):
+        opt.zero_grad()
+        nn.cross_entropy(model(row), int(label)).backward()
+        opt.step()
+    path = data.save_checkpoint(tmp_path / "v.npz", model=model, optimizer=opt, epoch=1)
+    fresh = nn.MLP(4, [5, 3], rng=1)
+    fresh_opt = optim.Adam(fresh.parameters(), lr=0.1)
+    data.load_checkpoint(path, model=fresh, optimizer=fresh_opt)
+    assert [p.data for p in fresh.parameters()] == [p.data for p in model.parameters()]
+    assert all(type(p.data) is float for p in fresh.parameters())
+    assert fresh_opt.state_dict()["state"][3]["step"] == 12
+
+
+def test_a_checkpoint_with_a_damaged_optimizer_part_is_refused(tmp_path):
+    model, opt, sched, loader = _setup()
+    _train(model, opt, sched, loader, epochs=1)
+    path = tmp_path / "c.npz"
+    data.save_checkpoint(path, model=model, optimizer=opt)
+    with np.load(path) as archive:
+        arrays = {k: archive[k] for k in archive.files if k != "optimizer.0.exp_avg"}
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="has a damaged optimizer state"):
+        data.load_checkpoint(path, model=model, optimizer=opt)

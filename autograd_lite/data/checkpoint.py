@@ -97,7 +97,7 @@ def _read(path):
         raise ValueError(f"{path!r} is not a checkpoint archive ({e})") from None
     try:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-        assert meta["format"] == _FORMAT
+        assert meta["format"] == _FORMAT and isinstance(meta["version"], int)
     except Exception:
         raise ValueError(f"{path!r} is not an autograd_lite checkpoint (no valid 'meta')") from None
     if meta["version"] > _VERSION:
@@ -127,7 +127,10 @@ def load_checkpoint(path, *, model, optimizer=None, scheduler=None, loader=None)
             continue
         if name not in meta:
             raise ValueError(f"checkpoint {path!r} has no {name} state")
-        state = _join_optimizer(meta[name], arrays) if name == "optimizer" else meta[name]
+        try:
+            state = _join_optimizer(meta[name], arrays) if name == "optimizer" else meta[name]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValueError(f"checkpoint {path!r} has a damaged {name} state") from None
         parts.append((name, obj, state))
     before = [(obj, obj.state_dict()) for _, obj, _ in parts]
     done = 0
@@ -142,4 +145,4 @@ def load_checkpoint(path, *, model, optimizer=None, scheduler=None, loader=None)
         for obj, state in before[:done]:
             obj.load_state_dict(state)
         raise
-    return {"epoch": meta["epoch"], "extra": meta["extra"]}
+    return {"epoch": meta.get("epoch"), "extra": meta.get("extra")}
