@@ -44,7 +44,8 @@ def test_digits_mlp_of_tensors_reaches_95_percent(digits_run):
     result, out = digits_run
     assert result.test_accuracy >= 0.95
     assert result.losses[-1] < result.losses[0] / 5
-    assert len(result.losses) == 15 * 43 and len(result.epoch_test_accuracy) == 15
+    assert len(result.losses) == 15 * 38 and len(result.epoch_test_accuracy) == 15  # 1,213 rows
+    assert len(result.epoch_val_accuracy) == 15 and result.epoch_val_accuracy[-1] >= 0.9
     assert Path(result.paths["loss_curve"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in out.iterdir()) == ["digits_loss.png", "digits_mlp.npz"]
 
@@ -153,7 +154,8 @@ def test_main_trains_saves_and_reports(tmp_path, capsys):
     result = train.main("iris", ["--epochs", "2", "--out", str(tmp_path), "--no-progress"])
     assert (tmp_path / "iris_mlp.npz").exists() and (tmp_path / "iris_loss.png").exists()
     assert "iris: test accuracy" in capsys.readouterr().out
-    assert len(result.losses) == 2 * 15
+    assert len(result.losses) == 2 * 14  # 108 of the 120 flowers; 12 for validation
+    assert len(result.epoch_val_loss) == 2
     with pytest.raises(SystemExit):
         train.main("digits", ["--lr", "-1"])
     assert "must be a positive number, got -1" in capsys.readouterr().err

@@ -47,6 +47,8 @@ class TrainResult:
     test_accuracy: float
     seconds: float
     paths: dict = field(default_factory=dict)  # 'weights' (.npz) and 'loss_curve' (.png) if saved
+    epoch_val_accuracy: list = field(default_factory=list)  # on the validation part, per epoch
+    epoch_val_loss: list = field(default_factory=list)
 
 
 def _forward_fn(model):
@@ -81,45 +83,54 @@ def fit(
     loss_fn,
     optimizer,
     X,
-    y,
+    y=None,
     *,
     epochs,
-    batch_size,
+    batch_size=None,
     seed=0,
     progress=True,
     desc="training",
     on_epoch=None,
+    val=None,
+    scheduler=None,
+    callbacks=(),
 ):
-    """Mini-batch training: each epoch shuffles (X, y) and takes one optimizer step per batch.
+    """Mini-batch training: one optimizer step per batch of a `data.DataLoader`, per epoch.
 
-    X: float array (n, features); y: labels or targets (n, ...). The model gets each batch
-    as one Tensor, or row by row if its parameters are Values. loss_fn(logits, y_batch)
-    returns a one-element node. epochs, batch_size: positive ints. seed fixes the shuffling.
-    progress: show a tqdm bar with the loss. on_epoch(epoch) is called after each epoch
-    (epoch counts from 1).
+    X, y: float array (n, features) and labels or targets (n, ...), batched by a
+    `DataLoader(TensorDataset(X, y), batch_size, shuffle=True, seed=seed)`; or X a
+    `DataLoader` of (inputs, targets) batches and y, batch_size None. The model gets each
+    batch as one Tensor, or row by row if its parameters are Values. loss_fn(logits,
+    targets) returns a one-element node (targets as a float64 array). epochs,
+    batch_size: positive ints. progress: show a tqdm bar with the loss.
+    val: validation data, (X_val, y_val) or a DataLoader, kept apart from any test set:
+    after each epoch its mean loss is computed under `no_grad()` (weighted by batch size).
+    scheduler: stepped once after each epoch (`ReduceLROnPlateau` with the validation loss,
+    or the training loss without `val`).
+    After each epoch, on_epoch(epoch) is called (epoch counts from 1), then each of
+    `callbacks` with a dict of logs: "epoch", "loss" (mean training loss of the epoch),
+    "lr" (the first param group's rate in that epoch) and "val_loss" if val is given.
     Returns the loss of every step (a list of floats).
     Raises FloatingPointError naming the step (counted from 1), epoch and batch when the
-    loss is NaN or infinite; that step's update is not applied.
+    loss is NaN or infinite; that step's update is not applied. ValueError for lengths or
+    counts that do not fit.
     """
     from tqdm.auto import tqdm
 
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    for name, n in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    train_loader = _loader(X, y, batch_size, seed, shuffle=True)
+    val_loader = None if val is None else _loader(*_pair(val), 256, seed, shuffle=False)
     forward = _forward_fn(model)
-    rng = np.random.default_rng(seed)
-    n_batches = math.ceil(len(X) / batch_size)
     losses = []
-    with tqdm(total=epochs * n_batches, desc=desc, unit="step", disable=not progress) as bar:
+    total = epochs * len(train_loader)
+    with tqdm(total=total, desc=desc, unit="step", disable=not progress) as bar:
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(len(X))
-            for b in range(n_batches):
-                idx = order[b * batch_size : (b + 1) * batch_size]
+            logs = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
+            first = len(losses)
+            for b, (xb, yb) in enumerate(train_loader):
                 optimizer.zero_grad()
-                loss = loss_fn(forward(X[idx]), y[idx])
+                loss = loss_fn(forward(xb.data), yb.data)
                 value = loss.item()
                 if not math.isfinite(value):
                     raise FloatingPointError(
@@ -132,9 +143,52 @@ def fit(
                 losses.append(value)
                 bar.set_postfix(loss=f"{value:.4f}", refresh=False)
                 bar.update(1)
+            logs["loss"] = float(np.mean(losses[first:]))
+            if val_loader is not None:
+                logs["val_loss"] = _mean_loss(forward, loss_fn, val_loader)
+            if scheduler is not None:
+                if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(logs.get("val_loss", logs["loss"]))
+                else:
+                    scheduler.step()
             if on_epoch is not None:
                 on_epoch(epoch)
+            for callback in callbacks:
+                callback(logs)
     return losses
+
+
+def _pair(val):
+    """(X, y) of a validation argument: a pair of arrays, or (loader, None)."""
+    if isinstance(val, data.DataLoader):
+        return val, None
+    if not (isinstance(val, (tuple, list)) and len(val) == 2):
+        raise ValueError("val must be a pair (X_val, y_val) or a data.DataLoader")
+    return val
+
+
+def _loader(X, y, batch_size, seed, shuffle):
+    """X itself if it is a DataLoader (y and batch_size None), else a loader over (X, y)."""
+    if isinstance(X, data.DataLoader):
+        if y is not None or (batch_size is not None and batch_size != X.batch_size):
+            raise ValueError("with a DataLoader, give neither y nor another batch_size")
+        return X
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    return data.DataLoader(data.TensorDataset(X, y), batch_size, shuffle=shuffle, seed=seed)
+
+
+def _mean_loss(forward, loss_fn, loader):
+    """The mean of loss_fn over the loader's samples (batch losses weighted by batch size)."""
+    total, count = 0.0, 0
+    with no_grad():
+        for xb, yb in loader:
+            total += loss_fn(forward(xb.data), yb.data).item() * len(yb.data)
+            count += len(yb.data)
+    return total / count
 
 
 def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, epoch_accuracy=None):
@@ -181,30 +235,52 @@ def save_loss_curve(losses, path, title="training loss", steps_per_epoch=None, e
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
 
 
-def _run(name, model, split, optimizer, epochs, batch_size, seed, out_dir, progress):
-    test_acc = []
+def validation_split(X, y, fraction, seed):
+    """(X_train, y_train, X_val, y_val): a random `fraction` of the rows held out for
+    validation (`data.random_split` with `seed`), apart from the test set; fraction 0 gives
+    empty validation arrays. Raises ValueError unless 0 <= fraction < 1."""
+    if not (isinstance(fraction, (int, float)) and 0 <= fraction < 1):
+        raise ValueError(f"val_fraction must be a number in [0, 1), got {fraction!r}")
+    dataset = data.TensorDataset(X, y)
+    train_part, val_part = data.random_split(dataset, [1.0 - fraction, float(fraction)], seed=seed)
+    return X[train_part.indices], y[train_part.indices], X[val_part.indices], y[val_part.indices]
+
+
+def _run(name, model, split, optimizer, epochs, batch_size, seed, out_dir, progress, val_fraction):
+    X, y, X_val, y_val = validation_split(split.X_train, split.y_train, val_fraction, seed)
+    test_acc, val_acc, val_loss = [], [], []
+
+    def log(logs):
+        test_acc.append(accuracy(model, split.X_test, split.y_test))
+        if len(X_val):
+            val_acc.append(accuracy(model, X_val, y_val))
+            val_loss.append(logs["val_loss"])
+
     start = time.perf_counter()
     losses = fit(
         model,
         nn.CrossEntropyLoss(),
         optimizer,
-        split.X_train,
-        split.y_train,
+        X,
+        y,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
         progress=progress,
         desc=name,
-        on_epoch=lambda epoch: test_acc.append(accuracy(model, split.X_test, split.y_test)),
+        val=(X_val, y_val) if len(X_val) else None,
+        callbacks=[log],
     )
     seconds = time.perf_counter() - start
     result = TrainResult(
         model,
         losses,
         test_acc,
-        train_accuracy=accuracy(model, split.X_train, split.y_train),
-        test_accuracy=test_acc[-1] if test_acc else accuracy(model, split.X_test, split.y_test),
+        train_accuracy=accuracy(model, X, y),
+        test_accuracy=test_acc[-1],
         seconds=seconds,
+        epoch_val_accuracy=val_acc,
+        epoch_val_loss=val_loss,
     )
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
@@ -215,7 +291,7 @@ def _run(name, model, split, optimizer, epochs, batch_size, seed, out_dir, progr
             losses,
             result.paths["loss_curve"],
             title=f"{name}: test accuracy {result.test_accuracy:.1%} after {epochs} epochs",
-            steps_per_epoch=math.ceil(len(split.X_train) / batch_size),
+            steps_per_epoch=math.ceil(len(X) / batch_size),
             epoch_accuracy=test_acc,
         )
     return result
@@ -228,12 +304,21 @@ def digits_model(hidden=128, seed=0):
 
 
 def train_digits(
-    epochs=40, hidden=128, lr=1e-3, batch_size=32, seed=0, out_dir="out", progress=True
+    epochs=40,
+    hidden=128,
+    lr=1e-3,
+    batch_size=32,
+    seed=0,
+    out_dir="out",
+    progress=True,
+    val_fraction=0.1,
 ):
     """Train the digits MLP (Tensors, float64) with Adam and cross-entropy; returns a `TrainResult`.
 
     Data: scikit-learn's 1,797 8x8 digits, a fixed stratified 75/25 split
-    (`data.digits_split(seed=seed)`). The seed also fixes the initial weights
+    (`data.digits_split(seed=seed)`), of whose training part a random `val_fraction`
+    is held out for validation (accuracy and loss per epoch in the result, apart from
+    the test accuracy). The seed also fixes the initial weights
     and the shuffling, so a run is repeatable. With the defaults it reaches
     about 97-98% test accuracy in a second or two. If out_dir is not None, the
     weights are saved to `out_dir/digits_mlp.npz` and the loss curve to
@@ -242,7 +327,9 @@ def train_digits(
     model = digits_model(hidden, seed)
     opt = optim.Adam(model.parameters(), lr=lr)
     split = data.digits_split(seed=seed)
-    return _run("digits", model, split, opt, epochs, batch_size, seed, out_dir, progress)
+    return _run(
+        "digits", model, split, opt, epochs, batch_size, seed, out_dir, progress, val_fraction
+    )
 
 
 def iris_model(hidden=16, seed=0):
@@ -250,11 +337,21 @@ def iris_model(hidden=16, seed=0):
     return nn.MLP(4, [hidden, 3], rng=np.random.default_rng(seed))
 
 
-def train_iris(epochs=30, hidden=16, lr=0.02, batch_size=8, seed=0, out_dir="out", progress=True):
+def train_iris(
+    epochs=30,
+    hidden=16,
+    lr=0.02,
+    batch_size=8,
+    seed=0,
+    out_dir="out",
+    progress=True,
+    val_fraction=0.1,
+):
     """Train the scalar `Value` MLP on iris with Adam and cross-entropy; returns a `TrainResult`.
 
     Data: scikit-learn's 150 iris flowers, a fixed stratified 80/20 split,
-    standardised features (`data.iris_split(seed=seed)`). Every weight is a
+    standardised features (`data.iris_split(seed=seed)`), `val_fraction` of the
+    training flowers held out for validation as in `train_digits`. Every weight is a
     `Value`, so each step builds and backpropagates a graph of scalars, as in
     micrograd. Saves `out_dir/iris_mlp.npz` and `out_dir/iris_loss.png` unless
     out_dir is None.
@@ -262,7 +359,9 @@ def train_iris(epochs=30, hidden=16, lr=0.02, batch_size=8, seed=0, out_dir="out
     model = iris_model(hidden, seed)
     opt = optim.Adam(model.parameters(), lr=lr)
     split = data.iris_split(seed=seed)
-    return _run("iris", model, split, opt, epochs, batch_size, seed, out_dir, progress)
+    return _run(
+        "iris", model, split, opt, epochs, batch_size, seed, out_dir, progress, val_fraction
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,6 +415,12 @@ def build_parser(name):
         default=defaults["seed"].default,
         help="fixes the split, the initial weights and the shuffling",
     )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        default=defaults["val_fraction"].default,
+        help="fraction of the training data held out for validation (0: none)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p
 
@@ -339,12 +444,15 @@ def main(name, argv=None):
             seed=args.seed,
             out_dir=args.out,
             progress=not args.no_progress,
+            val_fraction=args.val_fraction,
         )
-    except FloatingPointError as e:
+    except (FloatingPointError, ValueError) as e:
         parser.exit(1, f"{parser.prog}: error: {e}\n")
+    val = result.epoch_val_accuracy
     print(
         f"{name}: test accuracy {result.test_accuracy:.1%}, "
-        f"train accuracy {result.train_accuracy:.1%}, "
+        + (f"validation accuracy {val[-1]:.1%}, " if val else "")
+        + f"train accuracy {result.train_accuracy:.1%}, "
         f"{len(result.losses)} steps in {result.seconds:.1f} s"
     )
     print(f"saved {result.paths['weights']} and {result.paths['loss_curve']}")
