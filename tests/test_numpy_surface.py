@@ -323,6 +323,25 @@ def test_values_reduce_like_numpy_zero_d_arrays():
     assert al.argmax([v, Value(5.0), v]) == 1
 
 
+@pytest.mark.parametrize(
+    "call, shape, grad",  # grad: d/dv sum(out**2) at v = 3
+    [
+        (lambda v: al.reshape(v, (1, 1)), (1, 1), 6.0),
+        (lambda v: np.reshape(v, (-1,)), (1,), 6.0),
+        (lambda v: np.transpose(v), (), 6.0),
+        (lambda v: al.broadcast_to(v, (3,)), (3,), 18.0),
+        (lambda v: al.outer(v, np.array([1.0, 2.0])), (1, 2), 30.0),
+        (lambda v: np.outer(np.array([1.0, 2.0]), v), (2, 1), 30.0),
+    ],
+)
+def test_values_reshape_and_broadcast_like_numpy_zero_d_arrays(call, shape, grad):
+    v = Value(3.0)
+    out = call(v)
+    assert isinstance(out, Tensor) and out.shape == shape
+    al.sum(out * out).backward()
+    assert v.grad == grad
+
+
 def test_numpy_functions_dispatch_to_the_recorded_ops():
     x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
     t = Tensor(x, requires_grad=True)

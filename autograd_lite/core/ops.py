@@ -1511,13 +1511,14 @@ def outer(a: Operand, b: Operand) -> Operand:
 def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
     if not isinstance(x, Node):
         return np.reshape(real_array(x, "reshape"), shape)
-    return x.reshape(shape)
+    return array_operand(x, "reshape").reshape(shape)  # a Value as a 0-d Tensor
 
 
 @_documents(BROADCAST_TO)
 def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
     if tuple(_shape(x)) == tuple(shape):
         return x
+    x = array_operand(x, "broadcast_to") if isinstance(x, Node) else x  # a Value: 0-d Tensor
     return apply(BROADCAST_TO, (x,), (tuple(shape),))
 
 
