@@ -359,6 +359,8 @@ def test_numpy_functions_dispatch_to_the_recorded_ops():
         (np.mod(2.0, t), np.mod(2.0, x)),
         (t % -0.75, x % -0.75),
         (1.5 % t, 1.5 % x),
+        (np.broadcast_to(t, (2, 2, 3)), np.broadcast_to(x, (2, 2, 3))),
+        (np.broadcast_to(t[0], 3), np.broadcast_to(x[0], 3)),
     ]
     for ours, theirs in pairs:
         assert isinstance(ours, Tensor) and ours.requires_grad

@@ -1516,10 +1516,11 @@ def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
 
 @_documents(BROADCAST_TO)
 def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
-    if tuple(_shape(x)) == tuple(shape):
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)  # numpy takes an int
+    if tuple(_shape(x)) == shape:
         return x
     x = array_operand(x, "broadcast_to") if isinstance(x, Node) else x  # a Value: 0-d Tensor
-    return apply(BROADCAST_TO, (x,), (tuple(shape),))
+    return apply(BROADCAST_TO, (x,), (shape,))
 
 
 def _scatter(g, index, shape):

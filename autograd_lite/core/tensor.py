@@ -122,6 +122,7 @@ _ARRAY_FUNCTIONS = {
     np.matmul: ops.matmul,
     np.outer: ops.outer,
     np.reshape: ops.reshape,
+    np.broadcast_to: ops.broadcast_to,
     np.transpose: lambda x, axes=None: ops.array_operand(x, "transpose").transpose(axes),
     np.sinc: ops.sinc,
     **reductions.NUMPY_FUNCTIONS,
