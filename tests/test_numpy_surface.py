@@ -342,6 +342,22 @@ def test_values_reshape_and_broadcast_like_numpy_zero_d_arrays(call, shape, grad
     assert v.grad == grad
 
 
+@pytest.mark.parametrize(
+    "reduce",
+    [al.sum, al.mean, al.max, al.min, al.logsumexp, al.prod, al.var, al.std, ops.norm],
+)
+@pytest.mark.parametrize("make", [Value, lambda x: Tensor(x, requires_grad=True)])
+@pytest.mark.parametrize("axis", [0, -1, 1, (0,)])
+def test_a_scalar_has_no_axis_to_reduce_as_numpys_zero_d_array(reduce, make, axis):
+    """numpy's var (and every reduction given a tuple) refuses any axis of a 0-d array; a
+    Value used to ignore the axis, var and std of a 0-d Tensor raised IndexError."""
+    x = make(0.5)
+    bad = axis if isinstance(axis, int) else axis[0]
+    with pytest.raises(ValueError, match=f"axis {bad} is out of bounds for an array of dim"):
+        reduce(x, axis=axis)
+    assert np.shape(reduce(x, axis=None).data) == ()
+
+
 def test_numpy_functions_dispatch_to_the_recorded_ops():
     x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
     t = Tensor(x, requires_grad=True)
