@@ -437,6 +437,18 @@ def test_sinc_derivatives_of_every_order_are_exact_at_zero(order, expected):
         assert float(got) == pytest.approx(expected, rel=1e-14, abs=1e-300)
 
 
+@pytest.mark.parametrize("x0", [0.0, 0.5])
+def test_sinc_gives_a_value_a_python_float_gradient(x0):
+    # The README's promise for every op; sinc's derivative op had no float forward, so a
+    # Value's .grad was a numpy.float64 (whose .data is a memoryview, not the number).
+    v = Value(x0)
+    al.sinc(v).backward()
+    assert type(v.grad) is float and v.grad == pytest.approx(float(al.derivative(al.sinc)(x0)))
+    w = Value(x0)
+    al.sinc(w).backward(create_graph=True)
+    assert type(w.grad.data) is float
+
+
 def test_sinc_derivatives_keep_their_precision_near_zero():
     # The closed form (cos(pi x) - sinc(x)) / x cancels to 0 at x = 1e-8; the series does not.
     for x0 in (1e-8, -3e-5, 0.6366, 0.6367):  # the last two straddle the switch at |pi x| = 2

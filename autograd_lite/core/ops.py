@@ -679,6 +679,7 @@ def _sinc_derivative_array(x, n):
 #: every order is exact, also at 0, where the closed forms are 0/0.
 SINC_DERIVATIVE = Op(
     "sinc_derivative",
+    scalar=lambda x, n: float(_sinc_derivative_array(x, n)),  # a Value's: a Python float
     array=_sinc_derivative_array,
     vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
     params=("n",),
