@@ -323,6 +323,41 @@ def test_values_reduce_like_numpy_zero_d_arrays():
     assert al.argmax([v, Value(5.0), v]) == 1
 
 
+@pytest.mark.parametrize(
+    "call, shape, grad",  # grad: d/dv sum(out**2) at v = 3
+    [
+        (lambda v: al.reshape(v, (1, 1)), (1, 1), 6.0),
+        (lambda v: np.reshape(v, (-1,)), (1,), 6.0),
+        (lambda v: np.transpose(v), (), 6.0),
+        (lambda v: al.broadcast_to(v, (3,)), (3,), 18.0),
+        (lambda v: al.outer(v, np.array([1.0, 2.0])), (1, 2), 30.0),
+        (lambda v: np.outer(np.array([1.0, 2.0]), v), (2, 1), 30.0),
+    ],
+)
+def test_values_reshape_and_broadcast_like_numpy_zero_d_arrays(call, shape, grad):
+    v = Value(3.0)
+    out = call(v)
+    assert isinstance(out, Tensor) and out.shape == shape
+    al.sum(out * out).backward()
+    assert v.grad == grad
+
+
+@pytest.mark.parametrize(
+    "reduce",
+    [al.sum, al.mean, al.max, al.min, al.logsumexp, al.prod, al.var, al.std, ops.norm],
+)
+@pytest.mark.parametrize("make", [Value, lambda x: Tensor(x, requires_grad=True)])
+@pytest.mark.parametrize("axis", [0, -1, 1, (0,)])
+def test_a_scalar_has_no_axis_to_reduce_as_numpys_zero_d_array(reduce, make, axis):
+    """numpy's var (and every reduction given a tuple) refuses any axis of a 0-d array; a
+    Value used to ignore the axis, var and std of a 0-d Tensor raised IndexError."""
+    x = make(0.5)
+    bad = axis if isinstance(axis, int) else axis[0]
+    with pytest.raises(ValueError, match=f"axis {bad} is out of bounds for an array of dim"):
+        reduce(x, axis=axis)
+    assert np.shape(reduce(x, axis=None).data) == ()
+
+
 def test_numpy_functions_dispatch_to_the_recorded_ops():
     x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
     t = Tensor(x, requires_grad=True)
@@ -340,6 +375,8 @@ def test_numpy_functions_dispatch_to_the_recorded_ops():
         (np.mod(2.0, t), np.mod(2.0, x)),
         (t % -0.75, x % -0.75),
         (1.5 % t, 1.5 % x),
+        (np.broadcast_to(t, (2, 2, 3)), np.broadcast_to(x, (2, 2, 3))),
+        (np.broadcast_to(t[0], 3), np.broadcast_to(x[0], 3)),
     ]
     for ours, theirs in pairs:
         assert isinstance(ours, Tensor) and ours.requires_grad
@@ -398,6 +435,18 @@ def test_sinc_derivatives_of_every_order_are_exact_at_zero(order, expected):
     for x0 in (0.0, Tensor(0.0)):
         got = al.derivative(al.sinc, order)(x0)
         assert float(got) == pytest.approx(expected, rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize("x0", [0.0, 0.5])
+def test_sinc_gives_a_value_a_python_float_gradient(x0):
+    # The README's promise for every op; sinc's derivative op had no float forward, so a
+    # Value's .grad was a numpy.float64 (whose .data is a memoryview, not the number).
+    v = Value(x0)
+    al.sinc(v).backward()
+    assert type(v.grad) is float and v.grad == pytest.approx(float(al.derivative(al.sinc)(x0)))
+    w = Value(x0)
+    al.sinc(w).backward(create_graph=True)
+    assert type(w.grad.data) is float
 
 
 def test_sinc_derivatives_keep_their_precision_near_zero():

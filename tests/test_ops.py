@@ -61,6 +61,7 @@ UNARY = {
     "arctanh": (al.arctanh, -0.9, 0.9),
     "sinc": (al.sinc, -3, 3),
     "sinc_near_0": (al.sinc, -0.3, 0.3),  # the Taylor-series side of sinc's derivatives
+    "sinc_derivative": (lambda x: ops.apply(ops.SINC_DERIVATIVE, (x,), (3,)), -3, 3),
     "deg2rad": (al.deg2rad, -400, 400),
     "rad2deg": (al.rad2deg, -3, 3),
 }

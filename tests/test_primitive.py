@@ -334,3 +334,36 @@ def test_a_forward_error_on_values_and_raw_numbers_is_named_too():
     three = al.primitive(lambda a, b, c: a + b + c)
     with pytest.raises(ValueError, match=r"^<lambda>: shapes \(2,\), \(3,\) and \(\): "):
         three(np.ones(2), np.ones(3), 1.0)
+
+
+@al.primitive
+def _keepdims_sum(x):
+    return np.sum(x, keepdims=True)
+
+
+_keepdims_sum.defvjp(lambda g, out, x: g)  # g has the output's shape (1,): broadcast back
+
+
+@al.primitive
+def _transposed(x):
+    return x.T.copy()
+
+
+_transposed.defvjp(lambda g, out, x: g)  # a buggy rule: the cotangent is not transposed back
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_rule_cotangent_that_broadcasts_to_the_input_is_broadcast(create_graph):
+    x = al.Tensor([1.0, 2.0], requires_grad=True)
+    _keepdims_sum(x).backward(np.ones(1), create_graph=create_graph)
+    assert x.grad.shape == (2,)
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_rule_cotangent_of_a_wrong_shape_is_refused_and_changes_nothing(create_graph):
+    x = al.Tensor(np.ones((3, 2)), requires_grad=True)
+    x.grad = np.full((3, 2), 7.0)
+    with pytest.raises(ValueError, match=r"_transposed.*input 0.*\(2, 3\).*\(3, 2\)"):
+        al.sum(_transposed(x)).backward(create_graph=create_graph)
+    np.testing.assert_array_equal(x.grad.data, np.full((3, 2), 7.0))

@@ -119,10 +119,10 @@ def _normalize_axes(axis, ndim):
     ):
         raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
     out = []
-    for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
+    for a in axes:  # a 0-d array has no axis, as numpy.var says (numpy.sum(x, 0) lets 0 pass)
+        if not -ndim <= a < ndim:
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
-        out.append(int(a) % builtins.max(ndim, 1))
+        out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"axis {axis!r} repeats an axis")
     return tuple(sorted(out))
@@ -679,6 +679,7 @@ def _sinc_derivative_array(x, n):
 #: every order is exact, also at 0, where the closed forms are 0/0.
 SINC_DERIVATIVE = Op(
     "sinc_derivative",
+    scalar=lambda x, n: float(_sinc_derivative_array(x, n)),  # a Value's: a Python float
     array=_sinc_derivative_array,
     vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
     params=("n",),
@@ -1511,14 +1512,16 @@ def outer(a: Operand, b: Operand) -> Operand:
 def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
     if not isinstance(x, Node):
         return np.reshape(real_array(x, "reshape"), shape)
-    return x.reshape(shape)
+    return array_operand(x, "reshape").reshape(shape)  # a Value as a 0-d Tensor
 
 
 @_documents(BROADCAST_TO)
 def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
-    if tuple(_shape(x)) == tuple(shape):
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)  # numpy takes an int
+    if tuple(_shape(x)) == shape:
         return x
-    return apply(BROADCAST_TO, (x,), (tuple(shape),))
+    x = array_operand(x, "broadcast_to") if isinstance(x, Node) else x  # a Value: 0-d Tensor
+    return apply(BROADCAST_TO, (x,), (shape,))
 
 
 def _scatter(g, index, shape):
@@ -1531,37 +1534,45 @@ def _is_value(x):
     return isinstance(x, Node) and not isinstance(x._data, np.ndarray)
 
 
+def _is_reduced_value(x, axis):
+    """`_is_value(x)`, after checking `axis` as for a 0-d array (only None or () fit)."""
+    if not _is_value(x):
+        return False
+    _normalize_axes(axis, 0)
+    return True
+
+
 @_documents(SUM)
 def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if _is_value(x):
+    if _is_reduced_value(x, axis):
         return x
     return apply(SUM, (x,), (axis, keepdims))
 
 
 @_documents(MEAN)
 def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if _is_value(x):
+    if _is_reduced_value(x, axis):
         return x
     return apply(MEAN, (x,), (axis, keepdims))
 
 
 @_documents(MAX)
 def max(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if _is_value(x):
+    if _is_reduced_value(x, axis):
         return x
     return apply(MAX, (x,), (axis, keepdims))
 
 
 @_documents(MIN)
 def min(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if _is_value(x):
+    if _is_reduced_value(x, axis):
         return x
     return apply(MIN, (x,), (axis, keepdims))
 
 
 @_documents(LOGSUMEXP)
 def logsumexp(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
-    if _is_value(x):
+    if _is_reduced_value(x, axis):
         return x
     return apply(LOGSUMEXP, (x,), (axis, keepdims))
 
@@ -1576,7 +1587,7 @@ def softmax(x: Operand, axis: Axis = -1) -> Operand:
 
 @_documents(LOG_SOFTMAX)
 def log_softmax(x: Operand, axis: Axis = -1) -> Operand:
-    if _is_value(x):
+    if _is_reduced_value(x, None if axis == -1 else axis):  # -1, the default, fits a Value
         return x - x
     return apply(LOG_SOFTMAX, (x,), (axis,))
 
@@ -1595,7 +1606,7 @@ def norm(x: Operand, ord: float | None = 2, axis: Axis = None, keepdims: bool = 
     Raises ValueError for an ord that is not a real number or ±inf.
     """
     if ord is None or ord == 2:
-        if _is_value(x):
+        if _is_reduced_value(x, axis):
             return abs(x)
         return apply(NORM2, (x,), (axis, keepdims))
     p = _norm_order(ord)

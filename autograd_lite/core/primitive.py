@@ -221,10 +221,38 @@ def _vjp(prim, i, n, keys):
             )
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(g, Node):  # create_graph: the rule must record on nodes
-            return _recorded(prim, i, user_rule, g, out, inputs, kw)
-        return _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
+            c = _recorded(prim, i, user_rule, g, out, inputs, kw)
+        else:
+            c = _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
+        return _fitted(prim, i, c, inputs[i])
 
     return rule
+
+
+def _fitted(prim, i, c, x):
+    """Cotangent c of input x in a shape the sweep can sum to x's: c as it is when x
+    broadcasts to c's shape (the sweep sums it back), c broadcast to x's shape when c
+    broadcasts to it (a constant cotangent given in fewer elements); otherwise ValueError
+    naming the op, the input and both shapes (a wrong shape would otherwise become a `.grad`
+    of the wrong shape, or a wrong sum). Raised during the sweep, before any `.grad` is set.
+    """
+    data = x._data if isinstance(x, Node) else x
+    if not isinstance(data, np.ndarray) or c.shape == data.shape:  # a Value's: no shape
+        return c
+    shape = data.shape
+    try:
+        common = np.broadcast_shapes(c.shape, shape)
+    except ValueError:
+        common = None
+    if common == c.shape:
+        return c
+    if common == shape:
+        return ops.broadcast_to(c, shape) if isinstance(c, Node) else np.broadcast_to(c, shape)
+    raise ValueError(
+        f"primitive {prim.name!r}: its vjp rule for input {i} returned a cotangent of shape "
+        f"{c.shape}, which does not fit the input's shape {shape} (it must have the input's "
+        "shape, or the output's shape when the input was broadcast)"
+    )
 
 
 def _recorded(prim, i, user_rule, g, out, inputs, kw):

@@ -219,10 +219,10 @@ def prod(a: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
     an axis that is not an int, a tuple of ints or None.
     """
     a = _operand(a)
-    if isinstance(a, Node) and not ops._is_array(a):
-        return a
     shape = ops._shape(a)
     axes = _axes("prod", axis, len(shape))
+    if isinstance(a, Node) and not ops._is_array(a):
+        return a
     kept = [i for i in range(len(shape)) if i not in axes]
     if len(axes) == 1:
         out = _prod(a, axis=axes[0])
