@@ -42,13 +42,15 @@ __all__ = [
 class _GradState(threading.local):
     """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread).
 
-    `tracing` counts the transforms (grad, jacobian, ...) running in this thread, and `born`
+    `anomaly` is the active `detect_anomaly` block (or None). `tracing` counts the
+    transforms (grad, jacobian, ...) running in this thread, and `born`
     collects the leaves that require grad made inside the innermost one (None outside).
     """
 
     enabled = True
     tracing = 0
     born = None
+    anomaly = None  # the innermost `detect_anomaly` block (core/anomaly.py), or None
 
 
 _state = _GradState()
@@ -454,6 +456,8 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
             out._op = op
             out._parents = parents
             out._ctx = ctx
+            if state.anomaly is not None:  # inside detect_anomaly: note its place, check it
+                state.anomaly.forward(out, op, parents, ctx)
             if saves_arrays:
                 # The op keeps these arrays for its rules: `.data` now copies before it
                 # hands one out, so an in-place edit never changes what backward reads.
@@ -478,7 +482,7 @@ ALIAS = Op("alias", vjps=(lambda g, out, x: g,))
 
 #: The hooks of `register_hook`: {id(node): (weak reference to the node, [HookHandle, ...])}.
 #: An entry goes when its node is collected or its last hook removed; while it is empty the
-#: sweep pays one test per sweep, nothing per node.
+#: sweep looks nothing up (one test of a local per node).
 _hooks: dict = {}
 
 
@@ -640,6 +644,8 @@ def _sweep(root, gradient, create_graph, observe=None):
     ndarray = np.ndarray
     uniform = None if _kinds_met else root._SHAPED  # see _kinds_met
     hooked = _hooks or None  # register_hook: looked up per node only when some node has one
+    if _state.anomaly is not None:  # detect_anomaly: check every cotangent a rule gives
+        observe = _both(_state.anomaly.backward, observe)
     with _sweeping(create_graph):
         for node in toposort(root):
             if hooked is not None and id(node) in hooked and node in grads:
@@ -689,6 +695,18 @@ def _sweep(root, gradient, create_graph, observe=None):
 
 
 # ---- the sweep's helpers: speed and IEEE arithmetic -------------------------------------
+
+
+def _both(check, observe):
+    """One observer calling `check` then `observe` (None: check alone)."""
+    if observe is None:
+        return check
+
+    def both(*edge):
+        check(*edge)
+        observe(*edge)
+
+    return both
 
 
 class _sweeping:
