@@ -107,3 +107,35 @@ def test_the_failure_report_has_a_table_of_the_worst_elements():
 def test_seed_and_strict_are_checked():
     with pytest.raises(TypeError, match="seed"):
         gradcheck(al.sin, (0.5,), fast_mode=True, seed="x")
+
+
+# multiply whose rule for input 1 is wrong (it returns g * b instead of g * a).
+WRONG_MUL = Op(
+    "wrongmul",
+    scalar=lambda a, b: a * b,
+    array=np.multiply,
+    vjps=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * b),
+)
+
+
+def test_a_failure_names_the_first_op_whose_rule_is_wrong():
+    def f(x):
+        h = al.tanh(x * 2.0)
+        h.label = "h"
+        s = ops.apply(WRONG_SIN, (h,))
+        s.label = "s"
+        return al.exp(s).sum()
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, (np.array([0.3, -1.2]),))
+    msg = str(info.value)
+    assert re.search(r"first op whose rule is wrong: 'sin' \(label 's', op 3 of 5", msg), msg
+    assert "input 0" in msg.split("first op whose rule is wrong")[1]
+
+
+def test_the_blame_names_the_input_index_of_a_two_input_op():
+    f = lambda a, b: al.sin(ops.apply(WRONG_MUL, (a, b)))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, (0.7, 1.3))
+    tail = str(info.value).split("first op whose rule is wrong: ")[1]
+    assert tail.startswith("'wrongmul'") and "input 1" in tail
