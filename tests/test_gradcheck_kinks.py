@@ -139,3 +139,11 @@ def test_the_blame_names_the_input_index_of_a_two_input_op():
         gradcheck(f, (0.7, 1.3))
     tail = str(info.value).split("first op whose rule is wrong: ")[1]
     assert tail.startswith("'wrongmul'") and "input 1" in tail
+
+
+def test_a_step_of_f_is_not_a_kink():
+    # d relu / dx jumps at 0: its one-sided differences grow like 1/eps, no subgradient.
+    from autograd_lite import gradgradcheck
+
+    with pytest.raises(GradcheckError):
+        gradgradcheck(al.relu, (0.0,))

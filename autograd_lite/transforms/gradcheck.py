@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core import ops
 from ..core.anomaly import place
-from ..core.graph import Node, no_grad, toposort
+from ..core.graph import Node, enable_grad, no_grad, toposort
 from ..core.tensor import Tensor
 from ..core.value import Value
 from . import functional
@@ -176,8 +176,9 @@ def _both_sides(flat, j, h, evaluate):
 def _confirm_kinks(flat, base, evaluate, eps, numerical, sides, atol, rtol):
     """Keep as kinks only the elements whose one-sided differences still disagree as much at
     step eps / 10: at a kink the jump stays, on a smooth curve it is f'' eps and shrinks
-    tenfold. Elsewhere both sides are set to the central difference (no kink). Only the
-    columns with a candidate are evaluated again."""
+    tenfold, at a step of f itself it grows tenfold (no derivative at all). Elsewhere both
+    sides are set to the central difference (no kink). Only the columns with a candidate
+    are evaluated again."""
     left, right = sides
     with np.errstate(invalid="ignore"):
         candidate = [
@@ -190,7 +191,9 @@ def _confirm_kinks(flat, base, evaluate, eps, numerical, sides, atol, rtol):
         with np.errstate(invalid="ignore", over="ignore"):
             for k, b in enumerate(base):
                 jump = ((plus[k] - b) / h - (b - minus[k]) / h).reshape(-1)
-                stays = np.abs(jump) > 0.5 * np.abs(right[k][:, j] - left[k][:, j])
+                # A kink's jump stays; a jump of f itself (a step) grows like 1/h.
+                ratio = np.abs(jump) / np.abs(right[k][:, j] - left[k][:, j])
+                stays = (ratio > 0.5) & (ratio < 2.0)
                 candidate[k][:, j] &= stays
     for k in range(len(base)):
         smooth = ~candidate[k]
@@ -417,7 +420,8 @@ def _first_wrong_rule(f, args, eps, atol, rtol) -> str:
             else Tensor(a.data if isinstance(a, Node) else a, requires_grad=True)
             for a in args
         ]
-        out = f(*xs)
+        with enable_grad():  # recorded, also when gradcheck runs under no_grad
+            out = f(*xs)
         order, seen = [], set()
         for o in out if isinstance(out, (tuple, list)) else (out,):
             if isinstance(o, Node) and o.requires_grad:
