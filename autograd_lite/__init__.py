@@ -15,6 +15,7 @@ from .core import products as _products
 from .core import reductions as _reductions
 from .core import shapes as _shapes
 from .core import tensor as _tensor
+from .core.anomaly import detect_anomaly
 from .core.graph import enable_grad, is_grad_enabled, no_grad
 from .core.ops import *  # noqa: F403  (the op functions: `ops.__all__`, from the op table)
 from .core.primitive import primitive
@@ -69,6 +70,7 @@ __all__ = [
     "Tensor",
     "Value",
     "derivative",
+    "detect_anomaly",
     "draw_dot",
     "draw_graph",
     "enable_grad",

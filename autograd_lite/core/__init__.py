@@ -3,6 +3,7 @@
 - `graph`: `Node`, `Op`, grad mode, topological order, the backward sweep;
 - `ops`: every op declared once (forward and vjp rules side by side) and its function;
 - `value`: `Value`, the scalar node;  `tensor`: `Tensor`, the numpy node;
+- `anomaly`: `detect_anomaly`, which stops at the first NaN or Inf an op or rule makes;
 - `primitive`: the public way to declare an op; `reductions`, `shapes` and `products`:
   the rest of numpy's differentiable surface, declared with it.
 """

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import gc
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import attrgetter
@@ -24,6 +25,7 @@ from operator import attrgetter
 import numpy as np
 
 __all__ = [
+    "HookHandle",
     "Node",
     "Op",
     "node_maker",
@@ -40,13 +42,15 @@ __all__ = [
 class _GradState(threading.local):
     """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread).
 
-    `tracing` counts the transforms (grad, jacobian, ...) running in this thread, and `born`
+    `anomaly` is the active `detect_anomaly` block (or None). `tracing` counts the
+    transforms (grad, jacobian, ...) running in this thread, and `born`
     collects the leaves that require grad made inside the innermost one (None outside).
     """
 
     enabled = True
     tracing = 0
     born = None
+    anomaly = None  # the innermost `detect_anomaly` block (core/anomaly.py), or None
 
 
 _state = _GradState()
@@ -238,7 +242,17 @@ class Node:
     Nodes are made by `node_maker`; node types provide the hooks declared below.
     """
 
-    __slots__ = ("_ctx", "_data", "_grad", "_op", "_parents", "_saved", "label", "requires_grad")
+    __slots__ = (
+        "__weakref__",  # for register_hook: the registry must not keep a hooked node alive
+        "_ctx",
+        "_data",
+        "_grad",
+        "_op",
+        "_parents",
+        "_saved",
+        "label",
+        "requires_grad",
+    )
 
     #: `.grad` before any backward pass (0.0 for a Value, None for a Tensor).
     _ZERO_GRAD = None
@@ -294,6 +308,15 @@ class Node:
 
     def _alias(self, data, differentiable=True):  # pragma: no cover - abstract
         """A node of this type holding `data`; if `differentiable`, cotangents pass to self."""
+        raise NotImplementedError
+
+    def _hook_argument(self, g):  # pragma: no cover - abstract
+        """The raw cotangent g as a hook sees it (a float; a read-only constant Tensor)."""
+        raise NotImplementedError
+
+    def _hook_result(self, r, hook):  # pragma: no cover - abstract
+        """A hook's replacement `r` as a raw cotangent of this node; ValueError or TypeError
+        naming `hook` if it does not fit (wrong shape, not numeric)."""
         raise NotImplementedError
 
     @staticmethod
@@ -360,6 +383,39 @@ class Node:
         """
         backward(self, gradient, create_graph)
 
+    def register_hook(self, hook: Callable) -> HookHandle:
+        """Call `hook(grad)` in every backward sweep that reaches this node (as PyTorch's
+        `Tensor.register_hook`).
+
+        grad is the node's total cotangent in that sweep, complete (every use of the node has
+        added into it) and not yet passed on: for an interior node before its vjp rules send it
+        to its parents, for a leaf before it is added into `.grad`. It is a float for a Value
+        and a constant read-only Tensor of the node's shape and dtype for a Tensor; with
+        `create_graph=True` it is the recorded cotangent node. The hook may return a
+        replacement (a number, array or node of the same shape), which is what flows on and
+        what `.grad` receives; returning None keeps it. Several hooks run in the order they
+        were registered, each seeing the previous one's result. Hooks run in `backward`,
+        `cotangents` and the transforms built on them (grad, vjp, jacobian, ...).
+        Returns a handle whose `remove()` takes the hook off. The hook does not keep the
+        node alive. Raises TypeError if `hook` is not callable, RuntimeError if the node
+        does not require grad (no sweep would reach it). A hook's exception propagates and
+        the backward pass then changes no `.grad`.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook needs a callable, got {type(hook).__name__} {hook!r}")
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"register_hook on a {type(self).__name__} that does not require grad: no "
+                "backward pass reaches it"
+            )
+        key = id(self)
+        entry = _hooks.get(key)
+        if entry is None:
+            entry = _hooks[key] = (weakref.ref(self, _forget_hooks(key)), [])
+        handle = HookHandle(key, hook)
+        entry[1].append(handle)
+        return handle
+
     def detach(self) -> Node:
         """A new leaf sharing this node's data, cut off from the graph (requires_grad False).
 
@@ -400,6 +456,8 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
             out._op = op
             out._parents = parents
             out._ctx = ctx
+            if state.anomaly is not None:  # inside detect_anomaly: note its place, check it
+                state.anomaly.forward(out, op, parents, ctx)
             if saves_arrays:
                 # The op keeps these arrays for its rules: `.data` now copies before it
                 # hands one out, so an in-place edit never changes what backward reads.
@@ -420,6 +478,57 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
 
 #: The op of an alias node: the identity, passing the cotangent straight through.
 ALIAS = Op("alias", vjps=(lambda g, out, x: g,))
+
+
+#: The hooks of `register_hook`: {id(node): (weak reference to the node, [HookHandle, ...])}.
+#: An entry goes when its node is collected or its last hook removed; while it is empty the
+#: sweep looks nothing up (one test of a local per node).
+_hooks: dict = {}
+
+
+def _forget_hooks(key):
+    """The weakref callback that drops the hooks of a collected node."""
+
+    def forget(_ref):
+        _hooks.pop(key, None)
+
+    return forget
+
+
+class HookHandle:
+    """What `register_hook` returns: `remove()` takes the hook off (again: nothing happens)."""
+
+    __slots__ = ("hook", "key")
+
+    def __init__(self, key, hook):
+        self.key = key
+        self.hook = hook
+
+    def remove(self) -> None:
+        """Take the hook off its node; the node's entry goes with its last hook."""
+        entry = _hooks.get(self.key)
+        if entry is not None and self in entry[1]:
+            entry[1].remove(self)
+            if not entry[1]:
+                del _hooks[self.key]
+
+
+def _run_hooks(node, g, create_graph, handles):
+    """The cotangent g of `node` after its hooks (see `Node.register_hook`)."""
+    for handle in tuple(handles):  # a hook may remove itself
+        hook = handle.hook
+        r = hook(g if create_graph else node._hook_argument(g))
+        if r is None:
+            continue
+        if create_graph:
+            if not isinstance(r, Node):
+                r = node._alias(node._hook_result(r, hook), differentiable=False)
+            elif np.shape(r._data) != np.shape(node._data):
+                node._hook_result(r._data, hook)  # raises, naming the shapes
+            g = r
+        else:
+            g = node._hook_result(r._data if isinstance(r, Node) else r, hook)
+    return g
 
 
 _FINISHED = object()  # on the stack below a node's parents: when popped, the node is done
@@ -519,7 +628,8 @@ def _sweep(root, gradient, create_graph, observe=None):
     Seed the root; then, in reverse topological order, each node's op turns the
     node's total cotangent into one cotangent per parent (its vjp rules), and
     each is added into that parent's total. With `create_graph` the rules run on
-    nodes and grad mode is on, so the sweep itself is recorded.
+    nodes and grad mode is on, so the sweep itself is recorded. A node's hooks
+    (`register_hook`) see its total before it is passed on and may replace it.
     observe: None, or called once per edge as the sweep passes it, in the sweep's
     order, as `observe(node, i, parent, g, c, total)`: the node's cotangent g, the
     contribution c sent to its input i (fitted to the parent's shape) and the
@@ -533,8 +643,14 @@ def _sweep(root, gradient, create_graph, observe=None):
     grads = {root: root._seed(gradient, create_graph)}
     ndarray = np.ndarray
     uniform = None if _kinds_met else root._SHAPED  # see _kinds_met
+    hooked = _hooks or None  # register_hook: looked up per node only when some node has one
+    if _state.anomaly is not None:  # detect_anomaly: check every cotangent a rule gives
+        observe = _both(_state.anomaly.backward, observe)
     with _sweeping(create_graph):
         for node in toposort(root):
+            if hooked is not None and id(node) in hooked and node in grads:
+                # Its cotangent is complete: every node it feeds came earlier in the order.
+                grads[node] = _run_hooks(node, grads[node], create_graph, hooked[id(node)][1])
             op = node._op
             if op is None:  # a leaf: nothing to pass on
                 continue
@@ -579,6 +695,18 @@ def _sweep(root, gradient, create_graph, observe=None):
 
 
 # ---- the sweep's helpers: speed and IEEE arithmetic -------------------------------------
+
+
+def _both(check, observe):
+    """One observer calling `check` then `observe` (None: check alone)."""
+    if observe is None:
+        return check
+
+    def both(*edge):
+        check(*edge)
+        observe(*edge)
+
+    return both
 
 
 class _sweeping:

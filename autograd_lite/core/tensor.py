@@ -405,6 +405,20 @@ class Tensor(Node, ops.Arithmetic):
         req = differentiable and self.requires_grad
         return _new_tensor(data, ALIAS, (self,), (data, data), req)
 
+    def _hook_argument(self, g):
+        view = g.view()  # read-only: the array may be another node's cotangent as well
+        view.flags.writeable = False
+        return _new_tensor(view)
+
+    def _hook_result(self, r, hook):
+        g = _as_array(r, self.dtype, what=f"returned by the hook {hook!r}")
+        if g.shape != self.shape:
+            raise ValueError(
+                f"the hook {hook!r} returned a gradient of shape {g.shape} for a Tensor of shape "
+                f"{self.shape}"
+            )
+        return g
+
     def _as_tensor(self, dtype=None):
         return self
 

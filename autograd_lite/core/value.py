@@ -149,6 +149,16 @@ class Value(Node, ops.Arithmetic):
         req = differentiable and self.requires_grad
         return _new_value(data, ALIAS, (self,), (data, data), req)
 
+    def _hook_argument(self, g):
+        return g
+
+    def _hook_result(self, r, hook):
+        if isinstance(r, np.ndarray) and r.shape not in ((), (1,)):
+            raise ValueError(
+                f"the hook {hook!r} returned a gradient of shape {r.shape} for a Value (shape ())"
+            )
+        return _as_float(r.reshape(()) if isinstance(r, np.ndarray) else r, f"hook {hook!r} result")
+
     def _as_tensor(self, dtype=np.float64):
         """This Value as a 0-d Tensor of `dtype`, recorded: its cotangent comes back as a float."""
         from .tensor import _new_tensor  # the Tensor module imports this one

@@ -1,10 +1,11 @@
 """Derivatives as functions (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, ...) and their checks."""
 
 from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
 
 __all__ = [
     "GradcheckError",
+    "KinkNote",
     "derivative",
     "grad",
     "gradcheck",

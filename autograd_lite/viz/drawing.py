@@ -58,6 +58,8 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None}
 
 BACKWARD_COLOR = "#c0392b"
+#: The outline of a node whose data or grad holds a NaN or an Inf (highlight_nonfinite).
+NONFINITE_COLOR = "#e67e22"
 FILL = {
     "node": "#eaf1fb",
     "leaf": "#d5f0d5",
@@ -140,6 +142,15 @@ def _drawing_class():
 
 # ---------------------------------------------------------------------------------------
 # The walk and the numbers on the edges.
+
+
+def _nonfinite(node) -> bool:
+    """True if the node's data or grad holds a NaN or an Inf."""
+    for x in (node._data, node._grad):
+        x = x._data if isinstance(x, Node) else x
+        if x is not None and not np.isfinite(np.asarray(x, dtype=np.float64)).all():
+            return True
+    return False
 
 
 def _graph_nodes(root, grad_only):
@@ -613,6 +624,7 @@ def draw_graph(
     modules=None,
     collapse=None,
     size=COLUMN,
+    highlight_nonfinite=False,
 ):
     """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
 
@@ -648,6 +660,9 @@ def draw_graph(
     size: the largest drawing in inches, Graphviz's "width,height" (a bigger
         drawing is scaled down to fit); the default fits a notebook column 800
         pixels wide. None leaves the natural size.
+    highlight_nonfinite: outline (thick, orange) every node whose `.data` or `.grad`
+        holds a NaN or an Inf: where a bad value appears (see `detect_anomaly` to stop
+        at the op making it).
 
     Names: a node shows its label, or else the expression it computes from its
     parents' names when that is short (`w*x`, `z + b`, `relu(z)`), or else a
@@ -752,6 +767,9 @@ def draw_graph(
     for node in kept:
         nid = ids[id(node)]
         mark = backward
+        outline = {}
+        if highlight_nonfinite and _nonfinite(node):
+            outline = {"shape": "box", "color": NONFINITE_COLOR, "penwidth": "3"}
         home(node).node(
             nid,
             _node_label(
@@ -762,6 +780,7 @@ def draw_graph(
                 mark,
                 node is root,
             ),
+            **outline,
         )
         if node._op is None:
             continue
