@@ -3,7 +3,7 @@ autograd_lite and in PyTorch (float64), forward and backward compared (and, beyo
 tinygrad, the second derivative). The cases are those of tinygrad's test/test_ops.py that
 have a numpy/PyTorch counterpart, in our own code and with smaller shapes.
 
-Ops autograd_lite lacks are strict xfails: they pass once coverage lands.
+Every case passes; an op autograd_lite lacked was a strict xfail until it landed.
 """
 
 import numpy as np
