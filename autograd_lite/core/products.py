@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import ops
+from . import ops, shapes
 from .ops import Operand
 from .primitive import primitive
 
@@ -186,19 +186,6 @@ def _letters(n, start=0):
     return _LETTERS[start : start + n]
 
 
-def _axis_list(axes, ndim, what):
-    """Axes of one operand as a list of non-negative ints, or AxisError naming the axis."""
-    axes = [axes] if isinstance(axes, numbers.Integral) else list(axes)
-    out = []
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise np.exceptions.AxisError(
-                f"tensordot: axis {a} is out of bounds for {what} of dimension {ndim}"
-            )
-        out.append(int(a) % ndim)
-    return out
-
-
 def tensordot(a: Operand, b: Operand, axes: int | Sequence = 2) -> Operand:
     """Sum of products over the given axes of a and b, as `numpy.tensordot`.
 
@@ -220,7 +207,8 @@ def tensordot(a: Operand, b: Operand, axes: int | Sequence = 2) -> Operand:
             raise ValueError(
                 f"tensordot: axes must be an int or a pair of axis sequences, got {axes!r}"
             ) from None
-        ax_a, ax_b = _axis_list(first, len(sa), "a"), _axis_list(second, len(sb), "b")
+        ax_a = list(shapes._axes(first, len(sa), "tensordot"))
+        ax_b = list(shapes._axes(second, len(sb), "tensordot"))
     if len(ax_a) != len(ax_b) or any(sa[i] != sb[j] for i, j in zip(ax_a, ax_b)):
         raise ValueError(
             f"tensordot: shape-mismatch for sum: shapes {sa} and {sb} over axes {ax_a} and {ax_b}"

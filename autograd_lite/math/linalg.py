@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core import ops
+from ..core import ops, shapes
 from ..core.graph import Node, Op
 from ..core.primitive import primitive
 from ..core.tensor import Tensor
@@ -522,21 +522,6 @@ def _singular_values(a):
     return w[..., m + n - min(m, n) :]
 
 
-def _norm_axes(axis, ndim):
-    """numpy.linalg.norm's axis as a tuple of non-negative ints, in the order given."""
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for ax in axes:
-        if not -ndim <= ax < ndim:
-            raise np.exceptions.AxisError(
-                f"norm: axis {ax} is out of bounds for an array of dimension {ndim}"
-            )
-        out.append(int(ax) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"norm: axis {axis!r} repeats an axis")
-    return tuple(out)
-
-
 def _matrix_norm(x, ord, axes, keepdims):
     """numpy's matrix norms of x over the two `axes` (rows, columns)."""
     r, c = axes
@@ -594,7 +579,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
                 f"{ops._shape(x)}"
             )
         axis = tuple(range(ndim))
-    axes = _norm_axes(axis, ndim)
+    axes = shapes._axes(axis, ndim, "norm")
     if len(axes) == 2:
         return _matrix_norm(x, ord, axes, keepdims)
     if len(axes) != 1:
