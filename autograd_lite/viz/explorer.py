@@ -182,6 +182,7 @@ def explorer_data(root, gradient=None, modules=None, fold_above=FOLD_ABOVE):
                 {
                     "id": cid,
                     "name": short(const),
+                    "formula": "",
                     "label": "",
                     "op": "",
                     "params": "",
@@ -200,6 +201,7 @@ def explorer_data(root, gradient=None, modules=None, fold_above=FOLD_ABOVE):
             {
                 "id": nid,
                 "name": trace.name(node),
+                "formula": trace.formula(node),
                 "label": node.label,
                 "op": node.op,
                 "params": ", ".join(_op_params(node)) if node._op is not None else "",
