@@ -72,6 +72,8 @@ FONT = "Helvetica"
 #: Point sizes: chosen with the spacing below so that the drawings of the worked examples,
 #: scaled to an 800-pixel column, keep their text at least 9 pixels high.
 FONT_SIZE, EDGE_FONT_SIZE, SMALL = 12, 11, 11
+#: Points between an edge label's text and its edge (or another label).
+EDGE_PAD = 2
 #: The default `size`: at most 8.33 inches (800 pixels at 96 dpi) wide, any height.
 COLUMN = "8.33,1000"
 
@@ -459,6 +461,15 @@ def _whole_grad(c, parent):
     return isinstance(g, np.ndarray) and np.array_equal(c, g)
 
 
+def _edge_text(text):
+    """An edge label: its lines in a borderless cell whose padding keeps the text clear of
+    the edge (Graphviz puts a label's box against its edge) and of its neighbours."""
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{EDGE_PAD}">'
+        f"<TR><TD>{text}</TD></TR></TABLE>>"
+    )
+
+
 def _edge_label(node, i, out_name, in_name):
     """Local derivative and the gradient flowing along the backward edge node -> its input i."""
     d = f"∂{_d_name(out_name)}/∂{_d_name(in_name)}"
@@ -468,14 +479,14 @@ def _edge_label(node, i, out_name, in_name):
         if local is None:
             return None
         flow = float(g) * float(local)
-        return f"<{d} = {_num(local)}<BR/>grad {_num(g)} × {_num(local)} = {_num(flow)}>"
+        return _edge_text(f"{d} = {_num(local)}<BR/>grad {_num(g)} × {_num(local)} = {_num(flow)}")
     out_size, in_size = np.size(node._ctx[0]), np.size(node._ctx[i + 1])
     text = f"{d}: Jacobian {out_size}×{in_size}"
     if g is not None:
         c = _edge_vjp(node, i, g)
         if c is not None and not _whole_grad(c, node._parents[i]):
             text += f"<BR/>grad {_escape(_array_text(c))}"
-    return f"<{text}>"
+    return _edge_text(text)
 
 
 # ---------------------------------------------------------------------------------------
