@@ -94,7 +94,10 @@ return {where: document.getElementById("where").textContent, text: step.innerTex
 """
 
 
-def test_pages_load_without_console_errors(browser, tmp_path):
+def test_pages_load_without_console_errors(browser, tmp_path, monkeypatch):
+    """Offline (the browser's network is off) and without Graphviz (hidden from PATH while
+    the pages are written): the page lays the graph out itself."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` (the browser is already running)
     x = al.Value(0.0, label="x")
     for k, root in enumerate([backprop_graph(), mlp_342()[1], graph_of_500()[1], x.log() * x]):
         open_page(browser, root, tmp_path, f"p{k}.html")

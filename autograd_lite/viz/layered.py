@@ -11,7 +11,9 @@ attributes).
 The layout is the layered one of Sugiyama et al. (1981) in its simplest form:
 ranks by the longest path from the root box along the edges that constrain the
 layout, an order within each rank by the mean position of the neighbours on the
-rank before, and boxes centred on their rank.
+rank before, and boxes centred on their rank. Each edge label then takes the first
+place beside its edge (along it, on either side, then further out) that meets no
+box, no other label and, where there is room, no edge.
 """
 
 from __future__ import annotations
