@@ -74,7 +74,7 @@ def check_forward(f, xs, seed=0, second=True, what=""):
         others = list(xs)
 
         def loss_i(x, i=i, others=others):
-            args = list(others)
+            args = [Tensor(a) for a in others]
             args[i] = x
             return loss(*args)
 
@@ -173,8 +173,10 @@ LINALG = {
 def test_linalg_and_nn_forward_mode(name):
     f, shapes = LINALG[name]
     rng = np.random.default_rng(6)
-    xs = [rng.normal(size=s) + (2.0 * np.eye(s[-1]) if len(s) >= 2 and s[-1] == s[-2] else 0)
-          for s in shapes]
+    xs = [
+        rng.normal(size=s) + (2.0 * np.eye(s[-1]) if len(s) >= 2 and s[-1] == s[-2] else 0)
+        for s in shapes
+    ]
     check_forward(f, xs, what=name)
 
 
@@ -212,10 +214,11 @@ def test_jacfwd_shapes_follow_jax():
     def f(x, y):
         return al.sin(x)[:, None] * y
 
-    x, y = np.arange(3.0), np.arange(8.0).reshape(2, 4)
+    x, y = np.arange(3.0), np.arange(8.0).reshape(2, 1, 4)
     jx, jy = al.jacfwd(f, argnums=(0, 1))(x, y)
-    assert jx.shape == (3, 2, 4, 3) and jy.shape == (3, 2, 4, 2, 4)
-    assert al.jacfwd(f)(x, y).shape == (3, 2, 4, 3)
+    assert jx.shape == (2, 3, 4, 3) and jy.shape == (2, 3, 4, 2, 1, 4)
+    _close(jy, al.jacobian(f, argnums=1)(x, y), "jacfwd vs jacobian")
+    assert al.jacfwd(f)(x, y).shape == (2, 3, 4, 3)
     assert type(al.jacfwd(lambda s: s * s)(3.0)) is float
     assert al.jacfwd(lambda s: al.sin(s))(np.array(0.5)).shape == ()
     # a tuple of outputs gives a tuple over outputs
@@ -331,7 +334,7 @@ def test_jvp_matches_torch_func_at_special_points(name):
     t = np.linspace(0.5, 2.0, x.size)
     d = al.jvp(ours, (x,), (t,))[1]
     (_, expected) = torch_jvp(fn, (torch.tensor(x),), (torch.tensor(t),))
-    if name in ("sign", "floor"):  # ours is NaN at a NaN input (README), torch's 0
+    if name in ("sign", "floor", "abs"):  # ours is NaN at a NaN input (README), torch's 0
         expected = torch.where(torch.isnan(torch.tensor(x)), torch.nan, expected)
     _close(d, expected.numpy(), f"{name} vs torch.func.jvp", atol=1e-12, rtol=1e-12)
     finite = x[np.isfinite(x)]
@@ -393,7 +396,7 @@ def test_bad_tangents_are_refused_naming_them():
         al.jvp(f, (np.ones(2),), (np.array([1j, 1j]),))
     with pytest.raises(TypeError, match="tangent 0 is boolean"):
         al.jvp(f, (np.ones(2),), (np.array([True, False]),))
-    with pytest.raises(TypeError, match="tangent 1.*numeric"):
+    with pytest.raises(TypeError, match="tangent 1 must be real"):
         al.jvp(lambda a, b: a * b, (1.0, 2.0), (1.0, "x"))
     with pytest.raises(TypeError, match="one tangent per primal"):
         al.jvp(f, (1.0,), (1.0, 2.0))

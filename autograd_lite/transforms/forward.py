@@ -116,7 +116,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[A
     """
     _check_callable(f, "jvp")
     _check_pairs(primals, tangents, "jvp")
-    call = _Call(f, tuple(primals), kwargs, (tuple(range(len(primals))), False), "jvp")
+    # done with the recording when it returns: array primals are shared read-only, not copied
+    nums = (tuple(range(len(primals))), False)
+    call = _Call(f, tuple(primals), kwargs, nums, "jvp", copy=False)
     seeds, seeded_history = _tangent_seeds(call, tangents, "jvp")
     history = call.nested(call.outs) or seeded_history
     ts = _sweep(call, call.outs, seeds, history)
@@ -276,7 +278,7 @@ def jacfwd(
     @functools.wraps(f)
     def jacfwd_f(*args, **kwargs):
         _check_float_inputs(args, argnums[0], "jacfwd")
-        call = _Call(f, args, kwargs, argnums, "jacfwd")
+        call = _Call(f, args, kwargs, argnums, "jacfwd", copy=False)
         history = call.nested(call.outs)
         by_x = [
             _columns(call, call.outs, j, history, vectorize, chunk_size)
@@ -315,7 +317,7 @@ def hvp(f: Callable, x, v, **kwargs) -> Any:
     gives the same values up to rounding: x and v of the same shape, the result too.
     """
     _check_callable(f, "hvp")
-    call = _Call(f, (x,), kwargs, ((0,), True), "hvp")
+    call = _Call(f, (x,), kwargs, ((0,), True), "hvp", copy=False)
     (xn,) = call.xs
     seed, seed_history = _seed_for(v, xn, "hvp", "v", call.record)
     o, gs = _recorded_gradients(call)
@@ -339,7 +341,7 @@ def _hessian_fwd_over_rev(
 
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
-        call = _Call(f, args, kwargs, argnums, "hessian")
+        call = _Call(f, args, kwargs, argnums, "hessian", copy=False)
         o, gs = _recorded_gradients(call)
         history = call.nested([o])
         by_x = [_columns(call, gs, j, history, vectorize, chunk_size) for j in range(len(call.xs))]

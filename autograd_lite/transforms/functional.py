@@ -160,8 +160,20 @@ def _variable(leaf):
     return x
 
 
-def _fresh(arg, i, link, name):
-    """A new variable standing for argument i, and whether the caller gave a node."""
+def _shared_leaf(arr):
+    """A leaf Tensor requiring grad that holds a read-only view of the float array `arr`, not a
+    copy: for a transform that is done with its graph when it returns (f cannot write into
+    the caller's array through it; large arguments are not copied on every call)."""
+    view = arr.view()
+    view.flags.writeable = False
+    leaf = Tensor(0.0, requires_grad=True)
+    leaf.data = view
+    return leaf
+
+
+def _fresh(arg, i, link, name, copy=True):
+    """A new variable standing for argument i, and whether the caller gave a node. With
+    `copy=False` a float array argument is shared read-only (`_shared_leaf`), not copied."""
     if isinstance(arg, (Value, Tensor)):
         if link and arg.requires_grad:
             return arg._alias(arg.data), True  # differentiable through the caller's node
@@ -172,6 +184,8 @@ def _fresh(arg, i, link, name):
         return _variable(Value(arg)), False
     if isinstance(arg, numbers.Complex):
         raise ops.complex_error(f"{name}: argument {i}", arg)
+    if not copy and isinstance(arg, np.ndarray) and arg.dtype in ops.FLOATS:
+        return _variable(_shared_leaf(arg)), False
     if isinstance(arg, (list, tuple, np.ndarray)):
         try:
             return _variable(Tensor(arg, requires_grad=True)), False
@@ -208,7 +222,7 @@ def _both_values(a, b):
 class _Call:
     """One recorded forward pass of `f`, with fresh nodes for the differentiated arguments."""
 
-    def __init__(self, f, args, kwargs, argnums, name):
+    def __init__(self, f, args, kwargs, argnums, name, copy=True):
         nums, self.single = argnums
         n = len(args)
         for i in nums:
@@ -228,7 +242,7 @@ class _Call:
         live = _live.variables
         with tracing() as self.born, enable_grad():
             for i in nums:
-                x, given = _fresh(args[i], i, self.record, name)
+                x, given = _fresh(args[i], i, self.record, name, copy)
                 args[i] = x
                 self.xs.append(x)
                 self.as_nodes = self.as_nodes or given
