@@ -531,8 +531,8 @@ def gradgradcheck(
     cotangent u of every output, as `torch.autograd.gradgradcheck` does: for a scalar f the
     x part is the Hessian, and the u part (J_f^T, since g is linear in u) catches a rule
     right in value but not linear in its cotangent, which would corrupt the vjp's
-    transpose. A mismatch names "cotangent of output k" or "input i". Same arguments, results and errors as
-    `gradcheck`.
+    transpose. A mismatch names "cotangent of output k" or "input i". Same arguments,
+    results and errors as `gradcheck`.
     """
     args = _arguments(inputs)
     _, evaluate = _numerical(f, args)
