@@ -1,8 +1,8 @@
 """Forward mode: jvp, jacfwd, linearize and forward-over-reverse, on every op of the tables.
 
-Each op is checked three ways: the jvp against reverse mode (the Jacobian of `jacobian`
-times the tangent) and against central differences; jacfwd batched (one sweep for every
-column) against one sweep per column and against `jacobian`; and to second order both
+Each op is checked three ways: the jvp against reverse mode (<w, J t> = <J^T w, t> for a
+random cotangent w) and against central differences; jacfwd batched (one sweep for every
+column) against one sweep per column and against the jvp; and to second order both
 ways round: forward-over-reverse (`forward.hvp`) and reverse-over-forward (the gradient
 of a recorded jvp) against reverse-over-reverse (`functional.hvp`). PyTorch's torch.func
 is the oracle at special points (kinks, zeros, infinities, NaN).
@@ -50,22 +50,21 @@ def check_forward(f, xs, seed=0, second=True, what=""):
     nums = tuple(range(len(xs)))
     out, d = al.jvp(f, tuple(xs), tuple(ts))
     _close(out, _data(f(*[Tensor(x) for x in xs])), f"{what}: jvp's output")
-    # reverse mode: sum_i J_i t_i, J_i from one backward pass per output element
-    jac = al.jacobian(f, argnums=nums)(*xs)
-    by_reverse = sum(np.tensordot(j, t, axes=t.ndim) for j, t in zip(jac, ts))
-    _close(d, by_reverse, f"{what}: jvp vs reverse")
     _close(d, _directional_difference(f, xs, ts), f"{what}: jvp vs differences", 1e-5, 1e-4)
-    # every column at once (batched tangents) vs one sweep per column vs reverse
+    # reverse mode: <w, J t> = <J^T w, t> for a random cotangent w (one backward pass)
+    w = rng.normal(size=np.shape(_data(out)))
+    cts = al.vjp(f, *xs)[1](w)
+    by_reverse = sum(np.vdot(c, t) for c, t in zip(cts, ts))
+    _close(np.vdot(w, d), by_reverse, f"{what}: <w, jvp> vs <vjp(w), t>")
+    # every column at once (batched tangents) vs one sweep per column, and J t vs the jvp
     batched = al.jacfwd(f, argnums=nums)(*xs)
     looped = al.jacfwd(f, argnums=nums, vectorize=False)(*xs)
-    chunked = al.jacfwd(f, argnums=nums, chunk_size=2)(*xs)
     for i in nums:
-        _close(batched[i], jac[i], f"{what}: jacfwd (batched) vs jacobian, input {i}")
-        _close(looped[i], jac[i], f"{what}: jacfwd (column by column) vs jacobian, input {i}")
-        _close(chunked[i], jac[i], f"{what}: jacfwd (chunks of 2) vs jacobian, input {i}")
+        _close(batched[i], looped[i], f"{what}: jacfwd batched vs column by column, input {i}")
+    by_columns = sum(np.tensordot(j, t, axes=t.ndim) for j, t in zip(batched, ts))
+    _close(by_columns, d, f"{what}: jacfwd's columns times t vs jvp")
     if not second:
         return
-    w = rng.normal(size=np.shape(_data(out)))
 
     def loss(*args):
         return al.sum(f(*args) * w)
@@ -226,6 +225,15 @@ def test_jacfwd_shapes_follow_jax():
     assert a.shape == (3, 3) and b.shape == (3,)
     # a Tensor argument gives Tensors
     assert isinstance(al.jacfwd(lambda v: v * v)(Tensor([1.0, 2.0])), Tensor)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 5, 100])
+def test_jacfwd_chunks_give_the_same_jacobian(chunk_size):
+    rng = np.random.default_rng(12)
+    a, x = rng.normal(size=(7, 5)), rng.normal(size=5)
+    f = lambda v: al.concatenate([al.tanh(a @ v), al.cumprod(v)])  # noqa: E731
+    expected = al.jacobian(f)(x)
+    _close(al.jacfwd(f, chunk_size=chunk_size)(x), expected, f"chunks of {chunk_size}")
 
 
 def test_jacfwd_of_a_function_that_ignores_its_input_is_zero():
@@ -431,3 +439,31 @@ def test_hvp_forward_over_reverse_refuses_bad_input_as_hvp():
 def test_module_level_table_has_a_jvp_for_every_op():
     missing = [op.name for op in ops.OPS if not op.jvps or None in op.jvps]
     assert not missing, f"ops without jvp rules: {missing}"
+
+
+NESTED = {
+    "logsumexp": lambda v: al.logsumexp(_A @ v),
+    "tanh_squares": lambda v: al.sum(al.tanh(_A @ v) ** 2),
+    "prod_cumsum": lambda v: al.prod(v) * al.cumsum(v)[2],
+    "pnorm_max": lambda v: al.norm(v, 3) + al.max(v),
+    "stack_getitem": lambda v: al.sum(al.stack([v, al.sin(v)])[:, 1:] ** 3),
+}
+_A = np.random.default_rng(9).normal(size=(5, 4))
+
+
+@pytest.mark.parametrize("name", sorted(NESTED))
+def test_every_nesting_of_forward_and_reverse_gives_the_hessian(name):
+    f = NESTED[name]
+    x = np.random.default_rng(10).normal(size=4)
+    expected = al.hessian(f)(x)
+    _close(al.jacfwd(al.jacfwd(f))(x), expected, "forward over forward (batched twice)")
+    _close(al.jacfwd(al.grad(f))(x), expected, "forward over reverse")
+    _close(al.jacobian(al.jacfwd(f))(x), expected, "reverse over forward")
+    _close(forward._hessian_fwd_over_rev(f)(x), expected, "the forward-over-reverse helper")
+    w = np.random.default_rng(11).normal(size=(5, 4))
+    g = lambda v: al.tanh(_A @ v) * al.sum(v)  # noqa: E731
+    _close(
+        al.grad(lambda v: al.sum(al.jacfwd(g)(v) * w))(x),
+        al.grad(lambda v: al.sum(al.jacobian(g)(v) * w))(x),
+        "the gradient of a batched jacfwd",
+    )
