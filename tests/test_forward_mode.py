@@ -467,3 +467,24 @@ def test_every_nesting_of_forward_and_reverse_gives_the_hessian(name):
         al.grad(lambda v: al.sum(al.jacobian(g)(v) * w))(x),
         "the gradient of a batched jacfwd",
     )
+
+
+def test_a_tangent_with_history_is_differentiated_through():
+    f = lambda x: al.sin(x) * x  # noqa: E731
+    x0 = 0.8
+    d = al.grad(lambda t: al.jvp(f, (x0,), (t,))[1])(2.0)  # the jvp is linear in t: f'(x0)
+    assert d == pytest.approx(math.cos(x0) * x0 + math.sin(x0), rel=1e-14)
+    second = al.grad(lambda x: al.linearize(f, x)[1](1.0))(x0)
+    assert second == pytest.approx(2 * math.cos(x0) - x0 * math.sin(x0), rel=1e-14)
+
+
+def test_a_primitive_jvp_rule_on_floats_works_once_and_refuses_nesting():
+    @primitive
+    def sine(x):
+        return np.sin(x)
+
+    sine.defvjp(lambda g, out, x: g * al.cos(x))
+    sine.defjvp(lambda t, out, x: t * math.cos(x))  # on raw floats only
+    assert al.jvp(sine, (0.5,), (2.0,))[1] == pytest.approx(2 * math.cos(0.5))
+    with pytest.raises(TypeError, match="'sine': its jvp rule for input 0 failed on nodes"):
+        al.grad(lambda x: al.jvp(sine, (x,), (1.0,))[1])(0.5)
