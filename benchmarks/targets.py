@@ -68,6 +68,20 @@ TARGETS = [
         1.0,
         "PyTorch",
     ),
+    Target(
+        "jvp of the MLP 784-256-10 loss <= 2x its forward pass",
+        "7. Forward mode",
+        "jvp of the MLP loss 784-256-10",
+        2.0,
+        "autograd_lite forward pass",
+    ),
+    Target(
+        "jacfwd faster than jacobian (reverse) for few inputs, many outputs",
+        "7. Forward mode",
+        "jacobian of tanh",
+        1.0,
+        "autograd_lite jacobian (reverse)",
+    ),
 ]
 
 
