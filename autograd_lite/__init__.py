@@ -37,7 +37,13 @@ from .transforms.functional import (
     value_and_grad,
     vjp,
 )
-from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .transforms.gradcheck import (
+    GradcheckError,
+    check_grads,
+    gradcheck,
+    gradcheck_module,
+    gradgradcheck,
+)
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
 
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
@@ -69,6 +75,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "check_grads",
     "derivative",
     "detect_anomaly",
     "draw_dot",
@@ -78,6 +85,7 @@ __all__ = [
     "explore",
     "grad",
     "gradcheck",
+    "gradcheck_module",
     "gradgradcheck",
     "hessian",
     "hvp",

@@ -1,0 +1,201 @@
+"""gradcheck_module (a model's parameters, reported by name), check_grads (every order up to
+`order`, by mode) and the blame of a wrong rule injected into a three-layer MLP."""
+
+import contextlib
+import re
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+from autograd_lite import GradcheckError, nn
+from autograd_lite.core import ops
+
+RNG = np.random.default_rng(0)
+
+
+class MLP3(nn.Module):
+    """Three layers written with the primitive ops, so each op kind is in the graph:
+    matmul, + with a broadcast bias, tanh, a reshape (W2 is stored flat), a transpose (W3
+    is stored (out, in), as PyTorch's Linear)."""
+
+    def __init__(self, rng):
+        self.W1 = al.Tensor(rng.normal(0, 0.6, (4, 5)), requires_grad=True)
+        self.b1 = al.Tensor(rng.normal(0, 0.1, 5), requires_grad=True)
+        self.W2 = al.Tensor(rng.normal(0, 0.5, 25), requires_grad=True)
+        self.b2 = al.Tensor(rng.normal(0, 0.1, 5), requires_grad=True)
+        self.W3 = al.Tensor(rng.normal(0, 0.5, (3, 5)), requires_grad=True)
+        self.b3 = al.Tensor(rng.normal(0, 0.1, 3), requires_grad=True)
+
+    def forward(self, x):
+        h = al.tanh(x @ self.W1 + self.b1)
+        h = al.tanh(h @ self.W2.reshape(5, 5) + self.b2)
+        return h @ self.W3.T + self.b3
+
+
+def mse(out, target):
+    return ((out - target) ** 2).mean()
+
+
+X = RNG.normal(size=(6, 4))
+T = RNG.normal(size=(6, 3))
+
+
+def _snapshot(model):
+    return [
+        (n, p.data.copy(), None if p.grad is None else np.array(p.grad.data), p.is_leaf)
+        for n, p in model.named_parameters()
+    ]
+
+
+def _assert_same(before, model):
+    after = _snapshot(model)
+    assert [b[0] for b in before] == [a[0] for a in after]
+    for (n, d0, g0, leaf0), (_, d1, g1, leaf1) in zip(before, after):
+        assert np.array_equal(d0, d1), n
+        assert (g0 is None and g1 is None) or np.array_equal(g0, g1), n
+        assert leaf0 and leaf1, n
+        assert getattr(model, n).requires_grad
+
+
+def _with_grads(model):
+    mse(model(al.Tensor(X)), T).backward()  # .grad set: the check must leave it alone
+    return model
+
+
+def test_a_correct_model_passes_and_is_left_exactly_as_it_was():
+    model = _with_grads(MLP3(np.random.default_rng(1)))
+    before = _snapshot(model)
+    assert al.gradcheck_module(model, mse, X, T) is True
+    assert al.gradcheck_module(model, mse, X, T, fast_mode=True, seed=4) is True
+    _assert_same(before, model)
+    # The model still trains as before: its graph runs to its own leaves.
+    loss = mse(model(al.Tensor(X)), T)
+    loss.backward()
+    assert model.W1.grad is not None
+
+
+def test_the_layers_of_nn_and_a_value_mlp_pass():
+    seq = nn.Sequential(nn.Linear(4, 6, rng=np.random.default_rng(2)), nn.Tanh(), nn.Linear(6, 3))
+    labels = np.array([0, 2, 1, 1, 0, 2])
+    assert al.gradcheck_module(seq, nn.cross_entropy, X, labels)
+    mlp = nn.MLP(2, [3, 1], rng=np.random.default_rng(3))
+    loss = lambda outs, t: sum((o[0] - y) ** 2 for o, y in zip(outs, t))  # noqa: E731
+    model = lambda rows: [mlp(r) for r in rows]  # noqa: E731
+    model.named_parameters = mlp.named_parameters
+    assert al.gradcheck_module(model, loss, [[0.5, -1.0], [1.0, 2.0]], [1.0, -1.0])
+
+
+def test_params_is_a_glob_on_the_names_and_no_match_is_named():
+    model = MLP3(np.random.default_rng(1))
+    seen = []
+    loss = lambda out, t: (seen.append(1), mse(out, t))[1]  # noqa: E731
+    al.gradcheck_module(model, loss, X, T, params="b*")
+    few = len(seen)
+    seen.clear()
+    al.gradcheck_module(model, loss, X, T)
+    assert few < len(seen)  # fewer elements differenced: only b1, b2, b3
+    with pytest.raises(ValueError, match=r"no parameter .* 'conv\*'.*\['W1', 'b1'"):
+        al.gradcheck_module(model, mse, X, T, params="conv*")
+    with pytest.raises(TypeError, match="params"):
+        al.gradcheck_module(model, mse, X, T, params=["W1"])
+    with pytest.raises(TypeError, match="named_parameters"):
+        al.gradcheck_module(lambda x: x, mse, X, T)
+
+
+@contextlib.contextmanager
+def wrong_rule(op, i, factor=1.5):
+    """The op's rule for input i scaled by `factor` (wrong), only inside the block: the op
+    table is shared, so it is put back in `finally`."""
+    old = op.vjps
+    rules = list(old)
+    rules[i] = lambda g, *rest, rule=old[i]: rule(g, *rest) * factor
+    op.vjps = tuple(rules)
+    try:
+        yield
+    finally:
+        op.vjps = old
+
+
+# (op, input whose rule is wrong, its name in the report): an elementwise op, a binary op
+# whose input 1 (the bias) is broadcast, a reduction, matmul, two shape ops.
+INJECTED = [
+    (ops.TANH, 0, "tanh"),
+    (ops.ADD, 1, "+"),
+    (ops.MEAN, 0, "mean"),
+    (ops.MATMUL, 1, "@"),
+    (ops.MATMUL, 0, "@"),
+    (ops.RESHAPE, 0, "reshape"),
+    (ops.TRANSPOSE, 0, "transpose"),
+]
+
+
+@pytest.mark.parametrize("op, i, name", INJECTED, ids=[f"{n} input {i}" for _, i, n in INJECTED])
+def test_a_wrong_rule_in_an_mlp_is_named(op, i, name):
+    model = _with_grads(MLP3(np.random.default_rng(1)))
+    before = _snapshot(model)
+    with wrong_rule(op, i), pytest.raises(GradcheckError) as info:
+        al.gradcheck_module(model, mse, X, T)
+    msg = str(info.value)
+    assert re.search(r"with respect to parameter '(W|b)\d'", msg), msg
+    blame = re.search(r"first op whose rule is wrong: '([^']+)' \(.*\), input (\d)", msg)
+    assert blame and blame.groups() == (name, str(i)), msg
+    _assert_same(before, model)
+    assert al.gradcheck_module(model, mse, X, T)  # the rule is back
+
+
+def test_fast_mode_catches_the_injected_rules_and_names_the_parameter():
+    model = MLP3(np.random.default_rng(1))
+    for op, i, _ in INJECTED:
+        with wrong_rule(op, i), pytest.raises(GradcheckError, match=r"fast mode.*parameter '"):
+            al.gradcheck_module(model, mse, X, T, fast_mode=True, seed=11)
+
+
+def test_the_model_is_restored_when_the_loss_raises():
+    model = _with_grads(MLP3(np.random.default_rng(1)))
+    before = _snapshot(model)
+
+    def bad_loss(out, t):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        al.gradcheck_module(model, bad_loss, X, T)
+    _assert_same(before, model)
+
+
+# ---- check_grads ---------------------------------------------------------------------------
+
+
+def test_check_grads_passes_correct_functions_to_third_order():
+    x = np.array([0.3, -1.2, 0.7])
+    assert al.check_grads(lambda t: al.tanh(t) * al.sin(t), (x,), order=3) is None
+    al.check_grads(lambda a, b: (a @ b).sum(), (RNG.normal(size=(2, 3)), RNG.normal(size=3)))
+
+
+def test_check_grads_catches_a_wrong_second_derivative_and_names_the_order():
+    # A rule right in value whose own derivative is wrong: g * cos(x) written with a
+    # non-differentiable cos (a constant in x), so order 1 passes and order 2 fails.
+    f = lambda t: al.sin(t).sum()  # noqa: E731
+    x = np.array([0.3, -1.2])
+    al.check_grads(f, (x,), order=1)
+    with wrong_rule(ops.SIN, 0, factor=1.0):
+        ops.SIN.vjps = (lambda g, out, x: g * np.cos(ops._raw(x)),)
+        al.check_grads(f, (x,), order=1)
+        with pytest.raises(GradcheckError, match=r"order 2 of 2, mode 'rev'"):
+            al.check_grads(f, (x,), order=2)
+
+
+def test_check_grads_catches_a_wrong_first_derivative():
+    with wrong_rule(ops.TANH, 0), pytest.raises(GradcheckError, match=r"order 1 of 2"):
+        al.check_grads(al.tanh, (np.array([0.2, 0.5]),))
+
+
+def test_check_grads_forward_mode_is_not_available_yet_and_arguments_are_checked():
+    with pytest.raises(NotImplementedError, match="forward mode"):
+        al.check_grads(al.tanh, (0.5,), modes=("fwd", "rev"))
+    with pytest.raises(ValueError, match="unknown mode 'back'"):
+        al.check_grads(al.tanh, (0.5,), modes=("back",))
+    with pytest.raises(ValueError, match="order"):
+        al.check_grads(al.tanh, (0.5,), order=0)
+    with pytest.raises(ValueError, match="modes"):
+        al.check_grads(al.tanh, (0.5,), modes="rev")
