@@ -199,3 +199,39 @@ def test_check_grads_forward_mode_is_not_available_yet_and_arguments_are_checked
         al.check_grads(al.tanh, (0.5,), order=0)
     with pytest.raises(ValueError, match="modes"):
         al.check_grads(al.tanh, (0.5,), modes="rev")
+
+
+# ---- plot ------------------------------------------------------------------------------------
+
+
+def test_plot_saves_a_heat_map_of_a_matrix_input_marking_the_failing_elements(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    w = np.random.default_rng(0).normal(size=(3, 4))
+    path = tmp_path / "err.png"
+    with wrong_rule(ops.TANH, 0), pytest.raises(GradcheckError) as info:
+        al.gradcheck(lambda t: al.tanh(t).sum(), (w,), plot=path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ax = info.value.figure.axes[0]
+    assert ax.images[0].get_array().shape == (3, 4)  # one cell per element of the matrix
+    marked = ax.collections[0].get_offsets()
+    assert len(marked) == 12  # every element is wrong by the factor 1.5
+    assert np.allclose(ax.images[0].get_array(), 0.5 * (1 - np.tanh(w) ** 2), rtol=1e-4)
+
+
+def test_plot_true_draws_a_pyplot_figure_and_a_pass_marks_nothing():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    assert al.gradcheck(lambda a, v: a @ v, (np.ones((2, 3)), np.arange(3.0)), plot=True)
+    fig = plt.gcf()
+    assert len(fig.axes) == 4  # one heat map and its colour bar per input
+    maps = [ax for ax in fig.axes if ax.images]
+    assert len(maps) == 2 and all(len(ax.collections[0].get_offsets()) == 0 for ax in maps)
+    plt.close("all")
+    with pytest.raises(ValueError, match="plot"):
+        al.gradcheck(al.sin, (0.5,), fast_mode=True, plot=True)

@@ -474,7 +474,8 @@ def _plot(panels, plot, tols):
     import matplotlib.pyplot as plt  # lazily: only a plotting check needs it
 
     eps, atol, rtol = tols
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    width = max(5.5, 4.5 * len(panels))
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.2), squeeze=False)
     for ax, (header, err, ok, in_shape) in zip(axes[0], panels):
         if len(in_shape) == 2:  # one cell per element of the matrix input
             err, ok = err.max(axis=0).reshape(in_shape), ok.all(axis=0).reshape(in_shape)
@@ -486,11 +487,13 @@ def _plot(panels, plot, tols):
         image = ax.imshow(err, cmap="viridis", interpolation="nearest", aspect="auto")
         fig.colorbar(image, ax=ax, label="|analytical - numerical|")
         rows, cols = np.nonzero(~ok)
-        ax.scatter(cols, rows, marker="x", color="red", s=40, label="outside tolerance")
-        if rows.size:
-            ax.legend(loc="upper right", fontsize="small")
+        ax.scatter(cols, rows, marker="x", color="red", s=40)
         ax.set_title(header, fontsize="medium")
-    fig.suptitle(f"gradcheck error (eps={eps:g}, atol={atol:g}, rtol={rtol:g})")
+    fig.suptitle(
+        f"gradcheck error (eps={eps:g}, atol={atol:g}, rtol={rtol:g})\n"
+        "red x: outside atol + rtol * |numerical|",
+        fontsize="medium",
+    )
     fig.tight_layout()
     if plot is not True:  # a path: save it, keep no pyplot figure open
         from .._files import atomic_write
