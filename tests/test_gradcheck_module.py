@@ -235,3 +235,11 @@ def test_plot_true_draws_a_pyplot_figure_and_a_pass_marks_nothing():
     plt.close("all")
     with pytest.raises(ValueError, match="plot"):
         al.gradcheck(al.sin, (0.5,), fast_mode=True, plot=True)
+
+
+def test_fast_mode_catches_a_wrong_rule_for_every_one_of_100_seeds():
+    # benchmarks/gradcheck_fast.py runs 1,000 seeds (docs/gradcheck.md has the counts).
+    from benchmarks.gradcheck_fast import WRONG, caught
+
+    for wrong in (WRONG[0], WRONG[-1]):  # tanh x1.5 everywhere; tanh +10% at one element
+        assert caught(100, wrong)[0] == 100, wrong[0]

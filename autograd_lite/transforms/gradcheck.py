@@ -416,10 +416,13 @@ def gradcheck(
         (subgradient)", (i, j) being (output element, input element) of the Jacobian.
         strict=True fails at every kink instead.
     fast_mode: instead of every element, compare u^T J v for random u (outputs) and v (each
-        input in turn), from the seeded generator `seed`: the vjp at u dotted with v against
-        u . (f(x + eps v) - f(x - eps v)) / (2 eps), as PyTorch's fast gradcheck. It costs
-        two evaluations of f and one vjp per input instead of two evaluations per element,
-        and can miss an error orthogonal to the projection (try other seeds).
+        input in turn; every element's sign random and size uniform in [0.5, 1.5], so no
+        element's error is weighted near zero), from the seeded generator `seed`: the vjp
+        at u dotted with v against u . (f(x + eps v) - f(x - eps v)) / (2 eps), as
+        PyTorch's fast gradcheck. It costs two evaluations of f and one vjp per input
+        instead of two evaluations per element. It can miss an error the projection
+        cancels, mostly one near the tolerance (benchmarks/gradcheck_fast.py measures it;
+        docs/gradcheck.md has the numbers): try other seeds, or the full check.
     plot: False (the default); True draws a heat map of |analytical - numerical| for each
         compared (output, input) pair with matplotlib's pyplot (a new figure, so a notebook
         shows it under the cell; a script calls `plt.show()` or `plt.savefig`); or a path:
@@ -584,6 +587,13 @@ def _forward_product(f, args, u, vs):
 _PRODUCTS = {"rev": _reverse_product, "fwd": _forward_product}
 
 
+def _direction(rng, shape):
+    """A random direction for fast mode: each element's size uniform in [0.5, 1.5], its sign
+    random. Sizes bounded away from 0 (unlike normal draws) let no element of an error
+    vanish from u^T E v by a tiny weight: a wrong element always counts at least half."""
+    return rng.uniform(0.5, 1.5, shape) * rng.choice((-1.0, 1.0), shape)
+
+
 def _raw64(x):
     return np.asarray(x.data if isinstance(x, Node) else x, dtype=np.float64)
 
@@ -601,13 +611,13 @@ def _check_fast(f, args, tols, raise_exception, seed, which=None, mode="rev"):
     multi = isinstance(out, (tuple, list))
     base = _outputs64(out)
     rng = np.random.default_rng(seed)
-    us = [rng.standard_normal(b.shape) for b in base]
+    us = [_direction(rng, b.shape) for b in base]
     cts = [
         float(u) if isinstance(o, (Value, numbers.Real)) else u
         for o, u in zip(out if multi else [out], us)
     ]
     for i, p in enumerate(points):
-        v = rng.standard_normal(p.shape)
+        v = _direction(rng, p.shape)
         vs = [v if k == i else np.zeros(q.shape) for k, q in enumerate(points)]
         analytical = _PRODUCTS[mode](f, args, tuple(cts) if multi else cts[0], vs)
         x = p.copy()
@@ -622,7 +632,7 @@ def _check_fast(f, args, tols, raise_exception, seed, which=None, mode="rev"):
         if not np.isclose(analytical, numerical, rtol=rtol, atol=atol):
             return _fail(
                 f"gradcheck (fast mode, seed {seed}): u^T J v disagrees for {which(i)} "
-                f"({_describe(args[i])}), u and v random normal:\n"
+                f"({_describe(args[i])}), u and v random (signs random, sizes in [0.5, 1.5]):\n"
                 f"    numerical  {numerical: .12g}\n    analytical {analytical: .12g}\n"
                 f"    |difference| {abs(analytical - numerical):.6g} > atol + rtol * "
                 f"|numerical| = {atol + rtol * abs(numerical):.6g} (eps={eps:g}, atol={atol:g}, "
@@ -803,7 +813,7 @@ def check_grads(
     """Check f's derivatives of every order up to `order` by random projections (as
     `jax.test_util.check_grads` and HIPS autograd's `check_grads`).
 
-    Order 1: for random normal u (one per output) and v (each argument in turn, from the
+    Order 1: for random u (one per output) and v (each argument in turn, from the
     numpy generator `seed`), u^T J v computed by each mode against
     u . (f(x + eps v) - f(x - eps v)) / (2 eps) (`gradcheck(fast_mode=True)`). Order k + 1:
     the same check of the derivative function of order k, which for mode "rev" is the vjp
