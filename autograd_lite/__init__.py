@@ -45,6 +45,7 @@ from .transforms.gradcheck import (
     gradgradcheck,
 )
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
+from .viz.grad_flow import plot_grad_flow
 
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
 # and the singular values of the matrix norms come from linalg's eigh.
@@ -93,6 +94,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "no_grad",
+    "plot_grad_flow",
     "primitive",
     "save_graph",
     "value_and_grad",

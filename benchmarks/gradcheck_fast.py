@@ -28,7 +28,9 @@ from autograd_lite.core import ops
 
 
 class MLP3(nn.Module):
-    """4-5-5-3 with each op kind in the graph (as tests/test_gradcheck_module.py's)."""
+    """4-5-5-3 written with the primitive ops, so each op kind is in the graph: matmul, + with
+    a broadcast bias, tanh, a reshape (W2 is stored flat), a transpose (W3 is stored (out,
+    in), as PyTorch's Linear). tests/test_gradcheck_module.py checks it too."""
 
     def __init__(self, rng):
         self.W1 = al.Tensor(rng.normal(0, 0.6, (4, 5)), requires_grad=True)

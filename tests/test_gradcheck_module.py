@@ -1,7 +1,6 @@
 """gradcheck_module (a model's parameters, reported by name), check_grads (every order up to
 `order`, by mode) and the blame of a wrong rule injected into a three-layer MLP."""
 
-import contextlib
 import re
 
 import numpy as np
@@ -10,31 +9,9 @@ import pytest
 import autograd_lite as al
 from autograd_lite import GradcheckError, nn
 from autograd_lite.core import ops
+from benchmarks.gradcheck_fast import MLP3, WRONG, caught, mse, replaced_rule, scaled
 
 RNG = np.random.default_rng(0)
-
-
-class MLP3(nn.Module):
-    """Three layers written with the primitive ops, so each op kind is in the graph:
-    matmul, + with a broadcast bias, tanh, a reshape (W2 is stored flat), a transpose (W3
-    is stored (out, in), as PyTorch's Linear)."""
-
-    def __init__(self, rng):
-        self.W1 = al.Tensor(rng.normal(0, 0.6, (4, 5)), requires_grad=True)
-        self.b1 = al.Tensor(rng.normal(0, 0.1, 5), requires_grad=True)
-        self.W2 = al.Tensor(rng.normal(0, 0.5, 25), requires_grad=True)
-        self.b2 = al.Tensor(rng.normal(0, 0.1, 5), requires_grad=True)
-        self.W3 = al.Tensor(rng.normal(0, 0.5, (3, 5)), requires_grad=True)
-        self.b3 = al.Tensor(rng.normal(0, 0.1, 3), requires_grad=True)
-
-    def forward(self, x):
-        h = al.tanh(x @ self.W1 + self.b1)
-        h = al.tanh(h @ self.W2.reshape(5, 5) + self.b2)
-        return h @ self.W3.T + self.b3
-
-
-def mse(out, target):
-    return ((out - target) ** 2).mean()
 
 
 X = RNG.normal(size=(6, 4))
@@ -103,18 +80,10 @@ def test_params_is_a_glob_on_the_names_and_no_match_is_named():
         al.gradcheck_module(lambda x: x, mse, X, T)
 
 
-@contextlib.contextmanager
-def wrong_rule(op, i, factor=1.5):
-    """The op's rule for input i scaled by `factor` (wrong), only inside the block: the op
-    table is shared, so it is put back in `finally`."""
-    old = op.vjps
-    rules = list(old)
-    rules[i] = lambda g, *rest, rule=old[i]: rule(g, *rest) * factor
-    op.vjps = tuple(rules)
-    try:
-        yield
-    finally:
-        op.vjps = old
+def wrong_rule(op, i):
+    """The op's rule for input i scaled by 1.5 (wrong), only inside the block: the op table
+    is shared, so it is put back in `finally`."""
+    return replaced_rule(op, i, scaled)
 
 
 # (op, input whose rule is wrong, its name in the report): an elementwise op, a binary op
@@ -178,8 +147,8 @@ def test_check_grads_catches_a_wrong_second_derivative_and_names_the_order():
     f = lambda t: al.sin(t).sum()  # noqa: E731
     x = np.array([0.3, -1.2])
     al.check_grads(f, (x,), order=1)
-    with wrong_rule(ops.SIN, 0, factor=1.0):
-        ops.SIN.vjps = (lambda g, out, x: g * np.cos(ops._raw(x)),)
+    flat_cos = lambda rule: lambda g, out, x: g * np.cos(ops._raw(x))  # noqa: E731
+    with replaced_rule(ops.SIN, 0, flat_cos):
         al.check_grads(f, (x,), order=1)
         with pytest.raises(GradcheckError, match=r"order 2 of 2, mode 'rev'"):
             al.check_grads(f, (x,), order=2)
@@ -239,7 +208,15 @@ def test_plot_true_draws_a_pyplot_figure_and_a_pass_marks_nothing():
 
 def test_fast_mode_catches_a_wrong_rule_for_every_one_of_100_seeds():
     # benchmarks/gradcheck_fast.py runs 1,000 seeds (docs/gradcheck.md has the counts).
-    from benchmarks.gradcheck_fast import WRONG, caught
-
     for wrong in (WRONG[0], WRONG[-1]):  # tanh x1.5 everywhere; tanh +10% at one element
         assert caught(100, wrong)[0] == 100, wrong[0]
+
+
+def test_fast_mode_tries_two_projections_per_input():
+    # Seed 940's first direction for W2 is nearly orthogonal to its gradient, so a reshape
+    # rule scaled by 1.5 (an error along the gradient itself) hides from it; the second
+    # direction catches it.
+    rng = np.random.default_rng(0)
+    model, x, t = MLP3(rng), rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    with wrong_rule(ops.RESHAPE, 0), pytest.raises(GradcheckError, match="parameter 'W2'"):
+        al.gradcheck_module(model, mse, x, t, fast_mode=True, seed=940)

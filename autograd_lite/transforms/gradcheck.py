@@ -419,10 +419,12 @@ def gradcheck(
         input in turn; every element's sign random and size uniform in [0.5, 1.5], so no
         element's error is weighted near zero), from the seeded generator `seed`: the vjp
         at u dotted with v against u . (f(x + eps v) - f(x - eps v)) / (2 eps), as
-        PyTorch's fast gradcheck. It costs two evaluations of f and one vjp per input
-        instead of two evaluations per element. It can miss an error the projection
-        cancels, mostly one near the tolerance (benchmarks/gradcheck_fast.py measures it;
-        docs/gradcheck.md has the numbers): try other seeds, or the full check.
+        PyTorch's fast gradcheck, with two random v per input (an error hides from a
+        projection only by chance, from two only by two chances). It costs one vjp in all
+        and four evaluations of f per input, instead of two evaluations per element. It can
+        miss an error both projections cancel, mostly one near the tolerance
+        (benchmarks/gradcheck_fast.py measures it; docs/gradcheck.md has the numbers):
+        try other seeds, or the full check.
     plot: False (the default); True draws a heat map of |analytical - numerical| for each
         compared (output, input) pair with matplotlib's pyplot (a new figure, so a notebook
         shows it under the cell; a script calls `plt.show()` or `plt.savefig`); or a path:
@@ -565,16 +567,18 @@ def _wrong_input(node, eps, atol, rtol):
     return None
 
 
-def _reverse_product(f, args, u, vs):
-    """u^T J v by reverse mode: the vjp of f at the cotangent u, dotted with the vs."""
+def _reverse_products(f, args, u, directions):
+    """[u^T J v for v in directions] by reverse mode: one vjp of f at the cotangent u,
+    dotted with each v (a tuple of one tangent per argument)."""
     with no_grad():
         _, vjp_fn = functional.vjp(f, *args)
-        got = vjp_fn(u)
-    return sum(float(np.sum(_raw64(g) * v)) for g, v in zip(got, vs))
+        got = [_raw64(g) for g in vjp_fn(u)]
+    return [sum(float(np.sum(g * t)) for g, t in zip(got, v)) for v in directions]
 
 
-def _forward_product(f, args, u, vs):
-    """u^T J v by forward mode (J v, a jvp, dotted with u): not available yet."""
+def _forward_products(f, args, u, directions):
+    """[u^T J v for v in directions] by forward mode (J v, a jvp, dotted with u): not
+    available yet."""
     raise NotImplementedError(
         "check_grads: mode 'fwd' needs forward mode, which autograd_lite does not have yet; "
         "use modes=('rev',)"
@@ -582,9 +586,14 @@ def _forward_product(f, args, u, vs):
 
 
 #: How each mode of `check_grads` computes u^T J v: reverse (u^T J by a vjp, dotted with
-#: v) or forward (J v by a jvp, dotted with u). Each takes (f, args, u, vs): u the
-#: cotangent, shaped as f's output (a tuple for a tuple), vs one tangent per argument.
-_PRODUCTS = {"rev": _reverse_product, "fwd": _forward_product}
+#: each v) or forward (J v by a jvp per v, dotted with u). Each takes (f, args, u,
+#: directions): u the cotangent, shaped as f's output (a tuple for a tuple), directions a
+#: list of tuples of one tangent per argument; it returns one float per direction.
+_PRODUCTS = {"rev": _reverse_products, "fwd": _forward_products}
+
+#: Random directions v fast mode tries per argument: an error hides from one projection
+#: only by chance (u^T E v near 0), from two only by a second such chance.
+_PROJECTIONS = 2
 
 
 def _direction(rng, shape):
@@ -600,7 +609,7 @@ def _raw64(x):
 
 def _check_fast(f, args, tols, raise_exception, seed, which=None, mode="rev"):
     """gradcheck's fast mode: u^T J v (by `mode`, see `_PRODUCTS`) against
-    u . (directional central difference), one random v per argument in turn."""
+    u . (directional central difference), `_PROJECTIONS` random v per argument in turn."""
     which = which or (lambda i: f"input {i}")
     eps, atol, rtol = tols
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -616,10 +625,15 @@ def _check_fast(f, args, tols, raise_exception, seed, which=None, mode="rev"):
         float(u) if isinstance(o, (Value, numbers.Real)) else u
         for o, u in zip(out if multi else [out], us)
     ]
-    for i, p in enumerate(points):
-        v = _direction(rng, p.shape)
-        vs = [v if k == i else np.zeros(q.shape) for k, q in enumerate(points)]
-        analytical = _PRODUCTS[mode](f, args, tuple(cts) if multi else cts[0], vs)
+    tries = [
+        (i, _direction(rng, p.shape)) for i, p in enumerate(points) for _ in range(_PROJECTIONS)
+    ]
+    directions = [
+        tuple(v if k == i else np.zeros(q.shape) for k, q in enumerate(points)) for i, v in tries
+    ]
+    products = _PRODUCTS[mode](f, args, tuple(cts) if multi else cts[0], directions)
+    for (i, v), analytical in zip(tries, products):
+        p = points[i]
         x = p.copy()
         p[...] = x + eps * v
         plus = _outputs64(evaluate())
