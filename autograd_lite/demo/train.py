@@ -141,7 +141,10 @@ def fit(
     loss is NaN or infinite; that step's update is not applied. ValueError for lengths or
     counts that do not fit.
     """
-    from tqdm.auto import tqdm
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # a disabled bar: tqdm.auto would still warn in a notebook without ipywidgets
+        from tqdm import tqdm
 
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
