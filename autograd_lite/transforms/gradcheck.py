@@ -477,6 +477,7 @@ def _plot(panels, plot, tols):
     if plot is False or not panels:
         return None
     import matplotlib.pyplot as plt  # lazily: only a plotting check needs it
+    from matplotlib.ticker import MaxNLocator
 
     eps, atol, rtol = tols
     width = max(5.5, 4.5 * len(panels))
@@ -490,6 +491,8 @@ def _plot(panels, plot, tols):
             ax.set_xlabel("input element")
             ax.set_ylabel("output element")
         image = ax.imshow(err, cmap="viridis", interpolation="nearest", aspect="auto")
+        for axis in (ax.xaxis, ax.yaxis):  # element indices: whole numbers only
+            axis.set_major_locator(MaxNLocator(integer=True))
         fig.colorbar(image, ax=ax, label="|analytical - numerical|")
         rows, cols = np.nonzero(~ok)
         ax.scatter(cols, rows, marker="x", color="red", s=40)
