@@ -25,6 +25,7 @@ from __future__ import annotations
 import fnmatch
 import numbers
 import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -231,8 +232,17 @@ def _note(name, notes):
             f"{name} passed at {len(notes)} kink(s), where the one-sided differences disagree "
             "and the engine's value lies between them:\n" + "\n".join(lines),
             KinkNote,
-            stacklevel=4,
+            stacklevel=_caller_level(),
         )
+
+
+def _caller_level() -> int:
+    """The `stacklevel` of warnings.warn called from here that names the first frame
+    outside this module (the user's call of gradcheck, gradcheck_module, ...)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _kinks(analytical, sides, atol, rtol):
