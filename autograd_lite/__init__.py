@@ -37,8 +37,15 @@ from .transforms.functional import (
     value_and_grad,
     vjp,
 )
-from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .transforms.gradcheck import (
+    GradcheckError,
+    check_grads,
+    gradcheck,
+    gradcheck_module,
+    gradgradcheck,
+)
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
+from .viz.grad_flow import plot_grad_flow
 
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
 # and the singular values of the matrix norms come from linalg's eigh.
@@ -69,6 +76,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "check_grads",
     "derivative",
     "detect_anomaly",
     "draw_dot",
@@ -78,6 +86,7 @@ __all__ = [
     "explore",
     "grad",
     "gradcheck",
+    "gradcheck_module",
     "gradgradcheck",
     "hessian",
     "hvp",
@@ -87,6 +96,7 @@ __all__ = [
     "jvp",
     "linearize",
     "no_grad",
+    "plot_grad_flow",
     "primitive",
     "save_graph",
     "value_and_grad",

@@ -188,3 +188,11 @@ def test_a_vjp_rule_not_linear_in_its_cotangent_fails_gradcheck():
     right = al.primitive(np.sin)
     right.defvjp(lambda g, out, x: g * al.cos(x))
     assert gradcheck(lambda x: right(x), [np.array([0.3, 1.2])])
+
+
+def test_a_non_contiguous_input_is_perturbed_where_f_reads_it():
+    # A transposed array: a flat view of a float64 copy keeping its strides would be a copy,
+    # so the perturbation never reached f (numerical 0, a false failure).
+    a = np.arange(6.0).reshape(2, 3).T
+    assert gradcheck(lambda t: t * 2.0, (a,))
+    assert gradcheck(lambda t: al.sin(t), (np.asfortranarray(np.ones((2, 3))) * 0.5,))

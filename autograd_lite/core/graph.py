@@ -43,7 +43,9 @@ __all__ = [
 class _GradState(threading.local):
     """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread).
 
-    `anomaly` is the active `detect_anomaly` block (or None). `tracing` counts the
+    `anomaly` is the active `detect_anomaly` block (or None). While grad mode is on inside
+    one, `enabled` holds that block instead of True (`_on()`), so the node maker learns both
+    from the one thread-local read it makes per op anyway. `tracing` counts the
     transforms (grad, jacobian, ...) running in this thread, and `born`
     collects the leaves that require grad made inside the innermost one (None outside).
     """
@@ -59,7 +61,13 @@ _state = _GradState()
 
 def is_grad_enabled() -> bool:
     """True when new operations are being recorded for differentiation (in this thread)."""
-    return _state.enabled
+    return _state.enabled is not False
+
+
+def _on(mode: bool):
+    """The value of `_state.enabled` for grad mode `mode`: False, or the active
+    `detect_anomaly` block, or True outside any."""
+    return mode and (_state.anomaly or True)
 
 
 class _GradMode:
@@ -79,7 +87,7 @@ class _GradMode:
 
     def __enter__(self):
         self._previous.append(_state.enabled)
-        _state.enabled = self._mode
+        _state.enabled = _on(self._mode)
 
     def __exit__(self, *exc):
         _state.enabled = self._previous.pop()
@@ -471,13 +479,13 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
         out._data = data
         out._grad = zero_grad
         out.label = ""
-        if requires_grad and state.enabled:
+        if requires_grad and (mode := state.enabled):
             out.requires_grad = True
             out._op = op
             out._parents = parents
             out._ctx = ctx
-            if state.anomaly is not None:  # inside detect_anomaly: note its place, check it
-                state.anomaly.forward(out, op, parents, ctx)
+            if mode is not True:  # inside detect_anomaly (its block): note the place, check
+                mode.forward(out, op, parents, ctx)
             if saves_arrays:
                 # The op keeps these arrays for its rules: `.data` now copies before it
                 # hands one out, so an in-place edit never changes what backward reads.
@@ -745,7 +753,7 @@ class _sweeping:
 
     def __enter__(self):
         self.mode = _state.enabled
-        _state.enabled = self.create_graph
+        _state.enabled = _on(self.create_graph)
         _pause_collector()
         self.errstate = np.errstate(all="ignore")
         self.errstate.__enter__()
