@@ -51,14 +51,15 @@ def mse(out, target):
 
 
 @contextlib.contextmanager
-def replaced_rule(op, i, rule):
-    """op's rule for input i is `rule(old_rule)` inside the block, put back in `finally`."""
-    old = op.vjps
-    op.vjps = old[:i] + (rule(old[i]),) + old[i + 1 :]
+def replaced_rule(op, i, rule, field="vjps"):
+    """op's rule for input i (of its vjp rules, or of `field`: "jvps") is `rule(old_rule)`
+    inside the block, put back in `finally`."""
+    old = getattr(op, field)
+    setattr(op, field, old[:i] + (rule(old[i]),) + old[i + 1 :])
     try:
         yield
     finally:
-        op.vjps = old
+        setattr(op, field, old)
 
 
 def scaled(rule):

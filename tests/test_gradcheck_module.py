@@ -159,9 +159,29 @@ def test_check_grads_catches_a_wrong_first_derivative():
         al.check_grads(al.tanh, (np.array([0.2, 0.5]),))
 
 
-def test_check_grads_forward_mode_is_not_available_yet_and_arguments_are_checked():
-    with pytest.raises(NotImplementedError, match="forward mode"):
-        al.check_grads(al.tanh, (0.5,), modes=("fwd", "rev"))
+def test_check_grads_forward_mode_checks_the_jvp_rules_to_every_order():
+    x, y = RNG.normal(size=(2, 3)), RNG.normal(size=3)
+    f = lambda a, b: al.tanh(a @ b) * al.exp(b[:2]).sum()  # noqa: E731
+    al.check_grads(f, (x, y), order=3, modes=("fwd", "rev"))
+    al.check_grads(lambda t: (al.sin(t), t * t), (0.4,), order=2, modes=("fwd",))
+    with replaced_rule(ops.TANH, 0, scaled, field="jvps"):  # its vjp rule stays right
+        al.check_grads(f, (x, y), order=2, modes=("rev",))  # reverse mode never reads it
+        with pytest.raises(GradcheckError, match=r"order 1 of 2, mode 'fwd'"):
+            al.check_grads(f, (x, y), modes=("rev", "fwd"))
+
+
+def test_check_grads_forward_mode_catches_a_wrong_second_derivative():
+    # sin's jvp right in value, its own derivative lost (cos taken as a constant)
+    f = lambda t: al.sin(t).sum()  # noqa: E731
+    x = np.array([0.3, -1.2])
+    flat_cos = lambda rule: lambda t, out, x: t * np.cos(ops._raw(x))  # noqa: E731
+    with replaced_rule(ops.SIN, 0, flat_cos, field="jvps"):
+        al.check_grads(f, (x,), order=1, modes=("fwd",))
+        with pytest.raises(GradcheckError, match=r"order 2 of 2, mode 'fwd'"):
+            al.check_grads(f, (x,), order=2, modes=("fwd",))
+
+
+def test_check_grads_arguments_are_checked():
     with pytest.raises(ValueError, match="unknown mode 'back'"):
         al.check_grads(al.tanh, (0.5,), modes=("back",))
     with pytest.raises(ValueError, match="order"):

@@ -37,7 +37,7 @@ from ..core.anomaly import place
 from ..core.graph import ALIAS, Node, enable_grad, no_grad, toposort
 from ..core.tensor import Tensor
 from ..core.value import Value
-from . import functional
+from . import forward, functional
 
 __all__ = [
     "GradcheckError",
@@ -591,12 +591,16 @@ def _reverse_products(f, args, u, directions):
 
 
 def _forward_products(f, args, u, directions):
-    """[u^T J v for v in directions] by forward mode (J v, a jvp, dotted with u): not
-    available yet."""
-    raise NotImplementedError(
-        "check_grads: mode 'fwd' needs forward mode, which autograd_lite does not have yet; "
-        "use modes=('rev',)"
-    )
+    """[u^T J v for v in directions] by forward mode: one jvp of f per direction v (J v),
+    dotted with the cotangent u."""
+    us = u if isinstance(u, tuple) else (u,)
+    products = []
+    with no_grad():
+        for v in directions:
+            _, jv = forward.jvp(f, args, v)
+            jvs = jv if isinstance(jv, tuple) else (jv,)
+            products.append(sum(float(np.sum(_raw64(t) * w)) for t, w in zip(jvs, us)))
+    return products
 
 
 #: How each mode of `check_grads` computes u^T J v: reverse (u^T J by a vjp, dotted with
@@ -844,13 +848,14 @@ def check_grads(
     Order 1: for random u (one per output) and v (each argument in turn, from the
     numpy generator `seed`), u^T J v computed by each mode against
     u . (f(x + eps v) - f(x - eps v)) / (2 eps) (`gradcheck(fast_mode=True)`). Order k + 1:
-    the same check of the derivative function of order k, which for mode "rev" is the vjp
+    the same check of the derivative function of order k: for mode "rev" the vjp
     g(x, u) = u^T J_f(x) with the cotangent u an argument too (so a rule not linear in its
-    cotangent is caught, as in `gradgradcheck`), at a fixed random u.
+    cotangent is caught, as in `gradgradcheck`), for mode "fwd" the jvp h(x, t) = J_f(x) t
+    with the tangent t an argument too; u and t drawn once per order.
     f, args: as `gradcheck`'s f and inputs (a tuple is the argument list).
-    order: a positive int. modes: a sequence of "rev" (reverse mode, vjp) and "fwd"
-    (forward mode, jvp); "fwd" raises NotImplementedError until autograd_lite has
-    forward mode. eps, atol, rtol: as `gradcheck`; each check passes when
+    order: a positive int. modes: a sequence of "rev" (reverse mode: u^T J by a vjp, dotted
+    with v) and "fwd" (forward mode: J v by a jvp, dotted with u), each checked to
+    every order on its own. eps, atol, rtol: as `gradcheck`; each check passes when
     |analytical - numerical| <= atol + rtol * |numerical|.
     Returns None. Raises GradcheckError naming the order, the mode, the seed and the
     argument; ValueError for an unknown mode, an order < 1 or bad tolerances.
@@ -865,17 +870,27 @@ def check_grads(
         if mode not in _PRODUCTS:
             raise ValueError(f"check_grads: unknown mode {mode!r}; modes are {sorted(_PRODUCTS)}")
     args = _arguments(args)
-    rng = np.random.default_rng(seed)
-    for k in range(1, order + 1):
-        for mode in modes:
+    for mode in modes:
+        g, g_args, rng = f, args, np.random.default_rng(seed)
+        for k in range(1, order + 1):
             try:
-                _check_fast(f, args, (eps, atol, rtol), True, seed, mode=mode)
+                _check_fast(g, g_args, (eps, atol, rtol), True, seed, mode=mode)
             except GradcheckError as e:
                 raise GradcheckError(
                     f"check_grads: order {k} of {order}, mode {mode!r}: {e}"
                 ) from None
-        if k < order:
-            f, args = _vjp_function(f, args, rng)
+            if k < order:
+                g, g_args = _NEXT_ORDER[mode](g, g_args, rng)
+
+
+def _random_like(xs, rng):
+    """One standard normal draw shaped like each of xs (a float for a number or a Value)."""
+    return tuple(
+        float(rng.standard_normal())
+        if isinstance(x, (Value, numbers.Real))
+        else rng.standard_normal(np.shape(x.data if isinstance(x, Node) else x))
+        for x in xs
+    )
 
 
 def _vjp_function(f, args, rng):
@@ -883,13 +898,7 @@ def _vjp_function(f, args, rng):
     cotangent u (one random normal argument per output of f), for the next order."""
     out = _numerical(f, args)[1]()
     multi = isinstance(out, (tuple, list))
-    outs = out if multi else (out,)
-    us = tuple(
-        float(rng.standard_normal())
-        if isinstance(o, (Value, numbers.Real))
-        else rng.standard_normal(np.shape(o.data if isinstance(o, Node) else o))
-        for o in outs
-    )
+    us = _random_like(out if multi else (out,), rng)
     n = len(args)
 
     def vjp_of_f(*xs_and_us):
@@ -898,3 +907,19 @@ def _vjp_function(f, args, rng):
         return vjp_fn(tuple(u) if multi else u[0])
 
     return vjp_of_f, args + us
+
+
+def _jvp_function(f, args, rng):
+    """(h, args + t): h(*x, *t) = J_f(x) t, the jvp as a function of the point and of the
+    tangent t (one random normal argument per argument of f), for the next order: its
+    check differentiates the jvp rules themselves (as `jax.test_util.check_grads`)."""
+    n = len(args)
+
+    def jvp_of_f(*xs_and_ts):
+        return forward.jvp(f, xs_and_ts[:n], xs_and_ts[n:])[1]
+
+    return jvp_of_f, args + _random_like(args, rng)
+
+
+#: The derivative function whose check is the next order, by mode.
+_NEXT_ORDER = {"rev": _vjp_function, "fwd": _jvp_function}
