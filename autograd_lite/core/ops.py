@@ -1327,11 +1327,12 @@ STACK = Op(
 # A Value meeting a Tensor becomes a 0-d Tensor, recorded, so its cotangent comes back as a
 # float; the reverse op turns a one-element Tensor cotangent into a Value under create_graph.
 def _as_tensor_vjp(g, out, x, dtype):
-    # A float for the Value; in a batched sweep an array (B,) of them (raw data only: a
-    # recorded Value holds one number, so a recorded batch goes row by row, `graph._rows`).
-    if isinstance(g, Node):
-        return g._as_value()
-    return float(g) if not np.ndim(g) else np.asarray(g, dtype=np.float64)
+    # A float (a Value when recorded) for the Value; in a batched sweep g has shape (B,)
+    # and the Value's cotangent is that batch, an array (a Tensor when recorded): the rules
+    # of Value ops broadcast over it as any rule over batch axes.
+    if np.ndim(_raw(g)):
+        return g if isinstance(g, Node) else np.asarray(g, dtype=np.float64)
+    return g._as_value() if isinstance(g, Node) else float(g)
 
 
 AS_TENSOR = Op(

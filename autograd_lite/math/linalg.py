@@ -254,7 +254,8 @@ def _eigh_vjp(g, out, a):
     gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
     m = ops.matmul(ops._mT(v), gv)
     skip = (eye == 1) | ((ops._raw(gap) == 0) & (ops._raw(m) == 0))
-    inner = eye * ops.reshape(gw, batch + (1, n)) + ops.where(
+    # gw may carry batch axes in front of a's (a batched sweep): kept by reshaping its last
+    inner = eye * ops.reshape(gw, np.shape(ops._raw(gw))[:-1] + (1, n)) + ops.where(
         skip, 0.0, m / ops.where(skip, 1.0, gap)
     )
     da = ops.matmul(v, ops.matmul(inner, ops._mT(v)))

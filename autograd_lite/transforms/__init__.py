@@ -1,6 +1,16 @@
 """Derivatives as functions (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, ...) and their checks."""
 
-from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .functional import (
+    derivative,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
 
 __all__ = [
@@ -13,6 +23,7 @@ __all__ = [
     "hessian",
     "hvp",
     "jacobian",
+    "jacrev",
     "jvp",
     "value_and_grad",
     "vjp",
