@@ -330,3 +330,15 @@ def test_a_scalar_output_and_outputs_that_ignore_x():
 def test_bad_vectorize_and_chunk_size_are_named(transform, options, error, words):
     with pytest.raises(error, match=f"{transform.__name__}: {words}"):
         transform(lambda x: al.sum(x * x), **options)
+
+
+def test_a_primitive_on_values_inside_a_batched_sweep():
+    # erf (a batch-aware primitive) on Values: its cotangent for a Value is a batch (B,).
+    def f(x):
+        a, b = x[0]._as_value(), x[1]._as_value()
+        return al.stack([al.nn.erf(a * 2.0), al.nn.erf(b) * a])
+
+    x = np.array([0.3, -0.7])
+    assert_close(al.jacrev(f)(x), al.jacrev(f, vectorize=False)(x), atol=1e-14)
+    h = al.hessian(lambda v: f(v).sum())
+    assert_close(h(x), al.hessian(lambda v: f(v).sum(), vectorize=False)(x), atol=1e-14)

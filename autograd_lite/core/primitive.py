@@ -233,6 +233,8 @@ def _vjp(prim, i, n, keys):
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(g, Node):  # create_graph: the rule must record on nodes
             c = _recorded(prim, i, user_rule, g, out, inputs, kw)
+        elif type(g) is not float and type(inputs[i]) is float:  # a batch (B,) for a Value
+            c = np.asarray(user_rule(g, out, *inputs, **kw))
         else:
             c = _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
         return _fitted(prim, i, c, inputs[i])

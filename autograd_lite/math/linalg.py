@@ -406,9 +406,11 @@ def _cofactors(a, det):
     return minors * (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
 
 
-@_det.defvjp
 def _det_vjp(g, out, a):
-    return _corner(g) * _cofactors(a, out)
+    return _corner(g) * _cofactors(a, out)  # batch axes of g broadcast in front
+
+
+_det.defvjp(_det_vjp, batched=True)
 
 
 def det(a) -> Tensor:
@@ -438,6 +440,7 @@ _solve.defvjp(
     # x = A^-1 B: dB = A^-T G, dA = -dB X^T (Giles 2008); batch axes summed by the sweep
     lambda g, out, a, b: -ops.matmul(_solve(ops._mT(a), g), ops._mT(out)),
     lambda g, out, a, b: _solve(ops._mT(a), g),
+    batched=True,  # solve and matmul broadcast batch axes of g in front
 )
 
 
@@ -479,7 +482,6 @@ def _cholesky(s):
         ) from None
 
 
-@_cholesky.defvjp
 def _cholesky_vjp(g, out, s):
     # A = L L^T: dA = L^-T Phi(L^T dL) L^-1, Phi the lower triangle with half its diagonal,
     # then made symmetric (Murray 2016, "Differentiation of the Cholesky decomposition").
@@ -489,6 +491,9 @@ def _cholesky_vjp(g, out, s):
     phi = ops.matmul(ops._mT(out), g * lower) * (lower - 0.5 * np.eye(n))
     da = ops.matmul(ops._mT(linv), ops.matmul(phi, linv))
     return (da + ops._mT(da)) * 0.5
+
+
+_cholesky.defvjp(_cholesky_vjp, batched=True)  # batch axes of g broadcast in front
 
 
 def cholesky(a, upper: bool = False) -> Tensor:

@@ -118,9 +118,11 @@ def erf(x):
     return math.erf(x)
 
 
-@erf.defvjp
 def _erf_vjp(g, out, x):
     return g * (2.0 / math.sqrt(math.pi)) * ops.exp(-(x * x))
+
+
+erf.defvjp(_erf_vjp, batched=True)  # elementwise: batch axes of g broadcast
 
 
 def _gelu_erf(x):
