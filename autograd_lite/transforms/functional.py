@@ -70,9 +70,6 @@ __all__ = [
     "vjp",
 ]
 
-#: `vectorize`'s default in jacobian, jacrev and hessian (see `_check_batching`).
-VECTORIZE = True
-
 
 # ---------------------------------------------------------------------------------------
 # The one backward helper every transform uses.
@@ -581,7 +578,7 @@ _BATCHING_DOC = """
     vectorize: sweep every row at once, as `torch.func` does: the one-hot cotangents of
         an output's elements go through one batched reverse sweep (each cotangent with a
         leading batch axis, every vjp rule treating it as one) instead of one sweep per
-        element. Same result to rounding; usually much quicker (see docs/transforms.md).
+        element. Same result to rounding; usually much quicker (see docs/functional.md).
         `primitive`s not declared batch-aware run row by row inside the batched sweep;
         a graph with a hook (`register_hook`) is swept row by row.
     chunk_size: with vectorize, at most this many rows per batched sweep (PyTorch's
@@ -595,7 +592,7 @@ def jacobian(
     f: Callable,
     argnums: int | Sequence[int] = 0,
     *,
-    vectorize: bool | None = None,
+    vectorize: bool = True,
     chunk_size: int | None = None,
 ) -> Callable:
     """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
@@ -608,7 +605,6 @@ def jacobian(
     argument is a `Value`, so a vector-valued f of a scalar takes a 0-d array or returns a
     tuple of Values (then the result is a tuple over outputs, as in JAX).
     argnums: int, or a tuple (then a tuple of Jacobians, one per argument).
-    vectorize: None for the default (`VECTORIZE`: True).
     Raises TypeError for bad argnums or non-numeric arguments.
     """
     return _jacobian(f, argnums, vectorize, chunk_size, "jacobian")
@@ -618,7 +614,7 @@ def jacrev(
     f: Callable,
     argnums: int | Sequence[int] = 0,
     *,
-    vectorize: bool | None = None,
+    vectorize: bool = True,
     chunk_size: int | None = None,
 ) -> Callable:
     """The reverse-mode Jacobian (JAX's and `torch.func`'s name): `jacobian` itself, with
@@ -629,9 +625,7 @@ def jacrev(
 def _jacobian(f, argnums, vectorize, chunk_size, name):
     _check_callable(f, name)
     argnums = _check_argnums(argnums, name)
-    vectorize, chunk_size = _check_batching(
-        VECTORIZE if vectorize is None else vectorize, chunk_size, name
-    )
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, name)
 
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
@@ -652,7 +646,7 @@ def hessian(
     f: Callable,
     argnums: int | Sequence[int] = 0,
     *,
-    vectorize: bool | None = None,
+    vectorize: bool = True,
     chunk_size: int | None = None,
 ) -> Callable:
     """`f` -> the function computing its Hessian H[i..., j...] = d^2 f / dx[i...] dx[j...].
@@ -668,9 +662,7 @@ def hessian(
     """
     _check_callable(f, "hessian")
     argnums = _check_argnums(argnums, "hessian")
-    vectorize, chunk_size = _check_batching(
-        VECTORIZE if vectorize is None else vectorize, chunk_size, "hessian"
-    )
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, "hessian")
 
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
