@@ -130,15 +130,15 @@ def _normalize_axes(axis, ndim):
 
 def _expand_reduced(g, shape, axis, keepdims):
     """Reshape the cotangent of a reduction so it broadcasts against the input's shape
-    (its batch axes, those in front of the output's, kept: see `_batch_shape`)."""
+    (its batch axes, those in front of the output's, kept: see `_batch_of`)."""
     if keepdims:
         return g
     axes = _normalize_axes(axis, len(shape))
     kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
-    return g.reshape(_batch_shape(g, len(shape) - len(axes)) + kept)
+    return g.reshape(_batch_of(g, len(shape) - len(axes)) + kept)
 
 
-def _batch_shape(g, ndim):
+def _batch_of(g, ndim):
     """The batch axes of a cotangent g for an output of `ndim` axes: those in front.
 
     A batched sweep (vectorized Jacobians and Hessians) hands each rule g of shape
@@ -1001,7 +1001,7 @@ def _linear_array(x, w, b):
 
 def _linear_dw(g, out, x, w, b):
     # sum over every leading axis of x of g^T x: (out, in), behind g's batch axes if any
-    lead = _batch_shape(g, len(_shape(out)))
+    lead = _batch_of(g, len(_shape(out)))
     return matmul(_mT(g.reshape(lead + (-1, _shape(g)[-1]))), x.reshape((-1, _shape(x)[-1])))
 
 
@@ -1025,7 +1025,7 @@ LINEAR = Op(
 
 def _spread(g, shape):
     """g broadcast to `shape`, its batch axes kept in front."""
-    return broadcast_to(g, _batch_shape(g, len(shape)) + tuple(shape))
+    return broadcast_to(g, _batch_of(g, len(shape)) + tuple(shape))
 
 
 SUM = Op(
@@ -1216,7 +1216,7 @@ PNORM = Op(
 RESHAPE = Op(
     "reshape",
     array=np.reshape,
-    vjps=(lambda g, out, x, shape: g.reshape(_batch_shape(g, len(_shape(out))) + _shape(x)),),
+    vjps=(lambda g, out, x, shape: g.reshape(_batch_of(g, len(_shape(out))) + _shape(x)),),
     params=("shape",),
     function="reshape",
     doc="x with a new shape of the same size (numpy.reshape semantics, -1 allowed).",
@@ -1226,7 +1226,7 @@ RESHAPE = Op(
 def _transpose_back(g, n, axes):
     """The permutation undoing `transpose(axes)` of an array of n axes, for its cotangent g
     (g's batch axes, in front, stay)."""
-    nb = len(_batch_shape(g, n))
+    nb = len(_batch_of(g, n))
     back = range(n)[::-1] if axes is None else np.argsort([a % n for a in axes])
     return tuple(range(nb)) + tuple(nb + int(a) for a in back)
 
@@ -1289,7 +1289,7 @@ def _concat_rule(g, out, *args):
     # Every input's cotangent at once: the slice of g each input filled.
     *xs, axis = args
     axis = _normalize_axes(axis, len(_shape(out)))[0]
-    lead = (slice(None),) * (axis + len(_batch_shape(g, len(_shape(out)))))
+    lead = (slice(None),) * (axis + len(_batch_of(g, len(_shape(out)))))
     cotangents, start = [], 0
     for x in xs:
         stop = start + _shape(x)[axis]
@@ -1300,7 +1300,7 @@ def _concat_rule(g, out, *args):
 
 def _stack_rule(g, out, *args):
     axis = _normalize_axes(args[-1], len(_shape(out)))[0]
-    lead = (slice(None),) * (axis + len(_batch_shape(g, len(_shape(out)))))
+    lead = (slice(None),) * (axis + len(_batch_of(g, len(_shape(out)))))
     return [g[lead + (i,)] for i in range(len(args) - 1)]
 
 
