@@ -27,6 +27,7 @@ from .core.value import Value
 from .math import distributions as distributions
 from .math import linalg as linalg
 from .transforms import functional as functional
+from .transforms.forward import jacfwd, jvp, linearize
 from .transforms.functional import (
     derivative,
     grad,
@@ -34,7 +35,6 @@ from .transforms.functional import (
     hvp,
     jacobian,
     jacrev,
-    jvp,
     value_and_grad,
     vjp,
 )
@@ -83,9 +83,11 @@ __all__ = [
     "hessian",
     "hvp",
     "is_grad_enabled",
+    "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
+    "linearize",
     "no_grad",
     "primitive",
     "save_graph",

@@ -64,7 +64,7 @@ TARGETS = [
     ),
     Target(
         "Jacobian of tanh(A @ x), A 200 x 100, vectorized: <= 1.0x torch.func.jacrev (1 thread)",
-        "7. Jacobian",
+        "8. Jacobian",
         "",
         1.0,
         "torch.func.jacrev (1 thread)",
@@ -83,6 +83,20 @@ TARGETS = [
         "",
         1.0,
         "PyTorch",
+    ),
+    Target(
+        "jvp of the MLP 784-256-10 loss <= 2x its forward pass",
+        "7. Forward mode",
+        "jvp of the MLP loss 784-256-10",
+        2.0,
+        "autograd_lite forward pass",
+    ),
+    Target(
+        "jacfwd faster than jacobian (reverse) for few inputs, many outputs",
+        "7. Forward mode",
+        "jacobian of tanh",
+        1.0,
+        "autograd_lite jacobian (reverse)",
     ),
 ]
 

@@ -224,6 +224,9 @@ def _flip_vjp(g, out, x, axis):
 _flip.defvjp(_flip_vjp, batched=True)
 
 
+_flip.defjvp(lambda t, out, x, axis: _flip(t, axis=ops._tangent_axes(axis, x)))  # linear
+
+
 def flip(m: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
     """The elements of `m` in reverse order along `axis` (None: every axis), as
     `numpy.flip`; same shape. Raises numpy's AxisError (a ValueError) for an axis out of
@@ -285,6 +288,12 @@ def _roll_vjp(g, out, x, shift, axis):
 
 
 _roll.defvjp(_roll_vjp, batched=True)
+
+
+@_roll.defjvp
+def _roll_jvp(t, out, x, shift, axis):  # linear: the tangent rolled alike
+    n = len(ops._shape(x))
+    return _roll(t, shift=shift, axis=tuple(a % n - n for a in axis))
 
 
 def roll(

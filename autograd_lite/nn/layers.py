@@ -123,6 +123,7 @@ def _erf_vjp(g, out, x):
 
 
 erf.defvjp(_erf_vjp, batched=True)  # elementwise: batch axes of g broadcast
+erf.defjvp(_erf_vjp)  # elementwise: the jvp is the vjp rule applied to the tangent
 
 
 def _gelu_erf(x):

@@ -1,5 +1,6 @@
 """Derivatives as functions (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, ...) and their checks."""
 
+from .forward import jacfwd, jvp, linearize
 from .functional import (
     derivative,
     grad,
@@ -7,7 +8,6 @@ from .functional import (
     hvp,
     jacobian,
     jacrev,
-    jvp,
     value_and_grad,
     vjp,
 )
@@ -22,9 +22,11 @@ __all__ = [
     "gradgradcheck",
     "hessian",
     "hvp",
+    "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
+    "linearize",
     "value_and_grad",
     "vjp",
 ]

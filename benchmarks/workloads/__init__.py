@@ -3,7 +3,7 @@
 `smoke=True` gives tiny sizes: the test suite runs every case that way once.
 """
 
-from . import depth, digits, hessian, jacobian, op_overhead, scalar_mlp, tensor_mlp
+from . import depth, digits, forward, hessian, jacobian, op_overhead, scalar_mlp, tensor_mlp
 
 ALL = {
     "scalar_mlp": scalar_mlp,
@@ -12,5 +12,6 @@ ALL = {
     "hessian": hessian,
     "depth": depth,
     "digits": digits,
+    "forward": forward,
     "jacobian": jacobian,
 }

@@ -1,4 +1,4 @@
-"""Workload 7: the Jacobian of f(x) = tanh(A @ x), A of shape 200 x 100 (a 200 x 100 result).
+"""Workload 8: the Jacobian of f(x) = tanh(A @ x), A of shape 200 x 100 (a 200 x 100 result).
 
 A Jacobian with more outputs than inputs: reverse mode needs one backward sweep per
 output element. autograd_lite's `jacrev` batches them into one sweep (its default,
@@ -13,7 +13,7 @@ import numpy as np
 from ..harness import NUMPY, OURS, Case, Impl, remembering, torch_impls
 from .hessian import make_problem  # A (m, n) scaled by 1/sqrt(n), x (n,): standard normal
 
-WORKLOAD = "7. Jacobian"
+WORKLOAD = "8. Jacobian"
 
 
 def _ours(a, x, **options):
