@@ -1,4 +1,4 @@
-"""The seven benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
+"""The eight benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
 
 `smoke=True` gives tiny sizes: the test suite runs every case that way once.
 """
