@@ -34,6 +34,7 @@ from .transforms.functional import (
     hessian,
     hvp,
     jacobian,
+    jacrev,
     value_and_grad,
     vjp,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "is_grad_enabled",
     "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
     "linearize",
     "no_grad",

@@ -64,6 +64,22 @@ TARGETS = [
         any_of_ours=True,
     ),
     Target(
+        "Hessian of logsumexp(A @ x), A 50 x 100: <= 1.0x torch.func.hessian (1 thread)",
+        "4. Hessian",
+        "",
+        1.0,
+        "torch.func.hessian (1 thread)",
+        any_of_ours=True,
+    ),
+    Target(
+        "Jacobian of tanh(A @ x), A 200 x 100, vectorized: <= 1.0x torch.func.jacrev (1 thread)",
+        "8. Jacobian",
+        "",
+        1.0,
+        "torch.func.jacrev (1 thread)",
+        any_of_ours=True,
+    ),
+    Target(
         f"backward time per op flat from 1e4 to 1e6 (max/min <= {FLAT_LIMIT})",
         "5. Depth",
         "",

@@ -37,6 +37,8 @@ __all__ = [
     "no_grad",
     "toposort",
     "tracing",
+    "Unbatchable",
+    "per_row",
 ]
 
 
@@ -637,7 +639,11 @@ def _commit(nodes, news):
 
 
 def cotangents(
-    root: Node, inputs: Sequence[Node], gradient=None, create_graph: bool = False
+    root: Node,
+    inputs: Sequence[Node],
+    gradient=None,
+    create_graph: bool = False,
+    batched: bool = False,
 ) -> list:
     """d(root)/d(input) contracted with `gradient`, for each of `inputs`; `.grad` is untouched.
 
@@ -645,12 +651,22 @@ def cotangents(
     aligned with `inputs` holding raw data (a float for a Value, an ndarray for a
     Tensor), a node when `create_graph=True`, or None for an input the sweep
     never reached (its derivative is zero). Raises as `backward` does.
+
+    batched: `gradient` holds B cotangents stacked on a leading axis, shape
+    (B, *root.shape) (an ndarray; a Tensor when `create_graph`), all swept at once
+    (as `torch.autograd.grad(..., is_grads_batched=True)`); each result then has shape
+    (B, *input.shape) (a Value's: (B,)). Raises ValueError for a gradient of another
+    shape, `Unbatchable` when the graph has a hook (`register_hook`).
     """
-    grads = _sweep(root, gradient, create_graph)
-    return [grads.get(x) for x in inputs]
+    if not batched:
+        grads = _sweep(root, gradient, create_graph)
+        return [grads.get(x) for x in inputs]
+    batch, seed = _batched_seed(root, gradient, create_graph)
+    grads = _sweep(root, seed, create_graph, batch=batch)
+    return [_with_batch(grads.get(x), x, batch) for x in inputs]
 
 
-def _sweep(root, gradient, create_graph, observe=None):
+def _sweep(root, gradient, create_graph, observe=None, batch=None):
     """The total cotangent of every node reached from `root`: {node: cotangent}.
 
     Seed the root; then, in reverse topological order, each node's op turns the
@@ -662,13 +678,17 @@ def _sweep(root, gradient, create_graph, observe=None):
     order, as `observe(node, i, parent, g, c, total)`: the node's cotangent g, the
     contribution c sent to its input i (fitted to the parent's shape) and the
     parent's running total after adding c (the explorer and `explain` replay these).
+    batch: None, or the batch shape (B,) of a batched sweep (`cotangents(batched=True)`):
+    then `gradient` is the seed already shaped (B, *root.shape), every cotangent carries
+    the leading batch axis, and each is summed to (B, *input.shape) (`_sum_to_batch`); the
+    rules of ops in `per_row` are called once per row.
     """
     if not root.requires_grad:
         raise RuntimeError(
             f"backward() on a {type(root).__name__} that does not require grad: "
             "it was not computed from anything with requires_grad=True (or under no_grad())"
         )
-    grads = {root: root._seed(gradient, create_graph)}
+    grads = {root: root._seed(gradient, create_graph) if batch is None else gradient}
     ndarray = np.ndarray
     uniform = None if _kinds_met else root._SHAPED  # see _kinds_met
     hooked = _hooks or None  # register_hook: looked up per node only when some node has one
@@ -677,6 +697,8 @@ def _sweep(root, gradient, create_graph, observe=None):
     with _sweeping(create_graph):
         for node in toposort(root):
             if hooked is not None and id(node) in hooked and node in grads:
+                if batch is not None:
+                    raise Unbatchable(f"a batched sweep reached a hooked node ({node.op!r})")
                 # Its cotangent is complete: every node it feeds came earlier in the order.
                 grads[node] = _run_hooks(node, grads[node], create_graph, hooked[id(node)][1])
             op = node._op
@@ -689,6 +711,8 @@ def _sweep(root, gradient, create_graph, observe=None):
             args = _forward_time_args(node) if create_graph else ctx
             # A variadic op's one rule gives every input's cotangent at once.
             every = op.vjps[0](g, *args) if op.variadic else None
+            if batch is not None and op in _PER_ROW:
+                every = _rows(op, node, g, args, batch)
             for i, p in enumerate(node._parents):
                 if p is None or not p.requires_grad:
                     continue
@@ -704,15 +728,17 @@ def _sweep(root, gradient, create_graph, observe=None):
                 shaped = uniform if uniform is not None else ctx[i + 1].__class__ is ndarray
                 if shaped:
                     like = ctx[i + 1]
+                    if batch is not None:
+                        c = p._sum_to_batch(c, like, batch)
                     # numpy gives a scalar, not a 0-d array, for arithmetic on 0-d arrays
-                    if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
+                    elif c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                         c = p._sum_to_shape(c, like)
                 if create_graph and not isinstance(c, Node):
                     c = p._alias(c, differentiable=False)  # a constant cotangent is still a node
                 total = grads.get(p)
                 if total is not None:
                     total = total + c
-                    if shaped and not like.ndim:
+                    if shaped and not like.ndim and batch is None:
                         total = p._sum_to_shape(total, like)
                 else:
                     total = c
@@ -720,6 +746,96 @@ def _sweep(root, gradient, create_graph, observe=None):
                 if observe is not None:
                     observe(node, i, p, g, c, total)
     return grads
+
+
+# ---- batched sweeps ----------------------------------------------------------------------
+
+
+class Unbatchable(NotImplementedError):
+    """A batched sweep met what it cannot batch (a hook): sweep the rows one by one instead."""
+
+
+#: The ops whose vjp rules take one cotangent at a time (a `primitive` not declared
+#: batch-aware): a batched sweep calls them once per row (see `per_row`).
+_PER_ROW: set = set()
+
+
+def per_row(op: Op, rows: bool = True) -> None:
+    """Mark `op` as having rules that see one cotangent at a time (rows=True), or as
+    batch-aware (rows=False: its rules treat extra leading axes of g as batch axes, the
+    default of every `Op`). A batched sweep calls a per-row op's rules once per row."""
+    if rows:
+        _PER_ROW.add(op)
+    else:
+        _PER_ROW.discard(op)
+
+
+def _batched_seed(root, gradient, create_graph):
+    """The batch shape (B,) and the seed of a batched sweep from `gradient`, of shape
+    (B, *root.shape): an ndarray, or a Tensor when `create_graph` (kept as a node)."""
+    shape = np.shape(root._data)
+    data = gradient._data if isinstance(gradient, Node) else gradient
+    if not isinstance(data, np.ndarray) or data.ndim != len(shape) + 1 or data.shape[1:] != shape:
+        raise ValueError(
+            f"a batched gradient must have shape (B, *{shape}), got shape {np.shape(data)}"
+        )
+    batch = data.shape[:1]
+    dtype = root._data.dtype if isinstance(root._data, np.ndarray) else np.dtype(np.float64)
+    if create_graph:
+        if not isinstance(gradient, Node):
+            gradient = root._as_tensor()._alias(data, differentiable=False)
+        return batch, gradient if gradient.dtype == dtype else gradient.astype(dtype)
+    return batch, data.astype(dtype)  # a copy: results never share the caller's array
+
+
+def _with_batch(c, x, batch):
+    """A batched sweep's result for input x in full shape (B, *x.shape); None stays None.
+
+    A rule may give a cotangent without the batch axis (a constant zero, a Value's float
+    0.0): it is the same for every row, so it is broadcast."""
+    if c is None:
+        return None
+    want = batch + np.shape(x._data)
+    if np.shape(c._data if isinstance(c, Node) else c) == want:
+        return c
+    if isinstance(c, Node):
+        from . import ops  # the engine's broadcast_to (ops imports this module)
+
+        return ops.broadcast_to(c._as_tensor(), want)
+    return np.array(np.broadcast_to(c, want))
+
+
+def _rows(op, node, g, args, batch):
+    """Every input's cotangent from `op`'s rules called once per row of the batched g, each
+    summed to its input's shape, then stacked: [(B, *input.shape) or None per input]."""
+    from . import ops  # the engine's stack (ops imports this module)
+
+    n = len(node._parents)
+    out_ndim = np.ndim(node._ctx[0])
+    if np.ndim(g._data if isinstance(g, Node) else g) == out_ndim:  # the same for every row
+        return [
+            None if p is None or not p.requires_grad else op.cotangent(i, g, *args)
+            for i, p in enumerate(node._parents)
+        ]
+    rows = [[] for _ in range(n)]
+    for k in range(batch[0]):
+        every = op.vjps[0](g[k], *args) if op.variadic else None
+        for i, p in enumerate(node._parents):
+            if p is None or not p.requires_grad:
+                continue
+            c = every[i] if every is not None else op.vjps[i](g[k], *args)
+            like = node._ctx[i + 1]
+            if like.__class__ is np.ndarray:
+                c = p._sum_to_shape(c, like)
+            rows[i].append(c)
+    return [
+        None
+        if not r
+        else ops.stack(r)
+        if any(isinstance(c, Node) for c in r)
+        else np.array([np.asarray(c) for c in r])
+        for r in rows
+    ]
 
 
 # ---- the sweep's helpers: speed and IEEE arithmetic -------------------------------------

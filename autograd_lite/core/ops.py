@@ -129,11 +129,61 @@ def _normalize_axes(axis, ndim):
 
 
 def _expand_reduced(g, shape, axis, keepdims):
-    """Reshape the cotangent of a reduction so it broadcasts against the input's shape."""
+    """Reshape the cotangent of a reduction so it broadcasts against the input's shape
+    (its batch axes, those in front of the output's, kept: see `_batch_of`)."""
     if keepdims:
         return g
     axes = _normalize_axes(axis, len(shape))
-    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return g.reshape(_batch_of(g, len(shape) - len(axes)) + kept)
+
+
+def _batch_of(g, ndim):
+    """The batch axes of a cotangent g for an output of `ndim` axes: those in front.
+
+    A batched sweep (vectorized Jacobians and Hessians) hands each rule g of shape
+    (B, *out.shape); a rule keeps these leading axes in the cotangent it returns.
+    """
+    shape = _shape(g)
+    return shape[: len(shape) - ndim]
+
+
+def _from_end(axis, ndim):
+    """The axes `axis` of an array of `ndim` axes counted from the end (negative), so they
+    name the same axes of a cotangent with batch axes in front."""
+    return tuple(a - ndim for a in _normalize_axes(axis, ndim))
+
+
+def _batch_last(g, ndim):
+    """g with its batch axes (those before its last `ndim`) moved to the end, and their
+    number: so an index of the last `ndim` axes addresses the same axes of g."""
+    nb = len(_shape(g)) - ndim
+    if not nb:
+        return g, 0
+    return g.transpose(tuple(range(nb, nb + ndim)) + tuple(range(nb))), nb
+
+
+def _batch_first(c, nb):
+    """c with its last nb axes (batch axes) moved to the front: `_batch_last` undone."""
+    n = len(_shape(c)) - nb
+    return c.transpose(tuple(range(n, n + nb)) + tuple(range(n)))
+
+
+def _index_batched(index, ndim):
+    """An index of an array of `ndim` axes, its Ellipsis written out as slices, so that it
+    addresses the same leading axes of an array with batch axes after them."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(p is Ellipsis for p in parts):
+        return index
+    used = builtins.sum(
+        0 if p is None or p is Ellipsis else np.ndim(p) if _is_bool_index(p) else 1 for p in parts
+    )
+    at = next(k for k, p in enumerate(parts) if p is Ellipsis)
+    return parts[:at] + (slice(None),) * (ndim - used) + parts[at + 1 :]
+
+
+def _is_bool_index(p):
+    return isinstance(p, (bool, np.bool_)) or (isinstance(p, np.ndarray) and p.dtype == np.bool_)
 
 
 def _mT(x):
@@ -1046,31 +1096,35 @@ CLIP = Op(
 )
 
 
-def _matmul_operands(g, a, b):
-    """View 1-d operands of a matmul as matrices, as numpy does, and g to match."""
-    a2 = a if a.ndim > 1 else a.reshape((1,) + a.shape)
-    b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))
-    if a.ndim == 1 and b.ndim == 1:
-        g2 = g.reshape((1, 1))
-    elif a.ndim == 1:
-        g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
-    elif b.ndim == 1:
-        g2 = g.reshape(g.shape + (1,))
-    else:
-        g2 = g
-    return g2, a2, b2
+def _column(g):
+    """g with a new last axis of length 1: g[..., None] (batch axes kept)."""
+    return g.reshape(_shape(g) + (1,))
 
 
 def _matmul_da(g, out, a, b):
-    g2, _, b2 = _matmul_operands(g, a, b)
-    da = matmul(g2, _mT(b2))  # (..., m, n); batch axes are summed by the backward pass
-    return da if a.ndim > 1 else da.reshape(da.shape[:-2] + da.shape[-1:])
+    # dA = G B^T, numpy's 1-d operands read as a row (a) or a column (b) vector. g may
+    # carry batch axes in front (a batched sweep); each case keeps them and is one product.
+    if b.ndim == 1:  # out (..., m) or (): dA[..., i, j] = g[..., i] b[j]
+        return _column(g) * b
+    if a.ndim == 1:  # out (..., p): dA = g B^T, the row axis dropped again
+        if b.ndim == 2:
+            return matmul(g, _mT(b))
+        da = matmul(g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:]), _mT(b))
+        return da.reshape(_shape(da)[:-2] + _shape(da)[-1:])
+    return matmul(g, _mT(b))  # (..., m, n); broadcast batch axes are summed by the sweep
 
 
 def _matmul_db(g, out, a, b):
-    g2, a2, _ = _matmul_operands(g, a, b)
-    db = matmul(_mT(a2), g2)  # (..., n, p)
-    return db if b.ndim > 1 else db.reshape(db.shape[:-1])
+    if a.ndim == 1:  # dB[..., i, j] = a[i] g[..., j] (b a matrix) or a[i] g (b a vector)
+        if b.ndim == 1:
+            return _column(g) * a
+        return _column(a) * g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:])
+    if b.ndim == 1:  # out (..., m): dB = A^T g, computed as g A
+        if a.ndim == 2:
+            return matmul(g, a)
+        db = matmul(g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:]), a)
+        return db.reshape(_shape(db)[:-2] + _shape(db)[-1:])
+    return matmul(_mT(a), g)  # (..., n, p)
 
 
 MATMUL = Op(
@@ -1094,8 +1148,9 @@ def _linear_array(x, w, b):
 
 
 def _linear_dw(g, out, x, w, b):
-    # sum over every leading (batch) axis of g^T x: (out, in)
-    return matmul(_mT(g.reshape((-1, _shape(g)[-1]))), x.reshape((-1, _shape(x)[-1])))
+    # sum over every leading axis of x of g^T x: (out, in), behind g's batch axes if any
+    lead = _batch_of(g, len(_shape(out)))
+    return matmul(_mT(g.reshape(lead + (-1, _shape(g)[-1]))), x.reshape((-1, _shape(x)[-1])))
 
 
 LINEAR = Op(
@@ -1120,11 +1175,17 @@ LINEAR = Op(
     """,
 )
 
+
+def _spread(g, shape):
+    """g broadcast to `shape`, its batch axes kept in front."""
+    return broadcast_to(g, _batch_of(g, len(shape)) + tuple(shape))
+
+
 SUM = Op(
     "sum",
     array=_reduction(np.sum),
     vjps=(
-        lambda g, out, x, axis, keepdims: broadcast_to(
+        lambda g, out, x, axis, keepdims: _spread(
             _expand_reduced(g, _shape(x), axis, keepdims), _shape(x)
         ),
     ),
@@ -1152,7 +1213,7 @@ MEAN = Op(
     "mean",
     array=_mean_array,
     vjps=(
-        lambda g, out, x, axis, keepdims: broadcast_to(
+        lambda g, out, x, axis, keepdims: _spread(
             _expand_reduced(g * _mean_scale(_shape(x), axis), _shape(x), axis, keepdims),
             _shape(x),
         ),
@@ -1223,7 +1284,11 @@ LOG_SOFTMAX = Op(
     "log_softmax",
     array=_log_softmax_array,
     # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g).
-    vjps=(lambda g, out, x, axis: g - exp(out) * sum(g, axis, keepdims=True),),
+    vjps=(
+        lambda g, out, x, axis: (
+            g - exp(out) * sum(g, _from_end(axis, len(_shape(x))), keepdims=True)
+        ),
+    ),
     jvps=(lambda t, out, x, axis: t - sum(t * exp(out), _tangent_axes(axis, x), keepdims=True),),
     params=("axis",),
     quiet=True,
@@ -1246,7 +1311,8 @@ def _direction_rule(g, out, x, axis):
     # d(x / |x|) applied to g: (g - u <u, g>) / |x|, u = x / |x|. At x = 0 the direction has
     # no derivative (the norm's second derivative is unbounded there): NaN, as in PyTorch.
     n = norm(x, 2, axis, keepdims=True)
-    return (g - out * sum(g * out, axis, keepdims=True)) / where(_raw(n) == 0, np.nan, n)
+    axes = _from_end(axis, len(_shape(x)))
+    return (g - out * sum(g * out, axes, keepdims=True)) / where(_raw(n) == 0, np.nan, n)
 
 
 #: x / ||x|| over `axis`, 0 where the norm is 0: the 2-norm's gradient, as an op of its own so
@@ -1312,16 +1378,26 @@ PNORM = Op(
 RESHAPE = Op(
     "reshape",
     array=np.reshape,
-    vjps=(lambda g, out, x, shape: g.reshape(_shape(x)),),
+    vjps=(lambda g, out, x, shape: g.reshape(_batch_of(g, len(_shape(out))) + _shape(x)),),
     jvps=(lambda t, out, x, shape: reshape(t, _batch_shape(t, x) + _shape(out)),),
     params=("shape",),
     function="reshape",
     doc="x with a new shape of the same size (numpy.reshape semantics, -1 allowed).",
 )
+
+
+def _transpose_back(g, n, axes):
+    """The permutation undoing `transpose(axes)` of an array of n axes, for its cotangent g
+    (g's batch axes, in front, stay)."""
+    nb = len(_batch_of(g, n))
+    back = range(n)[::-1] if axes is None else np.argsort([a % n for a in axes])
+    return tuple(range(nb)) + tuple(nb + int(a) for a in back)
+
+
 TRANSPOSE = Op(
     "transpose",
     array=np.transpose,
-    vjps=(lambda g, out, x, axes: g.transpose(None if axes is None else tuple(np.argsort(axes))),),
+    vjps=(lambda g, out, x, axes: g.transpose(_transpose_back(g, len(_shape(x)), axes)),),
     jvps=(_transpose_jvp,),
     params=("axes",),
 )
@@ -1341,17 +1417,37 @@ ASTYPE = Op(
     jvps=(lambda t, out, x, dtype: t,),  # the sweep casts it to `dtype`
     params=("dtype",),
 )
+
+
+def _getitem_vjp(g, out, x, index):
+    # g scattered into zeros of x's shape; batch axes of g are moved to the end first, so
+    # the index addresses the same axes whatever it holds (advanced indices, None, ...).
+    shape = _shape(x)
+    gb, nb = _batch_last(g, len(_shape(out)))
+    if not nb:
+        return _scatter(g, index, shape)
+    batch = _shape(g)[:nb]
+    return _batch_first(_scatter(gb, _index_batched(index, len(shape)), shape + batch), nb)
+
+
+def _scatter_vjp(g, index, shape):
+    gb, nb = _batch_last(g, len(shape))
+    if not nb:
+        return g[index]
+    return _batch_first(gb[_index_batched(index, len(shape))], nb)
+
+
 GETITEM = Op(
     "getitem",
     array=lambda x, index: x[index],
-    vjps=(lambda g, out, x, index: _scatter(g, index, _shape(x)),),
+    vjps=(lambda g, out, x, index: _getitem_vjp(g, out, x, index),),
     jvps=(_getitem_jvp,),
     params=("index",),
 )
 SCATTER = Op(
     "scatter",
     array=_scatter_array,
-    vjps=(lambda g, out, x, index, shape: g[index],),
+    vjps=(lambda g, out, x, index, shape: _scatter_vjp(g, index, shape),),
     jvps=(_scatter_jvp,),
     params=("index", "shape"),
 )
@@ -1361,7 +1457,7 @@ def _concat_rule(g, out, *args):
     # Every input's cotangent at once: the slice of g each input filled.
     *xs, axis = args
     axis = _normalize_axes(axis, len(_shape(out)))[0]
-    lead = (slice(None),) * axis
+    lead = (slice(None),) * (axis + len(_batch_of(g, len(_shape(out)))))
     cotangents, start = [], 0
     for x in xs:
         stop = start + _shape(x)[axis]
@@ -1372,7 +1468,7 @@ def _concat_rule(g, out, *args):
 
 def _stack_rule(g, out, *args):
     axis = _normalize_axes(args[-1], len(_shape(out)))[0]
-    lead = (slice(None),) * axis
+    lead = (slice(None),) * (axis + len(_batch_of(g, len(_shape(out)))))
     return [g[lead + (i,)] for i in range(len(args) - 1)]
 
 
@@ -1397,12 +1493,22 @@ STACK = Op(
     doc="Join a sequence of same-shaped arrays along a new axis (numpy.stack).",
 )
 
+
 # A Value meeting a Tensor becomes a 0-d Tensor, recorded, so its cotangent comes back as a
 # float; the reverse op turns a one-element Tensor cotangent into a Value under create_graph.
+def _as_tensor_vjp(g, out, x, dtype):
+    # A float (a Value when recorded) for the Value; in a batched sweep g has shape (B,)
+    # and the Value's cotangent is that batch, an array (a Tensor when recorded): the rules
+    # of Value ops broadcast over it as any rule over batch axes.
+    if np.ndim(_raw(g)):
+        return g if isinstance(g, Node) else np.asarray(g, dtype=np.float64)
+    return g._as_value() if isinstance(g, Node) else float(g)
+
+
 AS_TENSOR = Op(
     "as_tensor",
     array=lambda x, dtype: np.asarray(x, dtype=dtype),
-    vjps=(lambda g, out, x, dtype: g._as_value() if isinstance(g, Node) else float(g),),
+    vjps=(_as_tensor_vjp,),
     jvps=(_as_tensor_jvp,),
     params=("dtype",),
     doc="""A Value as a 0-d Tensor of `dtype`; its cotangent goes back as a float.
@@ -1419,7 +1525,7 @@ AS_VALUE = Op(
             g._as_tensor(np.result_type(_raw(x)))
             if isinstance(g, Node)
             else np.asarray(g, dtype=np.result_type(x))
-        ).reshape(_shape(x)),
+        ).reshape(_shape(g) + _shape(x)),
     ),
     jvps=(_as_value_jvp,),
     doc="A one-element Tensor as a Value (the reverse of as_tensor).",

@@ -29,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import ops
-from .graph import Node, Op, tracing
+from .graph import Node, Op, per_row, tracing
 
 __all__ = ["Primitive", "looped_jvp", "primitive"]
 
@@ -55,9 +55,10 @@ class Primitive:
         self.name = getattr(fn, "__name__", type(fn).__name__)
         self.vjps: tuple = ()
         self.jvps: tuple = ()
+        self.batched = False  # see defvjp
         self._ops: dict = {}  # (number of inputs, parameter names) -> Op
 
-    def defvjp(self, *rules: Callable | None):
+    def defvjp(self, *rules: Callable | None, batched: bool = False):
         """Set the vjp rules, one per input in order: `rule(g, out, *inputs, **params)`.
 
         g: the cotangent of the output (its shape); out: the output; then the inputs and
@@ -73,10 +74,19 @@ class Primitive:
         functions and operators it is then recorded, so the op can be differentiated again;
         one that turns nodes into constants raises a TypeError naming the op.
 
+        batched: the rules are batch-aware: handed a g with extra leading axes (the
+        batched sweeps of `jacobian(..., vectorize=True)` and `hessian`), they treat them
+        as batch axes and keep them in front of the cotangent they return (use negative
+        axes, reshape to `g.shape[:g.ndim - out.ndim] + shape`, ...). Without it a batched
+        sweep calls the rules once per row: always right, but slower.
+
         Returns the rule when given one, so it works as a decorator.
         Raises TypeError for a rule that is neither callable nor None.
         """
         self.vjps = _checked_rules(self.name, rules)
+        self.batched = bool(batched)
+        for op in self._ops.values():
+            per_row(op, not self.batched)
         return rules[0] if len(rules) == 1 else None
 
     def defjvp(self, *rules: Callable | None):
@@ -119,6 +129,7 @@ class Primitive:
         op = self._ops.get((len(inputs), keys))
         if op is None:
             op = self._ops[len(inputs), keys] = self._declare(len(inputs), keys)
+            per_row(op, not self.batched)
         return ops.apply(op, inputs, tuple(params.values()))
 
     def _declare(self, n, keys):
@@ -248,6 +259,8 @@ def _vjp(prim, i, n, keys):
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(g, Node):  # create_graph: the rule must record on nodes
             c = _recorded(prim, i, user_rule, g, out, inputs, kw)
+        elif type(g) is not float and type(inputs[i]) is float:  # a batch (B,) for a Value
+            c = np.asarray(user_rule(g, out, *inputs, **kw))
         else:
             c = _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
         return _fitted(prim, i, c, inputs[i])

@@ -254,7 +254,8 @@ def _eigh_vjp(g, out, a):
     gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
     m = ops.matmul(ops._mT(v), gv)
     skip = (eye == 1) | ((ops._raw(gap) == 0) & (ops._raw(m) == 0))
-    inner = eye * ops.reshape(gw, batch + (1, n)) + ops.where(
+    # gw may carry batch axes in front of a's (a batched sweep): kept by reshaping its last
+    inner = eye * ops.reshape(gw, np.shape(ops._raw(gw))[:-1] + (1, n)) + ops.where(
         skip, 0.0, m / ops.where(skip, 1.0, gap)
     )
     da = ops.matmul(v, ops.matmul(inner, ops._mT(v)))
@@ -435,9 +436,11 @@ def _cofactors(a, det):
     return minors * (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
 
 
-@_det.defvjp
 def _det_vjp(g, out, a):
-    return _corner(g) * _cofactors(a, out)
+    return _corner(g) * _cofactors(a, out)  # batch axes of g broadcast in front
+
+
+_det.defvjp(_det_vjp, batched=True)
 
 
 _det.defjvp(lambda t, out, a: ops.sum(_cofactors(a, out) * t, (-2, -1)))  # trace(adj(A) t)
@@ -470,6 +473,7 @@ _solve.defvjp(
     # x = A^-1 B: dB = A^-T G, dA = -dB X^T (Giles 2008); batch axes summed by the sweep
     lambda g, out, a, b: -ops.matmul(_solve(ops._mT(a), g), ops._mT(out)),
     lambda g, out, a, b: _solve(ops._mT(a), g),
+    batched=True,  # solve and matmul broadcast batch axes of g in front
 )
 
 
@@ -518,7 +522,6 @@ def _cholesky(s):
         ) from None
 
 
-@_cholesky.defvjp
 def _cholesky_vjp(g, out, s):
     # A = L L^T: dA = L^-T Phi(L^T dL) L^-1, Phi the lower triangle with half its diagonal,
     # then made symmetric (Murray 2016, "Differentiation of the Cholesky decomposition").
@@ -528,6 +531,9 @@ def _cholesky_vjp(g, out, s):
     phi = ops.matmul(ops._mT(out), g * lower) * (lower - 0.5 * np.eye(n))
     da = ops.matmul(ops._mT(linv), ops.matmul(phi, linv))
     return (da + ops._mT(da)) * 0.5
+
+
+_cholesky.defvjp(_cholesky_vjp, batched=True)  # batch axes of g broadcast in front
 
 
 @_cholesky.defjvp

@@ -118,11 +118,11 @@ def erf(x):
     return math.erf(x)
 
 
-@erf.defvjp
 def _erf_vjp(g, out, x):
     return g * (2.0 / math.sqrt(math.pi)) * ops.exp(-(x * x))
 
 
+erf.defvjp(_erf_vjp, batched=True)  # elementwise: batch axes of g broadcast
 erf.defjvp(_erf_vjp)  # elementwise: the jvp is the vjp rule applied to the tangent
 
 

@@ -1,7 +1,16 @@
 """Derivatives as functions (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, ...) and their checks."""
 
 from .forward import jacfwd, jvp, linearize
-from .functional import derivative, grad, hessian, hvp, jacobian, value_and_grad, vjp
+from .functional import (
+    derivative,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jacrev,
+    value_and_grad,
+    vjp,
+)
 from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
 
 __all__ = [
@@ -15,6 +24,7 @@ __all__ = [
     "hvp",
     "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
     "linearize",
     "value_and_grad",

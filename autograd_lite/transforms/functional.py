@@ -47,11 +47,28 @@ from typing import Any
 import numpy as np
 
 from ..core import ops
-from ..core.graph import Node, cotangents, enable_grad, is_grad_enabled, toposort, tracing
+from ..core.graph import (
+    Node,
+    Unbatchable,
+    cotangents,
+    enable_grad,
+    is_grad_enabled,
+    toposort,
+    tracing,
+)
 from ..core.tensor import Tensor
 from ..core.value import Value
 
-__all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "value_and_grad", "vjp"]
+__all__ = [
+    "derivative",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jacrev",
+    "value_and_grad",
+    "vjp",
+]
 
 
 # ---------------------------------------------------------------------------------------
@@ -332,18 +349,91 @@ def _seed_for(v, like, name, what, record):
     return arr.astype(like.dtype, copy=False), False
 
 
-def _jacobian_blocks(outs, xs, create_graph):
-    """d out / d x for every output and every x: one reverse sweep per output element.
+def _jacobian_blocks(outs, xs, create_graph, vectorize=False, chunk_size=None):
+    """d out / d x for every output and every x: one reverse sweep per output element, or
+    (vectorize) one batched sweep per chunk of at most `chunk_size` elements (all at once
+    for None).
 
     Returns [[block for each x] for each output]; a block has shape
     out.shape + x.shape (raw data, or a node when it has history).
     """
     blocks = []
     for o in outs:
+        if vectorize and isinstance(o, Tensor) and o.size > 1 and o.requires_grad:
+            try:
+                rows = _batched_rows(o, xs, create_graph, chunk_size)
+            except Unbatchable:  # a hook in the graph: it sees one cotangent at a time
+                rows = None
+            if rows is not None:
+                blocks.append([_shaped_block(r, o, x) for r, x in zip(rows, xs)])
+                continue
         seeds = [None] if isinstance(o, Value) else [_one_hot(o, k) for k in range(o.size)]
         rows = _sweeps(o, seeds, xs, create_graph)
         blocks.append([_assemble([r[j] for r in rows], _shape(o), x) for j, x in enumerate(xs)])
     return blocks
+
+
+def _batched_rows(o, xs, create_graph, chunk_size):
+    """[d o / d x as (o.size, *x.shape), or None where zero, for each x]: the one-hot
+    cotangents of o's elements swept in batches of at most `chunk_size` (None: all)."""
+    m = o.size
+    step = m if chunk_size is None else chunk_size
+    parts = []  # per chunk: its number of rows, and the cotangent of each x (or None)
+    for start in range(0, m, step):
+        rows = min(step, m - start)
+        seed = np.zeros((rows, m), o.dtype)
+        seed[np.arange(rows), np.arange(start, start + rows)] = 1.0
+        seed = seed.reshape((rows,) + o.shape)
+        if create_graph:
+            with tracing():  # a rule that drops a recorded node to a number raises
+                gs = cotangents(o, xs, seed, True, batched=True)
+        else:
+            gs = cotangents(o, xs, seed, batched=True)
+        parts.append((rows, [_strip(g) for g in gs]))
+    if len(parts) == 1:
+        return parts[0][1]
+    out = []
+    for j, x in enumerate(xs):
+        chunks = [gs[j] for _, gs in parts]
+        if all(c is None for c in chunks):
+            out.append(None)
+            continue
+        chunks = [
+            np.zeros((rows,) + _shape(x), _dtype(x)) if c is None else c
+            for (rows, _), c in zip(parts, chunks)
+        ]
+        if any(isinstance(c, Node) for c in chunks):
+            out.append(ops.concatenate([_const(c, False) for c in chunks]))
+        else:
+            out.append(np.concatenate(chunks))
+    return out
+
+
+def _dtype(x):
+    return np.dtype(np.float64) if isinstance(x, Value) else x.dtype
+
+
+def _shaped_block(rows, o, x):
+    """The rows (o.size, *x.shape) of a batched sweep as the block o.shape + x.shape."""
+    shape = o.shape + _shape(x)
+    if rows is None:
+        return np.zeros(shape, _dtype(x))
+    if isinstance(rows, Node):
+        return rows.reshape(shape)
+    return np.array(rows, dtype=_dtype(x)).reshape(shape)  # its own memory, writeable
+
+
+def _check_batching(vectorize, chunk_size, name):
+    """vectorize as a bool and chunk_size as None or an int >= 1, else a clear error."""
+    if not isinstance(vectorize, (bool, np.bool_)):
+        raise TypeError(f"{name}: vectorize must be True or False, got {vectorize!r}")
+    if chunk_size is not None:
+        if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, bool):
+            raise TypeError(f"{name}: chunk_size must be None or an int >= 1, got {chunk_size!r}")
+        if chunk_size < 1:
+            raise ValueError(f"{name}: chunk_size must be None or an int >= 1, got {chunk_size}")
+        chunk_size = int(chunk_size)
+    return bool(vectorize), chunk_size
 
 
 def _one_hot(o, k):
@@ -455,11 +545,32 @@ def vjp(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
     return (tuple(outs) if call.multi else outs[0]), vjp_fn
 
 
-def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+_BATCHING_DOC = """
+    vectorize: sweep every row at once, as `torch.func` does: the one-hot cotangents of
+        an output's elements go through one batched reverse sweep (each cotangent with a
+        leading batch axis, every vjp rule treating it as one) instead of one sweep per
+        element. Same result to rounding; usually much quicker (see docs/functional.md).
+        `primitive`s not declared batch-aware run row by row inside the batched sweep;
+        a graph with a hook (`register_hook`) is swept row by row.
+    chunk_size: with vectorize, at most this many rows per batched sweep (PyTorch's
+        meaning): memory bounded by chunk_size times the graph's cotangents; None (the
+        default) for all rows in one sweep.
+    Raises TypeError if vectorize is not a bool or chunk_size not an int, ValueError if
+    chunk_size < 1."""
+
+
+def jacobian(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    vectorize: bool = True,
+    chunk_size: int | None = None,
+) -> Callable:
     """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
 
-    Built row by row: one recorded forward pass, then one backward pass per output element
-    (as `jax.jacrev` and `torch.autograd.functional.jacobian`).
+    Built row by row in reverse mode: one recorded forward pass, then the backward passes
+    of the output's elements, batched into one sweep by default (as `jax.jacrev`,
+    `torch.func.jacrev`; `torch.autograd.functional.jacobian` loops).
     Shape: out.shape + x.shape. A scalar output gives the gradient's shape; a vector output
     of shape (m,) of a scalar (0-d) input gives (m,), of a (1,) input (m, 1). A number
     argument is a `Value`, so a vector-valued f of a scalar takes a 0-d array or returns a
@@ -467,14 +578,31 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     argnums: int, or a tuple (then a tuple of Jacobians, one per argument).
     Raises TypeError for bad argnums or non-numeric arguments.
     """
-    _check_callable(f, "jacobian")
-    argnums = _check_argnums(argnums, "jacobian")
+    return _jacobian(f, argnums, vectorize, chunk_size, "jacobian")
+
+
+def jacrev(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    vectorize: bool = True,
+    chunk_size: int | None = None,
+) -> Callable:
+    """The reverse-mode Jacobian (JAX's and `torch.func`'s name): `jacobian` itself, with
+    the same arguments, shapes and errors; see `jacobian`."""
+    return _jacobian(f, argnums, vectorize, chunk_size, "jacrev")
+
+
+def _jacobian(f, argnums, vectorize, chunk_size, name):
+    _check_callable(f, name)
+    argnums = _check_argnums(argnums, name)
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, name)
 
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
-        call = _Call(f, args, kwargs, argnums, "jacobian")
+        call = _Call(f, args, kwargs, argnums, name)
         history = call.nested(call.outs)
-        blocks = _jacobian_blocks(call.outs, call.xs, history)
+        blocks = _jacobian_blocks(call.outs, call.xs, history, vectorize, chunk_size)
         return call.structure(
             [
                 [call.export(b, _both_values(o, x)) for b, x in zip(row, call.xs)]
@@ -485,18 +613,27 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return jacobian_f
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    vectorize: bool = True,
+    chunk_size: int | None = None,
+) -> Callable:
     """`f` -> the function computing its Hessian H[i..., j...] = d^2 f / dx[i...] dx[j...].
 
     The Jacobian of the gradient, by double backward: one recorded forward, one recorded
-    backward for the gradient g, then one backward pass of g per element of x (the "row by
-    row" of `jacobian`). Shape x.shape + x.shape; symmetric up to rounding for smooth f
-    (Schwarz). With a tuple argnums, a tuple of tuples: H[i][j] = d^2 f / dx_i dx_j of
-    shape x_i.shape + x_j.shape (as `jax.hessian`).
+    backward for the gradient g, then the backward passes of g's elements (reverse over
+    reverse), batched into one sweep of the recorded gradient graph by default (as
+    `torch.func.hessian` batches its rows). Shape x.shape + x.shape; symmetric up to
+    rounding for smooth f (Schwarz). With a tuple argnums, a tuple of tuples:
+    H[i][j] = d^2 f / dx_i dx_j of shape x_i.shape + x_j.shape (as `jax.hessian`).
+    vectorize, chunk_size: as for `jacobian`.
     f must return a scalar; raises TypeError otherwise (and as `grad` does).
     """
     _check_callable(f, "hessian")
     argnums = _check_argnums(argnums, "hessian")
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, "hessian")
 
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
@@ -507,7 +644,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             _const(_zero(x) if g is None else g, isinstance(x, Value))
             for g, x in zip(_grads(o, None, call.xs, True), call.xs)
         ]
-        blocks = _jacobian_blocks(gs, call.xs, history)
+        blocks = _jacobian_blocks(gs, call.xs, history, vectorize, chunk_size)
         blocks = [
             [call.export(b, _both_values(xi, xj)) for b, xj in zip(row, call.xs)]
             for row, xi in zip(blocks, call.xs)
@@ -515,6 +652,11 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         return blocks[0][0] if call.single else tuple(tuple(row) for row in blocks)
 
     return hessian_f
+
+
+for _f in (jacobian, jacrev, hessian):
+    _f.__doc__ = _f.__doc__.rstrip() + "\n" + _BATCHING_DOC
+del _f
 
 
 def hvp(f: Callable, x, v, **kwargs) -> Any:

@@ -1,9 +1,9 @@
-"""The seven benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
+"""The eight benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
 
 `smoke=True` gives tiny sizes: the test suite runs every case that way once.
 """
 
-from . import depth, digits, forward, hessian, op_overhead, scalar_mlp, tensor_mlp
+from . import depth, digits, forward, hessian, jacobian, op_overhead, scalar_mlp, tensor_mlp
 
 ALL = {
     "scalar_mlp": scalar_mlp,
@@ -13,4 +13,5 @@ ALL = {
     "depth": depth,
     "digits": digits,
     "forward": forward,
+    "jacobian": jacobian,
 }
