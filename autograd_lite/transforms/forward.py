@@ -116,11 +116,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[A
     """
     _check_callable(f, "jvp")
     _check_pairs(primals, tangents, "jvp")
-    # done with the recording when it returns: array primals are shared read-only, not copied
+    # array primals are shared read-only, not copied (`_Call.keep` if a result keeps them)
     nums = (tuple(range(len(primals))), False)
     call = _Call(f, tuple(primals), kwargs, nums, "jvp", copy=False)
     seeds, seeded_history = _tangent_seeds(call, tangents, "jvp")
     history = call.nested(call.outs) or seeded_history
+    if history:
+        call.keep(call.outs)
     ts = _sweep(call, call.outs, seeds, history)
     outs = [call.export_output(o, history) for o in call.outs]
     dirs = [call.export(_zero(o) if t is None else _owned(t), o) for t, o in zip(ts, call.outs)]
@@ -280,6 +282,8 @@ def jacfwd(
         _check_float_inputs(args, argnums[0], "jacfwd")
         call = _Call(f, args, kwargs, argnums, "jacfwd", copy=False)
         history = call.nested(call.outs)
+        if history:
+            call.keep(call.outs)
         by_x = [
             _columns(call, call.outs, j, history, vectorize, chunk_size)
             for j in range(len(call.xs))
@@ -320,8 +324,10 @@ def hvp(f: Callable, x, v, **kwargs) -> Any:
     call = _Call(f, (x,), kwargs, ((0,), True), "hvp", copy=False)
     (xn,) = call.xs
     seed, seed_history = _seed_for(v, xn, "hvp", "v", call.record)
+    history = call.nested(call.outs) or seed_history
+    if history:
+        call.keep(call.outs)
     o, gs = _recorded_gradients(call)
-    history = call.nested([o]) or seed_history
     (hv,) = _sweep(call, gs, [seed], history)
     return call.export(_zero(xn) if hv is None else _owned(hv), xn)
 
@@ -342,8 +348,10 @@ def _hessian_fwd_over_rev(
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
         call = _Call(f, args, kwargs, argnums, "hessian", copy=False)
+        history = call.nested(call.outs)
+        if history:
+            call.keep(call.outs)
         o, gs = _recorded_gradients(call)
-        history = call.nested([o])
         by_x = [_columns(call, gs, j, history, vectorize, chunk_size) for j in range(len(call.xs))]
         blocks = [
             [call.export(_owned(by_x[j][i]), _both_values(xi, xj)) for j, xj in enumerate(call.xs)]

@@ -1,0 +1,84 @@
+"""Hostile review of forward mode (jvp, jacfwd, linearize, forward-over-reverse): each test
+is a defect found by attacking it as a JAX or PyTorch user would, kept as a regression test."""
+
+import numpy as np
+
+import autograd_lite as al
+from autograd_lite.transforms import forward
+
+# ---------------------------------------------------------------------------------------
+# The caller's float arrays are shared read-only with the recording (no copy per call).
+# When a result carries history (f closes over a leaf requiring grad), the recording
+# outlives the call: it must not keep reading the caller's array, which the caller may
+# edit afterwards (a silent wrong gradient otherwise).
+
+
+def _edit_after(x):
+    x[...] = 100.0
+
+
+def test_jvp_result_with_history_does_not_read_the_callers_array_later():
+    w = al.Tensor([1.0, 2.0], requires_grad=True)
+    x = np.array([3.0, 4.0])
+    out, _ = al.jvp(lambda a: al.sum(a * w), (x,), (np.array([1.0, 0.0]),))
+    _edit_after(x)
+    out.backward()
+    np.testing.assert_allclose(w.grad.data, [3.0, 4.0])  # d/dw sum(a w) = a, as called
+
+
+def test_jvp_output_with_history_is_not_a_view_of_the_callers_array():
+    w = al.Tensor([1.0, 2.0], requires_grad=True)
+    x = np.array([3.0, 4.0])
+    (_, first), _ = al.jvp(lambda a: (a * w, a[0:1]), (x,), (np.ones(2),))
+    _edit_after(x)
+    np.testing.assert_allclose(first.data, [3.0])
+
+
+def test_jvp_tangent_with_history_does_not_read_the_callers_array_later():
+    v = al.Tensor([1.0, 0.5], requires_grad=True)
+    x = np.array([3.0, 4.0])
+    _, tangent = al.jvp(lambda a: al.sum(a * a), (x,), (v,))  # 2 <a, v>
+    _edit_after(x)
+    tangent.backward()
+    np.testing.assert_allclose(v.grad.data, [6.0, 8.0])
+
+
+def test_jacfwd_with_history_does_not_read_the_callers_array_later():
+    w = al.Tensor([1.0, 2.0], requires_grad=True)
+    x = np.array([3.0, 4.0])
+    jac = al.jacfwd(lambda a: al.sum(a * w) * a)(x)  # a w^T + <a, w> I
+    _edit_after(x)
+    al.sum(jac).backward()  # d/dw sum(a w^T) + d/dw 2 <a, w> = sum(a) + 2 a
+    np.testing.assert_allclose(w.grad.data, [13.0, 15.0])
+
+
+def test_hvp_with_history_does_not_read_the_callers_array_later():
+    w = al.Tensor([1.0, 2.0], requires_grad=True)
+    x = np.array([3.0, 4.0])
+    # f = <a, w> |a|^2: H e0 = 2 w a0 + 2 a w0 + 2 <a, w> e0
+    hv = forward.hvp(lambda a: al.sum(a * w) * al.sum(a * a), x, np.array([1.0, 0.0]))
+    _edit_after(x)
+    al.sum(hv).backward()  # d/dw (2 a0 sum(w) + 2 w0 sum(a) + 2 <a, w>)
+    np.testing.assert_allclose(w.grad.data, [2 * 3 + 2 * 7 + 2 * 3, 2 * 3 + 2 * 4])
+
+
+def test_forward_over_reverse_hessian_with_history_does_not_read_the_callers_array_later():
+    w = al.Tensor([1.0, 2.0], requires_grad=True)
+    x = np.array([3.0, 4.0])
+    # f = <a, w> |a|^2: H = 2 w a^T + 2 a w^T + 2 <a, w> I
+    hess = forward._hessian_fwd_over_rev(lambda a: al.sum(a * w) * al.sum(a * a))(x)
+    _edit_after(x)
+    al.sum(hess).backward()  # d/dw (4 sum(w) sum(a) + 4 <a, w>)
+    np.testing.assert_allclose(w.grad.data, 4 * 7 + 4 * np.array([3.0, 4.0]))
+
+
+def test_the_callers_array_stays_writeable_and_unchanged():
+    x = np.array([3.0, 4.0])
+    v = np.array([1.0, 2.0])
+    al.jvp(lambda a: al.sin(a), (x,), (v,))
+    al.jacfwd(lambda a: al.sin(a) * a)(x)
+    forward.hvp(lambda a: al.sum(al.sin(a)), x, v)
+    forward._hessian_fwd_over_rev(lambda a: al.sum(al.sin(a) * a))(x)
+    assert x.flags.writeable and v.flags.writeable
+    np.testing.assert_array_equal(x, [3.0, 4.0])
+    np.testing.assert_array_equal(v, [1.0, 2.0])
