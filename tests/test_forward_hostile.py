@@ -2,6 +2,7 @@
 is a defect found by attacking it as a JAX or PyTorch user would, kept as a regression test."""
 
 import numpy as np
+import pytest
 
 import autograd_lite as al
 from autograd_lite.transforms import forward
@@ -82,3 +83,20 @@ def test_the_callers_array_stays_writeable_and_unchanged():
     assert x.flags.writeable and v.flags.writeable
     np.testing.assert_array_equal(x, [3.0, 4.0])
     np.testing.assert_array_equal(v, [1.0, 2.0])
+
+
+# ---------------------------------------------------------------------------------------
+# Empty arrays: a Jacobian with no columns is an empty block, as jax.jacfwd and jacobian.
+
+
+@pytest.mark.parametrize("options", [{}, {"vectorize": False}, {"chunk_size": 2}])
+def test_jacfwd_of_an_empty_argument_is_an_empty_block(options):
+    x, y = np.zeros((0, 2)), np.array([1.0, 2.0])
+    jac = al.jacfwd(lambda a, b: (a * 2.0, b * al.sum(a)), argnums=(0, 1), **options)(x, y)
+    expected = al.jacobian(lambda a, b: (a * 2.0, b * al.sum(a)), argnums=(0, 1))(x, y)
+    for got_row, want_row in zip(jac, expected):
+        for got, want in zip(got_row, want_row):
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_array_equal(got, want)
+    hess = forward._hessian_fwd_over_rev(lambda a: al.sum(a * a), **options)(x)
+    assert np.shape(hess) == (0, 2, 0, 2)

@@ -214,6 +214,8 @@ def _columns(call, outs, j, history, vectorize, chunk_size):
             for o, t in zip(outs, _sweep(call, outs, seeds, history))
         ]
     n, dtype = x.size, x.dtype
+    if n == 0:  # no columns: an empty block
+        return [_block(o, x, None, False) for o in outs]
     step = n if chunk_size is None else chunk_size
     parts = [[] for _ in outs]
     for start in range(0, n, step if vectorize else 1):
