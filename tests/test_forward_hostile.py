@@ -100,3 +100,32 @@ def test_jacfwd_of_an_empty_argument_is_an_empty_block(options):
             np.testing.assert_array_equal(got, want)
     hess = forward._hessian_fwd_over_rev(lambda a: al.sum(a * a), **options)(x)
     assert np.shape(hess) == (0, 2, 0, 2)
+
+
+# ---------------------------------------------------------------------------------------
+# A tangent passed in is the caller's: an output tangent that is the seed itself (the
+# identity, a reshape, +c) must not hand the caller's array back to be edited.
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda a: a,
+        lambda a: a + 1.0,
+        lambda a: a.reshape(2, 1),
+        lambda a: a[::-1],
+        lambda a: (a, a),
+        lambda a: (a * 2.0,) * 2,
+    ],
+)
+def test_jvp_and_linearize_results_are_not_the_callers_tangent(f):
+    x, v = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    _, tangent = al.jvp(f, (x,), (v,))
+    _, f_jvp = al.linearize(f, x)
+    for t in (tangent, f_jvp(v)):
+        for part in t if isinstance(t, tuple) else (t,):
+            assert part.flags.writeable
+            part[...] = -1.0
+    np.testing.assert_array_equal(v, [3.0, 4.0])
+    if isinstance(tangent, tuple):
+        assert tangent[0] is not tangent[1]
