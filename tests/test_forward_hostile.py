@@ -129,3 +129,60 @@ def test_jvp_and_linearize_results_are_not_the_callers_tangent(f):
     np.testing.assert_array_equal(v, [3.0, 4.0])
     if isinstance(tangent, tuple):
         assert tangent[0] is not tangent[1]
+
+
+# ---------------------------------------------------------------------------------------
+# A primitive's rule returning something that is not a tangent (None, a string, a wrong
+# shape): a clear error naming the primitive and the input, never a NaN derivative.
+
+
+def _doubled(rule, kind):
+    p = al.primitive(lambda x: x * 2.0)
+    if kind == "jvp":
+        p.defvjp(lambda g, out, x: 2.0 * g)
+        p.defjvp(rule)
+    else:
+        p.defvjp(rule)
+    return p
+
+
+_CALLS = {
+    "jvp": [
+        lambda p: al.jvp(p, (np.ones(2),), (np.ones(2),)),
+        lambda p: al.jvp(p, (1.0,), (1.0,)),
+        lambda p: al.jacfwd(p)(np.ones(2)),
+    ],
+    "vjp": [
+        lambda p: al.grad(lambda a: al.sum(p(a)))(np.ones(2)),
+        lambda p: al.grad(p)(1.0),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp"])
+@pytest.mark.parametrize("bad", [None, "s", [1.0, None]])
+def test_a_rule_returning_no_numbers_is_refused_naming_the_primitive(kind, bad):
+    p = _doubled(lambda *args: bad, kind)
+    for call in _CALLS[kind]:
+        with pytest.raises(TypeError, match=rf"primitive .*{kind} rule for input 0 returned"):
+            call(p)
+
+
+def test_a_jvp_rule_of_the_wrong_shape_is_refused_naming_the_primitive():
+    p = _doubled(lambda t, out, x: np.ones(5), "jvp")
+    message = r"jvp rule for input 0 returned a tangent of shape \(5,\)"
+    for call in _CALLS["jvp"]:
+        with pytest.raises(ValueError, match=message):
+            call(p)
+
+
+def test_a_primitive_of_broadcast_inputs_passes_the_tangent_check_in_a_batched_sweep():
+    p = al.primitive(lambda x, y: x * y)
+    p.defvjp(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x)
+    p.defjvp(lambda t, out, x, y: t * y, lambda t, out, x, y: x * t)
+    x, y = np.array([1.0, 2.0, 3.0]), np.arange(6.0).reshape(2, 3)
+    for options in ({}, {"vectorize": False}):
+        jac = al.jacfwd(p, argnums=(0, 1), **options)(x, y)
+        want = al.jacobian(lambda a, b: a * b, argnums=(0, 1))(x, y)
+        for got, expected in zip(jac, want):
+            np.testing.assert_allclose(got, expected)
