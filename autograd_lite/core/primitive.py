@@ -81,7 +81,8 @@ class Primitive:
         sweep calls the rules once per row: always right, but slower.
 
         Returns the rule when given one, so it works as a decorator.
-        Raises TypeError for a rule that is neither callable nor None.
+        Raises TypeError for a rule that is neither callable nor None (and, in the backward
+        pass, TypeError naming the op and the input for a rule returning no numbers).
         """
         self.vjps = _checked_rules(self.name, rules)
         self.batched = bool(batched)
@@ -104,7 +105,9 @@ class Primitive:
         NotImplementedError naming the op and the input. Nested under reverse mode the rule
         is called with nodes and must be written with autograd_lite's functions, as a vjp
         rule under `create_graph=True`. Returns the rule when given one (a decorator).
-        Raises TypeError for a rule that is neither callable nor None.
+        Raises TypeError for a rule that is neither callable nor None; a sweep raises
+        TypeError, naming the op and the input, for a rule returning no numbers (None), and
+        ValueError for a result that does not broadcast to the output's shape.
         """
         self.jvps = _checked_rules(self.name, rules)
         return rules[0] if len(rules) == 1 else None
@@ -262,7 +265,7 @@ def _vjp(prim, i, n, keys):
         elif type(g) is not float and type(inputs[i]) is float:  # a batch (B,) for a Value
             c = np.asarray(user_rule(g, out, *inputs, **kw))
         else:
-            c = _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
+            c = _shaped_like(_numbers(prim, i, "vjp", user_rule(g, out, *inputs, **kw)), inputs[i])
         return _fitted(prim, i, c, inputs[i])
 
     return rule
@@ -283,10 +286,45 @@ def _jvp(prim, i, n, keys):
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(t, Node):  # nested: the rule must record on nodes
             return _recorded(prim, i, user_rule, t, out, inputs, kw, "jvp")
-        c = user_rule(t, out, *inputs, **kw)
-        return c if type(c) is float or isinstance(c, np.ndarray) else np.asarray(c)
+        c = _numbers(prim, i, "jvp", user_rule(t, out, *inputs, **kw))
+        return _tangent_fitted(prim, i, c, t, inputs[i], out)
 
     return rule
+
+
+def _numbers(prim, i, kind, c):
+    """A rule's raw result c as a float or a real ndarray; TypeError naming the op and the
+    input for anything else (None, strings: numpy would make them NaN or fail unnamed)."""
+    if type(c) is float:
+        return c
+    try:
+        arr = c if isinstance(c, np.ndarray) else np.asarray(c)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"primitive {prim.name!r}: its {kind} rule for input {i} returned "
+            f"{type(c).__name__} {c!r}, not a number or an array of real numbers"
+        )
+    return arr
+
+
+def _tangent_fitted(prim, i, c, t, x, out):
+    """A raw tangent contribution c as it is when it broadcasts to the output's shape (after
+    the batch axis of a batched tangent t); otherwise ValueError naming the op and the input."""
+    batched = np.ndim(t) > np.ndim(x)
+    want = (np.shape(t)[:1] if batched else ()) + np.shape(out)
+    c_shape = np.shape(c)
+    try:
+        fits = np.broadcast_shapes(c_shape, want) == want
+    except ValueError:
+        fits = False
+    if fits:
+        return c
+    raise ValueError(
+        f"primitive {prim.name!r}: its jvp rule for input {i} returned a tangent of shape "
+        f"{c_shape}, which does not broadcast to the output's shape {want}"
+    )
 
 
 def _fitted(prim, i, c, x):

@@ -54,8 +54,14 @@ def _sweep(call, outs, seeds, history, batch=None):
     tangent sweep: raw data, or nodes when `history` (the sweep is then recorded)."""
     given = {}
     for x, s in zip(call.xs, seeds):
-        if s is not None:
-            given[x] = _const(s, isinstance(x, Value) and batch is None) if history else s
+        if s is None:
+            continue
+        if history:
+            s = _const(s, isinstance(x, Value) and batch is None)
+        elif isinstance(s, np.ndarray):  # maybe the caller's: results that are views of it
+            s = s.view()  # are then read-only, and `_owned` copies them
+            s.flags.writeable = False
+        given[x] = s
     if not given:
         return [None] * len(outs)
     nodes = [o for o in outs if isinstance(o, Node)]
@@ -65,10 +71,27 @@ def _sweep(call, outs, seeds, history, batch=None):
 
 
 def _owned(t):
-    """A raw tangent the caller may keep and edit: a read-only array (a broadcast view) copied."""
+    """A raw tangent the caller may keep and edit: a read-only array (a broadcast view, or a
+    view of a seed) copied."""
     if isinstance(t, np.ndarray) and not t.flags.writeable:
         return t.copy()
     return t
+
+
+def _directions(call, ts):
+    """The output tangents `ts` of a sweep as results, zeros for None: each the caller's own
+    (an array that is also another output's tangent copied)."""
+    dirs, seen = [], set()
+    for t, o in zip(ts, call.outs):
+        if t is None:
+            t = _zero(o)
+        elif id(t) in seen and isinstance(t, np.ndarray):
+            t = t.copy()
+        else:
+            seen.add(id(t))
+            t = _owned(t)
+        dirs.append(call.export(t, o))
+    return tuple(dirs) if call.multi else dirs[0]
 
 
 def _tangent_seeds(call, tangents, name):
@@ -116,17 +139,16 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[A
     """
     _check_callable(f, "jvp")
     _check_pairs(primals, tangents, "jvp")
-    # done with the recording when it returns: array primals are shared read-only, not copied
+    # array primals are shared read-only, not copied (`_Call.keep` if a result keeps them)
     nums = (tuple(range(len(primals))), False)
     call = _Call(f, tuple(primals), kwargs, nums, "jvp", copy=False)
     seeds, seeded_history = _tangent_seeds(call, tangents, "jvp")
     history = call.nested(call.outs) or seeded_history
+    if history:
+        call.keep(call.outs)
     ts = _sweep(call, call.outs, seeds, history)
     outs = [call.export_output(o, history) for o in call.outs]
-    dirs = [call.export(_zero(o) if t is None else _owned(t), o) for t, o in zip(ts, call.outs)]
-    if call.multi:
-        return tuple(outs), tuple(dirs)
-    return outs[0], dirs[0]
+    return (tuple(outs) if call.multi else outs[0]), _directions(call, ts)
 
 
 def linearize(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
@@ -156,9 +178,7 @@ def linearize(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
         _check_tangent_dtypes(primals, tangents, "f_jvp")
         seeds, seeded_history = _tangent_seeds(call, tangents, "f_jvp")
         recorded = history or seeded_history
-        ts = _sweep(call, call.outs, seeds, recorded)
-        dirs = [call.export(_zero(o) if t is None else _owned(t), o) for t, o in zip(ts, call.outs)]
-        return tuple(dirs) if call.multi else dirs[0]
+        return _directions(call, _sweep(call, call.outs, seeds, recorded))
 
     return (tuple(outs) if call.multi else outs[0]), f_jvp
 
@@ -212,6 +232,8 @@ def _columns(call, outs, j, history, vectorize, chunk_size):
             for o, t in zip(outs, _sweep(call, outs, seeds, history))
         ]
     n, dtype = x.size, x.dtype
+    if n == 0:  # no columns: an empty block
+        return [_block(o, x, None, False) for o in outs]
     step = n if chunk_size is None else chunk_size
     parts = [[] for _ in outs]
     for start in range(0, n, step if vectorize else 1):
@@ -280,6 +302,8 @@ def jacfwd(
         _check_float_inputs(args, argnums[0], "jacfwd")
         call = _Call(f, args, kwargs, argnums, "jacfwd", copy=False)
         history = call.nested(call.outs)
+        if history:
+            call.keep(call.outs)
         by_x = [
             _columns(call, call.outs, j, history, vectorize, chunk_size)
             for j in range(len(call.xs))
@@ -320,8 +344,10 @@ def hvp(f: Callable, x, v, **kwargs) -> Any:
     call = _Call(f, (x,), kwargs, ((0,), True), "hvp", copy=False)
     (xn,) = call.xs
     seed, seed_history = _seed_for(v, xn, "hvp", "v", call.record)
+    history = call.nested(call.outs) or seed_history
+    if history:
+        call.keep(call.outs)
     o, gs = _recorded_gradients(call)
-    history = call.nested([o]) or seed_history
     (hv,) = _sweep(call, gs, [seed], history)
     return call.export(_zero(xn) if hv is None else _owned(hv), xn)
 
@@ -342,8 +368,10 @@ def _hessian_fwd_over_rev(
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
         call = _Call(f, args, kwargs, argnums, "hessian", copy=False)
+        history = call.nested(call.outs)
+        if history:
+            call.keep(call.outs)
         o, gs = _recorded_gradients(call)
-        history = call.nested([o])
         by_x = [_columns(call, gs, j, history, vectorize, chunk_size) for j in range(len(call.xs))]
         blocks = [
             [call.export(_owned(by_x[j][i]), _both_values(xi, xj)) for j, xj in enumerate(call.xs)]

@@ -179,13 +179,19 @@ def _variable(leaf):
 
 def _shared_leaf(arr):
     """A leaf Tensor requiring grad that holds a read-only view of the float array `arr`, not a
-    copy: for a transform that is done with its graph when it returns (f cannot write into
-    the caller's array through it; large arguments are not copied on every call)."""
+    copy: for a transform that is done with its graph when it returns, or calls `_Call.keep`
+    when a result keeps it (f cannot write into the caller's array through it; large
+    arguments are not copied on every call)."""
     view = arr.view()
     view.flags.writeable = False
     leaf = Tensor(0.0, requires_grad=True)
     leaf.data = view
     return leaf
+
+
+def _shareable(arg):
+    """Whether `_fresh(arg, copy=False)` shares the argument (a float array) instead of copying."""
+    return isinstance(arg, np.ndarray) and arg.dtype in ops.FLOATS
 
 
 def _fresh(arg, i, link, name, copy=True):
@@ -201,7 +207,7 @@ def _fresh(arg, i, link, name, copy=True):
         return _variable(Value(arg)), False
     if isinstance(arg, numbers.Complex):
         raise ops.complex_error(f"{name}: argument {i}", arg)
-    if not copy and isinstance(arg, np.ndarray) and arg.dtype in ops.FLOATS:
+    if not copy and _shareable(arg):
         return _variable(_shared_leaf(arg)), False
     if isinstance(arg, (list, tuple, np.ndarray)):
         try:
@@ -256,6 +262,8 @@ class _Call:
         args = list(args)
         self.xs = []
         self.as_nodes = False
+        # the caller's arrays the recording shares (read-only) instead of copying them
+        self.shared = [args[i] for i in nums if not copy and _shareable(args[i])]
         live = _live.variables
         with tracing() as self.born, enable_grad():
             for i in nums:
@@ -304,6 +312,39 @@ class _Call:
             if o.requires_grad
             for n in toposort(o)
         )
+
+    def keep(self, outs):
+        """Let the recording of `outs` outlive the call: results with history carry it out,
+        so it must stop sharing the caller's arrays (`_shared_leaf`), which the caller may
+        edit afterwards. Each array of a node's data or saved context that may share memory
+        with one of them is replaced by a copy (one copy per array), before any rule reads
+        it again."""
+        if not self.shared:
+            return
+        copies = {}
+
+        def own(a):
+            if a.__class__ is not np.ndarray or not any(
+                np.may_share_memory(a, s) for s in self.shared
+            ):
+                return a
+            if id(a) not in copies:
+                copies[id(a)] = (a, a.copy())  # the original kept alive: ids stay unique
+            return copies[id(a)][1]
+
+        seen = set()
+        for o in outs:
+            o._data = own(o._data)
+            if not o.requires_grad:
+                continue
+            for n in toposort(o):
+                if n in seen:
+                    continue
+                seen.add(n)
+                n._data = own(n._data)
+                if n._ctx:
+                    n._ctx = tuple(own(a) for a in n._ctx)
+        self.shared = []
 
     def export(self, r, like):
         """A result (raw data, or a node with history) in the kind of the inputs, shaped as
