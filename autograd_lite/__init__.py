@@ -38,6 +38,7 @@ from .transforms.functional import (
     vjp,
 )
 from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .transforms.taylor import SeriesFallbackWarning, taylor
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
 
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
@@ -67,6 +68,7 @@ __all__ = [
     *_shapes.__all__,
     *_products.__all__,
     "GradcheckError",
+    "SeriesFallbackWarning",
     "Tensor",
     "Value",
     "derivative",
@@ -87,6 +89,7 @@ __all__ = [
     "no_grad",
     "primitive",
     "save_graph",
+    "taylor",
     "value_and_grad",
     "vjp",
 ]

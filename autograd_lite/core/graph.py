@@ -170,6 +170,13 @@ class Op:
     variadic: it takes any number of inputs (concatenate, stack); `vjps` then holds
         one rule `rule(g, out, *inputs, *params)` returning the list of every input's
         cotangent, so n inputs cost O(n) in the backward pass, not O(n^2).
+    series: the Taylor-mode rule (core/taylor.py), `rule(cs, out, *inputs, *params)`:
+        cs holds one array of Taylor coefficients per input, shape (K, *input.shape)
+        with cs[i][k] = x_i^(k)/k! along the sweep's direction (K = order + 1; an input
+        that does not vary has zeros after its data), and the rule returns the output's,
+        shape (K, *out.shape), with raw data only (core/series.py has the recurrences).
+        None: no rule; Taylor mode then falls back to nested differentiation of the op,
+        with a warning. A rule may also return NotImplemented for the same fallback.
 
     Forward-mode rules would sit beside `vjps`, one per input, in the same declaration.
     """
@@ -184,6 +191,7 @@ class Op:
         "params",
         "quiet",
         "scalar",
+        "series",
         "variadic",
         "vjps",
     )
@@ -202,6 +210,7 @@ class Op:
         formula: str | None = None,
         doc: str | None = None,
         variadic: bool = False,
+        series=None,
     ):
         self.name = name
         self.vjps = tuple(vjps)
@@ -214,6 +223,7 @@ class Op:
         self.formula = formula
         self.doc = doc
         self.variadic = variadic
+        self.series = series
 
     @property
     def arity(self) -> int | None:
@@ -477,7 +487,11 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
 
 
 #: The op of an alias node: the identity, passing the cotangent straight through.
-ALIAS = Op("alias", vjps=(lambda g, out, x: g,))
+ALIAS = Op(
+    "alias",
+    series=lambda cs, out, x: cs[0],
+    vjps=(lambda g, out, x: g,),
+)
 
 
 #: The hooks of `register_hook`: {id(node): (weak reference to the node, [HookHandle, ...])}.

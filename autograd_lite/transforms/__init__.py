@@ -2,10 +2,12 @@
 
 from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
+from .taylor import SeriesFallbackWarning, taylor
 
 __all__ = [
     "GradcheckError",
     "KinkNote",
+    "SeriesFallbackWarning",
     "derivative",
     "grad",
     "gradcheck",
@@ -14,6 +16,7 @@ __all__ = [
     "hvp",
     "jacobian",
     "jvp",
+    "taylor",
     "value_and_grad",
     "vjp",
 ]
