@@ -351,7 +351,7 @@ def _through_derivative(f_prime):
 
 
 def _one_minus_square(c):
-    return S.constant(1.0, len(c)) - S.multiply(c, c)
+    return S.plus(-S.multiply(c, c), 1.0)
 
 
 def _matmul_series(a, b, out):
@@ -387,7 +387,7 @@ def _logsumexp_parts(c, x, axis):
 
 def _logsumexp_series(cs, out, x, axis, keepdims):
     lse, m = _logsumexp_parts(cs[0], x, axis)
-    w = lse + m
+    w = S.plus(lse, m)
     if not keepdims:
         w = w.reshape((len(w),) + np.shape(out))
     return _kept(w, out)
@@ -395,7 +395,7 @@ def _logsumexp_series(cs, out, x, axis, keepdims):
 
 def _log_softmax_series(cs, out, x, axis):
     lse, m = _logsumexp_parts(cs[0], x, axis)
-    return _kept(cs[0] - lse - m, out)
+    return _kept(cs[0] - S.plus(lse, m), out)
 
 
 def _norm2_of(c, axis):
@@ -718,7 +718,7 @@ LOG1P = _elementwise_op(
     "log1p",
     math.log1p,
     np.log1p,
-    lambda cs, out, x: S.log(cs[0] + S.constant(1.0, len(cs[0])), out),
+    lambda cs, out, x: S.log(S.plus(cs[0], 1.0), out),
     lambda g, out, x: g / (x + 1),
     "log(1 + x) elementwise, accurate for small x; -inf at -1, nan below. Derivative 1/(1 + x).",
 )
@@ -854,7 +854,7 @@ ARCTAN = _elementwise_op(
     "arctan",
     math.atan,
     np.arctan,
-    _through_derivative(lambda c: S.power(S.multiply(c, c) + S.constant(1.0, len(c)), -1)),
+    _through_derivative(lambda c: S.power(S.plus(S.multiply(c, c), 1.0), -1)),
     lambda g, out, x: g / (1 + x * x),
     "Inverse tangent elementwise, in (-pi/2, pi/2). Derivative 1/(1 + x**2).",
     quiet=False,
@@ -863,7 +863,7 @@ ARCSINH = _elementwise_op(
     "arcsinh",
     math.asinh,
     np.arcsinh,
-    _through_derivative(lambda c: S.power(S.multiply(c, c) + S.constant(1.0, len(c)), -0.5)),
+    _through_derivative(lambda c: S.power(S.plus(S.multiply(c, c), 1.0), -0.5)),
     lambda g, out, x: g / sqrt(x * x + 1),
     "Inverse hyperbolic sine elementwise. Derivative 1/sqrt(x**2 + 1).",
 )
@@ -871,7 +871,7 @@ ARCCOSH = _elementwise_op(
     "arccosh",
     math.acosh,
     np.arccosh,
-    _through_derivative(lambda c: S.power(S.multiply(c, c) - S.constant(1.0, len(c)), -0.5)),
+    _through_derivative(lambda c: S.power(S.plus(S.multiply(c, c), -1.0), -0.5)),
     lambda g, out, x: g / sqrt(x * x - 1),
     "Inverse hyperbolic cosine elementwise, >= 0; nan below 1. "
     "Derivative 1/sqrt(x**2 - 1), inf at 1.",
@@ -1008,7 +1008,7 @@ MINIMUM = Op(
     "minimum",
     scalar=_minimum_scalar,
     array=np.minimum,
-    series=lambda cs, out, x, y: _extremum_series(cs[::-1], out, y, x),
+    series=lambda cs, out, x, y: -_extremum_series([-c for c in cs], -out, -x, -y),
     vjps=(
         lambda g, out, x, y: _extremum_share(g, y, x),
         lambda g, out, x, y: _extremum_share(g, x, y),

@@ -16,23 +16,30 @@ Only raw numbers: the rules never run on nodes (Taylor mode does not record a gr
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 __all__ = [
+    "coefficientwise",
     "compose",
     "constant",
     "divide",
     "exp",
     "integrate",
+    "inverse",
     "lifted",
     "log",
+    "logdet",
+    "multilinear",
     "multiply",
+    "plus",
     "power",
     "riccati",
     "sin_cos",
     "sinh_cosh",
+    "solve",
     "sqrt",
 ]
 
@@ -42,6 +49,13 @@ def constant(x, K: int) -> np.ndarray:
     x = np.asarray(x)
     out = np.zeros((K,) + x.shape, np.result_type(x.dtype, np.float64))
     out[0] = x
+    return out
+
+
+def plus(c: np.ndarray, a) -> np.ndarray:
+    """The series c + a for a constant a (data): a new array, a added at order 0."""
+    out = c.astype(np.result_type(c, np.float64), copy=True)
+    out[0] = out[0] + a
     return out
 
 
@@ -233,3 +247,57 @@ def compose(u: np.ndarray, derivatives) -> np.ndarray:
         if m + 1 < K:
             term = multiply(term, du)
     return w
+
+
+def multilinear(fn, cs, out) -> np.ndarray:
+    """The series of fn(x_1, ..., x_n) for fn linear in each argument (an einsum, a
+    convolution): w_k = sum over j_1 + ... + j_n = k of fn(c_1[j_1], ..., c_n[j_n]), with
+    coefficients that are all zero skipped (a constant operand costs one term per k)."""
+    K = len(cs[0])
+    w = np.zeros((K,) + np.shape(out), np.result_type(*cs, np.float64))
+    live = [[j for j in range(K) if c[j].any()] for c in cs]
+    for js in itertools.product(*live):
+        k = sum(js)
+        if k < K:
+            w[k] += fn(*[c[j] for c, j in zip(cs, js)])
+    return w
+
+
+def coefficientwise(fn, c) -> np.ndarray:
+    """The series of fn(x) for fn linear (a flip, a cumulative sum): fn of each coefficient."""
+    return np.stack([fn(ck) for ck in c])
+
+
+def inverse(a: np.ndarray, w0) -> np.ndarray:
+    """The inverse of a series of square matrices (K, ..., n, n), w0 = A_0^-1:
+    W_k = -W_0 sum_{j=1}^k A_j W_{k-j} (from A W = I)."""
+    K = len(a)
+    w = np.empty(a.shape, np.result_type(a, np.float64))
+    w[0] = w0
+    for k in range(1, K):
+        w[k] = -(w0 @ np.sum(a[1 : k + 1] @ w[k - 1 :: -1], axis=0))
+    return w
+
+
+def logdet(a: np.ndarray, w0, inverse0) -> np.ndarray:
+    """log det A (or log |det A|) of a series of square matrices: w' = trace(A^-1 A')
+    (Jacobi), so k w_k = sum_{j=1}^k j trace(A_j W_{k-j}) with W the inverse's series."""
+    K = len(a)
+    inv = inverse(a, inverse0)
+    ja = _weighted(a)
+    w = np.empty((K,) + a.shape[1:-2], np.result_type(a, np.float64))
+    w[0] = w0
+    for k in range(1, K):
+        w[k] = np.einsum("j...ab,j...ba->...", ja[1 : k + 1], inv[k - 1 :: -1]) / k
+    return w
+
+
+def solve(a: np.ndarray, b: np.ndarray, w0) -> np.ndarray:
+    """x with A x = B for series of A (K, ..., m, m) and B (K, ..., m, p), ranks aligned:
+    x_k = A_0^-1 (B_k - sum_{j=1}^k A_j x_{k-j})."""
+    K = len(a)
+    x = np.empty((K,) + np.shape(w0), np.result_type(a, b, np.float64))
+    x[0] = w0
+    for k in range(1, K):
+        x[k] = np.linalg.solve(a[0], b[k] - np.sum(a[1 : k + 1] @ x[k - 1 :: -1], axis=0))
+    return x

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops
+from . import series as S
 from .graph import Node
 from .ops import Operand
 from .primitive import primitive
@@ -220,6 +221,9 @@ def _flip_vjp(g, out, x, axis):
     return _flip(g, axis=axis)  # a permutation of the elements: its own inverse
 
 
+_flip.defseries(lambda cs, out, x, axis: S.coefficientwise(lambda c: np.flip(c, axis), cs[0]))
+
+
 def flip(m: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
     """The elements of `m` in reverse order along `axis` (None: every axis), as
     `numpy.flip`; same shape. Raises numpy's AxisError (a ValueError) for an axis out of
@@ -277,6 +281,11 @@ def _roll(x, shift, axis):
 @_roll.defvjp
 def _roll_vjp(g, out, x, shift, axis):
     return _roll(g, shift=tuple(-s for s in shift), axis=axis)  # rolled back
+
+
+_roll.defseries(
+    lambda cs, out, x, shift, axis: S.coefficientwise(lambda c: np.roll(c, shift, axis), cs[0])
+)
 
 
 def roll(

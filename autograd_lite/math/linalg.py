@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core import ops, shapes
+from ..core import series as S
 from ..core.graph import Node, Op
 from ..core.primitive import primitive
 from ..core.tensor import Tensor
@@ -309,7 +310,12 @@ def _inv_vjp(g, out, a):
     return -ops.matmul(out_t, ops.matmul(g, out_t))
 
 
-INV = Op("inv", array=_inv_forward, vjps=(_inv_vjp,))
+INV = Op(
+    "inv",
+    array=_inv_forward,
+    series=lambda cs, out, a: S.inverse(cs[0], out),
+    vjps=(_inv_vjp,),
+)
 
 
 def inv(a) -> Tensor:
@@ -331,7 +337,12 @@ def _logdet_vjp(g, out, a):
     return ops.reshape(g, np.shape(ops._raw(g)) + (1, 1)) * ops._mT(ops.apply(INV, (a,)))
 
 
-LOGDET = Op("logdet", array=_logdet_forward, vjps=(_logdet_vjp,))
+LOGDET = Op(
+    "logdet",
+    array=_logdet_forward,
+    series=lambda cs, out, a: S.logdet(cs[0], out, np.linalg.inv(a)),
+    vjps=(_logdet_vjp,),
+)
 
 
 def logdet(a) -> Tensor:
@@ -355,6 +366,7 @@ class SlogdetResult(NamedTuple):
 LOGABSDET = Op(
     "slogdet",
     array=lambda a: np.linalg.slogdet(a)[1],
+    series=lambda cs, out, a: S.logdet(cs[0], out, np.linalg.inv(a)),
     vjps=(_logdet_vjp,),  # d log|det A| = trace(A^-1 dA), whatever the sign
 )
 
@@ -410,6 +422,16 @@ def _det_vjp(g, out, a):
     return _corner(g) * _cofactors(a, out)
 
 
+@_det.defseries
+def _det_series(cs, out, a):
+    # det = det_0 exp(log det - log det_0) (Jacobi); where A is singular or nearly so, A^-1
+    # is not to be trusted: nested reverse mode there, with the cofactors (a warning says so).
+    with np.errstate(all="ignore"):
+        if not (a.size and np.all(np.linalg.cond(a) < 1e8)):
+            return NotImplemented
+    return S.exp(S.logdet(cs[0], 0.0, np.linalg.inv(a)), out)
+
+
 def det(a) -> Tensor:
     """The determinant of a square matrix (or a stack (..., n, n), giving shape (...,)),
     as numpy.linalg.det (LU factorisation).
@@ -438,6 +460,7 @@ _solve.defvjp(
     lambda g, out, a, b: -ops.matmul(_solve(ops._mT(a), g), ops._mT(out)),
     lambda g, out, a, b: _solve(ops._mT(a), g),
 )
+_solve.defseries(lambda cs, out, a, b: S.solve(*(S.lifted(c, np.ndim(out)) for c in cs), out))
 
 
 def solve(a, b) -> Tensor:
