@@ -303,6 +303,10 @@ def _pow_series(cs, out, x, y):
     cx, cy = _aligned(cs, out)
     if not cy[1:].any():  # a constant exponent: exact at x = 0 for an integer one
         y = np.asarray(y)
+        if np.any((x == 0) & (y != np.round(y))):
+            # x**2.5 at 0 has no Taylor series: nested reverse mode gives reverse mode's
+            # values (0 below the order 2.5, inf above), with a warning
+            return NotImplemented
         if y.ndim == 0:
             return _kept(S.power(cx, float(y)), out)
         w = np.empty(cx.shape[:1] + np.shape(out))

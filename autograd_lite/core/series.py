@@ -21,27 +21,10 @@ import math
 
 import numpy as np
 
-__all__ = [
-    "coefficientwise",
-    "compose",
-    "constant",
-    "divide",
-    "exp",
-    "integrate",
-    "inverse",
-    "lifted",
-    "log",
-    "logdet",
-    "multilinear",
-    "multiply",
-    "plus",
-    "power",
-    "riccati",
-    "sin_cos",
-    "sinh_cosh",
-    "solve",
-    "sqrt",
-]
+# Empty on purpose: these functions take coefficient arrays, never nodes, and numpy's
+# namespace (autograd_lite.numpy) offers every name of a core module's __all__ under
+# numpy's name (exp, log, power, ...). Import them as `series.exp`.
+__all__: list[str] = []
 
 
 def constant(x, K: int) -> np.ndarray:

@@ -82,10 +82,10 @@ def series_sweep(outputs: Sequence[Node], seeds: dict, order: int) -> list[np.nd
                 if op.name not in warned:
                     warned.add(op.name)
                     warnings.warn(
-                        f"Taylor mode: op {op.name!r} has no series rule; its coefficients "
-                        "come from nested reverse-mode differentiation, whose cost grows "
-                        "exponentially with the order (give it one: Op(series=...) or "
-                        "Primitive.defseries)",
+                        f"Taylor mode: op {op.name!r} has no series rule (or none at this "
+                        "point); its coefficients come from nested reverse-mode "
+                        "differentiation, whose cost grows exponentially with the order (give "
+                        "it one: Op(series=...) or Primitive.defseries)",
                         SeriesFallbackWarning,
                         stacklevel=3,
                     )
