@@ -27,19 +27,27 @@ from .core.value import Value
 from .math import distributions as distributions
 from .math import linalg as linalg
 from .transforms import functional as functional
+from .transforms.forward import jacfwd, jvp, linearize
 from .transforms.functional import (
     derivative,
     grad,
     hessian,
     hvp,
     jacobian,
-    jvp,
+    jacrev,
     value_and_grad,
     vjp,
 )
-from .transforms.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .transforms.gradcheck import (
+    GradcheckError,
+    check_grads,
+    gradcheck,
+    gradcheck_module,
+    gradgradcheck,
+)
 from .transforms.taylor import SeriesFallbackWarning, taylor
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
+from .viz.grad_flow import plot_grad_flow
 
 # numpy's norm, matrix norms included: the core's `norm` is the vector norm (Tensor.norm),
 # and the singular values of the matrix norms come from linalg's eigh.
@@ -71,6 +79,7 @@ __all__ = [
     "SeriesFallbackWarning",
     "Tensor",
     "Value",
+    "check_grads",
     "derivative",
     "detect_anomaly",
     "draw_dot",
@@ -80,13 +89,18 @@ __all__ = [
     "explore",
     "grad",
     "gradcheck",
+    "gradcheck_module",
     "gradgradcheck",
     "hessian",
     "hvp",
     "is_grad_enabled",
+    "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
+    "linearize",
     "no_grad",
+    "plot_grad_flow",
     "primitive",
     "save_graph",
     "taylor",

@@ -121,3 +121,29 @@ def test_draw_graph_outlines_the_nodes_holding_a_nan_or_an_inf():
     assert _outlined(dot, "y") and _outlined(dot, "x")
     assert not _outlined(dot, "w")  # finite data and grad
     assert al.viz.drawing.NONFINITE_COLOR not in al.draw_graph(loss).source
+
+
+def test_grad_mode_switches_inside_and_around_a_block_keep_the_check():
+    # Grad mode's flag carries the active block (graph._on): every switch must keep it.
+    x = Value(-1.0, requires_grad=True)
+    with al.no_grad():
+        with al.detect_anomaly():
+            assert al.is_grad_enabled() is False
+            al.log(x)  # not recorded: nothing checked, as outside
+            with al.enable_grad():
+                assert al.is_grad_enabled() is True
+                with pytest.raises(FloatingPointError, match="'log'"):
+                    al.log(x)
+        with al.enable_grad():
+            al.log(x)  # the block is over: no check
+    with al.detect_anomaly():
+        with al.no_grad():
+            al.log(x)
+        with pytest.raises(FloatingPointError, match="'log'"):
+            al.log(x)  # back on after no_grad
+        y = al.sqrt(Value(2.0, requires_grad=True))
+        g = al.grad(lambda t: al.log(t - 3.0))  # a transform inside the block is checked
+        with pytest.raises(FloatingPointError, match="'log'"):
+            g(y)
+    assert graph._state.enabled is True and graph._state.anomaly is None
+    assert al.is_grad_enabled() is True

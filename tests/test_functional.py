@@ -35,9 +35,9 @@ def count_backward(monkeypatch):
     calls = []
     real = functional.cotangents
 
-    def counting(root, inputs, gradient=None, create_graph=False):
-        calls.append(create_graph)
-        return real(root, inputs, gradient, create_graph)
+    def counting(root, inputs, gradient=None, create_graph=False, batched=False):
+        calls.append("batched" if batched else create_graph)
+        return real(root, inputs, gradient, create_graph, batched)
 
     monkeypatch.setattr(functional, "cotangents", counting)
     return calls
@@ -276,11 +276,19 @@ def test_jacobian_of_a_linear_map_is_its_matrix(m, n, data):
     np.testing.assert_array_equal(jacobian(lambda t: Tensor(a) @ t + b)(x), a)
 
 
-def test_jacobian_is_row_by_row_over_one_forward(count_backward):
+@pytest.mark.parametrize(
+    "options, sweeps",
+    [
+        ({}, ["batched"]),  # every output element's row in one batched sweep
+        ({"chunk_size": 4}, ["batched"] * 3),  # 9 rows: 4 + 4 + 1
+        ({"vectorize": False}, [False] * 9),  # one backward per output element
+    ],
+)
+def test_jacobian_is_built_by_rows_over_one_forward(count_backward, options, sweeps):
     f = counted(lambda t: al.tanh(t[:, None] * t[None, :]))
-    j = jacobian(f)(np.array([0.1, 0.2, 0.3]))
+    j = jacobian(f, **options)(np.array([0.1, 0.2, 0.3]))
     assert f.calls == 1
-    assert count_backward == [False] * 9  # one backward per output element
+    assert count_backward == sweeps
     assert j.shape == (3, 3, 3)
 
 
@@ -313,11 +321,14 @@ def test_hessian_of_the_benchmark_function_matches_its_formula():
     np.testing.assert_allclose(h, a.T @ (np.diag(p) - np.outer(p, p)) @ a, atol=1e-12)
 
 
-def test_hessian_runs_one_forward_and_one_recorded_backward_then_rows(count_backward):
+@pytest.mark.parametrize("options, rows", [({}, ["batched"]), ({"vectorize": False}, [False] * 4)])
+def test_hessian_runs_one_forward_and_one_recorded_backward_then_rows(
+    count_backward, options, rows
+):
     f = counted(lambda t: (t.sin() * t).sum())
-    hessian(f)(np.array([0.1, 0.2, 0.3, 0.4]))
+    hessian(f, **options)(np.array([0.1, 0.2, 0.3, 0.4]))
     assert f.calls == 1
-    assert count_backward == [True] + [False] * 4
+    assert count_backward == [True] + rows
 
 
 @SETTINGS

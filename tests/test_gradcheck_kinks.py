@@ -147,3 +147,23 @@ def test_a_step_of_f_is_not_a_kink():
 
     with pytest.raises(GradcheckError):
         gradgradcheck(al.relu, (0.0,))
+
+
+def test_the_kink_note_points_at_the_caller():
+    for check in (
+        lambda: gradcheck(al.relu, (np.array([0.0, 1.5]),)),
+        lambda: al.gradcheck_module(_Relu(), lambda out, t: out.sum(), np.zeros(2), None),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            check()
+        notes = [w for w in caught if issubclass(w.category, KinkNote)]
+        assert notes and notes[0].filename == __file__
+
+
+class _Relu(al.nn.Module):
+    def __init__(self):
+        self.shift = al.Tensor(np.zeros(2), requires_grad=True)
+
+    def forward(self, x):
+        return al.relu(x + self.shift)

@@ -11,8 +11,10 @@ the block, two things the engine never does otherwise:
   (min, max, NaN/Inf) of its inputs, so the bad value is caught where it is born rather
   than where it surfaces (a NaN loss many steps later).
 
-Outside the block the forward path pays one test of a thread-local field per recorded op,
-the sweep one per backward pass. A backward pass raising here has changed no `.grad`.
+Outside the block the forward path pays nothing: grad mode's flag, which the node maker
+reads for every op anyway, holds the block while one is active (graph._on), and the node
+maker tests it against True, a local; the sweep tests one thread-local field per pass.
+A backward pass raising here has changed no `.grad`.
 """
 
 from __future__ import annotations
@@ -90,12 +92,18 @@ class detect_anomaly:
         self._outer = []
 
     def __enter__(self):
-        self._outer.append(graph._state.anomaly)
-        graph._state.anomaly = self
+        state = graph._state
+        self._outer.append(state.anomaly)
+        state.anomaly = self
+        if state.enabled is not False:  # grad mode on: it carries the block (graph._on)
+            state.enabled = self
         return self
 
     def __exit__(self, *exc):
-        graph._state.anomaly = self._outer.pop()
+        state = graph._state
+        state.anomaly = self._outer.pop()
+        if state.enabled is not False:
+            state.enabled = graph._on(True)
         return False
 
     def _bad(self, data) -> str | None:

@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "HookHandle",
     "Node",
+    "ELEMENTWISE",
     "Op",
     "node_maker",
     "backward",
@@ -36,13 +37,17 @@ __all__ = [
     "no_grad",
     "toposort",
     "tracing",
+    "Unbatchable",
+    "per_row",
 ]
 
 
 class _GradState(threading.local):
     """Grad mode, one per thread as in PyTorch (`enabled` starts True in every thread).
 
-    `anomaly` is the active `detect_anomaly` block (or None). `tracing` counts the
+    `anomaly` is the active `detect_anomaly` block (or None). While grad mode is on inside
+    one, `enabled` holds that block instead of True (`_on()`), so the node maker learns both
+    from the one thread-local read it makes per op anyway. `tracing` counts the
     transforms (grad, jacobian, ...) running in this thread, and `born`
     collects the leaves that require grad made inside the innermost one (None outside).
     """
@@ -58,7 +63,13 @@ _state = _GradState()
 
 def is_grad_enabled() -> bool:
     """True when new operations are being recorded for differentiation (in this thread)."""
-    return _state.enabled
+    return _state.enabled is not False
+
+
+def _on(mode: bool):
+    """The value of `_state.enabled` for grad mode `mode`: False, or the active
+    `detect_anomaly` block, or True outside any."""
+    return mode and (_state.anomaly or True)
 
 
 class _GradMode:
@@ -78,7 +89,7 @@ class _GradMode:
 
     def __enter__(self):
         self._previous.append(_state.enabled)
-        _state.enabled = self._mode
+        _state.enabled = _on(self._mode)
 
     def __exit__(self, *exc):
         _state.enabled = self._previous.pop()
@@ -142,6 +153,10 @@ def escape_error(node: Node, how: str) -> TypeError:
     )
 
 
+#: `Op(..., jvps=ELEMENTWISE)`: the op is elementwise, each jvp rule is its vjp rule.
+ELEMENTWISE = "elementwise"
+
+
 class Op:
     """One differentiable operation, declared once: everything the package knows about it.
 
@@ -170,6 +185,20 @@ class Op:
     variadic: it takes any number of inputs (concatenate, stack); `vjps` then holds
         one rule `rule(g, out, *inputs, *params)` returning the list of every input's
         cotangent, so n inputs cost O(n) in the backward pass, not O(n^2).
+    jvps: the forward-mode rules, one per input, `rule(t, out, *inputs, *params)`,
+        returning the contribution of that input's tangent t to the output's tangent
+        (HIPS autograd's defjvp convention); None for an input that is not
+        differentiable, () for an op without forward mode (the tangent sweep of
+        core/forward.py then raises NotImplementedError naming it). Written, like the
+        vjps, with autograd_lite's functions, so they run on raw data and, nested, on
+        nodes. t may carry leading batch axes beyond the input's shape (a batched
+        sweep); a rule treats every such axis as a batch axis. It may return a result
+        that broadcasts to the output's shape (the sweep broadcasts and casts it). A
+        variadic op has one rule `rule(ts, out, *inputs, *params)`, ts a list with None
+        for the inputs without a tangent, returning the output's tangent.
+        `jvps=ELEMENTWISE` declares an elementwise op: its Jacobian for each input is
+        diagonal (after broadcasting) and its vjp rules are g times the partial
+        derivative, so each jvp rule is its vjp rule applied to the tangent.
     series: the Taylor-mode rule (core/taylor.py), `rule(cs, out, *inputs, *params)`:
         cs holds one array of Taylor coefficients per input, shape (K, *input.shape)
         with cs[i][k] = x_i^(k)/k! along the sweep's direction (K = order + 1; an input
@@ -177,8 +206,6 @@ class Op:
         shape (K, *out.shape), with raw data only (core/series.py has the recurrences).
         None: no rule; Taylor mode then falls back to nested differentiation of the op,
         with a warning. A rule may also return NotImplemented for the same fallback.
-
-    Forward-mode rules would sit beside `vjps`, one per input, in the same declaration.
     """
 
     __slots__ = (
@@ -186,6 +213,7 @@ class Op:
         "doc",
         "formula",
         "function",
+        "jvps",
         "methods",
         "name",
         "params",
@@ -201,6 +229,7 @@ class Op:
         name: str,
         *,
         vjps,
+        jvps=(),
         scalar=None,
         array=None,
         params: tuple = (),
@@ -214,6 +243,7 @@ class Op:
     ):
         self.name = name
         self.vjps = tuple(vjps)
+        self.jvps = self.vjps if jvps is ELEMENTWISE else tuple(jvps)
         self.scalar = scalar
         self.array = array
         self.params = tuple(params)
@@ -461,13 +491,13 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
         out._data = data
         out._grad = zero_grad
         out.label = ""
-        if requires_grad and state.enabled:
+        if requires_grad and (mode := state.enabled):
             out.requires_grad = True
             out._op = op
             out._parents = parents
             out._ctx = ctx
-            if state.anomaly is not None:  # inside detect_anomaly: note its place, check it
-                state.anomaly.forward(out, op, parents, ctx)
+            if mode is not True:  # inside detect_anomaly (its block): note the place, check
+                mode.forward(out, op, parents, ctx)
             if saves_arrays:
                 # The op keeps these arrays for its rules: `.data` now copies before it
                 # hands one out, so an in-place edit never changes what backward reads.
@@ -491,6 +521,7 @@ ALIAS = Op(
     "alias",
     series=lambda cs, out, x: cs[0],
     vjps=(lambda g, out, x: g,),
+    jvps=(lambda t, out, x: t,),
 )
 
 
@@ -623,7 +654,11 @@ def _commit(nodes, news):
 
 
 def cotangents(
-    root: Node, inputs: Sequence[Node], gradient=None, create_graph: bool = False
+    root: Node,
+    inputs: Sequence[Node],
+    gradient=None,
+    create_graph: bool = False,
+    batched: bool = False,
 ) -> list:
     """d(root)/d(input) contracted with `gradient`, for each of `inputs`; `.grad` is untouched.
 
@@ -631,12 +666,22 @@ def cotangents(
     aligned with `inputs` holding raw data (a float for a Value, an ndarray for a
     Tensor), a node when `create_graph=True`, or None for an input the sweep
     never reached (its derivative is zero). Raises as `backward` does.
+
+    batched: `gradient` holds B cotangents stacked on a leading axis, shape
+    (B, *root.shape) (an ndarray; a Tensor when `create_graph`), all swept at once
+    (as `torch.autograd.grad(..., is_grads_batched=True)`); each result then has shape
+    (B, *input.shape) (a Value's: (B,)). Raises ValueError for a gradient of another
+    shape, `Unbatchable` when the graph has a hook (`register_hook`).
     """
-    grads = _sweep(root, gradient, create_graph)
-    return [grads.get(x) for x in inputs]
+    if not batched:
+        grads = _sweep(root, gradient, create_graph)
+        return [grads.get(x) for x in inputs]
+    batch, seed = _batched_seed(root, gradient, create_graph)
+    grads = _sweep(root, seed, create_graph, batch=batch)
+    return [_with_batch(grads.get(x), x, batch) for x in inputs]
 
 
-def _sweep(root, gradient, create_graph, observe=None):
+def _sweep(root, gradient, create_graph, observe=None, batch=None):
     """The total cotangent of every node reached from `root`: {node: cotangent}.
 
     Seed the root; then, in reverse topological order, each node's op turns the
@@ -648,13 +693,17 @@ def _sweep(root, gradient, create_graph, observe=None):
     order, as `observe(node, i, parent, g, c, total)`: the node's cotangent g, the
     contribution c sent to its input i (fitted to the parent's shape) and the
     parent's running total after adding c (the explorer and `explain` replay these).
+    batch: None, or the batch shape (B,) of a batched sweep (`cotangents(batched=True)`):
+    then `gradient` is the seed already shaped (B, *root.shape), every cotangent carries
+    the leading batch axis, and each is summed to (B, *input.shape) (`_sum_to_batch`); the
+    rules of ops in `per_row` are called once per row.
     """
     if not root.requires_grad:
         raise RuntimeError(
             f"backward() on a {type(root).__name__} that does not require grad: "
             "it was not computed from anything with requires_grad=True (or under no_grad())"
         )
-    grads = {root: root._seed(gradient, create_graph)}
+    grads = {root: root._seed(gradient, create_graph) if batch is None else gradient}
     ndarray = np.ndarray
     uniform = None if _kinds_met else root._SHAPED  # see _kinds_met
     hooked = _hooks or None  # register_hook: looked up per node only when some node has one
@@ -663,6 +712,8 @@ def _sweep(root, gradient, create_graph, observe=None):
     with _sweeping(create_graph):
         for node in toposort(root):
             if hooked is not None and id(node) in hooked and node in grads:
+                if batch is not None:
+                    raise Unbatchable(f"a batched sweep reached a hooked node ({node.op!r})")
                 # Its cotangent is complete: every node it feeds came earlier in the order.
                 grads[node] = _run_hooks(node, grads[node], create_graph, hooked[id(node)][1])
             op = node._op
@@ -675,6 +726,8 @@ def _sweep(root, gradient, create_graph, observe=None):
             args = _forward_time_args(node) if create_graph else ctx
             # A variadic op's one rule gives every input's cotangent at once.
             every = op.vjps[0](g, *args) if op.variadic else None
+            if batch is not None and op in _PER_ROW:
+                every = _rows(op, node, g, args, batch)
             for i, p in enumerate(node._parents):
                 if p is None or not p.requires_grad:
                     continue
@@ -690,15 +743,17 @@ def _sweep(root, gradient, create_graph, observe=None):
                 shaped = uniform if uniform is not None else ctx[i + 1].__class__ is ndarray
                 if shaped:
                     like = ctx[i + 1]
+                    if batch is not None:
+                        c = p._sum_to_batch(c, like, batch)
                     # numpy gives a scalar, not a 0-d array, for arithmetic on 0-d arrays
-                    if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
+                    elif c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                         c = p._sum_to_shape(c, like)
                 if create_graph and not isinstance(c, Node):
                     c = p._alias(c, differentiable=False)  # a constant cotangent is still a node
                 total = grads.get(p)
                 if total is not None:
                     total = total + c
-                    if shaped and not like.ndim:
+                    if shaped and not like.ndim and batch is None:
                         total = p._sum_to_shape(total, like)
                 else:
                     total = c
@@ -706,6 +761,96 @@ def _sweep(root, gradient, create_graph, observe=None):
                 if observe is not None:
                     observe(node, i, p, g, c, total)
     return grads
+
+
+# ---- batched sweeps ----------------------------------------------------------------------
+
+
+class Unbatchable(NotImplementedError):
+    """A batched sweep met what it cannot batch (a hook): sweep the rows one by one instead."""
+
+
+#: The ops whose vjp rules take one cotangent at a time (a `primitive` not declared
+#: batch-aware): a batched sweep calls them once per row (see `per_row`).
+_PER_ROW: set = set()
+
+
+def per_row(op: Op, rows: bool = True) -> None:
+    """Mark `op` as having rules that see one cotangent at a time (rows=True), or as
+    batch-aware (rows=False: its rules treat extra leading axes of g as batch axes, the
+    default of every `Op`). A batched sweep calls a per-row op's rules once per row."""
+    if rows:
+        _PER_ROW.add(op)
+    else:
+        _PER_ROW.discard(op)
+
+
+def _batched_seed(root, gradient, create_graph):
+    """The batch shape (B,) and the seed of a batched sweep from `gradient`, of shape
+    (B, *root.shape): an ndarray, or a Tensor when `create_graph` (kept as a node)."""
+    shape = np.shape(root._data)
+    data = gradient._data if isinstance(gradient, Node) else gradient
+    if not isinstance(data, np.ndarray) or data.ndim != len(shape) + 1 or data.shape[1:] != shape:
+        raise ValueError(
+            f"a batched gradient must have shape (B, *{shape}), got shape {np.shape(data)}"
+        )
+    batch = data.shape[:1]
+    dtype = root._data.dtype if isinstance(root._data, np.ndarray) else np.dtype(np.float64)
+    if create_graph:
+        if not isinstance(gradient, Node):
+            gradient = root._as_tensor()._alias(data, differentiable=False)
+        return batch, gradient if gradient.dtype == dtype else gradient.astype(dtype)
+    return batch, data.astype(dtype)  # a copy: results never share the caller's array
+
+
+def _with_batch(c, x, batch):
+    """A batched sweep's result for input x in full shape (B, *x.shape); None stays None.
+
+    A rule may give a cotangent without the batch axis (a constant zero, a Value's float
+    0.0): it is the same for every row, so it is broadcast."""
+    if c is None:
+        return None
+    want = batch + np.shape(x._data)
+    if np.shape(c._data if isinstance(c, Node) else c) == want:
+        return c
+    if isinstance(c, Node):
+        from . import ops  # the engine's broadcast_to (ops imports this module)
+
+        return ops.broadcast_to(c._as_tensor(), want)
+    return np.array(np.broadcast_to(c, want))
+
+
+def _rows(op, node, g, args, batch):
+    """Every input's cotangent from `op`'s rules called once per row of the batched g, each
+    summed to its input's shape, then stacked: [(B, *input.shape) or None per input]."""
+    from . import ops  # the engine's stack (ops imports this module)
+
+    n = len(node._parents)
+    out_ndim = np.ndim(node._ctx[0])
+    if np.ndim(g._data if isinstance(g, Node) else g) == out_ndim:  # the same for every row
+        return [
+            None if p is None or not p.requires_grad else op.cotangent(i, g, *args)
+            for i, p in enumerate(node._parents)
+        ]
+    rows = [[] for _ in range(n)]
+    for k in range(batch[0]):
+        every = op.vjps[0](g[k], *args) if op.variadic else None
+        for i, p in enumerate(node._parents):
+            if p is None or not p.requires_grad:
+                continue
+            c = every[i] if every is not None else op.vjps[i](g[k], *args)
+            like = node._ctx[i + 1]
+            if like.__class__ is np.ndarray:
+                c = p._sum_to_shape(c, like)
+            rows[i].append(c)
+    return [
+        None
+        if not r
+        else ops.stack(r)
+        if any(isinstance(c, Node) for c in r)
+        else np.array([np.asarray(c) for c in r])
+        for r in rows
+    ]
 
 
 # ---- the sweep's helpers: speed and IEEE arithmetic -------------------------------------
@@ -739,7 +884,7 @@ class _sweeping:
 
     def __enter__(self):
         self.mode = _state.enabled
-        _state.enabled = self.create_graph
+        _state.enabled = _on(self.create_graph)
         _pause_collector()
         self.errstate = np.errstate(all="ignore")
         self.errstate.__enter__()

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import series as S
-from .graph import Node, Op
+from .graph import ELEMENTWISE, Node, Op
 
 #: The dtypes a Tensor holds (and its gradient): every other real dtype becomes float64.
 #: (float64 first: `dtype in FLOATS` compares by identity first, and float64 is the common one.)
@@ -130,16 +130,189 @@ def _normalize_axes(axis, ndim):
 
 
 def _expand_reduced(g, shape, axis, keepdims):
-    """Reshape the cotangent of a reduction so it broadcasts against the input's shape."""
+    """Reshape the cotangent of a reduction so it broadcasts against the input's shape
+    (its batch axes, those in front of the output's, kept: see `_batch_of`)."""
     if keepdims:
         return g
     axes = _normalize_axes(axis, len(shape))
-    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return g.reshape(_batch_of(g, len(shape) - len(axes)) + kept)
+
+
+def _batch_of(g, ndim):
+    """The batch axes of a cotangent g for an output of `ndim` axes: those in front.
+
+    A batched sweep (vectorized Jacobians and Hessians) hands each rule g of shape
+    (B, *out.shape); a rule keeps these leading axes in the cotangent it returns.
+    """
+    shape = _shape(g)
+    return shape[: len(shape) - ndim]
+
+
+def _from_end(axis, ndim):
+    """The axes `axis` of an array of `ndim` axes counted from the end (negative), so they
+    name the same axes of a cotangent with batch axes in front."""
+    return tuple(a - ndim for a in _normalize_axes(axis, ndim))
+
+
+def _batch_last(g, ndim):
+    """g with its batch axes (those before its last `ndim`) moved to the end, and their
+    number: so an index of the last `ndim` axes addresses the same axes of g."""
+    nb = len(_shape(g)) - ndim
+    if not nb:
+        return g, 0
+    return g.transpose(tuple(range(nb, nb + ndim)) + tuple(range(nb))), nb
+
+
+def _batch_first(c, nb):
+    """c with its last nb axes (batch axes) moved to the front: `_batch_last` undone."""
+    n = len(_shape(c)) - nb
+    return c.transpose(tuple(range(n, n + nb)) + tuple(range(n)))
+
+
+def _index_batched(index, ndim):
+    """An index of an array of `ndim` axes, its Ellipsis written out as slices, so that it
+    addresses the same leading axes of an array with batch axes after them."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(p is Ellipsis for p in parts):
+        return index
+    used = builtins.sum(
+        0 if p is None or p is Ellipsis else np.ndim(p) if _is_bool_index(p) else 1 for p in parts
+    )
+    at = next(k for k, p in enumerate(parts) if p is Ellipsis)
+    return parts[:at] + (slice(None),) * (ndim - used) + parts[at + 1 :]
+
+
+def _is_bool_index(p):
+    return isinstance(p, (bool, np.bool_)) or (isinstance(p, np.ndarray) and p.dtype == np.bool_)
 
 
 def _mT(x):
     """Swap the last two axes."""
     return x.swapaxes(-1, -2)
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers for forward-mode (jvp) rules. A tangent t may carry leading batch axes beyond its
+# input's shape (graph.Op, jvps): these rules count axes from the end, and treat every axis
+# before the input's own as a batch axis.
+
+
+def _batch_shape(t, x):
+    """The leading batch axes of tangent t beyond input x's own shape (() unbatched)."""
+    shape = _shape(t)
+    return shape[: len(shape) - len(_shape(x))]
+
+
+def _tangent_axes(axis, x):
+    """A reduction's axes of input x counted from the end, so that they name the same axes
+    of a tangent with leading batch axes."""
+    ndim = len(_shape(x))
+    return tuple(a - ndim for a in _normalize_axes(axis, ndim))
+
+
+def _one_batch(t, x):
+    """A batched tangent of x with its leading axes (B, 1, ...) merged into one: (B, *x.shape)."""
+    shape, x_shape = _shape(t), _shape(x)
+    return t if len(shape) == len(x_shape) + 1 else reshape(t, (-1, *x_shape))
+
+
+def _reduction_jvp(vjp):
+    """A reduction's jvp from its vjp rule: the sum over the reduced axes of t times the
+    gradient of the output (the vjp of a cotangent of ones). Params end with axis, keepdims."""
+
+    def rule(t, out, x, *params):
+        axis, keepdims = params[-2], params[-1]
+        ones = np.ones(_shape(out), np.result_type(_raw(out)))
+        return sum(t * vjp(ones, out, x, *params), _tangent_axes(axis, x), keepdims)
+
+    return rule
+
+
+def _logsumexp_jvp(t, out, x, axis, keepdims):
+    # sum of t softmax(x) over the axes (softmax as exp(log_softmax), as the vjp).
+    return sum(t * exp(log_softmax(x, axis)), _tangent_axes(axis, x), keepdims)
+
+
+def _matmul_ta(t, out, a, b):
+    # t @ b; a 1-d operand is a row (its tangent t[..., None, :]), then dropped again.
+    if len(_shape(a)) > 1:
+        return matmul(t, b)
+    if len(_shape(b)) == 1:
+        return sum(t * b, -1)
+    shape = _shape(t)
+    c = matmul(reshape(t, shape[:-1] + (1,) + shape[-1:]), b)
+    return reshape(c, _shape(c)[:-2] + _shape(c)[-1:])
+
+
+def _matmul_tb(t, out, a, b):
+    # a @ t; a 1-d operand is a column (its tangent t[..., None]), then dropped again.
+    if len(_shape(b)) > 1:
+        return matmul(a, t)
+    if len(_shape(a)) == 1:
+        return sum(a * t, -1)
+    c = matmul(a, reshape(t, _shape(t) + (1,)))
+    return reshape(c, _shape(c)[:-1])
+
+
+def _transpose_jvp(t, out, x, axes):
+    n, lead = len(_shape(x)), len(_batch_shape(t, x))
+    perm = range(n - 1, -1, -1) if axes is None else (a % n for a in axes)
+    return t.transpose((*range(lead), *(lead + a for a in perm)))
+
+
+def _getitem_jvp(t, out, x, index):
+    if len(_shape(t)) == len(_shape(x)):
+        return t[index]
+    t = _one_batch(t, x)
+    parts = index if isinstance(index, tuple) else (index,)
+    c = t[(slice(None), *parts)]
+    if _shape(c) != _shape(t)[:1] + _shape(out):  # numpy put the indexed axes first
+        c = stack([t[b][index] for b in range(_shape(t)[0])])
+    return c
+
+
+def _scatter_jvp(t, out, x, index, shape):
+    if len(_shape(t)) == len(_shape(x)):
+        return _scatter(t, index, shape)
+    t = _one_batch(t, x)
+    n = _shape(t)[0]
+    parts = index if isinstance(index, tuple) else (index,)
+    probe = np.broadcast_to(np.zeros((), bool), (n, *shape))[(slice(None), *parts)]
+    if probe.shape != _shape(t):  # numpy would put the indexed axes first: one at a time
+        return stack([_scatter(t[b], index, shape) for b in range(n)])
+    return _scatter(t, (slice(None), *parts), (n, *shape))
+
+
+def _joined_tangents(ts, out, xs):
+    """The tangents of a concatenate's or stack's inputs, zeros for those without one."""
+    i = next(k for k, t in enumerate(ts) if t is not None)
+    lead, dtype = _batch_shape(ts[i], xs[i]), np.result_type(_raw(out))
+    return [np.zeros(lead + _shape(x), dtype) if t is None else t for t, x in zip(ts, xs)]
+
+
+def _concat_jvp(ts, out, *args):
+    *xs, axis = args
+    ndim = len(_shape(out))
+    return concatenate(_joined_tangents(ts, out, xs), _normalize_axes(axis, ndim)[0] - ndim)
+
+
+def _stack_jvp(ts, out, *args):
+    *xs, axis = args
+    ndim = len(_shape(out))
+    return stack(_joined_tangents(ts, out, xs), _normalize_axes(axis, ndim)[0] - ndim)
+
+
+def _as_tensor_jvp(t, out, x, dtype):
+    # a Value's tangent (a float, or (B,) batched) as an array; the sweep casts it
+    return t._as_tensor(dtype) if isinstance(t, Node) else np.asarray(t, dtype)
+
+
+def _as_value_jvp(t, out, x):
+    lead = _batch_shape(t, x)
+    if lead:  # batched: (B,), a Value's batched tangent
+        return reshape(t, lead)
+    return t._as_value() if isinstance(t, Node) else float(np.reshape(t, ()))
 
 
 # ---------------------------------------------------------------------------------------
@@ -472,6 +645,7 @@ ADD = Op(
     array=np.add,
     series=_linear2(np.add),
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: g),
+    jvps=ELEMENTWISE,
     methods=("__add__", "__radd__"),
 )
 SUB = Op(
@@ -480,6 +654,7 @@ SUB = Op(
     array=np.subtract,
     series=_linear2(np.subtract),
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -g),
+    jvps=ELEMENTWISE,
     methods=("__sub__", "__rsub__"),
 )
 MUL = Op(
@@ -488,6 +663,7 @@ MUL = Op(
     array=np.multiply,
     series=_linear2(S.multiply),
     vjps=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
+    jvps=ELEMENTWISE,
     methods=("__mul__", "__rmul__"),
 )
 DIV = Op(
@@ -496,6 +672,7 @@ DIV = Op(
     array=np.divide,
     series=lambda cs, out, x, y: S.divide(*_aligned(cs, out), out),
     vjps=(lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * out) / y),
+    jvps=ELEMENTWISE,
     quiet=True,
     methods=("__truediv__", "__rtruediv__"),
 )
@@ -537,6 +714,7 @@ POW = Op(
     array=np.power,
     series=_pow_series,
     vjps=(_pow_dx, _pow_dy),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="power",
     methods=("__pow__", "__rpow__"),
@@ -553,6 +731,7 @@ NEG = Op(
     array=np.negative,
     series=lambda cs, out, x: -cs[0],
     vjps=(lambda g, out, x: -g,),
+    jvps=ELEMENTWISE,
     methods=("__neg__",),
 )
 EXP = Op(
@@ -561,6 +740,7 @@ EXP = Op(
     array=np.exp,
     series=lambda cs, out, x: S.exp(cs[0], out),
     vjps=(lambda g, out, x: g * out,),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="exp",
     methods=("exp",),
@@ -573,6 +753,7 @@ LOG = Op(
     array=np.log,
     series=lambda cs, out, x: S.log(cs[0], out),
     vjps=(lambda g, out, x: g / x,),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="log",
     methods=("log",),
@@ -585,6 +766,7 @@ SQRT = Op(
     array=np.sqrt,
     series=lambda cs, out, x: S.sqrt(cs[0], out),
     vjps=(lambda g, out, x: g / (2 * out),),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="sqrt",
     methods=("sqrt",),
@@ -597,6 +779,7 @@ SIN = Op(
     array=np.sin,
     series=lambda cs, out, x: _kept(S.sin_cos(cs[0])[0], out),
     vjps=(lambda g, out, x: g * cos(x),),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="sin",
     methods=("sin",),
@@ -609,6 +792,7 @@ COS = Op(
     array=np.cos,
     series=lambda cs, out, x: _kept(S.sin_cos(cs[0])[1], out),
     vjps=(lambda g, out, x: -(g * sin(x)),),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="cos",
     methods=("cos",),
@@ -621,6 +805,7 @@ TANH = Op(
     array=np.tanh,
     series=lambda cs, out, x: S.riccati(out, cs[0], 1.0, 0.0, -1.0),
     vjps=(lambda g, out, x: g * (1 - out * out),),
+    jvps=ELEMENTWISE,
     function="tanh",
     methods=("tanh",),
     formula="tanh",
@@ -632,6 +817,7 @@ SIGMOID = Op(
     array=_sigmoid_array,
     series=lambda cs, out, x: S.riccati(out, cs[0], 0.0, 1.0, -1.0),
     vjps=(lambda g, out, x: g * out * (1 - out),),
+    jvps=ELEMENTWISE,
     function="sigmoid",
     methods=("sigmoid",),
     formula="sigmoid",
@@ -643,6 +829,7 @@ SOFTPLUS = Op(
     array=lambda x: np.logaddexp(0.0, x),
     series=_through_derivative(lambda c: S.riccati(sigmoid(c[0]), c, 0.0, 1.0, -1.0)),
     vjps=(lambda g, out, x: g * sigmoid(x),),
+    jvps=ELEMENTWISE,
     function="softplus",
     methods=("softplus",),
     formula="softplus",
@@ -655,6 +842,7 @@ RELU = Op(
     array=lambda x: np.maximum(x, 0),
     series=_relu_series,
     vjps=(_relu_rule,),
+    jvps=ELEMENTWISE,
     function="relu",
     methods=("relu",),
     formula="relu",
@@ -666,6 +854,7 @@ ABS = Op(
     array=np.abs,
     series=_abs_series,
     vjps=(lambda g, out, x: g * _sign(x),),
+    jvps=ELEMENTWISE,
     function="abs",
     methods=("abs", "__abs__"),
     formula="abs",
@@ -709,6 +898,7 @@ def _elementwise_op(name, scalar, array, series, rule, doc, quiet=True):
         array=array,
         series=series,
         vjps=(rule,),
+        jvps=ELEMENTWISE,
         quiet=quiet,
         function=name,
         methods=(name,),
@@ -943,6 +1133,7 @@ SINC_DERIVATIVE = Op(
         cs[0], [_sinc_derivative_array(x, n + m) for m in range(len(cs[0]))]
     ),
     vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
+    jvps=ELEMENTWISE,
     params=("n",),
     quiet=True,
     doc="The n-th derivative of sinc (n >= 1), elementwise; exact at and near 0.",
@@ -1004,6 +1195,7 @@ MAXIMUM = Op(
         lambda g, out, x, y: _extremum_share(g, x, y),
         lambda g, out, x, y: _extremum_share(g, y, x),
     ),
+    jvps=ELEMENTWISE,
     function="maximum",
     formula="max",
     doc="Elementwise max of x and y (broadcasting); a tie sends half the cotangent to each.",
@@ -1017,6 +1209,7 @@ MINIMUM = Op(
         lambda g, out, x, y: _extremum_share(g, y, x),
         lambda g, out, x, y: _extremum_share(g, x, y),
     ),
+    jvps=ELEMENTWISE,
     function="minimum",
     formula="min",
     doc="Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each.",
@@ -1043,6 +1236,7 @@ def _elementwise_binary_op(name, scalar, array, series, rules, doc):
         array=array,
         series=series,
         vjps=rules,
+        jvps=ELEMENTWISE,
         quiet=True,
         function=name,
         formula=name,
@@ -1127,6 +1321,7 @@ MOD = Op(
     array=np.remainder,
     series=_mod_series,
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -(g * _floor_quotient(x, y))),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="mod",
     methods=("__mod__", "__rmod__"),
@@ -1148,6 +1343,7 @@ WHERE = Op(
         lambda g, out, x, y, cond: where(cond, g, 0.0),
         lambda g, out, x, y, cond: where(cond, 0.0, g),
     ),
+    jvps=ELEMENTWISE,
     params=("cond",),
     function="where",
     doc="""x where `cond` is true, else y (as numpy.where); `cond` is data, never differentiated.
@@ -1171,6 +1367,7 @@ CLIP = Op(
     array=lambda x, lo, hi: np.clip(x, lo, hi),
     series=_clip_series,
     vjps=(_clip_rule,),
+    jvps=ELEMENTWISE,
     params=("lo", "hi"),
     function="clip",
     methods=("clip",),
@@ -1178,31 +1375,35 @@ CLIP = Op(
 )
 
 
-def _matmul_operands(g, a, b):
-    """View 1-d operands of a matmul as matrices, as numpy does, and g to match."""
-    a2 = a if a.ndim > 1 else a.reshape((1,) + a.shape)
-    b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))
-    if a.ndim == 1 and b.ndim == 1:
-        g2 = g.reshape((1, 1))
-    elif a.ndim == 1:
-        g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
-    elif b.ndim == 1:
-        g2 = g.reshape(g.shape + (1,))
-    else:
-        g2 = g
-    return g2, a2, b2
+def _column(g):
+    """g with a new last axis of length 1: g[..., None] (batch axes kept)."""
+    return g.reshape(_shape(g) + (1,))
 
 
 def _matmul_da(g, out, a, b):
-    g2, _, b2 = _matmul_operands(g, a, b)
-    da = matmul(g2, _mT(b2))  # (..., m, n); batch axes are summed by the backward pass
-    return da if a.ndim > 1 else da.reshape(da.shape[:-2] + da.shape[-1:])
+    # dA = G B^T, numpy's 1-d operands read as a row (a) or a column (b) vector. g may
+    # carry batch axes in front (a batched sweep); each case keeps them and is one product.
+    if b.ndim == 1:  # out (..., m) or (): dA[..., i, j] = g[..., i] b[j]
+        return _column(g) * b
+    if a.ndim == 1:  # out (..., p): dA = g B^T, the row axis dropped again
+        if b.ndim == 2:
+            return matmul(g, _mT(b))
+        da = matmul(g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:]), _mT(b))
+        return da.reshape(_shape(da)[:-2] + _shape(da)[-1:])
+    return matmul(g, _mT(b))  # (..., m, n); broadcast batch axes are summed by the sweep
 
 
 def _matmul_db(g, out, a, b):
-    g2, a2, _ = _matmul_operands(g, a, b)
-    db = matmul(_mT(a2), g2)  # (..., n, p)
-    return db if b.ndim > 1 else db.reshape(db.shape[:-1])
+    if a.ndim == 1:  # dB[..., i, j] = a[i] g[..., j] (b a matrix) or a[i] g (b a vector)
+        if b.ndim == 1:
+            return _column(g) * a
+        return _column(a) * g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:])
+    if b.ndim == 1:  # out (..., m): dB = A^T g, computed as g A
+        if a.ndim == 2:
+            return matmul(g, a)
+        db = matmul(g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:]), a)
+        return db.reshape(_shape(db)[:-2] + _shape(db)[-1:])
+    return matmul(_mT(a), g)  # (..., n, p)
 
 
 MATMUL = Op(
@@ -1210,6 +1411,7 @@ MATMUL = Op(
     array=_matmul_array,
     series=lambda cs, out, a, b: _kept(_matmul_series(*cs, out), out),
     vjps=(_matmul_da, _matmul_db),
+    jvps=(_matmul_ta, _matmul_tb),
     function="matmul",
     doc="""Matrix product with numpy.matmul semantics: 1-d, 2-d and batched (broadcast) operands.
 
@@ -1226,8 +1428,9 @@ def _linear_array(x, w, b):
 
 
 def _linear_dw(g, out, x, w, b):
-    # sum over every leading (batch) axis of g^T x: (out, in)
-    return matmul(_mT(g.reshape((-1, _shape(g)[-1]))), x.reshape((-1, _shape(x)[-1])))
+    # sum over every leading axis of x of g^T x: (out, in), behind g's batch axes if any
+    lead = _batch_of(g, len(_shape(out)))
+    return matmul(_mT(g.reshape(lead + (-1, _shape(g)[-1]))), x.reshape((-1, _shape(x)[-1])))
 
 
 LINEAR = Op(
@@ -1241,6 +1444,11 @@ LINEAR = Op(
         _linear_dw,
         lambda g, out, x, w, b: g,  # the backward pass sums it down to the bias's shape
     ),
+    jvps=(
+        lambda t, out, x, w, b: matmul(t, _mT(w)),
+        lambda t, out, x, w, b: matmul(x, _mT(t)),
+        lambda t, out, x, w, b: t,  # the sweep broadcasts it to the output's shape
+    ),
     function="linear",
     doc="""x W^T + b in one op (as `torch.nn.functional.linear`): one node instead of three.
 
@@ -1250,6 +1458,12 @@ LINEAR = Op(
     """,
 )
 
+
+def _spread(g, shape):
+    """g broadcast to `shape`, its batch axes kept in front."""
+    return broadcast_to(g, _batch_of(g, len(shape)) + tuple(shape))
+
+
 SUM = Op(
     "sum",
     array=_reduction(np.sum),
@@ -1257,10 +1471,11 @@ SUM = Op(
         cs[0], axis=_leading(axis, np.ndim(x)), keepdims=keepdims
     ),
     vjps=(
-        lambda g, out, x, axis, keepdims: broadcast_to(
+        lambda g, out, x, axis, keepdims: _spread(
             _expand_reduced(g, _shape(x), axis, keepdims), _shape(x)
         ),
     ),
+    jvps=(lambda t, out, x, axis, keepdims: sum(t, _tangent_axes(axis, x), keepdims),),
     params=("axis", "keepdims"),
     function="sum",
     doc="Sum over `axis` (int, tuple, or None for all), numpy semantics.",
@@ -1288,11 +1503,12 @@ MEAN = Op(
         * _mean_scale(np.shape(x), axis)
     ),
     vjps=(
-        lambda g, out, x, axis, keepdims: broadcast_to(
+        lambda g, out, x, axis, keepdims: _spread(
             _expand_reduced(g * _mean_scale(_shape(x), axis), _shape(x), axis, keepdims),
             _shape(x),
         ),
     ),
+    jvps=(lambda t, out, x, axis, keepdims: mean(t, _tangent_axes(axis, x), keepdims),),
     params=("axis", "keepdims"),
     function="mean",
     doc="""Mean over `axis` (int, tuple, or None for all): the sum times 1/count, numpy semantics.
@@ -1318,6 +1534,7 @@ MAX = Op(
     array=_reduction(np.max),
     series=_extremum_reduced,
     vjps=(_extremum_rule,),
+    jvps=(_reduction_jvp(_extremum_rule),),
     params=("axis", "keepdims"),
     function="max",
     doc="Largest element over `axis`; tied elements share the cotangent evenly.",
@@ -1327,6 +1544,7 @@ MIN = Op(
     array=_reduction(np.min),
     series=_extremum_reduced,
     vjps=(_extremum_rule,),
+    jvps=(_reduction_jvp(_extremum_rule),),
     params=("axis", "keepdims"),
     function="min",
     doc="Smallest element over `axis`; tied elements share the cotangent evenly.",
@@ -1344,6 +1562,7 @@ LOGSUMEXP = Op(
     array=_logsumexp_array,
     series=_logsumexp_series,
     vjps=(_logsumexp_rule,),
+    jvps=(_logsumexp_jvp,),
     params=("axis", "keepdims"),
     quiet=True,
     function="logsumexp",
@@ -1359,7 +1578,12 @@ LOG_SOFTMAX = Op(
     array=_log_softmax_array,
     # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g).
     series=_log_softmax_series,
-    vjps=(lambda g, out, x, axis: g - exp(out) * sum(g, axis, keepdims=True),),
+    vjps=(
+        lambda g, out, x, axis: (
+            g - exp(out) * sum(g, _from_end(axis, len(_shape(x))), keepdims=True)
+        ),
+    ),
+    jvps=(lambda t, out, x, axis: t - sum(t * exp(out), _tangent_axes(axis, x), keepdims=True),),
     params=("axis",),
     quiet=True,
     function="log_softmax",
@@ -1381,7 +1605,8 @@ def _direction_rule(g, out, x, axis):
     # d(x / |x|) applied to g: (g - u <u, g>) / |x|, u = x / |x|. At x = 0 the direction has
     # no derivative (the norm's second derivative is unbounded there): NaN, as in PyTorch.
     n = norm(x, 2, axis, keepdims=True)
-    return (g - out * sum(g * out, axis, keepdims=True)) / where(_raw(n) == 0, np.nan, n)
+    axes = _from_end(axis, len(_shape(x)))
+    return (g - out * sum(g * out, axes, keepdims=True)) / where(_raw(n) == 0, np.nan, n)
 
 
 #: x / ||x|| over `axis`, 0 where the norm is 0: the 2-norm's gradient, as an op of its own so
@@ -1391,6 +1616,7 @@ DIRECTION = Op(
     array=_direction_array,
     series=_direction_series,
     vjps=(_direction_rule,),
+    jvps=(lambda t, out, x, axis: _direction_rule(t, out, x, _tangent_axes(axis, x)),),
     params=("axis",),
     quiet=True,
     doc="x / ||x|| over `axis` (kept), 0 where the norm is 0.",
@@ -1407,6 +1633,7 @@ NORM2 = Op(
     array=_norm2_array,
     series=_norm2_series,
     vjps=(_norm2_rule,),
+    jvps=(_reduction_jvp(_norm2_rule),),
     params=("axis", "keepdims"),
     quiet=True,
     doc="sqrt(sum x**2) over `axis`: the 2-norm, `norm`'s fast path (one node).",
@@ -1439,6 +1666,7 @@ PNORM = Op(
     "pnorm",
     array=_pnorm_array,
     vjps=(_pnorm_rule,),
+    jvps=(_reduction_jvp(_pnorm_rule),),
     params=("p", "axis", "keepdims"),
     quiet=True,
     doc="(sum |x|**p)**(1/p) over `axis`: the vector p-norm for a real p other than 0, 1, 2.",
@@ -1447,16 +1675,28 @@ RESHAPE = Op(
     "reshape",
     array=np.reshape,
     series=lambda cs, out, x, shape: cs[0].reshape((len(cs[0]),) + np.shape(out)),
-    vjps=(lambda g, out, x, shape: g.reshape(_shape(x)),),
+    vjps=(lambda g, out, x, shape: g.reshape(_batch_of(g, len(_shape(out))) + _shape(x)),),
+    jvps=(lambda t, out, x, shape: reshape(t, _batch_shape(t, x) + _shape(out)),),
     params=("shape",),
     function="reshape",
     doc="x with a new shape of the same size (numpy.reshape semantics, -1 allowed).",
 )
+
+
+def _transpose_back(g, n, axes):
+    """The permutation undoing `transpose(axes)` of an array of n axes, for its cotangent g
+    (g's batch axes, in front, stay)."""
+    nb = len(_batch_of(g, n))
+    back = range(n)[::-1] if axes is None else np.argsort([a % n for a in axes])
+    return tuple(range(nb)) + tuple(nb + int(a) for a in back)
+
+
 TRANSPOSE = Op(
     "transpose",
     array=np.transpose,
     series=_transpose_series,
-    vjps=(lambda g, out, x, axes: g.transpose(None if axes is None else tuple(np.argsort(axes))),),
+    vjps=(lambda g, out, x, axes: g.transpose(_transpose_back(g, len(_shape(x)), axes)),),
+    jvps=(_transpose_jvp,),
     params=("axes",),
 )
 BROADCAST_TO = Op(
@@ -1466,6 +1706,7 @@ BROADCAST_TO = Op(
         S.lifted(cs[0], len(shape)), (len(cs[0]),) + tuple(shape)
     ),
     vjps=(lambda g, out, x, shape: g,),  # the backward pass sums it back to x's shape
+    jvps=(lambda t, out, x, shape: t,),  # the sweep broadcasts it to `shape`
     params=("shape",),
     function="broadcast_to",
     doc="x broadcast to `shape` (numpy.broadcast_to); the derivative sums back.",
@@ -1475,20 +1716,43 @@ ASTYPE = Op(
     array=lambda x, dtype: x.astype(dtype),
     series=lambda cs, out, x, dtype: cs[0],
     vjps=(lambda g, out, x, dtype: g,),  # the backward pass casts it back to x's dtype
+    jvps=(lambda t, out, x, dtype: t,),  # the sweep casts it to `dtype`
     params=("dtype",),
 )
+
+
+def _getitem_vjp(g, out, x, index):
+    # g scattered into zeros of x's shape; batch axes of g are moved to the end first, so
+    # the index addresses the same axes whatever it holds (advanced indices, None, ...).
+    shape = _shape(x)
+    gb, nb = _batch_last(g, len(_shape(out)))
+    if not nb:
+        return _scatter(g, index, shape)
+    batch = _shape(g)[:nb]
+    return _batch_first(_scatter(gb, _index_batched(index, len(shape)), shape + batch), nb)
+
+
+def _scatter_vjp(g, index, shape):
+    gb, nb = _batch_last(g, len(shape))
+    if not nb:
+        return g[index]
+    return _batch_first(gb[_index_batched(index, len(shape))], nb)
+
+
 GETITEM = Op(
     "getitem",
     array=lambda x, index: x[index],
     series=_getitem_series,
-    vjps=(lambda g, out, x, index: _scatter(g, index, _shape(x)),),
+    vjps=(lambda g, out, x, index: _getitem_vjp(g, out, x, index),),
+    jvps=(_getitem_jvp,),
     params=("index",),
 )
 SCATTER = Op(
     "scatter",
     array=_scatter_array,
     series=_scatter_series,
-    vjps=(lambda g, out, x, index, shape: g[index],),
+    vjps=(lambda g, out, x, index, shape: _scatter_vjp(g, index, shape),),
+    jvps=(_scatter_jvp,),
     params=("index", "shape"),
 )
 
@@ -1497,7 +1761,7 @@ def _concat_rule(g, out, *args):
     # Every input's cotangent at once: the slice of g each input filled.
     *xs, axis = args
     axis = _normalize_axes(axis, len(_shape(out)))[0]
-    lead = (slice(None),) * axis
+    lead = (slice(None),) * (axis + len(_batch_of(g, len(_shape(out)))))
     cotangents, start = [], 0
     for x in xs:
         stop = start + _shape(x)[axis]
@@ -1508,7 +1772,7 @@ def _concat_rule(g, out, *args):
 
 def _stack_rule(g, out, *args):
     axis = _normalize_axes(args[-1], len(_shape(out)))[0]
-    lead = (slice(None),) * axis
+    lead = (slice(None),) * (axis + len(_batch_of(g, len(_shape(out)))))
     return [g[lead + (i,)] for i in range(len(args) - 1)]
 
 
@@ -1517,6 +1781,7 @@ CONCATENATE = Op(
     array=lambda *a: np.concatenate(a[:-1], axis=a[-1]),
     series=_joined_series(np.concatenate),
     vjps=(_concat_rule,),
+    jvps=(_concat_jvp,),
     params=("axis",),
     variadic=True,
     function="concatenate",
@@ -1527,19 +1792,31 @@ STACK = Op(
     array=lambda *a: np.stack(a[:-1], axis=a[-1]),
     series=_joined_series(np.stack),
     vjps=(_stack_rule,),
+    jvps=(_stack_jvp,),
     params=("axis",),
     variadic=True,
     function="stack",
     doc="Join a sequence of same-shaped arrays along a new axis (numpy.stack).",
 )
 
+
 # A Value meeting a Tensor becomes a 0-d Tensor, recorded, so its cotangent comes back as a
 # float; the reverse op turns a one-element Tensor cotangent into a Value under create_graph.
+def _as_tensor_vjp(g, out, x, dtype):
+    # A float (a Value when recorded) for the Value; in a batched sweep g has shape (B,)
+    # and the Value's cotangent is that batch, an array (a Tensor when recorded): the rules
+    # of Value ops broadcast over it as any rule over batch axes.
+    if np.ndim(_raw(g)):
+        return g if isinstance(g, Node) else np.asarray(g, dtype=np.float64)
+    return g._as_value() if isinstance(g, Node) else float(g)
+
+
 AS_TENSOR = Op(
     "as_tensor",
     array=lambda x, dtype: np.asarray(x, dtype=dtype),
     series=lambda cs, out, x, dtype: cs[0].reshape((len(cs[0]),)),
-    vjps=(lambda g, out, x, dtype: g._as_value() if isinstance(g, Node) else float(g),),
+    vjps=(_as_tensor_vjp,),
+    jvps=(_as_tensor_jvp,),
     params=("dtype",),
     doc="""A Value as a 0-d Tensor of `dtype`; its cotangent goes back as a float.
 
@@ -1556,8 +1833,9 @@ AS_VALUE = Op(
             g._as_tensor(np.result_type(_raw(x)))
             if isinstance(g, Node)
             else np.asarray(g, dtype=np.result_type(x))
-        ).reshape(_shape(x)),
+        ).reshape(_shape(g) + _shape(x)),
     ),
+    jvps=(_as_value_jvp,),
     doc="A one-element Tensor as a Value (the reverse of as_tensor).",
 )
 

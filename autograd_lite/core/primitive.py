@@ -16,7 +16,8 @@ The decorated function declares an `Op`, the same declaration the built-in ops o
 arrays, its gradients are summed over broadcast axes by the backward sweep, and a rule
 written with autograd_lite's functions is recorded under `create_graph=True` and gives
 derivatives of any order. The idea and the rule signature `rule(g, ans, *inputs)` are
-HIPS autograd's `primitive` and `defvjp`.
+HIPS autograd's `primitive` and `defvjp`; `defjvp` gives forward-mode rules alike,
+`rule(t, ans, *inputs)`, the output's tangent for an input's tangent t.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from collections.abc import Callable
 import numpy as np
 
 from . import ops
-from .graph import Node, Op, tracing
+from .graph import Node, Op, per_row, tracing
 
-__all__ = ["Primitive", "primitive"]
+__all__ = ["Primitive", "looped_jvp", "primitive"]
 
 
 class Primitive:
@@ -55,9 +56,10 @@ class Primitive:
         self.vjps: tuple = ()
         self.jvps: tuple = ()
         self.series: Callable | None = None
+        self.batched = False  # see defvjp
         self._ops: dict = {}  # (number of inputs, parameter names) -> Op
 
-    def defvjp(self, *rules: Callable | None):
+    def defvjp(self, *rules: Callable | None, batched: bool = False):
         """Set the vjp rules, one per input in order: `rule(g, out, *inputs, **params)`.
 
         g: the cotangent of the output (its shape); out: the output; then the inputs and
@@ -73,19 +75,40 @@ class Primitive:
         functions and operators it is then recorded, so the op can be differentiated again;
         one that turns nodes into constants raises a TypeError naming the op.
 
+        batched: the rules are batch-aware: handed a g with extra leading axes (the
+        batched sweeps of `jacobian(..., vectorize=True)` and `hessian`), they treat them
+        as batch axes and keep them in front of the cotangent they return (use negative
+        axes, reshape to `g.shape[:g.ndim - out.ndim] + shape`, ...). Without it a batched
+        sweep calls the rules once per row: always right, but slower.
+
         Returns the rule when given one, so it works as a decorator.
-        Raises TypeError for a rule that is neither callable nor None.
+        Raises TypeError for a rule that is neither callable nor None (and, in the backward
+        pass, TypeError naming the op and the input for a rule returning no numbers).
         """
         self.vjps = _checked_rules(self.name, rules)
+        self.batched = bool(batched)
+        for op in self._ops.values():
+            per_row(op, not self.batched)
         return rules[0] if len(rules) == 1 else None
 
     def defjvp(self, *rules: Callable | None):
-        """Store forward-mode rules, one per input: `rule(g, out, *inputs, **params)` giving
-        the tangent of the output for the tangent g of that input.
+        """Set the forward-mode rules, one per input in order: `rule(t, out, *inputs, **params)`
+        (HIPS autograd's defjvp convention, mirroring `defvjp`).
 
-        Forward mode does not exist yet in autograd_lite: the rules are kept (`self.jvps`)
-        for when it does; `autograd_lite.jvp` works today from the vjp rules (it
-        differentiates a vjp). Returns the rule when given one, so it works as a decorator.
+        t: the tangent of that input (its shape, or with leading batch axes in a batched
+        sweep: a rule must treat any axis before the input's own as a batch axis, e.g. use
+        negative axes); out: the output; then the inputs and the parameters as the call got
+        them. A rule returns that input's contribution to the output's tangent: the
+        derivative of out with respect to the input, applied to t. It may return it in any
+        shape that broadcasts to the output's (the sweep broadcasts it and casts it to the
+        output's dtype). `None`, or no rule for the last inputs, marks an input as not
+        differentiable in forward mode: a sweep reaching it with a tangent raises
+        NotImplementedError naming the op and the input. Nested under reverse mode the rule
+        is called with nodes and must be written with autograd_lite's functions, as a vjp
+        rule under `create_graph=True`. Returns the rule when given one (a decorator).
+        Raises TypeError for a rule that is neither callable nor None; a sweep raises
+        TypeError, naming the op and the input, for a rule returning no numbers (None), and
+        ValueError for a result that does not broadcast to the output's shape.
         """
         self.jvps = _checked_rules(self.name, rules)
         return rules[0] if len(rules) == 1 else None
@@ -133,6 +156,7 @@ class Primitive:
         op = self._ops.get((len(inputs), keys))
         if op is None:
             op = self._ops[len(inputs), keys] = self._declare(len(inputs), keys)
+            per_row(op, not self.batched)
         return ops.apply(op, inputs, tuple(params.values()))
 
     def _declare(self, n, keys):
@@ -143,6 +167,7 @@ class Primitive:
             array=_array_forward(self, n, keys),
             series=None if self.series is None else _series(self, n, keys),
             vjps=[_vjp(self, i, n, keys) for i in range(n)],
+            jvps=[_jvp(self, i, n, keys) for i in range(n)],
             params=keys,
             doc=self.__doc__,
         )
@@ -159,6 +184,21 @@ def primitive(fn: Callable) -> Primitive:
     `Primitive`). Raises TypeError if `fn` is not callable.
     """
     return Primitive(fn)
+
+
+def looped_jvp(rule: Callable, i: int) -> Callable:
+    """A jvp rule for input i written for an unbatched tangent (of the input's shape), made
+    to accept leading batch axes by calling it once per batch element and stacking the
+    results: for ops whose rule cannot cheaply be batch-aware (MODES: the fallback)."""
+
+    def jvp(t, out, *args, **kw):
+        shape = ops._shape(args[i])
+        if len(ops._shape(t)) == len(shape):
+            return rule(t, out, *args, **kw)
+        t = ops.reshape(t, (-1, *shape))
+        return ops.stack([rule(t[b], out, *args, **kw) for b in range(ops._shape(t)[0])])
+
+    return jvp
 
 
 def _checked_rules(name, rules):
@@ -247,8 +287,10 @@ def _vjp(prim, i, n, keys):
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(g, Node):  # create_graph: the rule must record on nodes
             c = _recorded(prim, i, user_rule, g, out, inputs, kw)
+        elif type(g) is not float and type(inputs[i]) is float:  # a batch (B,) for a Value
+            c = np.asarray(user_rule(g, out, *inputs, **kw))
         else:
-            c = _shaped_like(user_rule(g, out, *inputs, **kw), inputs[i])
+            c = _shaped_like(_numbers(prim, i, "vjp", user_rule(g, out, *inputs, **kw)), inputs[i])
         return _fitted(prim, i, c, inputs[i])
 
     return rule
@@ -261,6 +303,62 @@ def _series(prim, n, keys):
         return prim.series(cs, out, *args[:n], **_keywords(keys, args[n:]))
 
     return rule
+
+
+def _jvp(prim, i, n, keys):
+    """The `Op`'s jvp rule for input i: the user's rule (looked up when called, so `defjvp`
+    may come after the first call), given its parameters as keywords."""
+
+    def rule(t, out, *args):
+        rules = prim.jvps
+        user_rule = rules[i] if i < len(rules) else None
+        if user_rule is None:
+            raise NotImplementedError(
+                f"primitive {prim.name!r} has no jvp rule for input {i} (of {n}), which forward "
+                f"mode (jvp, jacfwd, linearize) reached; give one with {prim.name}.defjvp(...)"
+            )
+        inputs, kw = args[:n], _keywords(keys, args[n:])
+        if isinstance(t, Node):  # nested: the rule must record on nodes
+            return _recorded(prim, i, user_rule, t, out, inputs, kw, "jvp")
+        c = _numbers(prim, i, "jvp", user_rule(t, out, *inputs, **kw))
+        return _tangent_fitted(prim, i, c, t, inputs[i], out)
+
+    return rule
+
+
+def _numbers(prim, i, kind, c):
+    """A rule's raw result c as a float or a real ndarray; TypeError naming the op and the
+    input for anything else (None, strings: numpy would make them NaN or fail unnamed)."""
+    if type(c) is float:
+        return c
+    try:
+        arr = c if isinstance(c, np.ndarray) else np.asarray(c)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"primitive {prim.name!r}: its {kind} rule for input {i} returned "
+            f"{type(c).__name__} {c!r}, not a number or an array of real numbers"
+        )
+    return arr
+
+
+def _tangent_fitted(prim, i, c, t, x, out):
+    """A raw tangent contribution c as it is when it broadcasts to the output's shape (after
+    the batch axis of a batched tangent t); otherwise ValueError naming the op and the input."""
+    batched = np.ndim(t) > np.ndim(x)
+    want = (np.shape(t)[:1] if batched else ()) + np.shape(out)
+    c_shape = np.shape(c)
+    try:
+        fits = np.broadcast_shapes(c_shape, want) == want
+    except ValueError:
+        fits = False
+    if fits:
+        return c
+    raise ValueError(
+        f"primitive {prim.name!r}: its jvp rule for input {i} returned a tangent of shape "
+        f"{c_shape}, which does not broadcast to the output's shape {want}"
+    )
 
 
 def _fitted(prim, i, c, x):
@@ -289,7 +387,7 @@ def _fitted(prim, i, c, x):
     )
 
 
-def _recorded(prim, i, user_rule, g, out, inputs, kw):
+def _recorded(prim, i, user_rule, g, out, inputs, kw, kind="vjp"):
     """The rule run on nodes, refusing anything that would drop the derivative silently.
 
     Inside `tracing`, a node that requires grad turned into a float or an array raises
@@ -304,16 +402,18 @@ def _recorded(prim, i, user_rule, g, out, inputs, kw):
             c = user_rule(g, out, *inputs, **kw)
         except TypeError as e:
             raise TypeError(
-                f"primitive {prim.name!r}: its vjp rule for input {i} failed on nodes ({e}); "
+                f"primitive {prim.name!r}: its {kind} rule for input {i} failed on nodes ({e}); "
                 + advice
             ) from e
     if isinstance(c, Node):
         return c
     x = inputs[i]
     if np.all(np.asarray(c) == 0):  # a zero derivative has zero derivatives: exact
+        if kind == "jvp":  # the tangent sweep fits it to the output
+            return c
         return _shaped_like(c, x._data if isinstance(x, Node) else x)
     raise TypeError(
-        f"primitive {prim.name!r}: its vjp rule for input {i} returned a constant "
+        f"primitive {prim.name!r}: its {kind} rule for input {i} returned a constant "
         f"({type(c).__name__}) where it was given nodes, so its derivative would silently be "
         "lost; " + advice
     )

@@ -111,7 +111,8 @@ def _einsum_of(n):
     """The einsum primitive of n operands (a primitive has one vjp rule per input)."""
     op = primitive(_forward)
     op.name = "einsum"
-    op.defvjp(*[functools.partial(_einsum_vjp, i) for i in range(n)])
+    op.defvjp(*[functools.partial(_einsum_vjp, i) for i in range(n)], batched=True)
+    op.defjvp(*[functools.partial(_einsum_jvp, i) for i in range(n)])
     # multilinear: the Cauchy product over every operand's coefficients
     op.defseries(
         lambda cs, out, *xs, spec: S.multilinear(lambda *c: _forward(*c, spec=spec), cs, out)
@@ -127,8 +128,11 @@ def _einsum_vjp(i, g, out, *xs, spec):
     distinct labels it has; a label of x_i found nowhere else (summed away by x_i alone)
     is broadcast back by ones, and a repeated label ('ii', a diagonal) is spread back onto
     the diagonal by an identity matrix: both as one more einsum, with constant operands.
+    Batch axes of g in front of the output's (a batched sweep) get labels of their own,
+    unused by `spec`, and stay in front.
     """
     lhs, out_term = spec.split("->")
+    batch = "".join(c for c in _LETTERS if c not in spec)[: len(ops._shape(g)) - len(out_term)]
     terms = lhs.split(",")
     own = terms[i]
     others = terms[:i] + terms[i + 1 :]
@@ -136,12 +140,14 @@ def _einsum_vjp(i, g, out, *xs, spec):
     distinct = "".join(dict.fromkeys(own))
     kept = "".join(c for c in distinct if c in seen)
     xs_other = xs[:i] + xs[i + 1 :]
-    r = _einsum_of(len(terms))(g, *xs_other, spec=",".join([out_term, *others]) + "->" + kept)
+    r = _einsum_of(len(terms))(
+        g, *xs_other, spec=",".join([batch + out_term, *others]) + "->" + batch + kept
+    )
     if kept == own:
         return r
     size = dict(zip(own, ops._shape(xs[i])))
     dtype = np.result_type(ops._raw(g))
-    spare = iter(c for c in _LETTERS if c not in own)
+    spare = iter(c for c in _LETTERS if c not in own and c not in batch)
     full, extra_terms, extra = "", [], []
     for c in distinct:
         if c not in seen:
@@ -154,7 +160,23 @@ def _einsum_vjp(i, g, out, *xs, spec):
             extra.append(np.eye(size[c], dtype=dtype))
             c = d
         full += c
-    return _einsum_of(1 + len(extra))(r, *extra, spec=",".join([kept, *extra_terms]) + "->" + full)
+    spec = ",".join([batch + kept, *extra_terms]) + "->" + batch + full
+    return _einsum_of(1 + len(extra))(r, *extra, spec=spec)
+
+
+def _einsum_jvp(i, t, out, *xs, spec):
+    """Operand i's contribution to the tangent: the same einsum with t in x_i's place (it is
+    linear in each operand). A batched t (leading axes merged into one) gets a label of its
+    own, kept first in the output."""
+    lhs, out_term = spec.split("->")
+    terms = lhs.split(",")
+    shape = ops._shape(xs[i])
+    if len(ops._shape(t)) > len(shape):
+        t = ops.reshape(t, (-1, *shape))
+        batch = next(c for c in _LETTERS if c not in spec)
+        terms[i], out_term = batch + terms[i], batch + out_term
+    operands = (*xs[:i], t, *xs[i + 1 :])
+    return _einsum_of(len(terms))(*operands, spec=",".join(terms) + "->" + out_term)
 
 
 def einsum(subscripts: str, *operands: Operand) -> Operand:

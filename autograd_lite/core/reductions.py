@@ -64,6 +64,7 @@ def _along(axis, index):
 def _shift(x, axis, fill):
     """x moved one step forward along `axis`: `fill` first, the last element dropped."""
     shape = ops._shape(x)
+    axis %= len(shape)  # the slicing below needs it counted from the front
     if shape[axis] == 0:
         return x
     head = np.full(shape[:axis] + (1,) + shape[axis + 1 :], fill, ops._raw(x).dtype)
@@ -121,13 +122,38 @@ def _linear_scan_vjp(for_a):
     # The cotangent lam of every h[i]: lam[i] = g[i] + a[i+1] lam[i+1] (h[i] feeds h[i+1]
     # through a[i+1]). Then b's cotangent is lam, and a's is lam[i] h[i-1] (0 for a[0]).
     def rule(g, out, a, b, axis):
+        axis = _end(axis, out)
         lam = _reverse_linear_scan(a, g, axis)
         return lam * _shift(out, axis, 0.0) if for_a else lam
 
     return rule
 
 
-_linear_scan.defvjp(_linear_scan_vjp(for_a=True), _linear_scan_vjp(for_a=False))
+_linear_scan.defvjp(_linear_scan_vjp(for_a=True), _linear_scan_vjp(for_a=False), batched=True)
+
+
+def _end(axis, out):
+    """An axis of `out` counted from the end: it names the same axis of a cotangent with
+    batch axes in front (a batched sweep)."""
+    n = len(ops._shape(out))
+    return axis % n - n
+
+
+def _tangent_scan(a, b, axis, x):
+    """`_linear_scan(a, b)` along `axis` of x for a b with (or without) leading batch axes:
+    a is broadcast to b's shape and the axis shifted past the batch axes, so that the scan,
+    and its vjp when nested, see operands of one rank."""
+    shape = ops._shape(b)
+    if len(shape) > len(ops._shape(x)):
+        a = ops.broadcast_to(a, shape)
+    return _linear_scan(a, b, axis=axis % len(ops._shape(x)) + len(shape) - len(ops._shape(x)))
+
+
+# The tangent of h follows the same recurrence: dh[i] = a[i] dh[i-1] + (da[i] h[i-1] + db[i]).
+_linear_scan.defjvp(
+    lambda t, out, a, b, axis: _tangent_scan(a, t * _shift(out, axis, 0.0), axis, out),
+    lambda t, out, a, b, axis: _tangent_scan(a, t, axis, out),
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,13 +165,20 @@ def _cumsum(x, axis):
     return np.cumsum(x, axis=axis)
 
 
-@_cumsum.defvjp
 def _cumsum_vjp(g, out, x, axis):
     # out[i] = sum_{j <= i} x[j], so x̄[j] = sum_{i >= j} ḡ[i]: a cumulative sum run from the end
+    axis = _end(axis, out)
     return flip(_cumsum(flip(g, axis), axis=axis), axis)
 
 
 _cumsum.defseries(lambda cs, out, x, axis: S.coefficientwise(lambda c: np.cumsum(c, axis), cs[0]))
+_cumsum.defvjp(_cumsum_vjp, batched=True)
+
+
+@_cumsum.defjvp
+def _cumsum_jvp(t, out, x, axis):  # linear: the cumulative sum of the tangent
+    n = len(ops._shape(x))
+    return _cumsum(t, axis=axis % n + len(ops._shape(t)) - n)
 
 
 def cumsum(a: Operand, axis: int | None = None) -> Operand:
@@ -182,12 +215,19 @@ def _cumprod_series(cs, out, x, axis):
     return np.moveaxis(_running_products(cs[0], axis), 1, axis % np.ndim(x) + 1)
 
 
-@_cumprod.defvjp
 def _cumprod_vjp(g, out, x, axis):
     # out[i] = prod_{k <= i} x[k], so x̄[j] = sum_{i >= j} g[i] prod_{k <= i, k != j} x[k]
     #        = (prod_{k < j} x[k]) s[j], with s[j] = g[j] + x[j+1] s[j+1]:
     # the exclusive product from the left times a reverse linear scan; no division by x.
-    return _shift(out, axis, 1.0) * _reverse_linear_scan(x, g, axis)
+    return _shift(out, axis, 1.0) * _reverse_linear_scan(x, g, _end(axis, out))
+
+
+_cumprod.defvjp(_cumprod_vjp, batched=True)
+
+
+# out[i] = x[i] out[i-1], so d out[i] = x[i] d out[i-1] + t[i] out[i-1]: the linear scan again,
+# with no division by x.
+_cumprod.defjvp(lambda t, out, x, axis: _tangent_scan(x, t * _shift(out, axis, 1.0), axis, x))
 
 
 def cumprod(a: Operand, axis: int | None = None) -> Operand:
@@ -225,13 +265,23 @@ def _prod_series(cs, out, x, axis):
     return np.moveaxis(running[:, -1:], 1, axis % np.ndim(x) + 1)
 
 
-@_prod.defvjp
 def _prod_vjp(g, out, x, axis):
     # d prod / d x[j] = the product of the others = (prod_{k < j} x[k]) (prod_{k > j} x[k]):
     # exact with any number of zeros, never out / x[j].
     left = _exclusive_cumprod(x, axis)
     right = flip(_exclusive_cumprod(flip(x, axis), axis), axis)
-    return g * (left * right)
+    return g * (left * right)  # g keeps the reduced axes: batch axes broadcast in front
+
+
+_prod.defvjp(_prod_vjp, batched=True)
+
+
+# The sum over the axis of t times the product of the others (the vjp's, never out / x).
+_prod.defjvp(
+    lambda t, out, x, axis: ops.sum(
+        t * _prod_vjp(1.0, out, x, axis), axis - len(ops._shape(x)), keepdims=True
+    )
+)
 
 
 def prod(a: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:

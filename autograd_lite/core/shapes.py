@@ -216,9 +216,16 @@ def _flip(x, axis):
     return np.flip(x, axis)
 
 
-@_flip.defvjp
 def _flip_vjp(g, out, x, axis):
-    return _flip(g, axis=axis)  # a permutation of the elements: its own inverse
+    # A permutation of the elements: its own inverse. The axes counted from the end, so
+    # that batch axes in front of g (a batched sweep) stay as they are.
+    return _flip(g, axis=ops._from_end(axis, len(ops._shape(x))))
+
+
+_flip.defvjp(_flip_vjp, batched=True)
+
+
+_flip.defjvp(lambda t, out, x, axis: _flip(t, axis=ops._tangent_axes(axis, x)))  # linear
 
 
 _flip.defseries(lambda cs, out, x, axis: S.coefficientwise(lambda c: np.flip(c, axis), cs[0]))
@@ -278,9 +285,19 @@ def _roll(x, shift, axis):
     return np.roll(x, shift, axis)
 
 
-@_roll.defvjp
 def _roll_vjp(g, out, x, shift, axis):
-    return _roll(g, shift=tuple(-s for s in shift), axis=axis)  # rolled back
+    # Rolled back, along the axes counted from the end (batch axes of g stay).
+    n = len(ops._shape(x))
+    return _roll(g, shift=tuple(-s for s in shift), axis=tuple(a % n - n for a in axis))
+
+
+_roll.defvjp(_roll_vjp, batched=True)
+
+
+@_roll.defjvp
+def _roll_jvp(t, out, x, shift, axis):  # linear: the tangent rolled alike
+    n = len(ops._shape(x))
+    return _roll(t, shift=shift, axis=tuple(a % n - n for a in axis))
 
 
 _roll.defseries(

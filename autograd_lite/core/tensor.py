@@ -440,6 +440,32 @@ class Tensor(Node, ops.Arithmetic):
             c = np.asarray(c)
         return c
 
+    @staticmethod
+    def _sum_to_batch(c, like, batch):
+        """A batched sweep's `_sum_to_shape`: c, of shape batch + (broadcast) input shape,
+        summed to batch + like.shape, the batch axes kept. A c without the batch axes
+        (fewer than len(batch) + like.ndim, a constant) is the same for every row: summed
+        to like's shape, then broadcast."""
+        shape, nb = like.shape, len(batch)
+        lead = c.ndim - nb - len(shape)
+        if lead < 0:
+            c = _unbroadcast(c, shape)
+            return Tensor._sum_to_shape(ops.broadcast_to(c, batch + shape), like)
+        if c.shape[:nb] != batch:  # a batch axis of length 1, broadcast
+            c = ops.broadcast_to(c, batch + c.shape[nb:])
+        axes = tuple(range(nb, nb + lead)) + tuple(
+            nb + lead + i for i, n in enumerate(shape) if n == 1 and c.shape[nb + lead + i] != 1
+        )
+        if axes:
+            c = c.sum(axis=axes, keepdims=True)
+        if lead:
+            c = c.reshape(batch + shape)
+        if c.dtype != like.dtype:
+            c = c.astype(like.dtype)
+        if isinstance(c, np.generic):
+            c = np.asarray(c)
+        return c
+
     # ---- array protocol --------------------------------------------------------------
     @property
     def shape(self) -> tuple:

@@ -26,6 +26,7 @@ from ..core.tensor import Tensor
 from ..core.value import Value
 
 __all__ = [
+    "History",
     "TrainResult",
     "accuracy",
     "fit",
@@ -34,6 +35,28 @@ __all__ = [
     "train_digits",
     "train_iris",
 ]
+
+
+class History(list):
+    """What `fit` returns: the training loss of every step (a list of floats), and
+    `grad_norms`: {parameter name: [the L2 norm of its gradient at each step]} in the order of
+    `named_parameters()` when fit ran with grad_norms=True (else empty). The norms are taken
+    after `backward` and before the optimizer's step, so they are the gradients the step used.
+    """
+
+    def __init__(self, losses=()):
+        super().__init__(losses)
+        self.grad_norms = {}
+
+
+def _record_grad_norms(named, norms) -> None:
+    """Append the L2 norm of each parameter's `.grad` (0.0 for none) to norms[name]."""
+    for name, p in named:
+        g = p.grad
+        raw = getattr(g, "data", g)
+        norms.setdefault(name, []).append(
+            0.0 if raw is None else float(np.linalg.norm(np.ravel(raw)))
+        )
 
 
 @dataclass
@@ -94,6 +117,7 @@ def fit(
     val=None,
     scheduler=None,
     callbacks=(),
+    grad_norms=False,
 ):
     """Mini-batch training: one optimizer step per batch of a `data.DataLoader`, per epoch.
 
@@ -110,19 +134,25 @@ def fit(
     After each epoch, on_epoch(epoch) is called (epoch counts from 1), then each of
     `callbacks` with a dict of logs: "epoch", "loss" (mean training loss of the epoch),
     "lr" (the first param group's rate in that epoch) and "val_loss" if val is given.
-    Returns the loss of every step (a list of floats).
+    grad_norms: record each parameter's gradient norm every step (for `plot_grad_flow`).
+    Returns a `History`: the loss of every step (a list of floats), and with grad_norms=True
+    its `grad_norms`, {parameter name: [L2 norm of the gradient at each step]}.
     Raises FloatingPointError naming the step (counted from 1), epoch and batch when the
     loss is NaN or infinite; that step's update is not applied. ValueError for lengths or
     counts that do not fit.
     """
-    from tqdm.auto import tqdm
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # a disabled bar: tqdm.auto would still warn in a notebook without ipywidgets
+        from tqdm import tqdm
 
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     train_loader = _loader(X, y, batch_size, seed, shuffle=True)
     val_loader = None if val is None else _loader(*_pair(val), 256, seed, shuffle=False)
     forward = _forward_fn(model)
-    losses = []
+    losses = History()
+    named = list(model.named_parameters()) if grad_norms else None
     total = epochs * len(train_loader)
     with tqdm(total=total, desc=desc, unit="step", disable=not progress) as bar:
         for epoch in range(1, epochs + 1):
@@ -139,6 +169,8 @@ def fit(
                         "on it (try a smaller learning rate, or check the inputs for NaN)"
                     )
                 loss.backward()
+                if named is not None:
+                    _record_grad_norms(named, losses.grad_norms)
                 optimizer.step()
                 losses.append(value)
                 bar.set_postfix(loss=f"{value:.4f}", refresh=False)

@@ -32,7 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..core import ops
 from ..core import series as S
 from ..core.ops import Operand
-from ..core.primitive import primitive
+from ..core.primitive import looped_jvp, primitive
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 
@@ -104,6 +104,10 @@ def _conv_vjp_w(g, out, x, w, stride, padding, dilation):
 
 
 _conv.defvjp(_conv_vjp_x, _conv_vjp_w)
+_conv.defjvp(  # linear in each input: the jvp is the op with the tangent in its place
+    looped_jvp(lambda t, out, x, w, **kw: _conv(t, w, **kw), 0),
+    looped_jvp(lambda t, out, x, w, **kw: _conv(x, t, **kw), 1),
+)
 
 
 def _conv_transpose_vjp_g(h, out, g, w, stride, padding, dilation, size):
@@ -115,6 +119,10 @@ def _conv_transpose_vjp_w(h, out, g, w, stride, padding, dilation, size):
 
 
 _conv_transpose.defvjp(_conv_transpose_vjp_g, _conv_transpose_vjp_w)
+_conv_transpose.defjvp(
+    looped_jvp(lambda t, out, g, w, **kw: _conv_transpose(t, w, **kw), 0),
+    looped_jvp(lambda t, out, g, w, **kw: _conv_transpose(g, t, **kw), 1),
+)
 
 
 def _conv_weight_vjp_x(k, out, x, g, stride, padding, dilation, kernel):
@@ -126,6 +134,10 @@ def _conv_weight_vjp_g(k, out, x, g, stride, padding, dilation, kernel):
 
 
 _conv_weight.defvjp(_conv_weight_vjp_x, _conv_weight_vjp_g)
+_conv_weight.defjvp(
+    looped_jvp(lambda t, out, x, g, **kw: _conv_weight(t, g, **kw), 0),
+    looped_jvp(lambda t, out, x, g, **kw: _conv_weight(x, t, **kw), 1),
+)
 
 
 def _bilinear_series(prim):
@@ -240,6 +252,17 @@ def _max_pool_series(cs, out, x, **params):
 
 _max_gather.defseries(_picked_series(_max_gather))
 _max_unpool.defseries(_picked_series(_max_unpool))
+
+
+def _no_tangent(t, out, v, x, **kw):
+    """The jvp in x of an op that only uses x to choose elements: zero (piecewise constant)."""
+    return 0.0
+
+
+# Linear in the moved values: the jvp moves the tangent the same way.
+_max_pool.defjvp(looped_jvp(lambda t, out, x, **kw: _max_gather(t, x, **kw), 0))
+_max_gather.defjvp(looped_jvp(lambda t, out, h, x, **kw: _max_gather(t, x, **kw), 0), _no_tangent)
+_max_unpool.defjvp(looped_jvp(lambda t, out, g, x, **kw: _max_unpool(t, x, **kw), 0), _no_tangent)
 
 
 # ---------------------------------------------------------------------------------------

@@ -119,7 +119,6 @@ def erf(x):
     return math.erf(x)
 
 
-@erf.defvjp
 def _erf_vjp(g, out, x):
     return g * (2.0 / math.sqrt(math.pi)) * ops.exp(-(x * x))
 
@@ -129,6 +128,10 @@ def _erf_series(cs, out, x):
     # erf' = 2/sqrt(pi) exp(-u**2): the series of the factor, then one integration.
     c = cs[0]
     return S.integrate(out, c, (2.0 / math.sqrt(math.pi)) * S.exp(-S.multiply(c, c)))
+
+
+erf.defvjp(_erf_vjp, batched=True)  # elementwise: batch axes of g broadcast
+erf.defjvp(_erf_vjp)  # elementwise: the jvp is the vjp rule applied to the tangent
 
 
 def _gelu_erf(x):

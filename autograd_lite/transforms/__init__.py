@@ -1,6 +1,16 @@
 """Derivatives as functions (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, ...) and their checks."""
 
-from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .forward import jacfwd, jvp, linearize
+from .functional import (
+    derivative,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jacrev,
+    value_and_grad,
+    vjp,
+)
 from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
 from .taylor import SeriesFallbackWarning, taylor
 
@@ -14,9 +24,12 @@ __all__ = [
     "gradgradcheck",
     "hessian",
     "hvp",
+    "jacfwd",
     "jacobian",
+    "jacrev",
     "jvp",
     "taylor",
+    "linearize",
     "value_and_grad",
     "vjp",
 ]

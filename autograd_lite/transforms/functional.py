@@ -1,4 +1,5 @@
-"""Derivatives as functions: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, derivative.
+"""Derivatives as functions: grad, value_and_grad, vjp, jacobian, hessian, hvp, derivative
+(jvp, jacfwd and linearize, forward mode, are in forward.py).
 
 Each transform takes a Python function `f` written with autograd_lite operations
 and returns a new function (JAX's and HIPS autograd's style). A call
@@ -47,12 +48,29 @@ import numpy as np
 
 from ..core import ops
 from ..core import series as S
-from ..core.graph import Node, cotangents, enable_grad, is_grad_enabled, toposort, tracing
+from ..core.graph import (
+    Node,
+    Unbatchable,
+    cotangents,
+    enable_grad,
+    is_grad_enabled,
+    toposort,
+    tracing,
+)
 from ..core.taylor import has_series_rules, series_sweep
 from ..core.tensor import Tensor
 from ..core.value import Value
 
-__all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
+__all__ = [
+    "derivative",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jacrev",
+    "value_and_grad",
+    "vjp",
+]
 
 
 # ---------------------------------------------------------------------------------------
@@ -161,8 +179,26 @@ def _variable(leaf):
     return x
 
 
-def _fresh(arg, i, link, name):
-    """A new variable standing for argument i, and whether the caller gave a node."""
+def _shared_leaf(arr):
+    """A leaf Tensor requiring grad that holds a read-only view of the float array `arr`, not a
+    copy: for a transform that is done with its graph when it returns, or calls `_Call.keep`
+    when a result keeps it (f cannot write into the caller's array through it; large
+    arguments are not copied on every call)."""
+    view = arr.view()
+    view.flags.writeable = False
+    leaf = Tensor(0.0, requires_grad=True)
+    leaf.data = view
+    return leaf
+
+
+def _shareable(arg):
+    """Whether `_fresh(arg, copy=False)` shares the argument (a float array) instead of copying."""
+    return isinstance(arg, np.ndarray) and arg.dtype in ops.FLOATS
+
+
+def _fresh(arg, i, link, name, copy=True):
+    """A new variable standing for argument i, and whether the caller gave a node. With
+    `copy=False` a float array argument is shared read-only (`_shared_leaf`), not copied."""
     if isinstance(arg, (Value, Tensor)):
         if link and arg.requires_grad:
             return arg._alias(arg.data), True  # differentiable through the caller's node
@@ -173,6 +209,8 @@ def _fresh(arg, i, link, name):
         return _variable(Value(arg)), False
     if isinstance(arg, numbers.Complex):
         raise ops.complex_error(f"{name}: argument {i}", arg)
+    if not copy and _shareable(arg):
+        return _variable(_shared_leaf(arg)), False
     if isinstance(arg, (list, tuple, np.ndarray)):
         try:
             return _variable(Tensor(arg, requires_grad=True)), False
@@ -209,7 +247,7 @@ def _both_values(a, b):
 class _Call:
     """One recorded forward pass of `f`, with fresh nodes for the differentiated arguments."""
 
-    def __init__(self, f, args, kwargs, argnums, name):
+    def __init__(self, f, args, kwargs, argnums, name, copy=True):
         nums, self.single = argnums
         n = len(args)
         for i in nums:
@@ -226,10 +264,12 @@ class _Call:
         args = list(args)
         self.xs = []
         self.as_nodes = False
+        # the caller's arrays the recording shares (read-only) instead of copying them
+        self.shared = [args[i] for i in nums if not copy and _shareable(args[i])]
         live = _live.variables
         with tracing() as self.born, enable_grad():
             for i in nums:
-                x, given = _fresh(args[i], i, self.record, name)
+                x, given = _fresh(args[i], i, self.record, name, copy)
                 args[i] = x
                 self.xs.append(x)
                 self.as_nodes = self.as_nodes or given
@@ -275,6 +315,39 @@ class _Call:
             for n in toposort(o)
         )
 
+    def keep(self, outs):
+        """Let the recording of `outs` outlive the call: results with history carry it out,
+        so it must stop sharing the caller's arrays (`_shared_leaf`), which the caller may
+        edit afterwards. Each array of a node's data or saved context that may share memory
+        with one of them is replaced by a copy (one copy per array), before any rule reads
+        it again."""
+        if not self.shared:
+            return
+        copies = {}
+
+        def own(a):
+            if a.__class__ is not np.ndarray or not any(
+                np.may_share_memory(a, s) for s in self.shared
+            ):
+                return a
+            if id(a) not in copies:
+                copies[id(a)] = (a, a.copy())  # the original kept alive: ids stay unique
+            return copies[id(a)][1]
+
+        seen = set()
+        for o in outs:
+            o._data = own(o._data)
+            if not o.requires_grad:
+                continue
+            for n in toposort(o):
+                if n in seen:
+                    continue
+                seen.add(n)
+                n._data = own(n._data)
+                if n._ctx:
+                    n._ctx = tuple(own(a) for a in n._ctx)
+        self.shared = []
+
     def export(self, r, like):
         """A result (raw data, or a node with history) in the kind of the inputs, shaped as
         node `like`: a float or Value for a Value, an ndarray or Tensor (0-d too) for a
@@ -319,18 +392,91 @@ def _seed_for(v, like, name, what, record):
     return arr.astype(like.dtype, copy=False), False
 
 
-def _jacobian_blocks(outs, xs, create_graph):
-    """d out / d x for every output and every x: one reverse sweep per output element.
+def _jacobian_blocks(outs, xs, create_graph, vectorize=False, chunk_size=None):
+    """d out / d x for every output and every x: one reverse sweep per output element, or
+    (vectorize) one batched sweep per chunk of at most `chunk_size` elements (all at once
+    for None).
 
     Returns [[block for each x] for each output]; a block has shape
     out.shape + x.shape (raw data, or a node when it has history).
     """
     blocks = []
     for o in outs:
+        if vectorize and isinstance(o, Tensor) and o.size > 1 and o.requires_grad:
+            try:
+                rows = _batched_rows(o, xs, create_graph, chunk_size)
+            except Unbatchable:  # a hook in the graph: it sees one cotangent at a time
+                rows = None
+            if rows is not None:
+                blocks.append([_shaped_block(r, o, x) for r, x in zip(rows, xs)])
+                continue
         seeds = [None] if isinstance(o, Value) else [_one_hot(o, k) for k in range(o.size)]
         rows = _sweeps(o, seeds, xs, create_graph)
         blocks.append([_assemble([r[j] for r in rows], _shape(o), x) for j, x in enumerate(xs)])
     return blocks
+
+
+def _batched_rows(o, xs, create_graph, chunk_size):
+    """[d o / d x as (o.size, *x.shape), or None where zero, for each x]: the one-hot
+    cotangents of o's elements swept in batches of at most `chunk_size` (None: all)."""
+    m = o.size
+    step = m if chunk_size is None else chunk_size
+    parts = []  # per chunk: its number of rows, and the cotangent of each x (or None)
+    for start in range(0, m, step):
+        rows = min(step, m - start)
+        seed = np.zeros((rows, m), o.dtype)
+        seed[np.arange(rows), np.arange(start, start + rows)] = 1.0
+        seed = seed.reshape((rows,) + o.shape)
+        if create_graph:
+            with tracing():  # a rule that drops a recorded node to a number raises
+                gs = cotangents(o, xs, seed, True, batched=True)
+        else:
+            gs = cotangents(o, xs, seed, batched=True)
+        parts.append((rows, [_strip(g) for g in gs]))
+    if len(parts) == 1:
+        return parts[0][1]
+    out = []
+    for j, x in enumerate(xs):
+        chunks = [gs[j] for _, gs in parts]
+        if all(c is None for c in chunks):
+            out.append(None)
+            continue
+        chunks = [
+            np.zeros((rows,) + _shape(x), _dtype(x)) if c is None else c
+            for (rows, _), c in zip(parts, chunks)
+        ]
+        if any(isinstance(c, Node) for c in chunks):
+            out.append(ops.concatenate([_const(c, False) for c in chunks]))
+        else:
+            out.append(np.concatenate(chunks))
+    return out
+
+
+def _dtype(x):
+    return np.dtype(np.float64) if isinstance(x, Value) else x.dtype
+
+
+def _shaped_block(rows, o, x):
+    """The rows (o.size, *x.shape) of a batched sweep as the block o.shape + x.shape."""
+    shape = o.shape + _shape(x)
+    if rows is None:
+        return np.zeros(shape, _dtype(x))
+    if isinstance(rows, Node):
+        return rows.reshape(shape)
+    return np.array(rows, dtype=_dtype(x)).reshape(shape)  # its own memory, writeable
+
+
+def _check_batching(vectorize, chunk_size, name):
+    """vectorize as a bool and chunk_size as None or an int >= 1, else a clear error."""
+    if not isinstance(vectorize, (bool, np.bool_)):
+        raise TypeError(f"{name}: vectorize must be True or False, got {vectorize!r}")
+    if chunk_size is not None:
+        if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, bool):
+            raise TypeError(f"{name}: chunk_size must be None or an int >= 1, got {chunk_size!r}")
+        if chunk_size < 1:
+            raise ValueError(f"{name}: chunk_size must be None or an int >= 1, got {chunk_size}")
+        chunk_size = int(chunk_size)
+    return bool(vectorize), chunk_size
 
 
 def _one_hot(o, k):
@@ -442,54 +588,32 @@ def vjp(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
     return (tuple(outs) if call.multi else outs[0]), vjp_fn
 
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[Any, Any]:
-    """`(f(*primals), J(primals) @ tangents)`: the directional derivative (as `jax.jvp`).
-
-    primals, tangents: tuples of the same length, each tangent shaped like its primal.
-    Returns the output and the Jacobian-vector product sum_i J_i t_i, shaped like the
-    output (tuples of them if f returns a tuple).
-    Computed in reverse mode only, by the transpose of the vjp: with a cotangent u that
-    requires grad, g(u) = J^T u is linear in u, and the vjp of g with the tangent t is
-    J t. So two backward passes per output, the first one recorded.
-    Raises TypeError if primals or tangents are not tuples of equal length; ValueError for
-    a tangent of the wrong shape.
-    """
-    _check_callable(f, "jvp")
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
-    if len(primals) != len(tangents) or not primals:
-        raise TypeError(
-            f"jvp: got {len(primals)} primals and {len(tangents)} tangents; "
-            "give one tangent per primal"
-        )
-    call = _Call(f, tuple(primals), kwargs, (tuple(range(len(primals))), False), "jvp")
-    seeds = [
-        _seed_for(t, x, "jvp", f"tangent {i}", call.record)
-        for i, (t, x) in enumerate(zip(tangents, call.xs))
-    ]
-    outs, dirs = [], []
-    for o in call.outs:
-        with enable_grad():  # u is a variable of this call, like the xs: it never leaks out
-            u = _variable(
-                Value(0.0) if isinstance(o, Value) else Tensor(np.zeros(o.shape, o.dtype), True)
-            )
-        history = call.nested([o], (u,)) or any(s[1] for s in seeds)
-        total = None
-        for g, (t, _) in zip(_grads(o, u, call.xs, True), seeds):
-            if isinstance(g, Node):  # J_i^T u as a function of u; its vjp with t_i is J_i t_i
-                total = _add(total, _grads(g, t, [u], history)[0])
-        outs.append(call.export_output(o, history))
-        dirs.append(call.export(_zero(o) if total is None else total, o))
-    if call.multi:
-        return tuple(outs), tuple(dirs)
-    return outs[0], dirs[0]
+_BATCHING_DOC = """
+    vectorize: sweep every row at once, as `torch.func` does: the one-hot cotangents of
+        an output's elements go through one batched reverse sweep (each cotangent with a
+        leading batch axis, every vjp rule treating it as one) instead of one sweep per
+        element. Same result to rounding; usually much quicker (see docs/functional.md).
+        `primitive`s not declared batch-aware run row by row inside the batched sweep;
+        a graph with a hook (`register_hook`) is swept row by row.
+    chunk_size: with vectorize, at most this many rows per batched sweep (PyTorch's
+        meaning): memory bounded by chunk_size times the graph's cotangents; None (the
+        default) for all rows in one sweep.
+    Raises TypeError if vectorize is not a bool or chunk_size not an int, ValueError if
+    chunk_size < 1."""
 
 
-def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacobian(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    vectorize: bool = True,
+    chunk_size: int | None = None,
+) -> Callable:
     """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
 
-    Built row by row: one recorded forward pass, then one backward pass per output element
-    (as `jax.jacrev` and `torch.autograd.functional.jacobian`).
+    Built row by row in reverse mode: one recorded forward pass, then the backward passes
+    of the output's elements, batched into one sweep by default (as `jax.jacrev`,
+    `torch.func.jacrev`; `torch.autograd.functional.jacobian` loops).
     Shape: out.shape + x.shape. A scalar output gives the gradient's shape; a vector output
     of shape (m,) of a scalar (0-d) input gives (m,), of a (1,) input (m, 1). A number
     argument is a `Value`, so a vector-valued f of a scalar takes a 0-d array or returns a
@@ -497,14 +621,31 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     argnums: int, or a tuple (then a tuple of Jacobians, one per argument).
     Raises TypeError for bad argnums or non-numeric arguments.
     """
-    _check_callable(f, "jacobian")
-    argnums = _check_argnums(argnums, "jacobian")
+    return _jacobian(f, argnums, vectorize, chunk_size, "jacobian")
+
+
+def jacrev(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    vectorize: bool = True,
+    chunk_size: int | None = None,
+) -> Callable:
+    """The reverse-mode Jacobian (JAX's and `torch.func`'s name): `jacobian` itself, with
+    the same arguments, shapes and errors; see `jacobian`."""
+    return _jacobian(f, argnums, vectorize, chunk_size, "jacrev")
+
+
+def _jacobian(f, argnums, vectorize, chunk_size, name):
+    _check_callable(f, name)
+    argnums = _check_argnums(argnums, name)
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, name)
 
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
-        call = _Call(f, args, kwargs, argnums, "jacobian")
+        call = _Call(f, args, kwargs, argnums, name)
         history = call.nested(call.outs)
-        blocks = _jacobian_blocks(call.outs, call.xs, history)
+        blocks = _jacobian_blocks(call.outs, call.xs, history, vectorize, chunk_size)
         return call.structure(
             [
                 [call.export(b, _both_values(o, x)) for b, x in zip(row, call.xs)]
@@ -515,18 +656,27 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return jacobian_f
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    vectorize: bool = True,
+    chunk_size: int | None = None,
+) -> Callable:
     """`f` -> the function computing its Hessian H[i..., j...] = d^2 f / dx[i...] dx[j...].
 
     The Jacobian of the gradient, by double backward: one recorded forward, one recorded
-    backward for the gradient g, then one backward pass of g per element of x (the "row by
-    row" of `jacobian`). Shape x.shape + x.shape; symmetric up to rounding for smooth f
-    (Schwarz). With a tuple argnums, a tuple of tuples: H[i][j] = d^2 f / dx_i dx_j of
-    shape x_i.shape + x_j.shape (as `jax.hessian`).
+    backward for the gradient g, then the backward passes of g's elements (reverse over
+    reverse), batched into one sweep of the recorded gradient graph by default (as
+    `torch.func.hessian` batches its rows). Shape x.shape + x.shape; symmetric up to
+    rounding for smooth f (Schwarz). With a tuple argnums, a tuple of tuples:
+    H[i][j] = d^2 f / dx_i dx_j of shape x_i.shape + x_j.shape (as `jax.hessian`).
+    vectorize, chunk_size: as for `jacobian`.
     f must return a scalar; raises TypeError otherwise (and as `grad` does).
     """
     _check_callable(f, "hessian")
     argnums = _check_argnums(argnums, "hessian")
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, "hessian")
 
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
@@ -537,7 +687,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             _const(_zero(x) if g is None else g, isinstance(x, Value))
             for g, x in zip(_grads(o, None, call.xs, True), call.xs)
         ]
-        blocks = _jacobian_blocks(gs, call.xs, history)
+        blocks = _jacobian_blocks(gs, call.xs, history, vectorize, chunk_size)
         blocks = [
             [call.export(b, _both_values(xi, xj)) for b, xj in zip(row, call.xs)]
             for row, xi in zip(blocks, call.xs)
@@ -545,6 +695,11 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         return blocks[0][0] if call.single else tuple(tuple(row) for row in blocks)
 
     return hessian_f
+
+
+for _f in (jacobian, jacrev, hessian):
+    _f.__doc__ = _f.__doc__.rstrip() + "\n" + _BATCHING_DOC
+del _f
 
 
 def hvp(f: Callable, x, v, **kwargs) -> Any:
@@ -620,3 +775,12 @@ def _taylor_derivative(y, xn, order):
     for k in range(2, order + 1):
         d = d * float(k)
     return np.reshape(d, _shape(xn))
+
+
+def __getattr__(name):
+    """`functional.jvp`: forward mode now (transforms/forward.py), importable from here still."""
+    if name == "jvp":
+        from .forward import jvp
+
+        return jvp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

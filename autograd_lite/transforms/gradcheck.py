@@ -16,13 +16,17 @@ fails, since nothing is checked where the derivative is undefined.
 `gradgradcheck(f, inputs)` does the same for second derivatives: it checks the
 gradient function g(x, v) = v^T J_f(x) (a vjp of f) the same way, with respect to
 the inputs x and to the cotangent v, as `torch.autograd.gradgradcheck` does. The
-direction v matters: g is linear in v, and `jvp` relies on it (it differentiates
-the vjp in v), so a rule right in value but not linear in its cotangent is caught.
+direction v matters: g is linear in v, and anything that differentiates the vjp in v
+(the transpose of a vjp, reverse-over-reverse Hessians) relies on it, so a rule right
+in value but not linear in its cotangent is caught.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import numbers
+import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -30,12 +34,19 @@ import numpy as np
 
 from ..core import ops
 from ..core.anomaly import place
-from ..core.graph import Node, enable_grad, no_grad, toposort
+from ..core.graph import ALIAS, Node, enable_grad, no_grad, toposort
 from ..core.tensor import Tensor
 from ..core.value import Value
-from . import functional
+from . import forward, functional
 
-__all__ = ["GradcheckError", "KinkNote", "gradcheck", "gradgradcheck"]
+__all__ = [
+    "GradcheckError",
+    "KinkNote",
+    "check_grads",
+    "gradcheck",
+    "gradcheck_module",
+    "gradgradcheck",
+]
 
 
 class GradcheckError(AssertionError):
@@ -98,7 +109,9 @@ def _numerical(f, args):
     """
     scalar = [isinstance(a, (Value, numbers.Real)) for a in args]
     points = [
-        ops.real_array(a.data if isinstance(a, Node) else a, "gradcheck: input").astype(np.float64)
+        ops.real_array(a.data if isinstance(a, Node) else a, "gradcheck: input").astype(
+            np.float64, order="C"
+        )
         for a in args
     ]
 
@@ -110,9 +123,12 @@ def _numerical(f, args):
     return points, evaluate
 
 
-def _check(f, args, eps, atol, rtol, raise_exception, name, what, which=None, strict=False):
+def _check(
+    f, args, eps, atol, rtol, raise_exception, name, what, which=None, strict=False, panels=None
+):
     """The comparison shared by gradcheck and gradgradcheck; `what(k)` names output k and
-    `which(i)` input i (default "input i"); `strict` fails at kinks (see `gradcheck`)."""
+    `which(i)` input i (default "input i"); `strict` fails at kinks (see `gradcheck`).
+    `panels`, a list or None: each compared (output, input) pair appends what `plot` draws."""
     which = which or (lambda i: f"input {i}")
     _check_tolerances(eps, atol, rtol)
     points, evaluate = _numerical(f, args)
@@ -152,6 +168,7 @@ def _check(f, args, eps, atol, rtol, raise_exception, name, what, which=None, st
                 (eps, atol, rtol, strict),
                 notes,
                 header,
+                panels,
             )
             if report is not None:
                 return _fail(f"{name}: {report}", raise_exception)
@@ -216,8 +233,17 @@ def _note(name, notes):
             f"{name} passed at {len(notes)} kink(s), where the one-sided differences disagree "
             "and the engine's value lies between them:\n" + "\n".join(lines),
             KinkNote,
-            stacklevel=4,
+            stacklevel=_caller_level(),
         )
+
+
+def _caller_level() -> int:
+    """The `stacklevel` of warnings.warn called from here that names the first frame
+    outside this module (the user's call of gradcheck, gradcheck_module, ...)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _kinks(analytical, sides, atol, rtol):
@@ -246,7 +272,7 @@ def _nonlinear_vjp(f, args, out, jac, which, atol, rtol):
 
     The rows above come from one-hot cotangents, which cannot tell a rule `g * y` from
     `g * g * y` (the same at g = 1); such a rule is wrong for every other cotangent, and
-    forward mode (jvp), which differentiates the vjp in g, would silently go wrong too.
+    anything that differentiates the vjp in g (its transpose) would silently go wrong too.
     """
     outs = out if isinstance(out, (tuple, list)) else (out,)
     rng = np.random.default_rng(12345)
@@ -278,11 +304,22 @@ def _nonlinear_vjp(f, args, out, jac, which, atol, rtol):
 
 
 def _compare(
-    analytical, numerical, sides, out_shape, arg, input_name, output_name, tols, notes, header
+    analytical,
+    numerical,
+    sides,
+    out_shape,
+    arg,
+    input_name,
+    output_name,
+    tols,
+    notes,
+    header,
+    panels=None,
 ):
     """None if every element is within tolerance (or, unless strict, at a kink with the
     engine's value between the one-sided derivatives `sides`: a note joins `notes`), else
-    a report of the worst elements. tols: (eps, atol, rtol, strict)."""
+    a report of the worst elements. tols: (eps, atol, rtol, strict). `panels` (a list or
+    None) gets (header, |analytical - numerical|, ok, input shape) for `plot`."""
     eps, atol, rtol, strict = tols
     ok = np.isclose(analytical, numerical, rtol=rtol, atol=atol)  # NaN never passes
     kink, between = _kinks(analytical, sides, atol, rtol)
@@ -292,6 +329,9 @@ def _compare(
         ok |= kink & between
         for r, c in zip(*np.nonzero(kink & ok)):
             notes.append(f"{header}: " + _kink_text(r, c, analytical, sides, "subgradient"))
+    if panels is not None:
+        in_shape = np.shape(arg.data if isinstance(arg, Node) else arg)
+        panels.append((header, np.abs(analytical - numerical), ok, in_shape))
     if ok.all():
         return None
     excess = np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical))
@@ -364,6 +404,7 @@ def gradcheck(
     strict: bool = False,
     fast_mode: bool = False,
     seed: int = 0,
+    plot=False,
 ) -> bool:
     """Check the derivatives of f at `inputs` against central finite differences.
 
@@ -386,10 +427,24 @@ def gradcheck(
         (subgradient)", (i, j) being (output element, input element) of the Jacobian.
         strict=True fails at every kink instead.
     fast_mode: instead of every element, compare u^T J v for random u (outputs) and v (each
-        input in turn), from the seeded generator `seed`: the vjp at u dotted with v against
-        u . (f(x + eps v) - f(x - eps v)) / (2 eps), as PyTorch's fast gradcheck. It costs
-        two evaluations of f and one vjp per input instead of two evaluations per element,
-        and can miss an error orthogonal to the projection (try other seeds).
+        input in turn; every element's sign random and size uniform in [0.5, 1.5], so no
+        element's error is weighted near zero), from the seeded generator `seed`: the vjp
+        at u dotted with v against u . (f(x + eps v) - f(x - eps v)) / (2 eps), as
+        PyTorch's fast gradcheck, with two random v per input (an error hides from a
+        projection only by chance, from two only by two chances). It costs one vjp in all
+        and four evaluations of f per input, instead of two evaluations per element. It can
+        miss an error both projections cancel, mostly one near the tolerance
+        (benchmarks/gradcheck_fast.py measures it; docs/gradcheck.md has the numbers):
+        try other seeds, or the full check.
+    plot: False (the default); True draws a heat map of |analytical - numerical| for each
+        compared (output, input) pair with matplotlib's pyplot (a new figure, so a notebook
+        shows it under the cell; a script calls `plt.show()` or `plt.savefig`); or a path:
+        the figure is saved there as an image (by its suffix: .png, .svg, .pdf) and closed.
+        For a matrix (2-D) input each cell is an element of the input (the largest error
+        over the output's elements); otherwise rows are output elements and columns input
+        elements, as in the report. Failing elements are marked with x. On a failure the
+        GradcheckError's `figure` attribute holds the figure. Not with fast_mode (no
+        elements are compared there); matplotlib is imported only when plot is set.
     Returns True. On a mismatch raises GradcheckError (an AssertionError) naming the
     output, the input and the worst element's index, with the numerical and analytical
     values side by side, then a table of the worst elements (index, numerical, analytical,
@@ -398,16 +453,74 @@ def gradcheck(
     it saw; the first that fails is named (op, label, place in forward order, where it was
     made under `detect_anomaly`, input index). Or returns False if raise_exception=False.
     Raises TypeError for a non-numeric input or a seed that is not an int, ValueError for
-    eps <= 0 or negative tolerances.
+    eps <= 0, negative tolerances or plot with fast_mode.
     """
     args = _arguments(inputs)
+    tols = (eps, atol, rtol)
+    return _gradcheck(f, args, tols, raise_exception, strict, fast_mode, seed, plot)
+
+
+def _gradcheck(f, args, tols, raise_exception, strict, fast_mode, seed, plot, which=None):
+    """gradcheck of f at the argument tuple `args`; `which(i)` names argument i in reports."""
+    eps, atol, rtol = tols
     if fast_mode:
-        return _check_fast(f, args, eps, atol, rtol, raise_exception, seed)
+        if plot is not False:
+            raise ValueError("gradcheck: plot needs the full check (fast_mode=False)")
+        return _check_fast(f, args, tols, raise_exception, seed, which)
     what = lambda k: f"output {k}"  # noqa: E731
+    panels = None if plot is False else []
     try:
-        return _check(f, args, eps, atol, rtol, raise_exception, "gradcheck", what, strict=strict)
-    except GradcheckError as e:  # add which op's rule is at fault
-        raise GradcheckError(f"{e}\n{_first_wrong_rule(f, args, eps, atol, rtol)}") from None
+        _check(f, args, eps, atol, rtol, True, "gradcheck", what, which, strict, panels)
+    except GradcheckError as e:
+        figure = _plot(panels, plot, tols)
+        if not raise_exception:
+            return False
+        # Add which op's rule is at fault.
+        error = GradcheckError(f"{e}\n{_first_wrong_rule(f, args, eps, atol, rtol)}")
+        error.figure = figure
+        raise error from None
+    _plot(panels, plot, tols)
+    return True
+
+
+def _plot(panels, plot, tols):
+    """Draw `panels` (see `_compare`) as heat maps if plot is True or a path; the figure."""
+    if plot is False or not panels:
+        return None
+    import matplotlib.pyplot as plt  # lazily: only a plotting check needs it
+    from matplotlib.ticker import MaxNLocator
+
+    eps, atol, rtol = tols
+    width = max(5.5, 4.5 * len(panels))
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.2), squeeze=False)
+    for ax, (header, err, ok, in_shape) in zip(axes[0], panels):
+        if len(in_shape) == 2:  # one cell per element of the matrix input
+            err, ok = err.max(axis=0).reshape(in_shape), ok.all(axis=0).reshape(in_shape)
+            ax.set_xlabel("input column")
+            ax.set_ylabel("input row")
+        else:
+            ax.set_xlabel("input element")
+            ax.set_ylabel("output element")
+        image = ax.imshow(err, cmap="viridis", interpolation="nearest", aspect="auto")
+        for axis in (ax.xaxis, ax.yaxis):  # element indices: whole numbers only
+            axis.set_major_locator(MaxNLocator(integer=True))
+        fig.colorbar(image, ax=ax, label="|analytical - numerical|")
+        rows, cols = np.nonzero(~ok)
+        ax.scatter(cols, rows, marker="x", color="red", s=40)
+        ax.set_title(header, fontsize="medium")
+    fig.suptitle(
+        f"gradcheck error (eps={eps:g}, atol={atol:g}, rtol={rtol:g})\n"
+        "red x: outside atol + rtol * |numerical|",
+        fontsize="medium",
+    )
+    fig.tight_layout()
+    if plot is not True:  # a path: save it, keep no pyplot figure open
+        from .._files import atomic_write
+
+        suffix = os.path.splitext(os.fspath(plot))[1].lstrip(".") or "png"
+        atomic_write(plot, lambda fh: fig.savefig(fh, format=suffix))
+        plt.close(fig)
+    return fig
 
 
 def _first_wrong_rule(f, args, eps, atol, rtol) -> str:
@@ -449,6 +562,8 @@ def _wrong_input(node, eps, atol, rtol):
     """The index of the first differentiable input of `node` whose rule fails gradcheck
     alone at the recorded inputs (kinks tolerated, no warning), else None."""
     op, parents = node._op, node._parents
+    if op.array is None and op.scalar is None:  # no forward to difference (an alias)
+        return None
     n = len(parents)
     raws, params = list(node._ctx[1 : 1 + n]), node._ctx[1 + n :]
     for i, p in enumerate(parents):
@@ -466,8 +581,55 @@ def _wrong_input(node, eps, atol, rtol):
     return None
 
 
-def _check_fast(f, args, eps, atol, rtol, raise_exception, seed):
-    """gradcheck's fast mode: u^T J v against u . (directional central difference)."""
+def _reverse_products(f, args, u, directions):
+    """[u^T J v for v in directions] by reverse mode: one vjp of f at the cotangent u,
+    dotted with each v (a tuple of one tangent per argument)."""
+    with no_grad():
+        _, vjp_fn = functional.vjp(f, *args)
+        got = [_raw64(g) for g in vjp_fn(u)]
+    return [sum(float(np.sum(g * t)) for g, t in zip(got, v)) for v in directions]
+
+
+def _forward_products(f, args, u, directions):
+    """[u^T J v for v in directions] by forward mode: one jvp of f per direction v (J v),
+    dotted with the cotangent u."""
+    us = u if isinstance(u, tuple) else (u,)
+    products = []
+    with no_grad():
+        for v in directions:
+            _, jv = forward.jvp(f, args, v)
+            jvs = jv if isinstance(jv, tuple) else (jv,)
+            products.append(sum(float(np.sum(_raw64(t) * w)) for t, w in zip(jvs, us)))
+    return products
+
+
+#: How each mode of `check_grads` computes u^T J v: reverse (u^T J by a vjp, dotted with
+#: each v) or forward (J v by a jvp per v, dotted with u). Each takes (f, args, u,
+#: directions): u the cotangent, shaped as f's output (a tuple for a tuple), directions a
+#: list of tuples of one tangent per argument; it returns one float per direction.
+_PRODUCTS = {"rev": _reverse_products, "fwd": _forward_products}
+
+#: Random directions v fast mode tries per argument: an error hides from one projection
+#: only by chance (u^T E v near 0), from two only by a second such chance.
+_PROJECTIONS = 2
+
+
+def _direction(rng, shape):
+    """A random direction for fast mode: each element's size uniform in [0.5, 1.5], its sign
+    random. Sizes bounded away from 0 (unlike normal draws) let no element of an error
+    vanish from u^T E v by a tiny weight: a wrong element always counts at least half."""
+    return rng.uniform(0.5, 1.5, shape) * rng.choice((-1.0, 1.0), shape)
+
+
+def _raw64(x):
+    return np.asarray(x.data if isinstance(x, Node) else x, dtype=np.float64)
+
+
+def _check_fast(f, args, tols, raise_exception, seed, which=None, mode="rev"):
+    """gradcheck's fast mode: u^T J v (by `mode`, see `_PRODUCTS`) against
+    u . (directional central difference), `_PROJECTIONS` random v per argument in turn."""
+    which = which or (lambda i: f"input {i}")
+    eps, atol, rtol = tols
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"gradcheck: seed must be an int, got {type(seed).__name__} {seed!r}")
     _check_tolerances(eps, atol, rtol)
@@ -476,20 +638,20 @@ def _check_fast(f, args, eps, atol, rtol, raise_exception, seed):
     multi = isinstance(out, (tuple, list))
     base = _outputs64(out)
     rng = np.random.default_rng(seed)
-    us = [rng.standard_normal(b.shape) for b in base]
+    us = [_direction(rng, b.shape) for b in base]
     cts = [
         float(u) if isinstance(o, (Value, numbers.Real)) else u
         for o, u in zip(out if multi else [out], us)
     ]
-    with no_grad():
-        _, vjp_fn = functional.vjp(f, *args)
-        got = vjp_fn(tuple(cts) if multi else cts[0])
-    for i, p in enumerate(points):
-        v = rng.standard_normal(p.shape)
-        g = got[i]
-        analytical = float(
-            np.sum(np.asarray(g.data if isinstance(g, Node) else g, dtype=np.float64) * v)
-        )
+    tries = [
+        (i, _direction(rng, p.shape)) for i, p in enumerate(points) for _ in range(_PROJECTIONS)
+    ]
+    directions = [
+        tuple(v if k == i else np.zeros(q.shape) for k, q in enumerate(points)) for i, v in tries
+    ]
+    products = _PRODUCTS[mode](f, args, tuple(cts) if multi else cts[0], directions)
+    for (i, v), analytical in zip(tries, products):
+        p = points[i]
         x = p.copy()
         p[...] = x + eps * v
         plus = _outputs64(evaluate())
@@ -501,8 +663,8 @@ def _check_fast(f, args, eps, atol, rtol, raise_exception, seed):
             numerical /= 2 * eps
         if not np.isclose(analytical, numerical, rtol=rtol, atol=atol):
             return _fail(
-                f"gradcheck (fast mode, seed {seed}): u^T J v disagrees for input {i} "
-                f"({_describe(args[i])}), u and v random normal:\n"
+                f"gradcheck (fast mode, seed {seed}): u^T J v disagrees for {which(i)} "
+                f"({_describe(args[i])}), u and v random (signs random, sizes in [0.5, 1.5]):\n"
                 f"    numerical  {numerical: .12g}\n    analytical {analytical: .12g}\n"
                 f"    |difference| {abs(analytical - numerical):.6g} > atol + rtol * "
                 f"|numerical| = {atol + rtol * abs(numerical):.6g} (eps={eps:g}, atol={atol:g}, "
@@ -529,9 +691,9 @@ def gradgradcheck(
     differences of g exactly as in `gradcheck`, with respect to every input x and to the
     cotangent u of every output, as `torch.autograd.gradgradcheck` does: for a scalar f the
     x part is the Hessian, and the u part (J_f^T, since g is linear in u) catches a rule
-    right in value but not linear in its cotangent, which would corrupt `jvp`. A mismatch
-    names "cotangent of output k" or "input i". Same arguments, results and errors as
-    `gradcheck`.
+    right in value but not linear in its cotangent, which would corrupt the vjp's
+    transpose. A mismatch names "cotangent of output k" or "input i". Same arguments,
+    results and errors as `gradcheck`.
     """
     args = _arguments(inputs)
     _, evaluate = _numerical(f, args)
@@ -562,3 +724,202 @@ def gradgradcheck(
         lambda k: f"gradient w.r.t. input {k}",
         lambda i: f"input {i}" if i < n else f"cotangent of output {i - n}",
     )
+
+
+def gradcheck_module(
+    model,
+    loss_fn: Callable,
+    inputs,
+    targets,
+    params: str | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    *,
+    strict: bool = False,
+    fast_mode: bool = False,
+    seed: int = 0,
+    plot=False,
+) -> bool:
+    """Check the gradient of `loss_fn(model(inputs), targets)` w.r.t. the model's parameters.
+
+    model: an `nn.Module` (anything with `named_parameters()`, Tensor or Value parameters);
+    inputs: what the model is called with (an array is made a constant Tensor; a list, as
+    the rows of a Value MLP take, is passed as is); targets: passed to loss_fn unchanged;
+    loss_fn(output, targets) returns the loss (a one-element node).
+    params: None checks every parameter; a str is a glob pattern (`fnmatch`, case
+    sensitive) on the dotted names of `named_parameters()`: "0.*" the first layer of a
+    Sequential, "*.weight" every weight, "2.bias" one parameter.
+    The check is `gradcheck`'s (same eps, atol, rtol, strict, fast_mode, seed, plot and
+    report) on the loss as a function of the chosen parameters, which are its arguments:
+    the report names "parameter '0.weight'" instead of "input 0", and a failure names the
+    first op whose rule is wrong. The other parameters stay constants. Parameters are
+    differenced in float64 whatever their dtype.
+    The model's parameters (values, `.grad`, requires_grad) are exactly as before when this
+    returns or raises: during the check each chosen parameter stands for the argument
+    passed in its place (an alias node), and is restored afterwards.
+    Returns True, or False if raise_exception=False and the check fails. Raises
+    GradcheckError on a mismatch, ValueError if no parameter's name matches `params`
+    (listing the names), TypeError if params is not None or a str, or if the model has no
+    `named_parameters`.
+    """
+    if not callable(getattr(model, "named_parameters", None)):
+        raise TypeError(
+            f"gradcheck_module: model must be an nn.Module (with named_parameters()), "
+            f"got {type(model).__name__}"
+        )
+    if params is not None and not isinstance(params, str):
+        raise TypeError(
+            f"gradcheck_module: params must be None (all) or a glob pattern str, got {params!r}"
+        )
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    chosen = [(n, p) for n, p in named if params is None or fnmatch.fnmatchcase(n, params)]
+    if not chosen:
+        raise ValueError(
+            f"gradcheck_module: no parameter that requires grad matches {params!r}; the "
+            f"parameters are {[n for n, _ in named]}"
+        )
+    names = [n for n, _ in chosen]
+    leaves = [p for _, p in chosen]
+    x = Tensor(inputs) if isinstance(inputs, np.ndarray) else inputs
+    saved = [_slots(p) for p in leaves]
+    args = tuple(np.array(p.data) if isinstance(p, Tensor) else float(p.data) for p in leaves)
+
+    def loss(*ws):
+        for p, w in zip(leaves, ws):
+            _stand_in(p, w)
+        return loss_fn(model(x), targets)
+
+    try:
+        tols = (eps, atol, rtol)
+        which = lambda i: f"parameter {names[i]!r}"  # noqa: E731
+        return _gradcheck(loss, args, tols, raise_exception, strict, fast_mode, seed, plot, which)
+    finally:
+        for p, slots in zip(leaves, saved):
+            for name, value in slots.items():
+                if value is _UNSET:
+                    if hasattr(p, name):
+                        delattr(p, name)
+                else:
+                    setattr(p, name, value)
+
+
+#: The fields of a node that `_stand_in` changes, restored by gradcheck_module.
+_NODE_FIELDS = ("_data", "_grad", "_op", "_parents", "_ctx", "_saved", "requires_grad")
+
+
+_UNSET = object()
+
+
+def _slots(node) -> dict:
+    return {k: getattr(node, k, _UNSET) for k in _NODE_FIELDS}
+
+
+def _stand_in(p, w):
+    """Make the parameter p compute w: an alias of w when w is recorded (so derivatives flow
+    from the model's ops through p to w), else a leaf holding w's value."""
+    data = w._data if isinstance(w, Node) else w
+    if isinstance(p, Tensor):
+        data = np.asarray(data)
+    else:
+        data = float(data)
+    p._data = data
+    p._saved = True  # never edited in place while recorded ops may hold it
+    if isinstance(w, Node) and w.requires_grad:
+        p._op, p._parents, p._ctx = ALIAS, (w,), (data, data)
+    else:
+        p._op, p._parents, p._ctx = None, (), ()
+
+
+def check_grads(
+    f: Callable,
+    args: Sequence,
+    order: int = 2,
+    modes: Sequence[str] = ("rev",),
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> None:
+    """Check f's derivatives of every order up to `order` by random projections (as
+    `jax.test_util.check_grads` and HIPS autograd's `check_grads`).
+
+    Order 1: for random u (one per output) and v (each argument in turn, from the
+    numpy generator `seed`), u^T J v computed by each mode against
+    u . (f(x + eps v) - f(x - eps v)) / (2 eps) (`gradcheck(fast_mode=True)`). Order k + 1:
+    the same check of the derivative function of order k: for mode "rev" the vjp
+    g(x, u) = u^T J_f(x) with the cotangent u an argument too (so a rule not linear in its
+    cotangent is caught, as in `gradgradcheck`), for mode "fwd" the jvp h(x, t) = J_f(x) t
+    with the tangent t an argument too; u and t drawn once per order.
+    f, args: as `gradcheck`'s f and inputs (a tuple is the argument list).
+    order: a positive int. modes: a sequence of "rev" (reverse mode: u^T J by a vjp, dotted
+    with v) and "fwd" (forward mode: J v by a jvp, dotted with u), each checked to
+    every order on its own. eps, atol, rtol: as `gradcheck`; each check passes when
+    |analytical - numerical| <= atol + rtol * |numerical|.
+    Returns None. Raises GradcheckError naming the order, the mode, the seed and the
+    argument; ValueError for an unknown mode, an order < 1 or bad tolerances.
+    """
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
+        raise ValueError(f"check_grads: order must be a positive int, got {order!r}")
+    if isinstance(modes, str) or not modes:
+        raise ValueError(
+            f"check_grads: modes must be a non-empty tuple, e.g. ('rev',); got {modes!r}"
+        )
+    for mode in modes:
+        if mode not in _PRODUCTS:
+            raise ValueError(f"check_grads: unknown mode {mode!r}; modes are {sorted(_PRODUCTS)}")
+    args = _arguments(args)
+    for mode in modes:
+        g, g_args, rng = f, args, np.random.default_rng(seed)
+        for k in range(1, order + 1):
+            try:
+                _check_fast(g, g_args, (eps, atol, rtol), True, seed, mode=mode)
+            except GradcheckError as e:
+                raise GradcheckError(
+                    f"check_grads: order {k} of {order}, mode {mode!r}: {e}"
+                ) from None
+            if k < order:
+                g, g_args = _NEXT_ORDER[mode](g, g_args, rng)
+
+
+def _random_like(xs, rng):
+    """One standard normal draw shaped like each of xs (a float for a number or a Value)."""
+    return tuple(
+        float(rng.standard_normal())
+        if isinstance(x, (Value, numbers.Real))
+        else rng.standard_normal(np.shape(x.data if isinstance(x, Node) else x))
+        for x in xs
+    )
+
+
+def _vjp_function(f, args, rng):
+    """(g, args + u): g(*x, *u) = u^T J_f(x), the vjp as a function of the point and of the
+    cotangent u (one random normal argument per output of f), for the next order."""
+    out = _numerical(f, args)[1]()
+    multi = isinstance(out, (tuple, list))
+    us = _random_like(out if multi else (out,), rng)
+    n = len(args)
+
+    def vjp_of_f(*xs_and_us):
+        _, vjp_fn = functional.vjp(f, *xs_and_us[:n])
+        u = xs_and_us[n:]
+        return vjp_fn(tuple(u) if multi else u[0])
+
+    return vjp_of_f, args + us
+
+
+def _jvp_function(f, args, rng):
+    """(h, args + t): h(*x, *t) = J_f(x) t, the jvp as a function of the point and of the
+    tangent t (one random normal argument per argument of f), for the next order: its
+    check differentiates the jvp rules themselves (as `jax.test_util.check_grads`)."""
+    n = len(args)
+
+    def jvp_of_f(*xs_and_ts):
+        return forward.jvp(f, xs_and_ts[:n], xs_and_ts[n:])[1]
+
+    return jvp_of_f, args + _random_like(args, rng)
+
+
+#: The derivative function whose check is the next order, by mode.
+_NEXT_ORDER = {"rev": _vjp_function, "fwd": _jvp_function}

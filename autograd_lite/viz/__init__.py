@@ -11,6 +11,7 @@ from .drawing import (
     save_graph,
 )
 from .explorer import Explorer, explore
+from .grad_flow import plot_grad_flow
 from .trace import explain, trace_backward
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "draw_graph",
     "explain",
     "explore",
+    "plot_grad_flow",
     "save_graph",
     "trace_backward",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..harness import NUMPY, OURS, Case, Impl, remembering
 
-WORKLOAD = "7. Taylor derivative"
+WORKLOAD = "9. Taylor derivative"
 POINT = 0.3
 
 

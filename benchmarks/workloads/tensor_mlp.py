@@ -17,6 +17,9 @@ from ..harness import NUMPY, OURS, Case, Impl, torch_impls
 
 WORKLOAD = "2. Tensor MLP"
 LR = 0.1
+#: The same step as OURS, run inside `detect_anomaly` (every op's place recorded, every
+#: forward result and cotangent checked for NaN and Inf): its cost against OURS.
+ANOMALY = f"{OURS} inside detect_anomaly"
 
 
 def make_problem(sizes, batch, seed=0):
@@ -54,6 +57,18 @@ def _ours(x, labels, layers):
         return loss
 
     return step, lambda: [p.data for p in params]
+
+
+def _ours_in_anomaly(x, labels, layers):
+    from autograd_lite import detect_anomaly
+
+    step, state = _ours(x, labels, layers)
+
+    def checked():
+        with detect_anomaly():
+            return step()
+
+    return checked, state
 
 
 def _hips(x, labels, layers):
@@ -145,6 +160,7 @@ def cases(smoke=False):
                 f"{'-'.join(map(str, sizes))}, batch {batch}, float64: training step",
                 [
                     impl(OURS, _ours),
+                    impl(ANOMALY, _ours_in_anomaly),
                     impl("HIPS autograd", _hips, ("autograd",)),
                     *torch_impls(torch_build),
                     impl(NUMPY, _numpy),
