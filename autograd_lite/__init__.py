@@ -45,6 +45,7 @@ from .transforms.gradcheck import (
     gradcheck_module,
     gradgradcheck,
 )
+from .transforms.taylor import SeriesFallbackWarning, taylor
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
 from .viz.grad_flow import plot_grad_flow
 
@@ -75,6 +76,7 @@ __all__ = [
     *_shapes.__all__,
     *_products.__all__,
     "GradcheckError",
+    "SeriesFallbackWarning",
     "Tensor",
     "Value",
     "check_grads",
@@ -101,6 +103,7 @@ __all__ = [
     "plot_grad_flow",
     "primitive",
     "save_graph",
+    "taylor",
     "value_and_grad",
     "vjp",
 ]

@@ -24,6 +24,8 @@ class Target:
     against: str | None = None  # impl (prefix) whose value divides ours; None: our value itself
     flat: bool = False  # ours across every case of the workload: max / min
     any_of_ours: bool = False  # judge our best row (the Hessian has several), not the plain one
+    growth: tuple = ()  # case prefixes, each size twice the last: the largest ratio of our
+    # times between neighbours is measured (limit 4: growing no faster than quadratically)
     impl: str = OURS  # the row judged (e.g. ours inside detect_anomaly), if not the plain one
 
 
@@ -94,6 +96,25 @@ TARGETS = [
         "PyTorch",
     ),
     Target(
+        "derivative(sin(x**2), order=20) at 0.3 under 50 ms",
+        "9. Taylor derivative",
+        "order 20:",
+        0.05,
+    ),
+    Target(
+        "derivative(sin(x**2), order=100) at 0.3 under 2 s",
+        "9. Taylor derivative",
+        "order 100:",
+        2.0,
+    ),
+    Target(
+        "derivative time from order 10 to 20 to 40 grows no faster than quadratically",
+        "9. Taylor derivative",
+        "",
+        4.0,
+        growth=("order 10:", "order 20:", "order 40:"),
+    ),
+    Target(
         "jvp of the MLP 784-256-10 loss <= 2x its forward pass",
         "7. Forward mode",
         "jvp of the MLP loss 784-256-10",
@@ -120,13 +141,27 @@ def _ours(rows, any_of_ours, impl=OURS):
     return min(mine, key=lambda r: r.value) if mine else None
 
 
+def _growth(rows, t):
+    """(the largest ratio of our CPU times between neighbouring sizes, the ratios as text)."""
+    times = []
+    for prefix in t.growth:
+        ours = [r for r in rows if r.impl == OURS and r.case.startswith(prefix) and r.value]
+        if not ours:
+            return None, "not measured"
+        times.append(ours[0].cpu or ours[0].value)  # CPU time: less disturbed by others
+    ratios = [b / a for a, b in zip(times, times[1:])]
+    return max(ratios), "time ratios " + ", ".join(f"{q:.2f}" for q in ratios)
+
+
 def evaluate(rows) -> list:
     """One dict per target: text, measured ratio (or value), limit, met (None: not measured)."""
     out = []
     for t in TARGETS:
         in_workload = [r for r in rows if r.workload == t.workload and r.case.startswith(t.case)]
         measured, detail = None, "not measured"
-        if t.flat:
+        if t.growth:
+            measured, detail = _growth(in_workload, t)
+        elif t.flat:
             per_case = [r for r in in_workload if r.impl == OURS and r.value is not None]
             if len(per_case) >= 2:
                 values = [r.value for r in per_case]
@@ -135,7 +170,7 @@ def evaluate(rows) -> list:
         else:
             ours = _ours(in_workload, t.any_of_ours, t.impl)
             if t.against is None and ours is not None:
-                measured, detail = ours.value, f"{ours.value:.0f} {ours.unit}"
+                measured, detail = ours.value, f"{ours.value:.3g} {ours.unit}"
             elif ours is not None:
                 peers = [
                     r

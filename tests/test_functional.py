@@ -233,9 +233,18 @@ def test_derivative_on_a_one_element_tensor():
     np.testing.assert_allclose(derivative(lambda t: (t**3).sum(), 2)(np.array([2.0])), [12.0])
 
 
-def test_derivative_runs_one_forward_and_order_backward_passes(count_backward):
+def test_derivative_runs_one_forward_and_no_backward_pass_in_taylor_mode(count_backward):
     f = counted(lambda t: t.exp() * t)
-    derivative(f, 4)(0.7)
+    assert derivative(f, 4)(0.7) == pytest.approx(math.exp(0.7) * (0.7 + 4))
+    assert f.calls == 1
+    assert count_backward == []
+
+
+def test_derivative_without_series_rules_runs_order_backward_passes(count_backward):
+    exp = al.primitive(np.exp)  # a vjp rule but no series rule: nested reverse mode
+    exp.defvjp(lambda g, out, x: g * exp(x))
+    f = counted(lambda t: exp(t) * t)
+    assert derivative(f, 4)(0.7) == pytest.approx(math.exp(0.7) * (0.7 + 4))
     assert f.calls == 1
     assert count_backward == [True, True, True, False]
 

@@ -550,8 +550,8 @@ def _add_formula_command(commands, name, run):
         type=float,
         default=20.0,
         metavar="SECONDS",
-        help="give up after this long (default 20; 0: never); large formulas, and high "
-        "orders of derivative, can take exponentially long and as much memory",
+        help="give up after this long (default 20; 0: never); large formulas, and very high "
+        "orders of derivative (Taylor mode costs order**2 per operation), can take long",
     )
     p.set_defaults(run=run)
     return p
@@ -666,11 +666,12 @@ def _time_limit(seconds, memory=None):
     """Raise CommandFailed if the block runs longer than `seconds`, or grows the process's
     resident memory by more than `memory` bytes (default `_MEMORY_LIMIT`); 0 s: no limits.
 
-    Each order of a derivative can multiply the size of the recorded graph (the product
-    rule doubles the terms), so `derivative --order 30` of a product would run for days
-    and fill the memory; this bounds any command instead. A SIGALRM every `_TICK` s checks
-    both, and raises again a second later if still running: a raise that lands where
-    Python only prints exceptions (a `__del__`, a gc or weakref callback) is not lost.
+    Nested reverse mode multiplies the size of the recorded graph with each order of a
+    derivative (Taylor mode, which `derivative` takes, costs order**2 per op instead), and
+    a large formula or order can still run long or fill the memory: this bounds any
+    command. A SIGALRM every `_TICK` s checks both, and raises again a second later if
+    still running: a raise that lands where Python only prints exceptions (a `__del__`, a
+    gc or weakref callback) is not lost.
     Needs SIGALRM (not on Windows: then no limit).
     """
     if not seconds or not hasattr(signal, "setitimer"):
@@ -708,9 +709,8 @@ def _time_limit(seconds, memory=None):
         signal.signal(signal.SIGALRM, previous)
     if over[0] is not None:
         raise CommandFailed(
-            f"{over[0]}; the computation grew too large (for derivative, each order can "
-            "multiply the graph's size: try a lower --order; else a smaller formula or a "
-            "larger --timeout)"
+            f"{over[0]}; the computation grew too large (try a lower --order; else a smaller "
+            "formula or a larger --timeout)"
         )
 
 

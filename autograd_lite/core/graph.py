@@ -199,6 +199,13 @@ class Op:
         `jvps=ELEMENTWISE` declares an elementwise op: its Jacobian for each input is
         diagonal (after broadcasting) and its vjp rules are g times the partial
         derivative, so each jvp rule is its vjp rule applied to the tangent.
+    series: the Taylor-mode rule (core/taylor.py), `rule(cs, out, *inputs, *params)`:
+        cs holds one array of Taylor coefficients per input, shape (K, *input.shape)
+        with cs[i][k] = x_i^(k)/k! along the sweep's direction (K = order + 1; an input
+        that does not vary has zeros after its data), and the rule returns the output's,
+        shape (K, *out.shape), with raw data only (core/series.py has the recurrences).
+        None: no rule; Taylor mode then falls back to nested differentiation of the op,
+        with a warning. A rule may also return NotImplemented for the same fallback.
     """
 
     __slots__ = (
@@ -212,6 +219,7 @@ class Op:
         "params",
         "quiet",
         "scalar",
+        "series",
         "variadic",
         "vjps",
     )
@@ -231,6 +239,7 @@ class Op:
         formula: str | None = None,
         doc: str | None = None,
         variadic: bool = False,
+        series=None,
     ):
         self.name = name
         self.vjps = tuple(vjps)
@@ -244,6 +253,7 @@ class Op:
         self.formula = formula
         self.doc = doc
         self.variadic = variadic
+        self.series = series
 
     @property
     def arity(self) -> int | None:
@@ -507,7 +517,12 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
 
 
 #: The op of an alias node: the identity, passing the cotangent straight through.
-ALIAS = Op("alias", vjps=(lambda g, out, x: g,), jvps=(lambda t, out, x: t,))
+ALIAS = Op(
+    "alias",
+    series=lambda cs, out, x: cs[0],
+    vjps=(lambda g, out, x: g,),
+    jvps=(lambda t, out, x: t,),
+)
 
 
 #: The hooks of `register_hook`: {id(node): (weak reference to the node, [HookHandle, ...])}.

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import series as S
 from .graph import ELEMENTWISE, Node, Op
 
 #: The dtypes a Tensor holds (and its gradient): every other real dtype becomes float64.
@@ -414,6 +415,226 @@ def _minimum_scalar(x, y):
 
 
 # ---------------------------------------------------------------------------------------
+# Helpers for series rules (Taylor mode, core/taylor.py): cs holds each input's
+# coefficients (K, *shape); a rule returns the output's. Raw arrays only (core/series.py).
+
+
+def _aligned(cs, out):
+    """The inputs' series with their ranks aligned to the output's, for broadcasting."""
+    ndim = np.ndim(out)
+    return [S.lifted(c, ndim) for c in cs]
+
+
+def _tail(c, mask, fill=0.0):
+    """c with the coefficients of order >= 1 replaced by `fill` where `mask` (data) holds."""
+    out = c.copy()
+    out[1:] = np.where(mask, fill, c[1:])
+    return out
+
+
+def _kept(c, out):
+    """A series whose order-0 coefficient is the output's data (the forward's own rounding)."""
+    c[0] = out
+    return c
+
+
+def _piecewise_constant(cs, out, x):
+    """sign, floor, ceil, round: data at order 0, zeros after it (NaN where x is NaN, as
+    their vjp)."""
+    c = S.constant(out, len(cs[0]))
+    c[1:] = np.where(np.isnan(x), np.nan, 0.0)
+    return c
+
+
+def _relu_series(cs, out, x):
+    # relu'(0) = 0 (the vjp's convention): the branch is chosen from the data, as reverse
+    # mode does; a NaN input keeps its series, as its cotangent.
+    return _kept(_tail(cs[0], np.asarray(x) <= 0), out)
+
+
+def _abs_series(cs, out, x):
+    return _kept(cs[0] * _sign(x), out)  # sign(0) = 0: |x| has no higher coefficients at 0
+
+
+def _extremum_series(cs, out, a, b):
+    """maximum(a, b)'s series (minimum's with a and b swapped): a's where a > b, b's where
+    a < b, the mean of both at a tie (the vjp shares the cotangent evenly), their sum where
+    either is NaN (the vjp gives each all of it)."""
+    ca, cb = _aligned(cs, out)
+    nan = np.isnan(a) | np.isnan(b)
+    w = np.where(a > b, ca, np.where(a < b, cb, np.where(nan, ca + cb, (ca + cb) * 0.5)))
+    return _kept(w, out)
+
+
+def _clip_series(cs, out, x, lo, hi):
+    x = np.asarray(x)
+    outside = (x < (-np.inf if lo is None else lo)) | (x > (np.inf if hi is None else hi))
+    return _kept(_tail(cs[0], outside), out)
+
+
+def _pow_series(cs, out, x, y):
+    cx, cy = _aligned(cs, out)
+    if not cy[1:].any():  # a constant exponent: exact at x = 0 for an integer one
+        y = np.asarray(y)
+        if np.any((x == 0) & (y != np.round(y))):
+            # x**2.5 at 0 has no Taylor series: nested reverse mode gives reverse mode's
+            # values (0 below the order 2.5, inf above), with a warning
+            return NotImplemented
+        if y.ndim == 0:
+            return _kept(S.power(cx, float(y)), out)
+        w = np.empty(cx.shape[:1] + np.shape(out))
+        for index in np.ndindex(np.shape(out)):  # exponents differing per element
+            at = (slice(None),) + index
+            r = float(np.broadcast_to(y, np.shape(out))[index])
+            w[at] = S.power(np.broadcast_to(cx, w.shape)[at], r)
+        return _kept(w, out)
+    return _kept(S.exp(S.multiply(cy, S.log(cx)), out), out)  # x**y = exp(y log x)
+
+
+def _logaddexp_series(cs, out, x, y):
+    cx, cy = _aligned(cs, out)
+    s = S.riccati(sigmoid(np.asarray(x) - y), cx - cy, 0.0, 1.0, -1.0)  # sigmoid(x - y)
+    one = S.constant(np.ones(np.shape(s)[1:]), len(s))
+    return S.integrate(out, cx, s) + S.integrate(0.0, cy, one - s)
+
+
+def _arctan2_series(cs, out, y, x):
+    # d angle = (x dy - y dx) / (x**2 + y**2); 0 at the origin, as the vjp (selected).
+    cy, cx = _aligned(cs, out)
+    r2 = S.multiply(cx, cx) + S.multiply(cy, cy)
+    w = S.integrate(out, cy, S.divide(cx, r2)) - S.integrate(0.0, cx, S.divide(cy, r2))
+    return _kept(_tail(w, (np.asarray(x) == 0) & (np.asarray(y) == 0)), out)
+
+
+def _hypot_series(cs, out, x, y):
+    cx, cy = _aligned(cs, out)
+    return S.sqrt(S.multiply(cx, cx) + S.multiply(cy, cy), out)
+
+
+def _mod_series(cs, out, x, y):
+    cx, cy = _aligned(cs, out)
+    return _kept(cx - _floor_quotient(x, y) * cy, out)  # x - (x // y) y, the quotient as data
+
+
+def _linear2(fn):
+    """The series rule of a two-input op applied coefficientwise after aligning ranks (+, -),
+    or of a bilinear one given its Cauchy product (*)."""
+    return lambda cs, out, x, y: _kept(fn(*_aligned(cs, out)), out)
+
+
+def _through_derivative(f_prime):
+    """The series rule of w = f(u) with w' = f'(u) u', f' given as a series function."""
+    return lambda cs, out, x: S.integrate(out, cs[0], f_prime(cs[0]))
+
+
+def _one_minus_square(c):
+    return S.plus(-S.multiply(c, c), 1.0)
+
+
+def _matmul_series(a, b, out):
+    """The Cauchy product of matmul: w_k = sum_j a_j @ b_{k-j}, each j one batched matmul
+    over the other side's coefficients (numpy's 1-d rules kept by choosing that side)."""
+    K = len(a)
+    ndim = np.ndim(out)
+    w = np.zeros((K,) + np.shape(out), np.result_type(a, b))
+    for j in range(K):
+        if b.ndim > 2:  # b's coefficients stack as a batch axis of a >= 2-d operand
+            w[j:] += a[j] @ S.lifted(b[: K - j], ndim)
+        elif a.ndim > 2:
+            w[j:] += S.lifted(a[: K - j], ndim) @ b[j]
+        else:  # two vectors
+            w[j:] += b[: K - j] @ a[j]
+    return w
+
+
+def _leading(axis, ndim):
+    """Reduction axes of data with `ndim` axes, as axes of its series (shifted by one)."""
+    return tuple(a + 1 for a in _normalize_axes(axis, ndim))
+
+
+def _logsumexp_parts(c, x, axis):
+    """(series of log sum exp(x - m) over `axis`, kept; m), m the data's finite maximum."""
+    axes = _normalize_axes(axis, np.ndim(x))
+    m = np.max(x, axis=axes, keepdims=True) if np.size(x) else np.zeros((1,) * np.ndim(x))
+    m = np.where(np.isfinite(m), m, 0.0)
+    shifted = c - S.lifted(S.constant(m, len(c)), np.ndim(x))
+    total = np.sum(S.exp(shifted), axis=tuple(a + 1 for a in axes), keepdims=True)
+    return S.log(total), m
+
+
+def _logsumexp_series(cs, out, x, axis, keepdims):
+    lse, m = _logsumexp_parts(cs[0], x, axis)
+    w = S.plus(lse, m)
+    if not keepdims:
+        w = w.reshape((len(w),) + np.shape(out))
+    return _kept(w, out)
+
+
+def _log_softmax_series(cs, out, x, axis):
+    lse, m = _logsumexp_parts(cs[0], x, axis)
+    return _kept(cs[0] - S.plus(lse, m), out)
+
+
+def _norm2_of(c, axis):
+    """sqrt(sum c**2) over `axis`, kept; coefficient 1 is 0 where the norm is 0 (the vjp's
+    x/|x| taken as 0), the higher ones NaN (no second derivative there)."""
+    s = np.sum(S.multiply(c, c), axis=_leading(axis, c.ndim - 1), keepdims=True)
+    zero = s[0] == 0
+    n = S.sqrt(np.where(zero, 1.0, s))
+    n[0] = np.sqrt(s[0])
+    n[1] = np.where(zero, 0.0, n[1])
+    n[2:] = np.where(zero, np.nan, n[2:])
+    return n
+
+
+def _norm2_series(cs, out, x, axis, keepdims):
+    n = _norm2_of(cs[0], axis)
+    return _kept(n if keepdims else n.reshape((len(n),) + np.shape(out)), out)
+
+
+def _direction_series(cs, out, x, axis):
+    n = _norm2_of(cs[0], axis)
+    zero = n[0] == 0
+    w = S.divide(cs[0], np.where(zero, 1.0, n))
+    return _kept(_tail(w, zero, np.nan), out)  # no derivative at 0 (the vjp gives NaN)
+
+
+def _extremum_reduced(cs, out, x, axis, keepdims):
+    # The vjp's weights: the arg-max (or min) elements, ties sharing evenly, NaN winning.
+    shape = np.shape(x)
+    out_kept = _expand_reduced(out, shape, axis, keepdims)
+    hit = (x == out_kept) | (np.isnan(x) & np.isnan(out_kept))
+    share = hit / np.sum(hit, axis=_normalize_axes(axis, len(shape)), keepdims=True)
+    w = np.sum(cs[0] * share, axis=_leading(axis, len(shape)), keepdims=keepdims)
+    return _kept(w, out)
+
+
+def _transpose_series(cs, out, x, axes):
+    n = np.ndim(x)
+    order = range(n - 1, -1, -1) if axes is None else (a % n for a in axes)
+    return cs[0].transpose((0, *(a + 1 for a in order)))
+
+
+def _getitem_series(cs, out, x, index):
+    return cs[0][(slice(None), *(index if isinstance(index, tuple) else (index,)))]
+
+
+def _scatter_series(cs, out, x, index, shape):
+    return np.stack([_scatter_array(c, index, shape) for c in cs[0]])
+
+
+def _joined_series(join):
+    """The series rule of concatenate or stack: the inputs' series joined along the axis
+    shifted past the series axis."""
+
+    def rule(cs, out, *args):
+        axis = args[-1] % np.ndim(out) + 1
+        return join(cs, axis=axis)
+
+    return rule
+
+
+# ---------------------------------------------------------------------------------------
 # The op table. Each op is declared once (see `graph.Op` for the fields); its public
 # function follows the table. Rules call the public functions, which run on raw data and
 # on nodes alike.
@@ -422,6 +643,7 @@ ADD = Op(
     "+",
     scalar=operator.add,
     array=np.add,
+    series=_linear2(np.add),
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: g),
     jvps=ELEMENTWISE,
     methods=("__add__", "__radd__"),
@@ -430,6 +652,7 @@ SUB = Op(
     "-",
     scalar=operator.sub,
     array=np.subtract,
+    series=_linear2(np.subtract),
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -g),
     jvps=ELEMENTWISE,
     methods=("__sub__", "__rsub__"),
@@ -438,6 +661,7 @@ MUL = Op(
     "*",
     scalar=operator.mul,
     array=np.multiply,
+    series=_linear2(S.multiply),
     vjps=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
     jvps=ELEMENTWISE,
     methods=("__mul__", "__rmul__"),
@@ -446,6 +670,7 @@ DIV = Op(
     "/",
     scalar=operator.truediv,
     array=np.divide,
+    series=lambda cs, out, x, y: S.divide(*_aligned(cs, out), out),
     vjps=(lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * out) / y),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -487,6 +712,7 @@ POW = Op(
     "**",
     scalar=_pow_scalar,
     array=np.power,
+    series=_pow_series,
     vjps=(_pow_dx, _pow_dy),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -503,6 +729,7 @@ NEG = Op(
     "neg",
     scalar=operator.neg,
     array=np.negative,
+    series=lambda cs, out, x: -cs[0],
     vjps=(lambda g, out, x: -g,),
     jvps=ELEMENTWISE,
     methods=("__neg__",),
@@ -511,6 +738,7 @@ EXP = Op(
     "exp",
     scalar=math.exp,
     array=np.exp,
+    series=lambda cs, out, x: S.exp(cs[0], out),
     vjps=(lambda g, out, x: g * out,),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -523,6 +751,7 @@ LOG = Op(
     "log",
     scalar=math.log,
     array=np.log,
+    series=lambda cs, out, x: S.log(cs[0], out),
     vjps=(lambda g, out, x: g / x,),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -535,6 +764,7 @@ SQRT = Op(
     "sqrt",
     scalar=math.sqrt,
     array=np.sqrt,
+    series=lambda cs, out, x: S.sqrt(cs[0], out),
     vjps=(lambda g, out, x: g / (2 * out),),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -547,6 +777,7 @@ SIN = Op(
     "sin",
     scalar=math.sin,
     array=np.sin,
+    series=lambda cs, out, x: _kept(S.sin_cos(cs[0])[0], out),
     vjps=(lambda g, out, x: g * cos(x),),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -559,6 +790,7 @@ COS = Op(
     "cos",
     scalar=math.cos,
     array=np.cos,
+    series=lambda cs, out, x: _kept(S.sin_cos(cs[0])[1], out),
     vjps=(lambda g, out, x: -(g * sin(x)),),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -571,6 +803,7 @@ TANH = Op(
     "tanh",
     scalar=math.tanh,
     array=np.tanh,
+    series=lambda cs, out, x: S.riccati(out, cs[0], 1.0, 0.0, -1.0),
     vjps=(lambda g, out, x: g * (1 - out * out),),
     jvps=ELEMENTWISE,
     function="tanh",
@@ -582,6 +815,7 @@ SIGMOID = Op(
     "sigmoid",
     scalar=_sigmoid_scalar,
     array=_sigmoid_array,
+    series=lambda cs, out, x: S.riccati(out, cs[0], 0.0, 1.0, -1.0),
     vjps=(lambda g, out, x: g * out * (1 - out),),
     jvps=ELEMENTWISE,
     function="sigmoid",
@@ -593,6 +827,7 @@ SOFTPLUS = Op(
     "softplus",
     scalar=lambda x: builtins.max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x))),
     array=lambda x: np.logaddexp(0.0, x),
+    series=_through_derivative(lambda c: S.riccati(sigmoid(c[0]), c, 0.0, 1.0, -1.0)),
     vjps=(lambda g, out, x: g * sigmoid(x),),
     jvps=ELEMENTWISE,
     function="softplus",
@@ -605,6 +840,7 @@ RELU = Op(
     "relu",
     scalar=lambda x: 0.0 if x <= 0 else x,
     array=lambda x: np.maximum(x, 0),
+    series=_relu_series,
     vjps=(_relu_rule,),
     jvps=ELEMENTWISE,
     function="relu",
@@ -616,6 +852,7 @@ ABS = Op(
     "abs",
     scalar=builtins.abs,
     array=np.abs,
+    series=_abs_series,
     vjps=(lambda g, out, x: g * _sign(x),),
     jvps=ELEMENTWISE,
     function="abs",
@@ -653,12 +890,13 @@ def _rounding(fn):
     return lambda x: math.copysign(float(fn(x)), x)
 
 
-def _elementwise_op(name, scalar, array, rule, doc, quiet=True):
+def _elementwise_op(name, scalar, array, series, rule, doc, quiet=True):
     """An elementwise op of one input, named alike everywhere: `al.name`, `x.name()`, formulas."""
     return Op(
         name,
         scalar=scalar,
         array=array,
+        series=series,
         vjps=(rule,),
         jvps=ELEMENTWISE,
         quiet=quiet,
@@ -674,6 +912,7 @@ LOG1P = _elementwise_op(
     "log1p",
     math.log1p,
     np.log1p,
+    lambda cs, out, x: S.log(S.plus(cs[0], 1.0), out),
     lambda g, out, x: g / (x + 1),
     "log(1 + x) elementwise, accurate for small x; -inf at -1, nan below. Derivative 1/(1 + x).",
 )
@@ -681,6 +920,7 @@ EXPM1 = _elementwise_op(
     "expm1",
     math.expm1,
     np.expm1,
+    lambda cs, out, x: _kept(S.exp(cs[0], out + 1), out),
     lambda g, out, x: g * (out + 1),
     "e**x - 1 elementwise, accurate for small x. Derivative: e**x (computed as expm1(x) + 1).",
 )
@@ -688,6 +928,7 @@ LOG2 = _elementwise_op(
     "log2",
     math.log2,
     np.log2,
+    lambda cs, out, x: _kept(S.log(cs[0]) / _LN2, out),
     lambda g, out, x: g / (x * _LN2),
     "Base-2 logarithm elementwise; -inf at 0, nan below. Derivative 1/(x log 2).",
 )
@@ -695,6 +936,7 @@ LOG10 = _elementwise_op(
     "log10",
     math.log10,
     np.log10,
+    lambda cs, out, x: _kept(S.log(cs[0]) / _LN10, out),
     lambda g, out, x: g / (x * _LN10),
     "Base-10 logarithm elementwise; -inf at 0, nan below. Derivative 1/(x log 10).",
 )
@@ -702,6 +944,7 @@ EXP2 = _elementwise_op(
     "exp2",
     lambda x: math.pow(2.0, x),
     np.exp2,
+    lambda cs, out, x: S.exp(cs[0] * _LN2, out),
     lambda g, out, x: g * out * _LN2,
     "2**x elementwise. Derivative: 2**x log 2.",
 )
@@ -709,6 +952,7 @@ SQUARE = _elementwise_op(
     "square",
     lambda x: x * x,
     np.square,
+    lambda cs, out, x: _kept(S.multiply(cs[0], cs[0]), out),
     lambda g, out, x: g * (2 * x),
     "x*x elementwise. Derivative: 2x.",
 )
@@ -716,6 +960,7 @@ RECIPROCAL = _elementwise_op(
     "reciprocal",
     lambda x: 1.0 / x,
     lambda x: np.divide(1.0, x),
+    lambda cs, out, x: S.divide(S.constant(1.0, len(cs[0])), cs[0], out),
     lambda g, out, x: g * -(out * out),
     "1/x elementwise; ±inf at ±0. Derivative: -1/x**2 (computed as -reciprocal(x)**2).",
 )
@@ -723,6 +968,7 @@ SIGN = _elementwise_op(
     "sign",
     lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x,
     np.sign,
+    _piecewise_constant,
     _zero_rule,
     "-1, 0 or 1 by the sign of x elementwise (NaN stays NaN). Derivative 0 everywhere "
     "(PyTorch's convention at 0).",
@@ -732,6 +978,7 @@ FLOOR = _elementwise_op(
     "floor",
     _rounding(math.floor),
     np.floor,
+    _piecewise_constant,
     _zero_rule,
     "The largest integer <= x elementwise, as a float. Derivative 0 everywhere (PyTorch).",
     quiet=False,
@@ -740,6 +987,7 @@ CEIL = _elementwise_op(
     "ceil",
     _rounding(math.ceil),
     np.ceil,
+    _piecewise_constant,
     _zero_rule,
     "The smallest integer >= x elementwise, as a float. Derivative 0 everywhere (PyTorch).",
     quiet=False,
@@ -748,6 +996,7 @@ ROUND = _elementwise_op(
     "round",
     _rounding(builtins.round),
     np.round,
+    _piecewise_constant,
     _zero_rule,
     "x rounded to the nearest integer elementwise, halves to even (as numpy and PyTorch), "
     "as a float. Derivative 0 everywhere (PyTorch).",
@@ -757,6 +1006,7 @@ TAN = _elementwise_op(
     "tan",
     math.tan,
     np.tan,
+    lambda cs, out, x: S.riccati(out, cs[0], 1.0, 0.0, 1.0),
     lambda g, out, x: g * (1 + out * out),
     "Tangent (radians) elementwise. Derivative 1 + tan(x)**2 = 1/cos(x)**2.",
 )
@@ -764,6 +1014,7 @@ SINH = _elementwise_op(
     "sinh",
     math.sinh,
     np.sinh,
+    lambda cs, out, x: _kept(S.sinh_cosh(cs[0])[0], out),
     lambda g, out, x: g * cosh(x),
     "Hyperbolic sine elementwise; ±inf past about ±710. Derivative: cosh(x).",
 )
@@ -771,6 +1022,7 @@ COSH = _elementwise_op(
     "cosh",
     math.cosh,
     np.cosh,
+    lambda cs, out, x: _kept(S.sinh_cosh(cs[0])[1], out),
     lambda g, out, x: g * sinh(x),
     "Hyperbolic cosine elementwise; inf past about ±710. Derivative: sinh(x).",
 )
@@ -778,6 +1030,7 @@ ARCSIN = _elementwise_op(
     "arcsin",
     math.asin,
     np.arcsin,
+    _through_derivative(lambda c: S.power(_one_minus_square(c), -0.5)),
     lambda g, out, x: g / sqrt(1 - x * x),
     "Inverse sine elementwise, in [-pi/2, pi/2]; nan outside [-1, 1]. "
     "Derivative 1/sqrt(1 - x**2), inf at ±1.",
@@ -786,6 +1039,7 @@ ARCCOS = _elementwise_op(
     "arccos",
     math.acos,
     np.arccos,
+    _through_derivative(lambda c: -S.power(_one_minus_square(c), -0.5)),
     lambda g, out, x: -g / sqrt(1 - x * x),
     "Inverse cosine elementwise, in [0, pi]; nan outside [-1, 1]. "
     "Derivative -1/sqrt(1 - x**2), -inf at ±1.",
@@ -794,6 +1048,7 @@ ARCTAN = _elementwise_op(
     "arctan",
     math.atan,
     np.arctan,
+    _through_derivative(lambda c: S.power(S.plus(S.multiply(c, c), 1.0), -1)),
     lambda g, out, x: g / (1 + x * x),
     "Inverse tangent elementwise, in (-pi/2, pi/2). Derivative 1/(1 + x**2).",
     quiet=False,
@@ -802,6 +1057,7 @@ ARCSINH = _elementwise_op(
     "arcsinh",
     math.asinh,
     np.arcsinh,
+    _through_derivative(lambda c: S.power(S.plus(S.multiply(c, c), 1.0), -0.5)),
     lambda g, out, x: g / sqrt(x * x + 1),
     "Inverse hyperbolic sine elementwise. Derivative 1/sqrt(x**2 + 1).",
 )
@@ -809,6 +1065,7 @@ ARCCOSH = _elementwise_op(
     "arccosh",
     math.acosh,
     np.arccosh,
+    _through_derivative(lambda c: S.power(S.plus(S.multiply(c, c), -1.0), -0.5)),
     lambda g, out, x: g / sqrt(x * x - 1),
     "Inverse hyperbolic cosine elementwise, >= 0; nan below 1. "
     "Derivative 1/sqrt(x**2 - 1), inf at 1.",
@@ -817,6 +1074,7 @@ ARCTANH = _elementwise_op(
     "arctanh",
     math.atanh,
     np.arctanh,
+    _through_derivative(lambda c: S.power(_one_minus_square(c), -1)),
     lambda g, out, x: g / (1 - x * x),
     "Inverse hyperbolic tangent elementwise; ±inf at ±1, nan outside [-1, 1]. "
     "Derivative 1/(1 - x**2).",
@@ -871,6 +1129,9 @@ SINC_DERIVATIVE = Op(
     "sinc_derivative",
     scalar=lambda x, n: float(_sinc_derivative_array(x, n)),  # a Value's: a Python float
     array=_sinc_derivative_array,
+    series=lambda cs, out, x, n: S.compose(
+        cs[0], [_sinc_derivative_array(x, n + m) for m in range(len(cs[0]))]
+    ),
     vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
     jvps=ELEMENTWISE,
     params=("n",),
@@ -887,6 +1148,9 @@ SINC = _elementwise_op(
     "sinc",
     _sinc_scalar,
     np.sinc,
+    lambda cs, out, x: S.compose(
+        cs[0], [out] + [_sinc_derivative_array(x, m) for m in range(1, len(cs[0]))]
+    ),
     lambda g, out, x: g * _sinc_derivative(x, 1),
     """numpy's normalized sinc, sin(pi x)/(pi x) elementwise, 1 at x = 0; nan at ±inf.
 
@@ -899,7 +1163,13 @@ SINC = _elementwise_op(
 def _scaling_op(name, factor, array, doc):
     """An elementwise op x * factor (numpy's unit conversions); its derivative is the factor."""
     return _elementwise_op(
-        name, lambda x: x * factor, array, lambda g, out, x: g * factor, doc, quiet=False
+        name,
+        lambda x: x * factor,
+        array,
+        lambda cs, out, x: _kept(cs[0] * factor, out),
+        lambda g, out, x: g * factor,
+        doc,
+        quiet=False,
     )
 
 
@@ -920,6 +1190,7 @@ MAXIMUM = Op(
     "maximum",
     scalar=_maximum_scalar,
     array=np.maximum,
+    series=_extremum_series,
     vjps=(
         lambda g, out, x, y: _extremum_share(g, x, y),
         lambda g, out, x, y: _extremum_share(g, y, x),
@@ -933,6 +1204,7 @@ MINIMUM = Op(
     "minimum",
     scalar=_minimum_scalar,
     array=np.minimum,
+    series=lambda cs, out, x, y: -_extremum_series([-c for c in cs], -out, -x, -y),
     vjps=(
         lambda g, out, x, y: _extremum_share(g, y, x),
         lambda g, out, x, y: _extremum_share(g, x, y),
@@ -956,12 +1228,13 @@ def _logaddexp_scalar(x, y):
     return d  # x or y is nan
 
 
-def _elementwise_binary_op(name, scalar, array, rules, doc):
+def _elementwise_binary_op(name, scalar, array, series, rules, doc):
     """An elementwise op of two broadcast inputs: `al.name(x, y)` and `name(x, y)` in formulas."""
     return Op(
         name,
         scalar=scalar,
         array=array,
+        series=series,
         vjps=rules,
         jvps=ELEMENTWISE,
         quiet=True,
@@ -993,6 +1266,7 @@ ARCTAN2 = _elementwise_binary_op(
     "arctan2",
     math.atan2,
     np.arctan2,
+    _arctan2_series,
     (
         _arctan2_rule(for_y=True),
         _arctan2_rule(for_y=False),
@@ -1008,6 +1282,7 @@ HYPOT = _elementwise_binary_op(
     "hypot",
     math.hypot,
     np.hypot,
+    _hypot_series,
     (lambda g, out, x, y: g * x / out, lambda g, out, x, y: g * y / out),
     """sqrt(x**2 + y**2) elementwise (broadcasting), without overflow or underflow in the
     squares; inf if either is ±inf, even with a nan.
@@ -1019,6 +1294,7 @@ LOGADDEXP = _elementwise_binary_op(
     "logaddexp",
     _logaddexp_scalar,
     np.logaddexp,
+    _logaddexp_series,
     (
         lambda g, out, x, y: g * sigmoid(x - y),
         lambda g, out, x, y: g * sigmoid(y - x),
@@ -1043,6 +1319,7 @@ MOD = Op(
     "%",
     scalar=operator.mod,
     array=np.remainder,
+    series=_mod_series,
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -(g * _floor_quotient(x, y))),
     jvps=ELEMENTWISE,
     quiet=True,
@@ -1061,6 +1338,7 @@ MOD = Op(
 WHERE = Op(
     "where",
     array=lambda x, y, cond: np.where(cond, x, y),
+    series=lambda cs, out, x, y, cond: np.where(cond, *_aligned(cs, out)),
     vjps=(
         lambda g, out, x, y, cond: where(cond, g, 0.0),
         lambda g, out, x, y, cond: where(cond, 0.0, g),
@@ -1087,6 +1365,7 @@ CLIP = Op(
     "clip",
     scalar=_clip_scalar,
     array=lambda x, lo, hi: np.clip(x, lo, hi),
+    series=_clip_series,
     vjps=(_clip_rule,),
     jvps=ELEMENTWISE,
     params=("lo", "hi"),
@@ -1130,6 +1409,7 @@ def _matmul_db(g, out, a, b):
 MATMUL = Op(
     "@",
     array=_matmul_array,
+    series=lambda cs, out, a, b: _kept(_matmul_series(*cs, out), out),
     vjps=(_matmul_da, _matmul_db),
     jvps=(_matmul_ta, _matmul_tb),
     function="matmul",
@@ -1156,6 +1436,9 @@ def _linear_dw(g, out, x, w, b):
 LINEAR = Op(
     "linear",
     array=_linear_array,
+    series=lambda cs, out, x, w, b: _kept(
+        _matmul_series(cs[0], _mT(cs[1]), out) + S.lifted(cs[2], np.ndim(out)), out
+    ),
     vjps=(
         lambda g, out, x, w, b: matmul(g, w),  # (..., in)
         _linear_dw,
@@ -1184,6 +1467,9 @@ def _spread(g, shape):
 SUM = Op(
     "sum",
     array=_reduction(np.sum),
+    series=lambda cs, out, x, axis, keepdims: np.sum(
+        cs[0], axis=_leading(axis, np.ndim(x)), keepdims=keepdims
+    ),
     vjps=(
         lambda g, out, x, axis, keepdims: _spread(
             _expand_reduced(g, _shape(x), axis, keepdims), _shape(x)
@@ -1212,6 +1498,10 @@ def _mean_array(x, axis, keepdims):
 MEAN = Op(
     "mean",
     array=_mean_array,
+    series=lambda cs, out, x, axis, keepdims: (
+        np.sum(cs[0], axis=_leading(axis, np.ndim(x)), keepdims=keepdims)
+        * _mean_scale(np.shape(x), axis)
+    ),
     vjps=(
         lambda g, out, x, axis, keepdims: _spread(
             _expand_reduced(g * _mean_scale(_shape(x), axis), _shape(x), axis, keepdims),
@@ -1242,6 +1532,7 @@ def _extremum_rule(g, out, x, axis, keepdims):
 MAX = Op(
     "max",
     array=_reduction(np.max),
+    series=_extremum_reduced,
     vjps=(_extremum_rule,),
     jvps=(_reduction_jvp(_extremum_rule),),
     params=("axis", "keepdims"),
@@ -1251,6 +1542,7 @@ MAX = Op(
 MIN = Op(
     "min",
     array=_reduction(np.min),
+    series=_extremum_reduced,
     vjps=(_extremum_rule,),
     jvps=(_reduction_jvp(_extremum_rule),),
     params=("axis", "keepdims"),
@@ -1268,6 +1560,7 @@ def _logsumexp_rule(g, out, x, axis, keepdims):
 LOGSUMEXP = Op(
     "logsumexp",
     array=_logsumexp_array,
+    series=_logsumexp_series,
     vjps=(_logsumexp_rule,),
     jvps=(_logsumexp_jvp,),
     params=("axis", "keepdims"),
@@ -1284,6 +1577,7 @@ LOG_SOFTMAX = Op(
     "log_softmax",
     array=_log_softmax_array,
     # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g).
+    series=_log_softmax_series,
     vjps=(
         lambda g, out, x, axis: (
             g - exp(out) * sum(g, _from_end(axis, len(_shape(x))), keepdims=True)
@@ -1320,6 +1614,7 @@ def _direction_rule(g, out, x, axis):
 DIRECTION = Op(
     "direction",
     array=_direction_array,
+    series=_direction_series,
     vjps=(_direction_rule,),
     jvps=(lambda t, out, x, axis: _direction_rule(t, out, x, _tangent_axes(axis, x)),),
     params=("axis",),
@@ -1336,6 +1631,7 @@ def _norm2_rule(g, out, x, axis, keepdims):
 NORM2 = Op(
     "norm",
     array=_norm2_array,
+    series=_norm2_series,
     vjps=(_norm2_rule,),
     jvps=(_reduction_jvp(_norm2_rule),),
     params=("axis", "keepdims"),
@@ -1378,6 +1674,7 @@ PNORM = Op(
 RESHAPE = Op(
     "reshape",
     array=np.reshape,
+    series=lambda cs, out, x, shape: cs[0].reshape((len(cs[0]),) + np.shape(out)),
     vjps=(lambda g, out, x, shape: g.reshape(_batch_of(g, len(_shape(out))) + _shape(x)),),
     jvps=(lambda t, out, x, shape: reshape(t, _batch_shape(t, x) + _shape(out)),),
     params=("shape",),
@@ -1397,6 +1694,7 @@ def _transpose_back(g, n, axes):
 TRANSPOSE = Op(
     "transpose",
     array=np.transpose,
+    series=_transpose_series,
     vjps=(lambda g, out, x, axes: g.transpose(_transpose_back(g, len(_shape(x)), axes)),),
     jvps=(_transpose_jvp,),
     params=("axes",),
@@ -1404,6 +1702,9 @@ TRANSPOSE = Op(
 BROADCAST_TO = Op(
     "broadcast_to",
     array=np.broadcast_to,
+    series=lambda cs, out, x, shape: np.broadcast_to(
+        S.lifted(cs[0], len(shape)), (len(cs[0]),) + tuple(shape)
+    ),
     vjps=(lambda g, out, x, shape: g,),  # the backward pass sums it back to x's shape
     jvps=(lambda t, out, x, shape: t,),  # the sweep broadcasts it to `shape`
     params=("shape",),
@@ -1413,6 +1714,7 @@ BROADCAST_TO = Op(
 ASTYPE = Op(
     "astype",
     array=lambda x, dtype: x.astype(dtype),
+    series=lambda cs, out, x, dtype: cs[0],
     vjps=(lambda g, out, x, dtype: g,),  # the backward pass casts it back to x's dtype
     jvps=(lambda t, out, x, dtype: t,),  # the sweep casts it to `dtype`
     params=("dtype",),
@@ -1440,6 +1742,7 @@ def _scatter_vjp(g, index, shape):
 GETITEM = Op(
     "getitem",
     array=lambda x, index: x[index],
+    series=_getitem_series,
     vjps=(lambda g, out, x, index: _getitem_vjp(g, out, x, index),),
     jvps=(_getitem_jvp,),
     params=("index",),
@@ -1447,6 +1750,7 @@ GETITEM = Op(
 SCATTER = Op(
     "scatter",
     array=_scatter_array,
+    series=_scatter_series,
     vjps=(lambda g, out, x, index, shape: _scatter_vjp(g, index, shape),),
     jvps=(_scatter_jvp,),
     params=("index", "shape"),
@@ -1475,6 +1779,7 @@ def _stack_rule(g, out, *args):
 CONCATENATE = Op(
     "concatenate",
     array=lambda *a: np.concatenate(a[:-1], axis=a[-1]),
+    series=_joined_series(np.concatenate),
     vjps=(_concat_rule,),
     jvps=(_concat_jvp,),
     params=("axis",),
@@ -1485,6 +1790,7 @@ CONCATENATE = Op(
 STACK = Op(
     "stack",
     array=lambda *a: np.stack(a[:-1], axis=a[-1]),
+    series=_joined_series(np.stack),
     vjps=(_stack_rule,),
     jvps=(_stack_jvp,),
     params=("axis",),
@@ -1508,6 +1814,7 @@ def _as_tensor_vjp(g, out, x, dtype):
 AS_TENSOR = Op(
     "as_tensor",
     array=lambda x, dtype: np.asarray(x, dtype=dtype),
+    series=lambda cs, out, x, dtype: cs[0].reshape((len(cs[0]),)),
     vjps=(_as_tensor_vjp,),
     jvps=(_as_tensor_jvp,),
     params=("dtype",),
@@ -1520,6 +1827,7 @@ AS_TENSOR = Op(
 AS_VALUE = Op(
     "as_value",
     array=lambda x: np.asarray(x, dtype=np.float64).reshape(()),
+    series=lambda cs, out, x: cs[0].reshape((len(cs[0]),)),
     vjps=(
         lambda g, out, x: (
             g._as_tensor(np.result_type(_raw(x)))

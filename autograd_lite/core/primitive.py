@@ -55,6 +55,7 @@ class Primitive:
         self.name = getattr(fn, "__name__", type(fn).__name__)
         self.vjps: tuple = ()
         self.jvps: tuple = ()
+        self.series: Callable | None = None
         self.batched = False  # see defvjp
         self._ops: dict = {}  # (number of inputs, parameter names) -> Op
 
@@ -112,6 +113,29 @@ class Primitive:
         self.jvps = _checked_rules(self.name, rules)
         return rules[0] if len(rules) == 1 else None
 
+    def defseries(self, rule: Callable):
+        """Set the Taylor-mode rule: `rule(cs, out, *inputs, **params)` returning the
+        output's Taylor coefficients, an array of shape (K, *out.shape), given `cs`, one
+        array of shape (K, *input.shape) per input (coefficient k is the k-th derivative
+        along the sweep's curve divided by k!; an input that does not vary has zeros after
+        its data) and the raw data of the output and the inputs. Written on raw numpy
+        arrays; core/series.py has the recurrences (Cauchy products, exp, log, ...).
+
+        A primitive without one is differentiated by nested reverse mode where Taylor mode
+        meets it, with a warning (`SeriesFallbackWarning`). A linear primitive's rule is
+        its forward applied to every coefficient. Returns the rule, so it works as a
+        decorator. Raises TypeError for a rule that is not callable.
+        """
+        if not callable(rule):
+            raise TypeError(
+                f"primitive {self.name!r}: the series rule must be a function, got "
+                f"{type(rule).__name__} {rule!r}"
+            )
+        self.series = rule
+        for (n, keys), op in self._ops.items():  # ops declared before the rule get it too
+            op.series = _series(self, n, keys)
+        return rule
+
     def __call__(self, *inputs, **params):
         if not inputs:
             raise TypeError(f"primitive {self.name!r} needs at least one input")
@@ -141,6 +165,7 @@ class Primitive:
             self.name,
             scalar=_scalar_forward(self, n, keys),
             array=_array_forward(self, n, keys),
+            series=None if self.series is None else _series(self, n, keys),
             vjps=[_vjp(self, i, n, keys) for i in range(n)],
             jvps=[_jvp(self, i, n, keys) for i in range(n)],
             params=keys,
@@ -267,6 +292,15 @@ def _vjp(prim, i, n, keys):
         else:
             c = _shaped_like(_numbers(prim, i, "vjp", user_rule(g, out, *inputs, **kw)), inputs[i])
         return _fitted(prim, i, c, inputs[i])
+
+    return rule
+
+
+def _series(prim, n, keys):
+    """The `Op`'s series rule: the user's, given its parameters as keywords."""
+
+    def rule(cs, out, *args):
+        return prim.series(cs, out, *args[:n], **_keywords(keys, args[n:]))
 
     return rule
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops, shapes
+from . import series as S
 from .ops import Operand
 from .primitive import primitive
 
@@ -112,6 +113,10 @@ def _einsum_of(n):
     op.name = "einsum"
     op.defvjp(*[functools.partial(_einsum_vjp, i) for i in range(n)], batched=True)
     op.defjvp(*[functools.partial(_einsum_jvp, i) for i in range(n)])
+    # multilinear: the Cauchy product over every operand's coefficients
+    op.defseries(
+        lambda cs, out, *xs, spec: S.multilinear(lambda *c: _forward(*c, spec=spec), cs, out)
+    )
     return op
 
 

@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 
 from . import ops
+from . import series as S
 from .graph import Node
 from .ops import Axis, Operand
 from .primitive import primitive
@@ -170,6 +171,7 @@ def _cumsum_vjp(g, out, x, axis):
     return flip(_cumsum(flip(g, axis), axis=axis), axis)
 
 
+_cumsum.defseries(lambda cs, out, x, axis: S.coefficientwise(lambda c: np.cumsum(c, axis), cs[0]))
 _cumsum.defvjp(_cumsum_vjp, batched=True)
 
 
@@ -194,6 +196,23 @@ def cumsum(a: Operand, axis: int | None = None) -> Operand:
 @primitive
 def _cumprod(x, axis):
     return np.cumprod(x, axis=axis)
+
+
+def _running_products(c, axis):
+    """The series of the cumulative products of series c along the data's `axis`: one
+    Cauchy product per element along it (out_i = out_{i-1} x_i)."""
+    c = np.moveaxis(c, axis % (c.ndim - 1) + 1, 1)
+    w = np.empty_like(c)
+    if c.shape[1]:
+        w[:, 0] = c[:, 0]
+    for i in range(1, c.shape[1]):
+        w[:, i] = S.multiply(w[:, i - 1], c[:, i])
+    return w
+
+
+@_cumprod.defseries
+def _cumprod_series(cs, out, x, axis):
+    return np.moveaxis(_running_products(cs[0], axis), 1, axis % np.ndim(x) + 1)
 
 
 def _cumprod_vjp(g, out, x, axis):
@@ -236,6 +255,14 @@ def _exclusive_cumprod(x, axis):
 @primitive
 def _prod(x, axis):
     return np.prod(x, axis=axis, keepdims=True)
+
+
+@_prod.defseries
+def _prod_series(cs, out, x, axis):
+    running = _running_products(cs[0], axis)
+    if not running.shape[1]:  # an empty product is 1
+        return S.constant(out, len(running))
+    return np.moveaxis(running[:, -1:], 1, axis % np.ndim(x) + 1)
 
 
 def _prod_vjp(g, out, x, axis):

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops
+from . import series as S
 from .graph import Node
 from .ops import Operand
 from .primitive import primitive
@@ -227,6 +228,9 @@ _flip.defvjp(_flip_vjp, batched=True)
 _flip.defjvp(lambda t, out, x, axis: _flip(t, axis=ops._tangent_axes(axis, x)))  # linear
 
 
+_flip.defseries(lambda cs, out, x, axis: S.coefficientwise(lambda c: np.flip(c, axis), cs[0]))
+
+
 def flip(m: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
     """The elements of `m` in reverse order along `axis` (None: every axis), as
     `numpy.flip`; same shape. Raises numpy's AxisError (a ValueError) for an axis out of
@@ -294,6 +298,11 @@ _roll.defvjp(_roll_vjp, batched=True)
 def _roll_jvp(t, out, x, shift, axis):  # linear: the tangent rolled alike
     n = len(ops._shape(x))
     return _roll(t, shift=shift, axis=tuple(a % n - n for a in axis))
+
+
+_roll.defseries(
+    lambda cs, out, x, shift, axis: S.coefficientwise(lambda c: np.roll(c, shift, axis), cs[0])
+)
 
 
 def roll(

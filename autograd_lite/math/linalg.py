@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core import ops, shapes
+from ..core import series as S
 from ..core.graph import Node, Op
 from ..core.primitive import primitive
 from ..core.tensor import Tensor
@@ -332,6 +333,7 @@ def _inv_vjp(g, out, a):
 INV = Op(
     "inv",
     array=_inv_forward,
+    series=lambda cs, out, a: S.inverse(cs[0], out),
     vjps=(_inv_vjp,),
     jvps=(lambda t, out, a: -ops.matmul(out, ops.matmul(t, out)),),  # d(A^-1) = -A^-1 dA A^-1
 )
@@ -361,7 +363,13 @@ def _logdet_jvp(t, out, a):
     return ops.sum(ops._mT(ops.apply(INV, (a,))) * t, (-2, -1))
 
 
-LOGDET = Op("logdet", array=_logdet_forward, vjps=(_logdet_vjp,), jvps=(_logdet_jvp,))
+LOGDET = Op(
+    "logdet",
+    array=_logdet_forward,
+    series=lambda cs, out, a: S.logdet(cs[0], out, np.linalg.inv(a)),
+    vjps=(_logdet_vjp,),
+    jvps=(_logdet_jvp,),
+)
 
 
 def logdet(a) -> Tensor:
@@ -385,6 +393,7 @@ class SlogdetResult(NamedTuple):
 LOGABSDET = Op(
     "slogdet",
     array=lambda a: np.linalg.slogdet(a)[1],
+    series=lambda cs, out, a: S.logdet(cs[0], out, np.linalg.inv(a)),
     vjps=(_logdet_vjp,),  # d log|det A| = trace(A^-1 dA), whatever the sign
     jvps=(_logdet_jvp,),
 )
@@ -446,6 +455,16 @@ _det.defvjp(_det_vjp, batched=True)
 _det.defjvp(lambda t, out, a: ops.sum(_cofactors(a, out) * t, (-2, -1)))  # trace(adj(A) t)
 
 
+@_det.defseries
+def _det_series(cs, out, a):
+    # det = det_0 exp(log det - log det_0) (Jacobi); where A is singular or nearly so, A^-1
+    # is not to be trusted: nested reverse mode there, with the cofactors (a warning says so).
+    with np.errstate(all="ignore"):
+        if not (a.size and np.all(np.linalg.cond(a) < 1e8)):
+            return NotImplemented
+    return S.exp(S.logdet(cs[0], 0.0, np.linalg.inv(a)), out)
+
+
 def det(a) -> Tensor:
     """The determinant of a square matrix (or a stack (..., n, n), giving shape (...,)),
     as numpy.linalg.det (LU factorisation).
@@ -482,6 +501,7 @@ _solve.defjvp(
     lambda t, out, a, b: -_solve(a, ops.matmul(t, out)),
     lambda t, out, a, b: _solve(a, t),
 )
+_solve.defseries(lambda cs, out, a, b: S.solve(*(S.lifted(c, np.ndim(out)) for c in cs), out))
 
 
 def solve(a, b) -> Tensor:

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..core import ops
+from ..core import series as S
 from ..core.ops import Operand
 from ..core.primitive import looped_jvp, primitive
 
@@ -139,6 +140,21 @@ _conv_weight.defjvp(
 )
 
 
+def _bilinear_series(prim):
+    """The series rule of a primitive bilinear in its two inputs: Cauchy products of its
+    own forward (the three convolutions)."""
+
+    def rule(cs, out, x, y, **params):
+        return S.multilinear(lambda a, b: prim.fn(a, b, **params), cs, out)
+
+    return rule
+
+
+for _prim in (_conv, _conv_transpose, _conv_weight):
+    _prim.defseries(_bilinear_series(_prim))
+del _prim
+
+
 # ---------------------------------------------------------------------------------------
 # Max pooling: the pick, and two primitives that move a cotangent to it and back.
 
@@ -216,6 +232,26 @@ def _max_unpool_vjp_g(h, out, g, x, kernel, stride, padding):
 
 _max_gather.defvjp(_max_gather_vjp_h, _no_cotangent)
 _max_unpool.defvjp(_max_unpool_vjp_g, _no_cotangent)
+
+
+def _picked_series(prim):
+    """The series rule of a primitive linear in its first input, which only chooses by its
+    second (max pooling): its forward on each coefficient, the choice made by the data."""
+
+    def rule(cs, out, v, x, **params):
+        return S.coefficientwise(lambda c: prim.fn(c, x, **params), cs[0])
+
+    return rule
+
+
+@_max_pool.defseries
+def _max_pool_series(cs, out, x, **params):
+    picks = _picks(x, **params)  # chosen by the data, as the vjp
+    return cs[0].reshape(len(cs[0]), -1)[:, picks]
+
+
+_max_gather.defseries(_picked_series(_max_gather))
+_max_unpool.defseries(_picked_series(_max_unpool))
 
 
 def _no_tangent(t, out, v, x, **kw):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from ..core import ops
+from ..core import series as S
 from ..core.graph import Node
 from ..core.primitive import primitive
 from ..core.tensor import Tensor
@@ -120,6 +121,13 @@ def erf(x):
 
 def _erf_vjp(g, out, x):
     return g * (2.0 / math.sqrt(math.pi)) * ops.exp(-(x * x))
+
+
+@erf.defseries
+def _erf_series(cs, out, x):
+    # erf' = 2/sqrt(pi) exp(-u**2): the series of the factor, then one integration.
+    c = cs[0]
+    return S.integrate(out, c, (2.0 / math.sqrt(math.pi)) * S.exp(-S.multiply(c, c)))
 
 
 erf.defvjp(_erf_vjp, batched=True)  # elementwise: batch axes of g broadcast

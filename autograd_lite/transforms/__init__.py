@@ -12,10 +12,12 @@ from .functional import (
     vjp,
 )
 from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
+from .taylor import SeriesFallbackWarning, taylor
 
 __all__ = [
     "GradcheckError",
     "KinkNote",
+    "SeriesFallbackWarning",
     "derivative",
     "grad",
     "gradcheck",
@@ -26,6 +28,7 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "taylor",
     "linearize",
     "value_and_grad",
     "vjp",

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ops
+from ..core import series as S
 from ..core.graph import (
     Node,
     Unbatchable,
@@ -56,6 +57,7 @@ from ..core.graph import (
     toposort,
     tracing,
 )
+from ..core.taylor import has_series_rules, series_sweep
 from ..core.tensor import Tensor
 from ..core.value import Value
 
@@ -723,10 +725,14 @@ def hvp(f: Callable, x, v, **kwargs) -> Any:
 def derivative(f: Callable, order: int = 1) -> Callable:
     """`f` -> its n-th derivative d^n f / dx^n, for f from one scalar to one scalar.
 
-    One recorded forward pass, then `order` backward passes, each differentiating the
-    previous derivative (recorded with create_graph=True except the last, unless the
-    result must carry history). order=0 gives f itself. Any order works; once a
-    derivative is constant, the higher ones are 0.
+    One recorded forward pass, then, when every op met has a series rule and the result
+    needs no history, one Taylor-mode sweep (see `taylor`): O(order^2) per op, the n-th
+    coefficient times n!. Otherwise (an op without a series rule, or a derivative that
+    an enclosing transform differentiates again) `order` backward passes, each
+    differentiating the previous derivative (recorded with create_graph=True except the
+    last, unless the result must carry history), whose cost can grow exponentially with
+    the order. order=0 gives f itself. Any order works; once a derivative is constant, the
+    higher ones are 0. Both routes follow the same conventions at kinks (relu'(0) = 0 ...).
     Raises TypeError if order is not an int or f does not return a scalar; ValueError if
     order < 0.
     """
@@ -746,6 +752,8 @@ def derivative(f: Callable, order: int = 1) -> Callable:
         history = call.nested([y])
         if order == 0:
             return call.export_output(y, history)
+        if not history and has_series_rules([y]):  # Taylor mode: O(order^2) per op
+            return call.export(_taylor_derivative(y, xn, order), xn)
         for k in range(order):
             (y,) = _grads(y, None, call.xs, history or k < order - 1)
             if not isinstance(y, Node):  # constant: every higher derivative is 0
@@ -754,6 +762,19 @@ def derivative(f: Callable, order: int = 1) -> Callable:
         return call.export(y, xn)
 
     return derivative_f
+
+
+def _taylor_derivative(y, xn, order):
+    """d^order y / d xn^order from one series sweep along xn: coefficient `order` times
+    order! (multiplied one factor at a time, so a huge order overflows to inf, not to an
+    error), shaped like xn."""
+    seed = S.constant(xn.data, order + 1)
+    seed[1] = 1.0
+    (coefs,) = series_sweep([y], {xn: seed}, order)
+    d = coefs[order]
+    for k in range(2, order + 1):
+        d = d * float(k)
+    return np.reshape(d, _shape(xn))
 
 
 def __getattr__(name):

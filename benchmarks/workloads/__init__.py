@@ -1,9 +1,9 @@
-"""The eight benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
+"""The nine benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
 
 `smoke=True` gives tiny sizes: the test suite runs every case that way once.
 """
 
-from . import depth, digits, forward, hessian, jacobian, op_overhead, scalar_mlp, tensor_mlp
+from . import depth, digits, forward, hessian, jacobian, op_overhead, scalar_mlp, taylor, tensor_mlp
 
 ALL = {
     "scalar_mlp": scalar_mlp,
@@ -14,4 +14,5 @@ ALL = {
     "digits": digits,
     "forward": forward,
     "jacobian": jacobian,
+    "taylor": taylor,
 }
