@@ -24,6 +24,7 @@ from .core.reductions import *  # noqa: F403  (prod, var, cumsum, ...)
 from .core.shapes import *  # noqa: F403  (squeeze, flip, pad, ...)
 from .core.tensor import Tensor
 from .core.value import Value
+from .jit import compile
 from .math import distributions as distributions
 from .math import linalg as linalg
 from .transforms import functional as functional
@@ -69,6 +70,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "compile",
     "derivative",
     "detect_anomaly",
     "draw_dot",

@@ -1,0 +1,869 @@
+"""`compile(fn)`: record one call of `fn`, then replay it without building a graph.
+
+A training loop does the same work thousands of times over the same shapes, and the
+cost of an eager step is mostly Python work per op: making node objects, the
+topological sort, the dictionaries of the sweep. `compile` records that work once as
+a flat program and replays it (the idea of `jax.jit`, PyTorch's CUDA graphs and
+tinygrad's `TinyJit`, kept as small as the engine).
+
+Recording. The first call with arguments of a new structure runs `fn` eagerly while
+a recorder watches the few places where the engine does work:
+
+- every node made (`tensor._new_tensor`, `value._new_value`: the op, its raw inputs and
+  parameters) and every leaf made (`Tensor(...)`, `Value(...)`) inside `fn`;
+- every backward sweep (`backward`, and the `cotangents` of the transforms): the sweep
+  is run by the recorder itself, rule call by rule call, in the order and with the
+  sums to shape and the accumulations of `graph._sweep`, so the program holds the
+  same float operations in the same order;
+- the commits of `.grad`, assignments of `.grad`, and the optimizers' and schedulers'
+  `step()`, which are replayed by calling the very same methods.
+
+The recorder is installed by swapping those functions for the duration of the
+recording only: eager mode runs exactly the code it ran before (no flag tested per op).
+
+Program. A list of instructions over a register file (a Python list): each is a
+function and the registers of its arguments and result, `r[o] = f(r[a], r[b])`,
+grouped in runs of one kind that a short loop executes. There are no nodes, no
+sort and no dictionaries. The functions are the ops' own raw-array and float
+forwards and vjp rules (or, for a few scalar operators, the same expression as a
+C function: `operator.mul` for the rule `g * y`), so a replay is bit-for-bit the
+eager call. Python source compiled with `compile()` was measured slower to make
+(tens of microseconds per line) than the program saves, so none is generated.
+
+Leaves not passed as arguments (a model's parameters, captured by closure) are
+read from their objects when the program first needs them, and again after every
+optimizer step, as eager code reads them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from operator import attrgetter, itemgetter
+
+import numpy as np
+
+from .core import graph, ops, tensor, value
+from .core.graph import Node
+from .core.tensor import Tensor
+from .core.value import Value
+from .optim import lr_scheduler, optimizers
+
+__all__ = ["compile"]
+
+_ndarray = np.ndarray
+
+# ---------------------------------------------------------------------------------------
+# Scalar arithmetic as C functions: the same float operation as the op's own code.
+
+#: Forwards on floats that never raise (so no IEEE fallback is needed): the op's own function.
+_SAFE_SCALAR = {ops.ADD, ops.SUB, ops.MUL, ops.NEG, ops.RELU, ops.TANH}
+
+
+def _tanh_rule(g, out):
+    return g * (1 - out * out)  # TANH's rule, g * (1 - out * out), on its two operands
+
+
+def _relu_rule(g, x):
+    return 0.0 if x <= 0 else g  # RELU's rule on floats (`ops._relu_rule`)
+
+
+#: vjp rules as one cheap call: (op, input) -> (function, which rule arguments it takes);
+#: the function computes exactly the expression of the rule. None: the rule returns g itself.
+#: `scalar` entries hold for floats only; the others for arrays as well.
+_FAST_RULES = {
+    (ops.ADD, 0): None,
+    (ops.ADD, 1): None,
+    (ops.SUB, 0): None,
+    (ops.SUB, 1): (operator.neg, ()),
+    (ops.NEG, 0): (operator.neg, ()),
+    (ops.MUL, 0): (operator.mul, (3,)),  # g * y: the rule arguments are (g, out, x, y)
+    (ops.MUL, 1): (operator.mul, (2,)),  # g * x
+    (ops.TANH, 0): (_tanh_rule, (1,)),
+}
+_FAST_SCALAR_RULES = {(ops.RELU, 0): (_relu_rule, (2,))}
+
+
+# ---------------------------------------------------------------------------------------
+# The program and its interpreter.
+
+_CALL, _UNARY, _BINARY, _NARY = 0, 1, 2, 3
+
+
+def _run(r, blocks):
+    """Execute the program `blocks` on the register file `r` (a list), in order."""
+    for kind, code in blocks:
+        if kind == _BINARY:
+            for f, o, a, b in code:
+                r[o] = f(r[a], r[b])
+        elif kind == _UNARY:
+            for f, o, a in code:
+                r[o] = f(r[a])
+        elif kind == _NARY:
+            get = r.__getitem__
+            for f, o, idx in code:
+                r[o] = f(*map(get, idx))
+        else:
+            for f in code:
+                f(r)
+
+
+def _scalar_forward(op, n):
+    """`op` on floats with the IEEE fallback, as `Value` runs it (n inputs, then params)."""
+    forward = ops.scalar_forward
+
+    def run(*args):
+        return forward(op, args[:n], args[n:])
+
+    return run
+
+
+def _array_forward(op, zero_d):
+    """`op`'s array forward as `Tensor` runs it (an ndarray even for 0-d results)."""
+    if not zero_d:
+        return op.array
+    array, asarray = op.array, np.asarray
+
+    def run(*args):
+        return asarray(array(*args))
+
+    return run
+
+
+def _float_rule(rule):
+    """A vjp rule on floats with the sweep's IEEE fallback at a pole (`graph._ieee_rule`)."""
+
+    def run(g, *args):
+        try:
+            return rule(g, *args)
+        except (ArithmeticError, ValueError):
+            return graph._ieee_rule(rule, g, args)
+
+    return run
+
+
+def _as_value_forward(x):
+    return float(x.reshape(()))  # `Tensor._as_value`
+
+
+def _tuple(*items):
+    return items
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments: their structure (the cache key) and their dynamic leaves.
+
+_STATIC = (int, bool, str, type(None), complex)
+
+
+def _key(x, nodes, path="argument"):
+    """The cache key of `x`; its nodes (Tensors, Values) and arrays are appended to `nodes`.
+
+    Python numbers are part of the key by value (numpy and Python arithmetic on them
+    would not be recorded): a new value records again.
+    """
+    cls = x.__class__
+    if cls is Tensor:
+        index = next((i for i, n in enumerate(nodes) if n is x), len(nodes))
+        if index == len(nodes):
+            nodes.append(x)
+        return ("T", x._data.shape, x._data.dtype.str, x.requires_grad, index)
+    if cls is Value:
+        index = next((i for i, n in enumerate(nodes) if n is x), len(nodes))
+        if index == len(nodes):
+            nodes.append(x)
+        return ("V", x.requires_grad, index)
+    if cls is _ndarray:
+        nodes.append(x)
+        return ("A", x.shape, x.dtype.str)
+    if cls is float:
+        return ("f", x.hex())  # -0.0 and nan are keys of their own
+    if isinstance(x, _STATIC):
+        return ("s", cls, x)
+    if cls is list or cls is tuple:
+        return (cls, tuple(_key(v, nodes, f"{path}[{i}]") for i, v in enumerate(x)))
+    if cls is dict:
+        return (dict, tuple((k, _key(v, nodes, f"{path}[{k!r}]")) for k, v in x.items()))
+    raise TypeError(
+        f"al.compile: {path} is a {cls.__name__} ({x!r:.60}); a compiled function takes "
+        "Tensors, Values, numpy arrays, Python numbers, and lists, tuples and dicts of them"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The recorder.
+
+_recording = threading.local()  # .current: the recorder of this thread, or None
+_record_lock = threading.RLock()  # one recording at a time: the swapped functions are global
+
+
+class _Recorder:
+    """The state of one recording: registers, the program, and where each value came from."""
+
+    def __init__(self, inputs):
+        self.thread = threading.get_ident()
+        self.suspended = 0  # > 0 inside a call replayed as a whole (optimizer.step)
+        self.vals = []  # the value of every register during the recording
+        self.consts = []  # (register, constant) to place in the register file of every call
+        self.blocks = []  # [(kind, [instruction, ...]), ...]
+        self.node_reg = {}  # id(node) -> register of its data (external leaves: until a step)
+        self.leaf_reads = []  # ids of external nodes whose data register must be read again
+        self.value_reg = {}  # id(raw value) -> register (None: two registers, ambiguous)
+        self.ctx_regs = {}  # id(node) -> registers of its rule arguments (out, *inputs, *params)
+        self.grad_reg = {}  # id(node made here) -> register of its .grad
+        self.created = set()  # ids of the nodes made during the recording
+        self.const_reg = {}  # id(constant) -> register
+        self.keep = []  # everything whose id is a key above, alive until the end
+        self.quiet = False  # the program needs numpy's floating-point warnings silenced
+        self.captured = []  # external nodes read by the program: (node, shape, dtype)
+        self.fixed = set()  # the registers of constants
+        self.input_regs = []
+        for x in inputs:  # the dynamic leaves of the arguments, in order
+            reg = self.new(x)
+            self.input_regs.append(reg)
+            if isinstance(x, Node):
+                self.const_reg[id(x)] = reg  # the node object itself: the argument
+            else:
+                self.track(x, reg)
+
+    # ---- registers ---------------------------------------------------------------------
+    def new(self, val):
+        self.vals.append(val)
+        return len(self.vals) - 1
+
+    def track(self, val, reg):
+        """Remember that the raw value `val` is register `reg` (for values met by identity)."""
+        key = id(val)
+        old = self.value_reg.get(key, reg)
+        self.value_reg[key] = reg if old == reg else None
+        self.keep.append(val)
+
+    def const(self, obj):
+        """The register holding the constant `obj` (the same object at every call)."""
+        reg = self.const_reg.get(id(obj))
+        if reg is None:
+            reg = self.const_reg[id(obj)] = self.new(obj)
+            self.consts.append((reg, obj))
+            self.fixed.add(reg)
+            self.keep.append(obj)
+        return reg
+
+    def emit(self, kind, instruction):
+        blocks = self.blocks
+        if blocks and blocks[-1][0] == kind:
+            blocks[-1][1].append(instruction)
+        else:
+            blocks.append((kind, [instruction]))
+
+    def call(self, f, args, result):
+        """Emit `r[o] = f(*r[args])` for a value `result` computed already; its register."""
+        o = self.new(result)
+        if len(args) == 1:
+            self.emit(_UNARY, (f, o, args[0]))
+        elif len(args) == 2:
+            self.emit(_BINARY, (f, o, args[0], args[1]))
+        else:
+            self.emit(_NARY, (f, o, tuple(args)))
+        return o
+
+    def run(self, f, args):
+        """Emit `r[o] = f(*r[args])` and compute it now, as the replay will: its register."""
+        return self.call(f, args, f(*[self.vals[a] for a in args]))
+
+    # ---- where values come from ---------------------------------------------------------
+    def node(self, node):
+        """The register of `node`'s data: made here, or read from an external node now."""
+        reg = self.node_reg.get(id(node))
+        if reg is not None:
+            return reg
+        if id(node) in self.created:  # pragma: no cover - every node made here has one
+            raise AssertionError("a node made during the recording has no register")
+        obj = self.const(node)  # an argument, or a leaf captured by fn (a parameter)
+        reg = self.call(_get_data, (obj,), node._data)
+        self.node_reg[id(node)] = reg
+        self.leaf_reads.append(id(node))
+        self.track(node._data, reg)
+        if isinstance(node, Tensor) and not any(n is node for n, _, _ in self.captured):
+            self.captured.append((node, node._data.shape, node._data.dtype))
+        return reg
+
+    def raw(self, x):
+        """The register of a raw operand: a value the program computed, else a constant."""
+        reg = self.value_reg.get(id(x), -1)
+        if reg is None:
+            raise TypeError(
+                "al.compile: a raw number or array used here was computed by two different "
+                "operations of the recording, so which one it stands for is ambiguous; keep "
+                "values as nodes (Tensor, Value) inside a compiled function"
+            )
+        if reg >= 0:
+            return reg
+        if isinstance(x, tuple) and any(id(v) in self.value_reg for v in x):
+            return self.run(_tuple, [self.raw(v) for v in x])  # an index holding inputs
+        return self.const(x)
+
+    def operand(self, parent, raw):
+        return self.node(parent) if parent is not None else self.raw(raw)
+
+    def forget_leaves(self):
+        """After a replayed call (an optimizer step) external data must be read again."""
+        for key in self.leaf_reads:
+            self.node_reg.pop(key, None)
+        self.leaf_reads = []
+
+    # ---- nodes made --------------------------------------------------------------------
+    def made(self, node, data, op, parents, ctx, is_value):
+        """Record the node `node` made by `op` (None: a constant holding `data`)."""
+        self.keep.append(node)
+        self.created.add(id(node))
+        if op is None:
+            reg = self.raw(data)
+        elif op is graph.ALIAS:
+            reg = self.raw(ctx[1]) if id(ctx[1]) in self.value_reg else self.node(parents[0])
+            self.ctx_regs[id(node)] = (reg, reg)
+        else:
+            n = len(parents)
+            regs = [self.operand(p, x) for p, x in zip(parents, ctx[1 : n + 1])]
+            regs += [self.raw(p) for p in ctx[n + 1 :]]
+            if op is ops.AS_VALUE:
+                f = _as_value_forward
+            elif is_value:
+                f = op.scalar if op in _SAFE_SCALAR and n == len(regs) else _scalar_forward(op, n)
+            else:
+                f = _array_forward(op, not data.ndim)
+                self.quiet = self.quiet or op.quiet
+            reg = self.call(f, regs, data)
+            self.ctx_regs[id(node)] = (reg, *regs)
+        self.node_reg[id(node)] = reg
+        self.track(data, reg)
+
+    def leaf(self, node, data, is_tensor):
+        """Record a leaf made by `Tensor(data, ...)` or `Value(data, ...)` inside fn."""
+        self.keep.append(node)
+        self.created.add(id(node))
+        source = data._data if isinstance(data, Node) else data
+        if isinstance(data, Node) and id(data) in self.node_reg | self.const_reg:
+            source_reg = self.node(data)
+        else:
+            source_reg = self.value_reg.get(id(source), -1)
+        if source_reg is None or source_reg < 0:  # made from constants: a constant
+            reg = self.const(node._data)
+        elif is_tensor:
+            convert = functools.partial(tensor._as_array, dtype=node._data.dtype)
+            reg = self.call(convert, (source_reg,), node._data)
+        else:
+            reg = self.call(value._as_float, (source_reg,), node._data)
+        self.node_reg[id(node)] = reg
+        self.track(node._data, reg)
+
+    # ---- the backward sweep --------------------------------------------------------------
+    def sweep(self, root, gradient):
+        """`graph._sweep(root, gradient)` on raw data, recorded: {node: cotangent}, and
+        {node: register}. Mirrors `graph._sweep` step by step (keep the two alike)."""
+        if gradient is not None:
+            if isinstance(gradient, Node) or id(gradient) in self.value_reg:
+                raise TypeError(
+                    "al.compile: backward(gradient=...) with a gradient computed inside the "
+                    "compiled function is not supported; pass a constant, or reduce to a scalar"
+                )
+        if graph._hooks or graph._state.anomaly is not None:
+            raise TypeError(
+                "al.compile: hooks (register_hook) and detect_anomaly are not replayed; "
+                "remove them, or call the function without compiling it"
+            )
+        seed = root._seed(gradient, False)
+        if isinstance(root, Tensor) and gradient is None:
+            seed_reg = self.call(np.ones_like, (self.node(root),), seed)
+        elif isinstance(seed, _ndarray):
+            seed_reg = self.call(np.copy, (self.const(seed),), seed)  # .grad may keep it
+        else:
+            seed_reg = self.const(seed)
+        grads, regs = {root: seed}, {root: seed_reg}
+        vals = self.vals
+        uniform = None if graph._kinds_met else root._SHAPED
+        with graph._sweeping(False):
+            for node in graph.toposort(root):
+                op = node._op
+                if op is None:
+                    continue
+                g = grads.get(node)
+                if g is None:
+                    continue
+                ctx = node._ctx
+                args = self.ctx_regs.get(id(node))
+                if args is None:  # made before the call: its forward-time data is constant
+                    args = [self.const(v) for v in ctx]
+                g_reg = regs[node]
+                every = self.run(op.vjps[0], (g_reg, *args)) if op.variadic else None
+                scalar = type(g) is float
+                for i, p in enumerate(node._parents):
+                    if p is None or not p.requires_grad:
+                        continue
+                    if every is not None:
+                        c_reg = self.run(itemgetter(i), (every,))
+                    else:
+                        fast = _FAST_RULES.get((op, i), False)
+                        if fast is False and scalar:
+                            fast = _FAST_SCALAR_RULES.get((op, i), False)
+                        if fast is None:
+                            c_reg = g_reg
+                        elif fast is not False:
+                            c_reg = self.run(fast[0], (g_reg, *[args[k - 1] for k in fast[1]]))
+                        else:
+                            rule = _float_rule(op.vjps[i]) if scalar else op.vjps[i]
+                            c_reg = self.run(rule, (g_reg, *args))
+                    c = vals[c_reg]
+                    shaped = uniform if uniform is not None else ctx[i + 1].__class__ is _ndarray
+                    if shaped:
+                        like = ctx[i + 1]
+                        if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
+                            c_reg = self.run(p._sum_to_shape, (c_reg, args[i + 1]))
+                    total = grads.get(p)
+                    if total is not None:
+                        t_reg = self.run(operator.add, (regs[p], c_reg))
+                        if shaped and not like.ndim:
+                            t_reg = self.run(p._sum_to_shape, (t_reg, args[i + 1]))
+                    else:
+                        t_reg = c_reg
+                    grads[p] = vals[t_reg]
+                    regs[p] = t_reg
+        for node, reg in regs.items():
+            self.track(vals[reg], reg)
+        return grads, regs
+
+    def backward(self, root, gradient, create_graph):
+        """`graph.backward`, recorded: the sweep, then the commit into `.grad`."""
+        if create_graph:
+            raise TypeError(
+                "al.compile: backward(create_graph=True) is not supported in a compiled "
+                "function; the transforms (al.grad, al.hessian, ...) are"
+            )
+        grads, regs = self.sweep(root, gradient)
+        nodes = list(grads)
+        with graph._commit_lock:
+            news = [node._new_grad(g) for node, g in grads.items()]
+            if root._SHAPED:
+                news = graph._unshared(news)
+            graph._commit(nodes, news)
+        external = [n for n in nodes if id(n) not in self.created]
+        for n in nodes:
+            if id(n) in self.created:
+                self.grad_reg[id(n)] = regs[n]  # read back only by .grad inside fn
+        if external:
+            self.keep.append(external)
+            g_regs = [regs[n] for n in external]
+            self.emit(_CALL, functools.partial(_commit, external, g_regs, root._SHAPED))
+
+    def replayed(self, method, obj, args, kwargs):
+        """Record a call replayed as a whole (an optimizer's step), and make it now."""
+        if args or kwargs:
+            raise TypeError(
+                f"al.compile: {type(obj).__name__}.{method.__name__}() with arguments is not "
+                "supported in a compiled function; call it outside"
+            )
+        self.suspended += 1
+        try:
+            out = method(obj)
+        finally:
+            self.suspended -= 1
+        self.keep.append(obj)
+        self.emit(_CALL, functools.partial(_call_method, method, obj))
+        self.forget_leaves()
+        return out
+
+
+_get_data = attrgetter("_data")
+
+
+def _call_method(method, obj, r):
+    method(obj)
+
+
+def _commit(nodes, g_regs, shaped, r):
+    """Add the cotangents into `.grad` of `nodes`, as `graph.backward` commits them."""
+    with graph._commit_lock:
+        news = [node._new_grad(r[k]) for node, k in zip(nodes, g_regs)]
+        if shaped:
+            news = graph._unshared(news)
+        graph._commit(nodes, news)
+
+
+def _set_grad(node, reg, const, r):
+    node.grad = const if reg is None else r[reg]
+
+
+def _grad_data(node):
+    return node.grad._data  # `Tensor.grad` wraps the raw gradient once, as in eager code
+
+
+# ---------------------------------------------------------------------------------------
+# The functions swapped while recording. Each one does exactly what the original does; it
+# also tells the recorder, when the recorder belongs to this thread and is not suspended.
+
+_active = None  # the recorder, while one runs (in the thread `_active.thread`)
+
+
+def _watching():
+    rec = _active
+    if rec is None or rec.suspended or rec.thread != threading.get_ident():
+        return None
+    return rec
+
+
+def _node_maker(original, is_value):
+    def new(data, op=None, parents=(), ctx=(), requires_grad=False):
+        node = original(data, op, parents, ctx, requires_grad)
+        rec = _watching()
+        if rec is not None:
+            rec.made(node, data, op, parents, ctx, is_value)
+        return node
+
+    return new
+
+
+def _init(original, is_tensor):
+    def __init__(self, data, *args, **kwargs):
+        original(self, data, *args, **kwargs)
+        rec = _watching()
+        if rec is not None:
+            rec.leaf(self, data, is_tensor)
+
+    return __init__
+
+
+def _data_property(original):
+    def get(self):
+        data = original.fget(self)
+        rec = _watching()
+        if rec is not None:
+            rec.track(data, rec.node(self))  # a copy made by the read is the same register
+        return data
+
+    def set(self, new):
+        if _watching() is not None:
+            raise TypeError(
+                f"al.compile: assigning .data of a {type(self).__name__} inside a compiled "
+                "function is not recorded (numpy arithmetic on raw data is invisible to it); "
+                "update parameters with an optimizer of al.optim (SGD, Adam, ...), whose "
+                "step() is replayed"
+            )
+        original.fset(self, new)
+
+    return property(get, set, doc=original.__doc__)
+
+
+def _grad_property(original, is_tensor):
+    def get(self):
+        rec = _watching()
+        if rec is None:
+            return original.fget(self)
+        rec.suspended += 1
+        try:
+            g = original.fget(self)
+        finally:
+            rec.suspended -= 1
+        if g is None or (not is_tensor and g is self._ZERO_GRAD):
+            return g
+        raw = g._data if is_tensor else g
+        if id(self) in rec.created:
+            reg = rec.grad_reg.get(id(self))
+            if reg is None:
+                raise TypeError(
+                    "al.compile: .grad of a node made inside the compiled function, set "
+                    "otherwise than by one backward pass, is not supported"
+                )
+        else:
+            reader = _grad_data if is_tensor else attrgetter("_grad")
+            reg = rec.call(reader, (rec.const(self),), raw)
+        if is_tensor:
+            rec.keep.append(g)
+            rec.created.add(id(g))
+            rec.node_reg[id(g)] = reg
+        rec.track(raw, reg)
+        return g
+
+    def set(self, new):
+        original.fset(self, new)
+        rec = _watching()
+        if rec is None:
+            return
+        if isinstance(new, Node):
+            reg = rec.node(new)
+        else:
+            reg = rec.value_reg.get(id(new), -1)
+            if reg is None or reg < 0:
+                reg = None
+        if id(self) in rec.created:
+            if reg is None and new is not None:
+                reg = rec.const(new)
+            rec.grad_reg[id(self)] = reg
+        else:
+            const = None if reg is not None else new
+            rec.keep.append(self)
+            rec.emit(_CALL, functools.partial(_set_grad, self, reg, const))
+
+    return property(get, set, doc=original.__doc__)
+
+
+def _escape_guard(original, how):
+    @functools.wraps(original)
+    def guarded(self, *args, **kwargs):
+        rec = _watching()
+        if rec is not None and rec.node(self) not in rec.fixed:
+            raise TypeError(
+                f"al.compile: {how} a {type(self).__name__} computed from the inputs, inside a "
+                "compiled function: the number would be fixed at recording and never "
+                "recomputed. Return the node and convert it outside, or keep computing on nodes"
+            )
+        return original(self, *args, **kwargs)
+
+    return guarded
+
+
+def _backward(original):
+    def backward(root, gradient=None, create_graph=False):
+        rec = _watching()
+        if rec is None:
+            return original(root, gradient, create_graph)
+        return rec.backward(root, gradient, create_graph)
+
+    return backward
+
+
+def _sweep(original):
+    def sweep(root, gradient, create_graph, observe=None):
+        rec = _watching()
+        if rec is None or create_graph or not root.requires_grad:
+            return original(root, gradient, create_graph, observe)  # recorded ops, or raises
+        if observe is not None:
+            raise TypeError("al.compile: a backward sweep with an observer is not supported")
+        return rec.sweep(root, gradient)[0]
+
+    return sweep
+
+
+def _apply(original):
+    def apply(op, args, params=()):
+        rec = _watching()
+        if (
+            rec is None
+            or any(isinstance(a, (Node, list, tuple)) for a in args)
+            or not any(id(a) in rec.value_reg for a in (*args, *params))
+        ):
+            return original(op, args, params)
+        out = original(op, args, params)  # raw numbers or arrays the program computed
+        n = len(args)
+        regs = [rec.raw(a) for a in args] + [rec.raw(p) for p in params]
+        rec.quiet = True
+        reg = rec.call(lambda *a: original(op, a[:n], a[n:]), regs, out)
+        rec.track(out, reg)
+        return out
+
+    return apply
+
+
+def _replayed_method(original):
+    def method(self, *args, **kwargs):
+        rec = _watching()
+        if rec is None:
+            return original(self, *args, **kwargs)
+        return rec.replayed(original, self, args, kwargs)
+
+    return functools.wraps(original)(method)
+
+
+def _subclasses(cls):
+    out, todo = [], [cls]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(c.__subclasses__())
+    return out
+
+
+def _swaps():
+    """[(owner, name, replacement)]: what the recorder swaps in (see the module docstring)."""
+    swaps = [
+        (tensor, "_new_tensor", _node_maker(tensor._new_tensor, False)),
+        (value, "_new_value", _node_maker(value._new_value, True)),
+        (graph, "backward", _backward(graph.backward)),
+        (graph, "_sweep", _sweep(graph._sweep)),
+        (ops, "apply", _apply(ops.apply)),
+        (Tensor, "__init__", _init(Tensor.__init__, True)),
+        (Value, "__init__", _init(Value.__init__, False)),
+        (Node, "data", _data_property(Node.__dict__["data"])),
+        (Tensor, "data", _data_property(Tensor.__dict__["data"])),
+        (Node, "grad", _grad_property(Node.__dict__["grad"], False)),
+        (Tensor, "grad", _grad_property(Tensor.__dict__["grad"], True)),
+    ]
+    for cls, name, how in [
+        (Value, "__float__", "float() of"),
+        (Value, "item", "item() of"),
+        (Value, "__array__", "a numpy conversion of"),
+        (Tensor, "item", "float() or item() of"),
+        (Tensor, "numpy", "numpy() of"),
+        (Tensor, "__array__", "a numpy conversion of"),
+    ]:
+        swaps.append((cls, name, _escape_guard(cls.__dict__[name], how)))
+    for base in (optimizers.Optimizer, lr_scheduler._Schedule):
+        for cls in _subclasses(base):
+            if "step" in cls.__dict__:
+                swaps.append((cls, "step", _replayed_method(cls.__dict__["step"])))
+    return swaps
+
+
+class _Swapped:
+    """Context manager: the recorder's functions in place, the originals back on exit."""
+
+    def __init__(self, rec):
+        self.rec = rec
+
+    def __enter__(self):
+        global _active
+        self.saved = []
+        for owner, name, new in _swaps():
+            self.saved.append((owner, name, owner.__dict__[name]))
+            setattr(owner, name, new)
+        _active = self.rec
+
+    def __exit__(self, *exc):
+        global _active
+        _active = None
+        for owner, name, old in reversed(self.saved):
+            setattr(owner, name, old)
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# Programs and the compiled function.
+
+_NEW_TENSOR, _NEW_VALUE = tensor._new_tensor, value._new_value
+
+
+def _output_builder(rec, out):
+    """A function of the register file giving the result's structure with its values:
+    nodes made in fn come back as constants (no history), external nodes as themselves."""
+    if isinstance(out, Node):
+        if id(out) not in rec.created:
+            return itemgetter(rec.const(out))
+        make = _NEW_VALUE if isinstance(out, Value) else _NEW_TENSOR
+        reg = rec.node(out)
+        return lambda r: make(r[reg])
+    if isinstance(out, (list, tuple)):
+        parts = [_output_builder(rec, x) for x in out]
+        if out.__class__ is list or out.__class__ is tuple:
+            return lambda r: out.__class__([part(r) for part in parts])
+        return lambda r: out.__class__(*[part(r) for part in parts])  # a named tuple
+    if isinstance(out, dict):
+        parts = {k: _output_builder(rec, v) for k, v in out.items()}
+        return lambda r: {k: part(r) for k, part in parts.items()}
+    if isinstance(out, (float, _ndarray, np.generic)):
+        reg = rec.value_reg.get(id(out), -1)
+        if reg is None:
+            rec.raw(out)  # raises: ambiguous
+        if reg >= 0:
+            return itemgetter(reg)
+        if isinstance(out, _ndarray):
+            return lambda r: out.copy()  # a constant: the caller may edit what it gets
+    return lambda r: out
+
+
+class _Program:
+    """One recording: the instructions, the constant registers, and the output's structure."""
+
+    __slots__ = ("blocks", "build", "captured", "input_regs", "quiet", "template")
+
+    def __init__(self, rec, build):
+        self.template = [None] * len(rec.vals)
+        for reg, obj in rec.consts:
+            self.template[reg] = obj
+        self.blocks = [(kind, tuple(code)) for kind, code in rec.blocks]
+        self.input_regs = rec.input_regs
+        self.quiet = rec.quiet
+        self.captured = rec.captured
+        self.build = build
+
+    def valid(self):
+        """The captured Tensors still have the shapes and dtypes the program was made for."""
+        for node, shape, dtype in self.captured:
+            data = node._data
+            if data.shape != shape or data.dtype != dtype:
+                return False
+        return True
+
+    def __call__(self, inputs):
+        r = self.template.copy()
+        for reg, x in zip(self.input_regs, inputs):
+            r[reg] = x
+        if self.quiet:
+            with np.errstate(all="ignore"):
+                _run(r, self.blocks)
+        else:
+            _run(r, self.blocks)
+        return self.build(r)
+
+
+class Compiled:
+    """A function compiled by `al.compile`: call it as the function; see `compile`."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8):
+        if not callable(fn):
+            raise TypeError(f"al.compile: fn must be callable, got {type(fn).__name__} {fn!r}")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
+            raise ValueError(f"al.compile: cache_size must be an int >= 1, got {cache_size!r}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self._cache = OrderedDict()
+        self.recordings = 0  # how many times fn was recorded (a cache miss each)
+
+    def __call__(self, *args, **kwargs):
+        if _watching() is not None:  # inside another recording: run eagerly, recorded there
+            return self.fn(*args, **kwargs)
+        inputs = []
+        key = (
+            _key(args, inputs, "argument"),
+            _key(kwargs, inputs, "keyword argument"),
+            graph._state.enabled,
+            graph._kinds_met,
+        )
+        program = self._cache.get(key)
+        if program is not None and program.valid():
+            self._cache.move_to_end(key)
+            return program(inputs)
+        program, out = self._record(args, kwargs, inputs)
+        self._cache[key] = program
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def _record(self, args, kwargs, inputs):
+        with _record_lock:
+            rec = _Recorder(inputs)
+            with _Swapped(rec):
+                out = self.fn(*args, **kwargs)
+            build = _output_builder(rec, out)
+            self.recordings += 1
+            return _Program(rec, build), build(rec.vals)
+
+    def cache_clear(self) -> None:
+        """Forget every recording: the next call records again."""
+        self._cache.clear()
+
+    def __repr__(self):
+        return f"<al.compile of {self.fn!r}: {len(self._cache)} recording(s) cached>"
+
+
+def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 - jax.jit's role
+    """Compile `fn` by recording its first call and replaying it (see the module docstring).
+
+    Usable as `al.compile(fn)`, `@al.compile` or `@al.compile(cache_size=4)`.
+    """
+    if fn is None:
+        return lambda f: Compiled(f, cache_size)
+    return Compiled(fn, cache_size)
