@@ -38,7 +38,6 @@ optimizer step, as eager code reads them.
 from __future__ import annotations
 
 import functools
-import math
 import operator
 import threading
 from collections import OrderedDict
@@ -210,6 +209,7 @@ class _Recorder:
         self.vals = []  # the value of every register during the recording
         self.consts = []  # (register, constant) to place in the register file of every call
         self.blocks = []  # [(kind, [instruction, ...]), ...]
+        self.last = None  # the last block
         self.node_reg = {}  # id(node) -> register of its data (external leaves: until a step)
         self.leaf_reads = []  # ids of external nodes whose data register must be read again
         self.value_reg = {}  # id(raw value) -> register (None: two registers, ambiguous)
@@ -253,21 +253,31 @@ class _Recorder:
         return reg
 
     def emit(self, kind, instruction):
-        blocks = self.blocks
-        if blocks and blocks[-1][0] == kind:
-            blocks[-1][1].append(instruction)
+        last = self.last
+        if last is not None and last[0] == kind:
+            last[1].append(instruction)
         else:
-            blocks.append((kind, [instruction]))
+            self.last = (kind, [instruction])
+            self.blocks.append(self.last)
 
     def call(self, f, args, result):
         """Emit `r[o] = f(*r[args])` for a value `result` computed already; its register."""
-        o = self.new(result)
-        if len(args) == 1:
-            self.emit(_UNARY, (f, o, args[0]))
-        elif len(args) == 2:
-            self.emit(_BINARY, (f, o, args[0], args[1]))
+        vals = self.vals
+        o = len(vals)
+        vals.append(result)
+        n = len(args)
+        if n == 2:
+            kind, instruction = _BINARY, (f, o, args[0], args[1])
+        elif n == 1:
+            kind, instruction = _UNARY, (f, o, args[0])
         else:
-            self.emit(_NARY, (f, o, tuple(args)))
+            kind, instruction = _NARY, (f, o, tuple(args))
+        last = self.last
+        if last is not None and last[0] == kind:
+            last[1].append(instruction)
+        else:
+            self.last = (kind, [instruction])
+            self.blocks.append(self.last)
         return o
 
     def run(self, f, args):
@@ -318,17 +328,25 @@ class _Recorder:
     # ---- nodes made --------------------------------------------------------------------
     def made(self, node, data, op, parents, ctx, is_value):
         """Record the node `node` made by `op` (None: a constant holding `data`)."""
-        self.keep.append(node)
-        self.created.add(id(node))
+        self.keep.append(node)  # it holds `data` too, which `track` need not keep then
+        key = id(node)
+        self.created.add(key)
         if op is None:
             reg = self.raw(data)
         elif op is graph.ALIAS:
             reg = self.raw(ctx[1]) if id(ctx[1]) in self.value_reg else self.node(parents[0])
-            self.ctx_regs[id(node)] = (reg, reg)
+            self.ctx_regs[key] = (reg, reg)
         else:
-            n = len(parents)
-            regs = [self.operand(p, x) for p, x in zip(parents, ctx[1 : n + 1])]
-            regs += [self.raw(p) for p in ctx[n + 1 :]]
+            node_reg = self.node_reg
+            regs = []
+            k = 0
+            for p in parents:  # the hot path: an input made earlier by the program
+                k += 1
+                reg = node_reg.get(id(p)) if p is not None else None
+                regs.append(reg if reg is not None else self.operand(p, ctx[k]))
+            n = k
+            for param in ctx[n + 1 :]:
+                regs.append(self.raw(param))
             if op is ops.AS_VALUE:
                 f = _as_value_forward
             elif is_value:
@@ -337,9 +355,11 @@ class _Recorder:
                 f = _array_forward(op, not data.ndim)
                 self.quiet = self.quiet or op.quiet
             reg = self.call(f, regs, data)
-            self.ctx_regs[id(node)] = (reg, *regs)
-        self.node_reg[id(node)] = reg
-        self.track(data, reg)
+            self.ctx_regs[key] = (reg, *regs)
+        self.node_reg[key] = reg
+        value_reg = self.value_reg
+        key = id(data)
+        value_reg[key] = reg if value_reg.get(key, reg) == reg else None
 
     def leaf(self, node, data, is_tensor):
         """Record a leaf made by `Tensor(data, ...)` or `Value(data, ...)` inside fn."""
@@ -431,7 +451,7 @@ class _Recorder:
                         t_reg = c_reg
                     grads[p] = vals[t_reg]
                     regs[p] = t_reg
-        for node, reg in regs.items():
+        for reg in regs.values():
             self.track(vals[reg], reg)
         return grads, regs
 
