@@ -51,6 +51,7 @@ from .core.graph import Node
 from .core.tensor import Tensor
 from .core.value import Value
 from .optim import lr_scheduler, optimizers
+from .transforms.functional import _Call
 
 __all__ = ["compile"]
 
@@ -85,6 +86,19 @@ _FAST_RULES = {
     (ops.TANH, 0): (_tanh_rule, (1,)),
 }
 _FAST_SCALAR_RULES = {(ops.RELU, 0): (_relu_rule, (2,))}
+
+
+def _plan(op, i, scalar):
+    """How the sweep runs the rule of input i of `op`: (function, positions of its rule
+    arguments (g, out, *inputs, *params) after g, or None for all); (None, None): g itself."""
+    fast = _FAST_RULES.get((op, i), False)
+    if fast is False and scalar:
+        fast = _FAST_SCALAR_RULES.get((op, i), False)
+    if fast is None:
+        return None, None
+    if fast is not False:
+        return fast[0], tuple(k - 1 for k in fast[1])
+    return (_float_rule(op.vjps[i]) if scalar else op.vjps[i]), None
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,8 +176,9 @@ _STATIC = (int, bool, str, type(None), complex)
 def _key(x, nodes, path="argument"):
     """The cache key of `x`; its nodes (Tensors, Values) and arrays are appended to `nodes`.
 
-    Python numbers are part of the key by value (numpy and Python arithmetic on them
-    would not be recorded): a new value records again.
+    Python numbers and arrays of integers or bools (labels, indices, masks) are part of
+    the key by value, since numpy and Python arithmetic on them is not recorded: a new
+    value records again. Float arrays are inputs of the program.
     """
     cls = x.__class__
     if cls is Tensor:
@@ -177,6 +192,8 @@ def _key(x, nodes, path="argument"):
             nodes.append(x)
         return ("V", x.requires_grad, index)
     if cls is _ndarray:
+        if x.dtype.kind != "f":  # labels, indices, masks: library code works on them with numpy
+            return ("a", x.shape, x.dtype.str, x.tobytes())
         nodes.append(x)
         return ("A", x.shape, x.dtype.str)
     if cls is float:
@@ -334,7 +351,9 @@ class _Recorder:
         if op is None:
             reg = self.raw(data)
         elif op is graph.ALIAS:
-            reg = self.raw(ctx[1]) if id(ctx[1]) in self.value_reg else self.node(parents[0])
+            reg = self.value_reg.get(id(ctx[1]))
+            if reg is None:  # the parent's data (not a copy made since): its register
+                reg = self.node(parents[0])
             self.ctx_regs[key] = (reg, reg)
         else:
             node_reg = self.node_reg
@@ -347,6 +366,11 @@ class _Recorder:
             n = k
             for param in ctx[n + 1 :]:
                 regs.append(self.raw(param))
+            if self.fixed.issuperset(regs):  # constants only: a constant too, made once
+                reg = self.const(data)
+                self.ctx_regs[key] = (reg, *regs)
+                self.node_reg[key] = reg
+                return
             if op is ops.AS_VALUE:
                 f = _as_value_forward
             elif is_value:
@@ -382,6 +406,14 @@ class _Recorder:
 
     # ---- the backward sweep --------------------------------------------------------------
     def sweep(self, root, gradient):
+        """`graph._sweep(root, gradient)` on raw data, recorded (see `_sweep_raw`)."""
+        self.suspended += 1  # the rules run on raw data: nothing they call is recorded
+        try:
+            return self._sweep_raw(root, gradient)
+        finally:
+            self.suspended -= 1
+
+    def _sweep_raw(self, root, gradient):
         """`graph._sweep(root, gradient)` on raw data, recorded: {node: cotangent}, and
         {node: register}. Mirrors `graph._sweep` step by step (keep the two alike)."""
         if gradient is not None:
@@ -403,7 +435,7 @@ class _Recorder:
         else:
             seed_reg = self.const(seed)
         grads, regs = {root: seed}, {root: seed_reg}
-        vals = self.vals
+        vals, run, plans = self.vals, self.run, {}
         uniform = None if graph._kinds_met else root._SHAPED
         with graph._sweeping(False):
             for node in graph.toposort(root):
@@ -418,35 +450,35 @@ class _Recorder:
                 if args is None:  # made before the call: its forward-time data is constant
                     args = [self.const(v) for v in ctx]
                 g_reg = regs[node]
-                every = self.run(op.vjps[0], (g_reg, *args)) if op.variadic else None
-                scalar = type(g) is float
+                every = run(op.vjps[0], (g_reg, *args)) if op.variadic else None
+                scalar = g.__class__ is float
                 for i, p in enumerate(node._parents):
                     if p is None or not p.requires_grad:
                         continue
                     if every is not None:
-                        c_reg = self.run(itemgetter(i), (every,))
+                        c_reg = run(itemgetter(i), (every,))
                     else:
-                        fast = _FAST_RULES.get((op, i), False)
-                        if fast is False and scalar:
-                            fast = _FAST_SCALAR_RULES.get((op, i), False)
-                        if fast is None:
+                        plan = plans.get((op, i, scalar))
+                        if plan is None:
+                            plan = plans[(op, i, scalar)] = _plan(op, i, scalar)
+                        f, positions = plan
+                        if f is None:
                             c_reg = g_reg
-                        elif fast is not False:
-                            c_reg = self.run(fast[0], (g_reg, *[args[k - 1] for k in fast[1]]))
+                        elif positions is None:
+                            c_reg = run(f, (g_reg, *args))
                         else:
-                            rule = _float_rule(op.vjps[i]) if scalar else op.vjps[i]
-                            c_reg = self.run(rule, (g_reg, *args))
+                            c_reg = run(f, (g_reg, *[args[k] for k in positions]))
                     c = vals[c_reg]
                     shaped = uniform if uniform is not None else ctx[i + 1].__class__ is _ndarray
                     if shaped:
                         like = ctx[i + 1]
                         if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
-                            c_reg = self.run(p._sum_to_shape, (c_reg, args[i + 1]))
-                    total = grads.get(p)
-                    if total is not None:
-                        t_reg = self.run(operator.add, (regs[p], c_reg))
+                            c_reg = run(p._sum_to_shape, (c_reg, args[i + 1]))
+                    t_reg = regs.get(p)
+                    if t_reg is not None:
+                        t_reg = run(operator.add, (t_reg, c_reg))
                         if shaped and not like.ndim:
-                            t_reg = self.run(p._sum_to_shape, (t_reg, args[i + 1]))
+                            t_reg = run(p._sum_to_shape, (t_reg, args[i + 1]))
                     else:
                         t_reg = c_reg
                     grads[p] = vals[t_reg]
@@ -464,7 +496,7 @@ class _Recorder:
             )
         grads, regs = self.sweep(root, gradient)
         nodes = list(grads)
-        with graph._commit_lock:
+        with graph._commit_lock, _Suspended(self):
             news = [node._new_grad(g) for node, g in grads.items()]
             if root._SHAPED:
                 news = graph._unshared(news)
@@ -494,6 +526,20 @@ class _Recorder:
         self.emit(_CALL, functools.partial(_call_method, method, obj))
         self.forget_leaves()
         return out
+
+
+class _Suspended:
+    """Context manager: nothing is recorded inside (the recorder itself computes)."""
+
+    def __init__(self, rec):
+        self.rec = rec
+
+    def __enter__(self):
+        self.rec.suspended += 1
+
+    def __exit__(self, *exc):
+        self.rec.suspended -= 1
+        return False
 
 
 _get_data = attrgetter("_data")
@@ -657,8 +703,14 @@ def _backward(original):
 def _sweep(original):
     def sweep(root, gradient, create_graph, observe=None):
         rec = _watching()
-        if rec is None or create_graph or not root.requires_grad:
-            return original(root, gradient, create_graph, observe)  # recorded ops, or raises
+        if rec is None or not root.requires_grad:
+            return original(root, gradient, create_graph, observe)  # eager, or raises
+        if create_graph:
+            raise TypeError(
+                "al.compile: a backward pass with create_graph=True (higher derivatives: "
+                "hessian, hvp, ...) is not supported in a compiled function: its rules build "
+                "masks with numpy comparisons on raw data, which a recording cannot see"
+            )
         if observe is not None:
             raise TypeError("al.compile: a backward sweep with an observer is not supported")
         return rec.sweep(root, gradient)[0]
@@ -684,6 +736,18 @@ def _apply(original):
         return out
 
     return apply
+
+
+def _export_output(original):
+    def export_output(self, o, history):
+        rec = _watching()
+        if rec is None or history or isinstance(o, Value):
+            return original(self, o, history)
+        copy = rec.run(np.copy, (rec.node(o),))  # the copy of o.data the original makes
+        rec.track(rec.vals[copy], copy)
+        return self.export(rec.vals[copy], o)
+
+    return export_output
 
 
 def _replayed_method(original):
@@ -720,6 +784,7 @@ def _swaps():
         (Node, "grad", _grad_property(Node.__dict__["grad"], False)),
         (Tensor, "grad", _grad_property(Tensor.__dict__["grad"], True)),
     ]
+    swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
     for cls, name, how in [
         (Value, "__float__", "float() of"),
         (Value, "item", "item() of"),
@@ -770,9 +835,12 @@ def _output_builder(rec, out):
     if isinstance(out, Node):
         if id(out) not in rec.created:
             return itemgetter(rec.const(out))
-        make = _NEW_VALUE if isinstance(out, Value) else _NEW_TENSOR
         reg = rec.node(out)
-        return lambda r: make(r[reg])
+        if isinstance(out, Value):
+            return lambda r: _NEW_VALUE(r[reg])
+        if reg in rec.fixed:  # a constant array: each call gets its own copy to edit
+            return lambda r: _NEW_TENSOR(r[reg].copy())
+        return lambda r: _NEW_TENSOR(r[reg])
     if isinstance(out, (list, tuple)):
         parts = [_output_builder(rec, x) for x in out]
         if out.__class__ is list or out.__class__ is tuple:
