@@ -104,15 +104,40 @@ def _plan(op, i, scalar):
 # ---------------------------------------------------------------------------------------
 # The program and its interpreter.
 
+# Instruction kinds. Recorded: a call `f` of one, two or n registers, or `f(r)` for the calls
+# with effects (commits, optimizer steps). Made by `_optimize` from those: arithmetic written
+# in the interpreter itself, which calls nothing (the same operators, so the same floats).
 _CALL, _UNARY, _BINARY, _NARY = 0, 1, 2, 3
+_MULADD, _ADDMUL, _ADD, _MUL, _RELU, _RELU_RULE = 4, 5, 6, 7, 8, 9
+
+_RELU_SCALAR = ops.RELU.scalar
 
 
 def _run(r, blocks):
     """Execute the program `blocks` on the register file `r` (a list), in order."""
     for kind, code in blocks:
-        if kind == _BINARY:
+        if kind == _MULADD:
+            for o, c, a, b in code:
+                r[o] = r[c] + r[a] * r[b]
+        elif kind == _BINARY:
             for f, o, a, b in code:
                 r[o] = f(r[a], r[b])
+        elif kind == _ADD:
+            for o, a, b in code:
+                r[o] = r[a] + r[b]
+        elif kind == _MUL:
+            for o, a, b in code:
+                r[o] = r[a] * r[b]
+        elif kind == _ADDMUL:
+            for o, c, a, b in code:
+                r[o] = r[a] * r[b] + r[c]
+        elif kind == _RELU:
+            for o, a in code:
+                x = r[a]
+                r[o] = 0.0 if x <= 0 else x  # RELU's forward on floats
+        elif kind == _RELU_RULE:
+            for o, g, a in code:
+                r[o] = 0.0 if r[a] <= 0 else r[g]  # RELU's rule on floats (`_relu_rule`)
         elif kind == _UNARY:
             for f, o, a in code:
                 r[o] = f(r[a])
@@ -120,9 +145,113 @@ def _run(r, blocks):
             get = r.__getitem__
             for f, o, idx in code:
                 r[o] = f(*map(get, idx))
+        else:  # _CALL: effects (commits, optimizer steps); no result
+            get = r.__getitem__
+            for f, idx in code:
+                f(*map(get, idx))
+
+
+def _reads(kind, ins):
+    """The registers instruction `ins` of `kind` reads, as recorded (before `_optimize`)."""
+    if kind == _BINARY:
+        return ins[2:]
+    if kind == _UNARY:
+        return (ins[2],)
+    return ins[2] if kind == _NARY else ins[1]
+
+
+def _optimize(blocks, pinned, fixed):
+    """The recorded program made quicker, computing the same floats.
+
+    1. Dead code: a pure instruction whose result nothing reads is dropped.
+    2. Inline arithmetic: a product whose only use is the sum that follows is fused with it
+       (`r[c] + r[a] * r[b]`, rounded twice as the two operations were); sums, products and
+       ReLU on floats are written in the interpreter (the same operators, no call).
+    3. Registers reused: a register is free after its last read, so the live values stay
+       few and close together in memory (a register file as large as the program was
+       measured several times slower, from cache misses alone).
+    `pinned`: registers read by the outputs; `fixed`: registers of constants and inputs.
+    Returns (blocks, {recorded register: register}, number of registers).
+    """
+    flat = [(kind, ins) for kind, code in blocks for ins in code]
+    live = set(pinned)
+    kept = []
+    for kind, ins in reversed(flat):
+        if kind != _CALL and ins[1] not in live:
+            continue
+        kept.append((kind, ins))
+        live.update(_reads(kind, ins))
+    flat = kept[::-1]
+    reads = {}
+    for kind, ins in flat:
+        for k in _reads(kind, ins):
+            reads[k] = reads.get(k, 0) + 1
+    fused = []
+    i, n = 0, len(flat)
+    mul, add = operator.mul, operator.add
+    while i < n:
+        kind, ins = flat[i]
+        i += 1
+        if kind == _BINARY:
+            f, o, a, b = ins
+            if f is mul and i < n and flat[i][0] == _BINARY and flat[i][1][0] is add:
+                _, o2, x, y = flat[i][1]
+                if reads.get(o) == 1 and o not in pinned and (x == o) != (y == o):
+                    i += 1
+                    if y == o:
+                        fused.append((_MULADD, (o2, x, a, b), (x, a, b)))
+                    else:
+                        fused.append((_ADDMUL, (o2, y, a, b), (y, a, b)))
+                    continue
+            if f is mul:
+                fused.append((_MUL, (o, a, b), (a, b)))
+            elif f is add:
+                fused.append((_ADD, (o, a, b), (a, b)))
+            elif f is _relu_rule:
+                fused.append((_RELU_RULE, (o, a, b), (a, b)))
+            else:
+                fused.append((kind, ins, (a, b)))
+        elif kind == _UNARY and ins[0] is _RELU_SCALAR:
+            fused.append((_RELU, ins[1:], ins[2:]))
         else:
-            for f in code:
-                f(r)
+            fused.append((kind, ins, _reads(kind, ins)))
+    # Registers: constants, inputs and outputs keep one each; the others are reused.
+    last = {}
+    for pos, (_, _, ins_reads) in enumerate(fused):
+        for k in ins_reads:
+            last[k] = pos
+    where = {}
+    for k in sorted(fixed | pinned):
+        where[k] = len(where)
+    size, free = len(where), []
+    out = []
+    for pos, (kind, ins, ins_reads) in enumerate(fused):
+        for k in set(ins_reads):  # read before the result is written: its slot may take it
+            if last[k] == pos and k not in fixed and k not in pinned:
+                free.append(where[k])
+        if kind == _CALL:
+            out.append((kind, (ins[0], tuple(where[k] for k in ins[1]))))
+            continue
+        o = ins[0] if kind >= _MULADD else ins[1]
+        if o not in where:
+            if free:
+                where[o] = free.pop()
+            else:
+                where[o] = size
+                size += 1
+        if kind >= _MULADD:
+            out.append((kind, tuple(where[k] for k in ins)))
+        elif kind == _NARY:
+            out.append((kind, (ins[0], where[o], tuple(where[k] for k in ins[2]))))
+        else:
+            out.append((kind, (ins[0], where[o], *[where[k] for k in ins[2:]])))
+    merged = []
+    for kind, ins in out:
+        if merged and merged[-1][0] == kind:
+            merged[-1][1].append(ins)
+        else:
+            merged.append((kind, [ins]))
+    return [(kind, tuple(code)) for kind, code in merged], where, size
 
 
 def _scalar_forward(op, n):
@@ -238,6 +367,7 @@ class _Recorder:
         self.quiet = False  # the program needs numpy's floating-point warnings silenced
         self.captured = []  # external nodes read by the program: (node, shape, dtype)
         self.fixed = set()  # the registers of constants
+        self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
         for x in inputs:  # the dynamic leaves of the arguments, in order
             reg = self.new(x)
@@ -508,7 +638,8 @@ class _Recorder:
         if external:
             self.keep.append(external)
             g_regs = [regs[n] for n in external]
-            self.emit(_CALL, functools.partial(_commit, external, g_regs, root._SHAPED))
+            self.pinned.update(g_regs)
+            self.emit(_CALL, (functools.partial(_commit, external, root._SHAPED), tuple(g_regs)))
 
     def replayed(self, method, obj, args, kwargs):
         """Record a call replayed as a whole (an optimizer's step), and make it now."""
@@ -523,7 +654,7 @@ class _Recorder:
         finally:
             self.suspended -= 1
         self.keep.append(obj)
-        self.emit(_CALL, functools.partial(_call_method, method, obj))
+        self.emit(_CALL, (functools.partial(method, obj), ()))
         self.forget_leaves()
         return out
 
@@ -545,21 +676,17 @@ class _Suspended:
 _get_data = attrgetter("_data")
 
 
-def _call_method(method, obj, r):
-    method(obj)
-
-
-def _commit(nodes, g_regs, shaped, r):
-    """Add the cotangents into `.grad` of `nodes`, as `graph.backward` commits them."""
+def _commit(nodes, shaped, *gs):
+    """Add the cotangents `gs` into `.grad` of `nodes`, as `graph.backward` commits them."""
     with graph._commit_lock:
-        news = [node._new_grad(r[k]) for node, k in zip(nodes, g_regs)]
+        news = [node._new_grad(g) for node, g in zip(nodes, gs)]
         if shaped:
             news = graph._unshared(news)
         graph._commit(nodes, news)
 
 
-def _set_grad(node, reg, const, r):
-    node.grad = const if reg is None else r[reg]
+def _set_grad(node, const, *new):
+    node.grad = new[0] if new else const
 
 
 def _grad_data(node):
@@ -670,7 +797,8 @@ def _grad_property(original, is_tensor):
         else:
             const = None if reg is not None else new
             rec.keep.append(self)
-            rec.emit(_CALL, functools.partial(_set_grad, self, reg, const))
+            reads = () if reg is None else (reg,)
+            rec.emit(_CALL, (functools.partial(_set_grad, self, const), reads))
 
     return property(get, set, doc=original.__doc__)
 
@@ -829,51 +957,60 @@ class _Swapped:
 _NEW_TENSOR, _NEW_VALUE = tensor._new_tensor, value._new_value
 
 
-def _output_builder(rec, out):
+def _output_builder(rec, out, where=None):
     """A function of the register file giving the result's structure with its values:
-    nodes made in fn come back as constants (no history), external nodes as themselves."""
+    nodes made in fn come back as constants (no history), external nodes as themselves.
+    `where`: {recorded register: register} of the optimized program (None: as recorded)."""
+
+    def at(reg):
+        rec.pinned.add(reg)
+        return reg if where is None else where[reg]
+
     if isinstance(out, Node):
         if id(out) not in rec.created:
-            return itemgetter(rec.const(out))
+            return itemgetter(at(rec.const(out)))
         reg = rec.node(out)
+        fixed = reg in rec.fixed
+        reg = at(reg)
         if isinstance(out, Value):
             return lambda r: _NEW_VALUE(r[reg])
-        if reg in rec.fixed:  # a constant array: each call gets its own copy to edit
+        if fixed:  # a constant array: each call gets its own copy to edit
             return lambda r: _NEW_TENSOR(r[reg].copy())
         return lambda r: _NEW_TENSOR(r[reg])
     if isinstance(out, (list, tuple)):
-        parts = [_output_builder(rec, x) for x in out]
+        parts = [_output_builder(rec, x, where) for x in out]
         if out.__class__ is list or out.__class__ is tuple:
             return lambda r: out.__class__([part(r) for part in parts])
         return lambda r: out.__class__(*[part(r) for part in parts])  # a named tuple
     if isinstance(out, dict):
-        parts = {k: _output_builder(rec, v) for k, v in out.items()}
+        parts = {k: _output_builder(rec, v, where) for k, v in out.items()}
         return lambda r: {k: part(r) for k, part in parts.items()}
     if isinstance(out, (float, _ndarray, np.generic)):
         reg = rec.value_reg.get(id(out), -1)
         if reg is None:
             rec.raw(out)  # raises: ambiguous
         if reg >= 0:
-            return itemgetter(reg)
+            return itemgetter(at(reg))
         if isinstance(out, _ndarray):
             return lambda r: out.copy()  # a constant: the caller may edit what it gets
     return lambda r: out
 
 
 class _Program:
-    """One recording: the instructions, the constant registers, and the output's structure."""
+    """One recording, optimized: instructions, constants in place, the output's structure."""
 
     __slots__ = ("blocks", "build", "captured", "input_regs", "quiet", "template")
 
-    def __init__(self, rec, build):
-        self.template = [None] * len(rec.vals)
+    def __init__(self, rec, out):
+        fixed = rec.fixed | set(rec.input_regs)
+        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed)
+        self.template = [None] * size
         for reg, obj in rec.consts:
-            self.template[reg] = obj
-        self.blocks = [(kind, tuple(code)) for kind, code in rec.blocks]
-        self.input_regs = rec.input_regs
+            self.template[where[reg]] = obj
+        self.input_regs = [where[reg] for reg in rec.input_regs]
         self.quiet = rec.quiet
         self.captured = rec.captured
-        self.build = build
+        self.build = _output_builder(rec, out, where)
 
     def valid(self):
         """The captured Tensors still have the shapes and dtypes the program was made for."""
@@ -935,9 +1072,9 @@ class Compiled:
             rec = _Recorder(inputs)
             with _Swapped(rec):
                 out = self.fn(*args, **kwargs)
-            build = _output_builder(rec, out)
+            result = _output_builder(rec, out)(rec.vals)  # pins the outputs' registers
             self.recordings += 1
-            return _Program(rec, build), build(rec.vals)
+            return _Program(rec, out), result
 
     def cache_clear(self) -> None:
         """Forget every recording: the next call records again."""

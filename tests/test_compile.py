@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd_lite as al
 from autograd_lite import Tensor, Value, nn, optim
-from autograd_lite.core import graph, ops, tensor, value
+from autograd_lite.core import ops, tensor, value
 from autograd_lite.jit import _FAST_RULES, _FAST_SCALAR_RULES, _SAFE_SCALAR, _swaps
 from benchmarks.workloads import compiled as workload
 from benchmarks.workloads import op_overhead, scalar_mlp, tensor_mlp
