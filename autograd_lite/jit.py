@@ -160,98 +160,102 @@ def _reads(kind, ins):
     return ins[2] if kind == _NARY else ins[1]
 
 
-def _optimize(blocks, pinned, fixed):
-    """The recorded program made quicker, computing the same floats.
+def _optimize(blocks, pinned, fixed, size):
+    """The recorded program made quicker, computing the same floats, in two passes.
 
-    1. Dead code: a pure instruction whose result nothing reads is dropped.
-    2. Inline arithmetic: a product whose only use is the sum that follows is fused with it
+    1. Inline arithmetic: a product whose only use is the sum that follows is fused with it
        (`r[c] + r[a] * r[b]`, rounded twice as the two operations were); sums, products and
        ReLU on floats are written in the interpreter (the same operators, no call).
-    3. Registers reused: a register is free after its last read, so the live values stay
+    2. Registers reused: a register is free after its last read, so the live values stay
        few and close together in memory (a register file as large as the program was
        measured several times slower, from cache misses alone).
-    `pinned`: registers read by the outputs; `fixed`: registers of constants and inputs.
-    Returns (blocks, {recorded register: register}, number of registers).
+    `pinned`: registers read by the outputs; `fixed`: registers of constants and inputs;
+    `size`: the number of registers recorded. Returns (blocks, {recorded register:
+    register} as a list, number of registers).
     """
-    flat = [(kind, ins) for kind, code in blocks for ins in code]
-    live = set(pinned)
-    kept = []
-    for kind, ins in reversed(flat):
-        if kind != _CALL and ins[1] not in live:
-            continue
-        kept.append((kind, ins))
-        live.update(_reads(kind, ins))
-    flat = kept[::-1]
-    reads = {}
-    for kind, ins in flat:
-        for k in _reads(kind, ins):
-            reads[k] = reads.get(k, 0) + 1
-    fused = []
-    i, n = 0, len(flat)
+    reads, last = [0] * size, [-1] * size
+    pos = 0
+    for kind, code in blocks:
+        for ins in code:
+            for k in _reads(kind, ins):
+                reads[k] += 1
+                last[k] = pos
+            pos += 1
+    where = [-1] * size
+    n_regs = 0
+    for k in sorted(fixed | pinned):  # constants, inputs and outputs: one register each
+        where[k] = n_regs
+        n_regs += 1
+    keep = [False] * size
+    for k in fixed | pinned:
+        keep[k] = True
+    free, out = [], []
     mul, add = operator.mul, operator.add
-    while i < n:
-        kind, ins = flat[i]
-        i += 1
-        if kind == _BINARY:
-            f, o, a, b = ins
-            if f is mul and i < n and flat[i][0] == _BINARY and flat[i][1][0] is add:
-                _, o2, x, y = flat[i][1]
-                if reads.get(o) == 1 and o not in pinned and (x == o) != (y == o):
-                    i += 1
-                    if y == o:
-                        fused.append((_MULADD, (o2, x, a, b), (x, a, b)))
-                    else:
-                        fused.append((_ADDMUL, (o2, y, a, b), (y, a, b)))
-                    continue
-            if f is mul:
-                fused.append((_MUL, (o, a, b), (a, b)))
-            elif f is add:
-                fused.append((_ADD, (o, a, b), (a, b)))
-            elif f is _relu_rule:
-                fused.append((_RELU_RULE, (o, a, b), (a, b)))
+    pos = 0
+
+    def emit(kind, ins):
+        if out and out[-1][0] == kind:
+            out[-1][1].append(ins)
+        else:
+            out.append((kind, [ins]))
+
+    for kind, code in blocks:
+        j, n = 0, len(code)
+        while j < n:
+            ins = code[j]
+            j += 1
+            ins_reads = _reads(kind, ins)
+            new_kind = kind
+            if kind == _BINARY:
+                f, o, a, b = ins
+                if f is mul and j < n and code[j][0] is add and reads[o] == 1 and not keep[o]:
+                    _, o2, x, y = code[j]
+                    if (x == o) != (y == o):  # r[x] + (a * b) or (a * b) + r[y]
+                        j += 1
+                        pos += 1
+                        c = x if y == o else y
+                        new_kind = _MULADD if y == o else _ADDMUL
+                        ins, ins_reads = (o2, c, a, b), (c, a, b)
+                if new_kind == _BINARY:
+                    if f is mul:
+                        new_kind, ins = _MUL, (o, a, b)
+                    elif f is add:
+                        new_kind, ins = _ADD, (o, a, b)
+                    elif f is _relu_rule:
+                        new_kind, ins = _RELU_RULE, (o, a, b)
+            elif kind == _UNARY and ins[0] is _RELU_SCALAR:
+                new_kind, ins = _RELU, ins[1:]
+            if new_kind >= _MULADD:
+                o, operands = ins[0], [where[k] for k in ins[1:]]
+            elif kind == _CALL:
+                o, operands = None, tuple([where[k] for k in ins[1]])
+            elif new_kind == _NARY:
+                o, operands = ins[1], tuple([where[k] for k in ins[2]])
             else:
-                fused.append((kind, ins, (a, b)))
-        elif kind == _UNARY and ins[0] is _RELU_SCALAR:
-            fused.append((_RELU, ins[1:], ins[2:]))
-        else:
-            fused.append((kind, ins, _reads(kind, ins)))
-    # Registers: constants, inputs and outputs keep one each; the others are reused.
-    last = {}
-    for pos, (_, _, ins_reads) in enumerate(fused):
-        for k in ins_reads:
-            last[k] = pos
-    where = {}
-    for k in sorted(fixed | pinned):
-        where[k] = len(where)
-    size, free = len(where), []
-    out = []
-    for pos, (kind, ins, ins_reads) in enumerate(fused):
-        for k in set(ins_reads):  # read before the result is written: its slot may take it
-            if last[k] == pos and k not in fixed and k not in pinned:
-                free.append(where[k])
-        if kind == _CALL:
-            out.append((kind, (ins[0], tuple(where[k] for k in ins[1]))))
-            continue
-        o = ins[0] if kind >= _MULADD else ins[1]
-        if o not in where:
-            if free:
-                where[o] = free.pop()
+                o, operands = ins[1], [where[k] for k in ins[2:]]
+            for k in ins_reads:  # read before the result is written: its slot may take it
+                if last[k] <= pos and not keep[k] and where[k] >= 0:
+                    free.append(where[k])
+                    where[k] = -2  # freed (a register read twice is freed once)
+            pos += 1
+            if o is None:
+                emit(_CALL, (ins[0], operands))
+                continue
+            if where[o] == -1:
+                if free:
+                    where[o] = free.pop()
+                else:
+                    where[o] = n_regs
+                    n_regs += 1
+            if new_kind >= _MULADD:
+                emit(new_kind, (where[o], *operands))
+            elif new_kind == _NARY:
+                emit(new_kind, (ins[0], where[o], operands))
             else:
-                where[o] = size
-                size += 1
-        if kind >= _MULADD:
-            out.append((kind, tuple(where[k] for k in ins)))
-        elif kind == _NARY:
-            out.append((kind, (ins[0], where[o], tuple(where[k] for k in ins[2]))))
-        else:
-            out.append((kind, (ins[0], where[o], *[where[k] for k in ins[2:]])))
-    merged = []
-    for kind, ins in out:
-        if merged and merged[-1][0] == kind:
-            merged[-1][1].append(ins)
-        else:
-            merged.append((kind, [ins]))
-    return [(kind, tuple(code)) for kind, code in merged], where, size
+                emit(new_kind, (ins[0], where[o], *operands))
+            if last[o] < 0 and not keep[o]:  # never read: its slot is free at once
+                free.append(where[o])
+    return [(kind, tuple(code)) for kind, code in out], where, n_regs
 
 
 def _scalar_forward(op, n):
@@ -1003,7 +1007,7 @@ class _Program:
 
     def __init__(self, rec, out):
         fixed = rec.fixed | set(rec.input_regs)
-        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed)
+        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, len(rec.vals))
         self.template = [None] * size
         for reg, obj in rec.consts:
             self.template[where[reg]] = obj
