@@ -176,6 +176,13 @@ def _optimize(blocks, pinned, fixed, size):
     reads, last = [0] * size, [-1] * size
     pos = 0
     for kind, code in blocks:
+        if kind == _BINARY:  # the common kind, unrolled
+            for _, _, a, b in code:
+                reads[a] += 1
+                reads[b] += 1
+                last[a] = last[b] = pos
+                pos += 1
+            continue
         for ins in code:
             for k in _reads(kind, ins):
                 reads[k] += 1
@@ -193,11 +200,14 @@ def _optimize(blocks, pinned, fixed, size):
     mul, add = operator.mul, operator.add
     pos = 0
 
+    current = [None, None]  # the kind of the last block of `out`, and its list
+
     def emit(kind, ins):
-        if out and out[-1][0] == kind:
-            out[-1][1].append(ins)
+        if current[0] == kind:
+            current[1].append(ins)
         else:
-            out.append((kind, [ins]))
+            current[0], current[1] = kind, [ins]
+            out.append((kind, current[1]))
 
     for kind, code in blocks:
         j, n = 0, len(code)
@@ -258,6 +268,7 @@ def _optimize(blocks, pinned, fixed, size):
     return [(kind, tuple(code)) for kind, code in out], where, n_regs
 
 
+@functools.lru_cache(maxsize=None)
 def _scalar_forward(op, n):
     """`op` on floats with the IEEE fallback, as `Value` runs it (n inputs, then params)."""
     forward = ops.scalar_forward
@@ -268,6 +279,7 @@ def _scalar_forward(op, n):
     return run
 
 
+@functools.lru_cache(maxsize=None)
 def _array_forward(op, zero_d):
     """`op`'s array forward as `Tensor` runs it (an ndarray even for 0-d results)."""
     if not zero_d:
@@ -280,6 +292,7 @@ def _array_forward(op, zero_d):
     return run
 
 
+@functools.lru_cache(maxsize=None)
 def _float_rule(rule):
     """A vjp rule on floats with the sweep's IEEE fallback at a pole (`graph._ieee_rule`)."""
 
@@ -1072,13 +1085,19 @@ class Compiled:
         return out
 
     def _record(self, args, kwargs, inputs):
+        # The collector paused (as the sweep pauses it): the recording allocates many small
+        # containers, which would make it walk every node of the graph again and again.
         with _record_lock:
-            rec = _Recorder(inputs)
-            with _Swapped(rec):
-                out = self.fn(*args, **kwargs)
-            result = _output_builder(rec, out)(rec.vals)  # pins the outputs' registers
-            self.recordings += 1
-            return _Program(rec, out), result
+            graph._pause_collector()
+            try:
+                rec = _Recorder(inputs)
+                with _Swapped(rec):
+                    out = self.fn(*args, **kwargs)
+                result = _output_builder(rec, out)(rec.vals)  # pins the outputs' registers
+                self.recordings += 1
+                return _Program(rec, out), result
+            finally:
+                graph._resume_collector()
 
     def cache_clear(self) -> None:
         """Forget every recording: the next call records again."""
