@@ -108,47 +108,100 @@ def _plan(op, i, scalar):
 # with effects (commits, optimizer steps). Made by `_optimize` from those: arithmetic written
 # in the interpreter itself, which calls nothing (the same operators, so the same floats).
 _CALL, _UNARY, _BINARY, _NARY = 0, 1, 2, 3
-_MULADD, _ADDMUL, _ADD, _MUL, _RELU, _RELU_RULE = 4, 5, 6, 7, 8, 9
+_MIXED = 4  # one- and two-operand calls, as (f, o, a, b), b None for one
+_MULADD, _ADDMUL, _ADD, _MUL, _RELU, _RELU_RULE, _TANH_RULE = 5, 6, 7, 8, 9, 10, 11
 
 _RELU_SCALAR = ops.RELU.scalar
 
 
-def _run(r, blocks):
-    """Execute the program `blocks` on the register file `r` (a list), in order."""
-    for kind, code in blocks:
-        if kind == _MULADD:
-            for o, c, a, b in code:
-                r[o] = r[c] + r[a] * r[b]
-        elif kind == _BINARY:
-            for f, o, a, b in code:
-                r[o] = f(r[a], r[b])
-        elif kind == _ADD:
-            for o, a, b in code:
-                r[o] = r[a] + r[b]
-        elif kind == _MUL:
-            for o, a, b in code:
-                r[o] = r[a] * r[b]
-        elif kind == _ADDMUL:
-            for o, c, a, b in code:
-                r[o] = r[a] * r[b] + r[c]
-        elif kind == _RELU:
-            for o, a in code:
-                x = r[a]
-                r[o] = 0.0 if x <= 0 else x  # RELU's forward on floats
-        elif kind == _RELU_RULE:
-            for o, g, a in code:
-                r[o] = 0.0 if r[a] <= 0 else r[g]  # RELU's rule on floats (`_relu_rule`)
-        elif kind == _UNARY:
-            for f, o, a in code:
-                r[o] = f(r[a])
-        elif kind == _NARY:
-            get = r.__getitem__
-            for f, o, idx in code:
-                r[o] = f(*map(get, idx))
-        else:  # _CALL: effects (commits, optimizer steps); no result
-            get = r.__getitem__
-            for f, idx in code:
-                f(*map(get, idx))
+# One function per kind runs a block of instructions on the register file `r` (a list): a
+# program is a list of (function, block), so a block costs one call, whatever its kind.
+
+
+def _muladd(r, code):
+    for o, c, a, b in code:
+        r[o] = r[c] + r[a] * r[b]
+
+
+def _addmul(r, code):
+    for o, c, a, b in code:
+        r[o] = r[a] * r[b] + r[c]
+
+
+def _add(r, code):
+    for o, a, b in code:
+        r[o] = r[a] + r[b]
+
+
+def _mul(r, code):
+    for o, a, b in code:
+        r[o] = r[a] * r[b]
+
+
+def _relu(r, code):
+    for o, a in code:
+        x = r[a]
+        r[o] = 0.0 if x <= 0 else x  # RELU's forward on floats
+
+
+def _relu_rule_inline(r, code):
+    for o, g, a in code:
+        r[o] = 0.0 if r[a] <= 0 else r[g]  # RELU's rule on floats (`_relu_rule`)
+
+
+def _tanh_rule_inline(r, code):
+    for o, g, a in code:
+        y = r[a]
+        r[o] = r[g] * (1.0 - y * y)  # TANH's rule g * (1 - out * out); 1.0 == 1 exactly
+
+
+def _unary(r, code):
+    for f, o, a in code:
+        r[o] = f(r[a])
+
+
+def _binary(r, code):
+    for f, o, a, b in code:
+        r[o] = f(r[a], r[b])
+
+
+def _mixed(r, code):
+    for f, o, a, b in code:
+        r[o] = f(r[a]) if b is None else f(r[a], r[b])
+
+
+def _nary(r, code):
+    get = r.__getitem__
+    for f, o, idx in code:
+        r[o] = f(*map(get, idx))
+
+
+def _calls(r, code):  # effects (commits, optimizer steps): no result
+    get = r.__getitem__
+    for f, idx in code:
+        f(*map(get, idx))
+
+
+_RUNNERS = {
+    _CALL: _calls,
+    _UNARY: _unary,
+    _BINARY: _binary,
+    _NARY: _nary,
+    _MIXED: _mixed,
+    _MULADD: _muladd,
+    _ADDMUL: _addmul,
+    _ADD: _add,
+    _MUL: _mul,
+    _RELU: _relu,
+    _RELU_RULE: _relu_rule_inline,
+    _TANH_RULE: _tanh_rule_inline,
+}
+
+
+def _run(r, program):
+    """Execute `program` [(runner, block), ...] on the register file `r`, in order."""
+    for run, code in program:
+        run(r, code)
 
 
 def _reads(kind, ins):
@@ -160,7 +213,7 @@ def _reads(kind, ins):
     return ins[2] if kind == _NARY else ins[1]
 
 
-def _optimize(blocks, pinned, fixed, size):
+def _optimize(blocks, pinned, fixed, vals):
     """The recorded program made quicker, computing the same floats, in two passes.
 
     1. Inline arithmetic: a product whose only use is the sum that follows is fused with it
@@ -170,9 +223,11 @@ def _optimize(blocks, pinned, fixed, size):
        few and close together in memory (a register file as large as the program was
        measured several times slower, from cache misses alone).
     `pinned`: registers read by the outputs; `fixed`: registers of constants and inputs;
-    `size`: the number of registers recorded. Returns (blocks, {recorded register:
+    `vals`: the recorded values (inline arithmetic is for floats; calls on arrays go in
+    blocks mixing one and two operands, so a chain of ops is one block). Returns (blocks, {recorded register:
     register} as a list, number of registers).
     """
+    size = len(vals)
     reads, last = [0] * size, [-1] * size
     pos = 0
     for kind, code in blocks:
@@ -198,74 +253,68 @@ def _optimize(blocks, pinned, fixed, size):
         keep[k] = True
     free, out = [], []
     mul, add = operator.mul, operator.add
+    inline = {mul: _MUL, add: _ADD, _relu_rule: _RELU_RULE, _tanh_rule: _TANH_RULE}
     pos = 0
-
-    current = [None, None]  # the kind of the last block of `out`, and its list
-
-    def emit(kind, ins):
-        if current[0] == kind:
-            current[1].append(ins)
-        else:
-            current[0], current[1] = kind, [ins]
-            out.append((kind, current[1]))
-
+    current_kind, current = None, None
     for kind, code in blocks:
         j, n = 0, len(code)
         while j < n:
             ins = code[j]
             j += 1
-            ins_reads = _reads(kind, ins)
             new_kind = kind
             if kind == _BINARY:
                 f, o, a, b = ins
-                if f is mul and j < n and code[j][0] is add and reads[o] == 1 and not keep[o]:
+                ins_reads = (a, b)
+                if vals[o].__class__ is not float:  # arrays: calls, in long blocks of one kind
+                    new_kind = _MIXED
+                elif f is mul and j < n and code[j][0] is add and reads[o] == 1 and not keep[o]:
                     _, o2, x, y = code[j]
                     if (x == o) != (y == o):  # r[x] + (a * b) or (a * b) + r[y]
                         j += 1
                         pos += 1
                         c = x if y == o else y
                         new_kind = _MULADD if y == o else _ADDMUL
-                        ins, ins_reads = (o2, c, a, b), (c, a, b)
+                        o, ins_reads = o2, (c, a, b)
                 if new_kind == _BINARY:
-                    if f is mul:
-                        new_kind, ins = _MUL, (o, a, b)
-                    elif f is add:
-                        new_kind, ins = _ADD, (o, a, b)
-                    elif f is _relu_rule:
-                        new_kind, ins = _RELU_RULE, (o, a, b)
-            elif kind == _UNARY and ins[0] is _RELU_SCALAR:
-                new_kind, ins = _RELU, ins[1:]
-            if new_kind >= _MULADD:
-                o, operands = ins[0], [where[k] for k in ins[1:]]
-            elif kind == _CALL:
-                o, operands = None, tuple([where[k] for k in ins[1]])
-            elif new_kind == _NARY:
-                o, operands = ins[1], tuple([where[k] for k in ins[2]])
+                    new_kind = inline.get(f, _BINARY)
             else:
-                o, operands = ins[1], [where[k] for k in ins[2:]]
+                ins_reads = _reads(kind, ins)
+                if kind == _UNARY:
+                    if ins[0] is _RELU_SCALAR:
+                        new_kind = _RELU
+                    elif vals[ins[1]].__class__ is not float:
+                        new_kind = _MIXED
+                o = None if kind == _CALL else ins[1]
+            operands = tuple(map(where.__getitem__, ins_reads))
             for k in ins_reads:  # read before the result is written: its slot may take it
                 if last[k] <= pos and not keep[k] and where[k] >= 0:
                     free.append(where[k])
                     where[k] = -2  # freed (a register read twice is freed once)
             pos += 1
             if o is None:
-                emit(_CALL, (ins[0], operands))
-                continue
-            if where[o] == -1:
-                if free:
-                    where[o] = free.pop()
-                else:
-                    where[o] = n_regs
-                    n_regs += 1
-            if new_kind >= _MULADD:
-                emit(new_kind, (where[o], *operands))
-            elif new_kind == _NARY:
-                emit(new_kind, (ins[0], where[o], operands))
+                ins = (ins[0], operands)
             else:
-                emit(new_kind, (ins[0], where[o], *operands))
-            if last[o] < 0 and not keep[o]:  # never read: its slot is free at once
-                free.append(where[o])
-    return [(kind, tuple(code)) for kind, code in out], where, n_regs
+                w = where[o]
+                if w == -1:
+                    w = where[o] = free.pop() if free else n_regs
+                    if w == n_regs:
+                        n_regs += 1
+                if new_kind >= _MULADD:
+                    ins = (w, *operands)
+                elif new_kind == _MIXED:
+                    ins = (ins[0], w, operands[0], operands[1] if len(operands) == 2 else None)
+                elif new_kind == _NARY:
+                    ins = (ins[0], w, operands)
+                else:
+                    ins = (ins[0], w, *operands)
+                if last[o] < 0 and not keep[o]:  # never read: its slot is free at once
+                    free.append(w)
+            if new_kind == current_kind:
+                current.append(ins)
+            else:
+                current_kind, current = new_kind, [ins]
+                out.append((new_kind, current))
+    return [(_RUNNERS[kind], tuple(code)) for kind, code in out], where, n_regs
 
 
 @functools.lru_cache(maxsize=None)
@@ -1020,7 +1069,7 @@ class _Program:
 
     def __init__(self, rec, out):
         fixed = rec.fixed | set(rec.input_regs)
-        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, len(rec.vals))
+        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, rec.vals)
         self.template = [None] * size
         for reg, obj in rec.consts:
             self.template[where[reg]] = obj
