@@ -224,8 +224,8 @@ def _optimize(blocks, pinned, fixed, vals):
        measured several times slower, from cache misses alone).
     `pinned`: registers read by the outputs; `fixed`: registers of constants and inputs;
     `vals`: the recorded values (inline arithmetic is for floats; calls on arrays go in
-    blocks mixing one and two operands, so a chain of ops is one block). Returns (blocks, {recorded register:
-    register} as a list, number of registers).
+    blocks mixing one and two operands, so a chain of ops is one block).
+    Returns (blocks, {recorded register: register} as a list, number of registers).
     """
     size = len(vals)
     reads, last = [0] * size, [-1] * size
@@ -317,7 +317,7 @@ def _optimize(blocks, pinned, fixed, vals):
     return [(_RUNNERS[kind], tuple(code)) for kind, code in out], where, n_regs
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _scalar_forward(op, n):
     """`op` on floats with the IEEE fallback, as `Value` runs it (n inputs, then params)."""
     forward = ops.scalar_forward
@@ -328,7 +328,7 @@ def _scalar_forward(op, n):
     return run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _array_forward(op, zero_d):
     """`op`'s array forward as `Tensor` runs it (an ndarray even for 0-d results)."""
     if not zero_d:
@@ -341,7 +341,7 @@ def _array_forward(op, zero_d):
     return run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _float_rule(rule):
     """A vjp rule on floats with the sweep's IEEE fallback at a pole (`graph._ieee_rule`)."""
 
@@ -632,6 +632,19 @@ class _Recorder:
             seed_reg = self.const(seed)
         grads, regs = {root: seed}, {root: seed_reg}
         vals, run, plans = self.vals, self.run, {}
+        keep_value, blocks = vals.append, self.blocks
+
+        def run2(f, a, b):  # `run` for the common rule of two registers, made short
+            o = len(vals)
+            keep_value(f(vals[a], vals[b]))
+            last = self.last
+            if last is not None and last[0] == _BINARY:
+                last[1].append((f, o, a, b))
+            else:
+                self.last = (_BINARY, [(f, o, a, b)])
+                blocks.append(self.last)
+            return o
+
         uniform = None if graph._kinds_met else root._SHAPED
         with graph._sweeping(False):
             for node in graph.toposort(root):
@@ -662,6 +675,8 @@ class _Recorder:
                             c_reg = g_reg
                         elif positions is None:
                             c_reg = run(f, (g_reg, *args))
+                        elif len(positions) == 1:
+                            c_reg = run2(f, g_reg, args[positions[0]])
                         else:
                             c_reg = run(f, (g_reg, *[args[k] for k in positions]))
                     c = vals[c_reg]
@@ -672,7 +687,7 @@ class _Recorder:
                             c_reg = run(p._sum_to_shape, (c_reg, args[i + 1]))
                     t_reg = regs.get(p)
                     if t_reg is not None:
-                        t_reg = run(operator.add, (t_reg, c_reg))
+                        t_reg = run2(operator.add, t_reg, c_reg)
                         if shaped and not like.ndim:
                             t_reg = run(p._sum_to_shape, (t_reg, args[i + 1]))
                     else:
