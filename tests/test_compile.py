@@ -472,3 +472,19 @@ def test_another_thread_is_not_recorded():
     thread.join()
     _same(seen[0], np.full(2, 3.0))
     assert fast().item() == 4.0
+
+
+def test_the_documentation_examples_run():
+    """docs/compile.md's code blocks, in order, in one namespace (their asserts are checks)."""
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "compile.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 4
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "docs/compile.md", "exec"), namespace)  # noqa: S102
+    step = namespace["step"]
+    assert step.recordings == 1
+    _same(namespace["df"](-np.ones(2)), np.full(2, 2.0))  # the pitfall, as documented
