@@ -50,6 +50,7 @@ from .core import graph, ops, tensor, value
 from .core.graph import Node
 from .core.tensor import Tensor
 from .core.value import Value
+from .nn.layers import Dropout
 from .optim import lr_scheduler, optimizers
 from .transforms.functional import _Call
 
@@ -431,10 +432,13 @@ class _Recorder:
         self.const_reg = {}  # id(constant) -> register
         self.keep = []  # everything whose id is a key above, alive until the end
         self.quiet = False  # the program needs numpy's floating-point warnings silenced
-        self.captured = []  # external nodes read by the program: (node, shape, dtype)
+        self.captured = []  # captured nodes read: (node, shape, dtype, requires_grad)
         self.fixed = set()  # the registers of constants
         self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
+        self.escaped = []  # (captured node, the array of it that fn read by .data)
+        self.node_seen = set()  # ids of the external nodes read so far
+        self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         for x in inputs:  # the dynamic leaves of the arguments, in order
             reg = self.new(x)
             self.input_regs.append(reg)
@@ -507,11 +511,19 @@ class _Recorder:
             raise AssertionError("a node made during the recording has no register")
         obj = self.const(node)  # an argument, or a leaf captured by fn (a parameter)
         reg = self.call(_get_data, (obj,), node._data)
+        key = id(node)
+        if key not in self.node_seen:  # first read: its kind is part of what the program needs
+            self.node_seen.add(key)
+        else:
+            key = None
         self.node_reg[id(node)] = reg
         self.leaf_reads.append(id(node))
         self.track(node._data, reg)
-        if isinstance(node, Tensor) and not any(n is node for n, _, _ in self.captured):
-            self.captured.append((node, node._data.shape, node._data.dtype))
+        if key is not None and key not in self.arguments:
+            shape = np.shape(node._data)
+            self.captured.append(
+                (node, shape, getattr(node._data, "dtype", None), node.requires_grad)
+            )
         return reg
 
     def raw(self, x):
@@ -815,6 +827,10 @@ def _data_property(original):
         rec = _watching()
         if rec is not None:
             rec.track(data, rec.node(self))  # a copy made by the read is the same register
+            if id(self) not in rec.created and id(self) not in rec.arguments:
+                # A captured node's array in fn's hands: numpy work on it is not recorded,
+                # so the program holds for this very array only (`_Program.valid`).
+                rec.escaped.append((self, data))
         return data
 
     def set(self, new):
@@ -959,6 +975,19 @@ def _export_output(original):
     return export_output
 
 
+def _dropout_forward(original):
+    def forward(self, x):
+        if _watching() is not None and self.training and self.p:
+            raise TypeError(
+                "al.compile: Dropout in training mode draws a new mask with numpy at every "
+                "call, and a recording would keep its first mask for good; call .eval() on "
+                "the model for a compiled step, or leave the step eager"
+            )
+        return original(self, x)
+
+    return functools.wraps(original)(forward)
+
+
 def _replayed_method(original):
     def method(self, *args, **kwargs):
         rec = _watching()
@@ -994,6 +1023,7 @@ def _swaps():
         (Tensor, "grad", _grad_property(Tensor.__dict__["grad"], True)),
     ]
     swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
+    swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
     for cls, name, how in [
         (Value, "__float__", "float() of"),
         (Value, "item", "item() of"),
@@ -1080,7 +1110,7 @@ def _output_builder(rec, out, where=None):
 class _Program:
     """One recording, optimized: instructions, constants in place, the output's structure."""
 
-    __slots__ = ("blocks", "build", "captured", "input_regs", "quiet", "template")
+    __slots__ = ("blocks", "build", "captured", "escaped", "input_regs", "quiet", "template")
 
     def __init__(self, rec, out):
         fixed = rec.fixed | set(rec.input_regs)
@@ -1091,13 +1121,22 @@ class _Program:
         self.input_regs = [where[reg] for reg in rec.input_regs]
         self.quiet = rec.quiet
         self.captured = rec.captured
+        self.escaped = rec.escaped
         self.build = _output_builder(rec, out, where)
 
     def valid(self):
-        """The captured Tensors still have the shapes and dtypes the program was made for."""
-        for node, shape, dtype in self.captured:
+        """The captured nodes still have the shapes, dtypes and requires_grad the program was
+        made for, and those whose array fn read by `.data` still have that array."""
+        for node, shape, dtype, requires_grad in self.captured:
             data = node._data
-            if data.shape != shape or data.dtype != dtype:
+            if (
+                node.requires_grad is not requires_grad
+                or getattr(data, "dtype", None) != dtype
+                or (dtype is not None and data.shape != shape)
+            ):
+                return False
+        for node, data in self.escaped:
+            if node._data is not data:
                 return False
         return True
 

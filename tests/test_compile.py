@@ -488,3 +488,46 @@ def test_the_documentation_examples_run():
     step = namespace["step"]
     assert step.recordings == 1
     _same(namespace["df"](-np.ones(2)), np.full(2, 2.0))  # the pitfall, as documented
+
+
+def test_dropout_in_training_is_refused_and_runs_in_eval():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Dropout(0.5, rng=1))
+    step = al.compile(lambda x: model(Tensor(x)).sum())
+    with pytest.raises(TypeError, match="Dropout in training mode"):
+        step(np.ones((2, 3)))
+    model.eval()
+    _same(step(np.ones((2, 3))), model(Tensor(np.ones((2, 3)))).sum())
+
+
+def test_arrays_of_captured_nodes_read_by_data_are_checked_at_every_call():
+    """BatchNorm in eval mode reads its running statistics as raw arrays: when training
+    (eager) replaces them, the compiled evaluation records again instead of using old ones."""
+    bn = nn.BatchNorm1d(3)
+    evaluate = al.compile(lambda x: bn(Tensor(x)).sum())
+    x = np.arange(12.0).reshape(4, 3)
+    for _ in range(3):
+        bn.train()
+        bn(Tensor(x * 0.5 + 1.0))  # eager training: new running statistics
+        bn.eval()
+        _same(evaluate(x), bn(Tensor(x)).sum())
+    assert evaluate.recordings == 3
+
+
+def test_a_frozen_parameter_records_again():
+    def make():
+        w, b = Tensor(np.ones(3), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)
+
+        def step():
+            w.grad = b.grad = None
+            ((w * 2.0 + b).tanh()).sum().backward()
+            return w.grad, b.grad
+
+        return step, w
+
+    eager, w_eager = make()
+    step, w = make()
+    fast = al.compile(step)
+    _same(eager(), fast())
+    w.requires_grad = w_eager.requires_grad = False
+    assert eager()[0] is None and fast()[0] is None
+    assert fast.recordings == 2
