@@ -730,9 +730,9 @@ class _Recorder:
                 self.grad_reg[id(n)] = regs[n]  # read back only by .grad inside fn
         if external:
             self.keep.append(external)
-            g_regs = [regs[n] for n in external]
-            self.pinned.update(g_regs)
-            self.emit(_CALL, (functools.partial(_commit, external, root._SHAPED), tuple(g_regs)))
+            # The nodes by register: an argument is another node at every call.
+            reads = tuple([self.const(n) for n in external] + [regs[n] for n in external])
+            self.emit(_CALL, (functools.partial(_commit, len(external), root._SHAPED), reads))
 
     def replayed(self, method, obj, args, kwargs):
         """Record a call replayed as a whole (an optimizer's step), and make it now."""
@@ -769,8 +769,9 @@ class _Suspended:
 _get_data = attrgetter("_data")
 
 
-def _commit(nodes, shaped, *gs):
-    """Add the cotangents `gs` into `.grad` of `nodes`, as `graph.backward` commits them."""
+def _commit(n, shaped, *nodes_and_cotangents):
+    """Add the cotangents into `.grad` of the nodes (n of each), as `graph.backward` does."""
+    nodes, gs = nodes_and_cotangents[:n], nodes_and_cotangents[n:]
     with graph._commit_lock:
         news = [node._new_grad(g) for node, g in zip(nodes, gs)]
         if shaped:
@@ -778,7 +779,7 @@ def _commit(nodes, shaped, *gs):
         graph._commit(nodes, news)
 
 
-def _set_grad(node, const, *new):
+def _set_grad(const, node, *new):
     node.grad = new[0] if new else const
 
 
@@ -894,8 +895,8 @@ def _grad_property(original, is_tensor):
         else:
             const = None if reg is not None else new
             rec.keep.append(self)
-            reads = () if reg is None else (reg,)
-            rec.emit(_CALL, (functools.partial(_set_grad, self, const), reads))
+            reads = (rec.const(self),) if reg is None else (rec.const(self), reg)
+            rec.emit(_CALL, (functools.partial(_set_grad, const), reads))
 
     return property(get, set, doc=original.__doc__)
 

@@ -531,3 +531,22 @@ def test_a_frozen_parameter_records_again():
     w.requires_grad = w_eager.requires_grad = False
     assert eager()[0] is None and fast()[0] is None
     assert fast.recordings == 2
+
+
+def test_backward_commits_into_the_nodes_passed_at_each_call():
+    def step(w):
+        w.grad = None
+        (w * w * 3.0).sum().backward()
+        return w.grad
+
+    fast = al.compile(step)
+    for k in range(3):
+        w = Tensor(np.arange(3.0) + k, requires_grad=True)
+        v = Value(1.0 + k)
+        _same(fast(w), 6.0 * w.data)
+        _same(w.grad, 6.0 * w.data)
+        fast_value = al.compile(lambda v: (v * v).backward())
+        fast_value(Value(5.0))
+        fast_value(v)
+        assert v.grad == 2.0 * v.data
+    assert fast.recordings == 1
