@@ -249,9 +249,10 @@ def _optimize(blocks, pinned, fixed, vals):
     for k in sorted(fixed | pinned):  # constants, inputs and outputs: one register each
         where[k] = n_regs
         n_regs += 1
-    keep = [False] * size
+    never = pos + 1  # `dies[k]`: the position of k's last read, `never` if k is kept
+    dies = last
     for k in fixed | pinned:
-        keep[k] = True
+        dies[k] = never
     free, out = [], []
     mul, add = operator.mul, operator.add
     inline = {mul: _MUL, add: _ADD, _relu_rule: _RELU_RULE, _tanh_rule: _TANH_RULE}
@@ -268,7 +269,7 @@ def _optimize(blocks, pinned, fixed, vals):
                 ins_reads = (a, b)
                 if vals[o].__class__ is not float:  # arrays: calls, in long blocks of one kind
                     new_kind = _MIXED
-                elif f is mul and j < n and code[j][0] is add and reads[o] == 1 and not keep[o]:
+                elif f is mul and j < n and code[j][0] is add and reads[o] == 1 and dies[o] < never:
                     _, o2, x, y = code[j]
                     if (x == o) != (y == o):  # r[x] + (a * b) or (a * b) + r[y]
                         j += 1
@@ -286,9 +287,9 @@ def _optimize(blocks, pinned, fixed, vals):
                     elif vals[ins[1]].__class__ is not float:
                         new_kind = _MIXED
                 o = None if kind == _CALL else ins[1]
-            operands = tuple(map(where.__getitem__, ins_reads))
+            operands = tuple([where[k] for k in ins_reads])
             for k in ins_reads:  # read before the result is written: its slot may take it
-                if last[k] <= pos and not keep[k] and where[k] >= 0:
+                if dies[k] <= pos and where[k] >= 0:
                     free.append(where[k])
                     where[k] = -2  # freed (a register read twice is freed once)
             pos += 1
@@ -308,7 +309,7 @@ def _optimize(blocks, pinned, fixed, vals):
                     ins = (ins[0], w, operands)
                 else:
                     ins = (ins[0], w, *operands)
-                if last[o] < 0 and not keep[o]:  # never read: its slot is free at once
+                if dies[o] < 0:  # never read: its slot is free at once
                     free.append(w)
             if new_kind == current_kind:
                 current.append(ins)
@@ -711,28 +712,37 @@ class _Recorder:
         return grads, regs
 
     def backward(self, root, gradient, create_graph):
-        """`graph.backward`, recorded: the sweep, then the commit into `.grad`."""
+        """`graph.backward`, recorded: the sweep, then the commit into `.grad`.
+
+        Only the nodes made before the call (parameters, arguments) are committed to: the
+        nodes made by fn are gone after it, and `.grad` of one of them read inside fn is
+        its cotangent's register (`grad_reg`).
+        """
         if create_graph:
             raise TypeError(
                 "al.compile: backward(create_graph=True) is not supported in a compiled "
-                "function; the transforms (al.grad, al.hessian, ...) are"
+                "function; the first-order transforms (al.grad, al.vjp, ...) are"
             )
         grads, regs = self.sweep(root, gradient)
-        nodes = list(grads)
+        created, grad_reg = self.created, self.grad_reg
+        external = []
+        for n in grads:
+            key = id(n)
+            if key in created:
+                grad_reg[key] = _LOST if key in grad_reg else regs[n]
+            else:
+                external.append(n)
+        if not external:
+            return
         with graph._commit_lock, _Suspended(self):
-            news = [node._new_grad(g) for node, g in grads.items()]
+            news = [n._new_grad(grads[n]) for n in external]
             if root._SHAPED:
                 news = graph._unshared(news)
-            graph._commit(nodes, news)
-        external = [n for n in nodes if id(n) not in self.created]
-        for n in nodes:
-            if id(n) in self.created:
-                self.grad_reg[id(n)] = regs[n]  # read back only by .grad inside fn
-        if external:
-            self.keep.append(external)
-            # The nodes by register: an argument is another node at every call.
-            reads = tuple([self.const(n) for n in external] + [regs[n] for n in external])
-            self.emit(_CALL, (functools.partial(_commit, len(external), root._SHAPED), reads))
+            graph._commit(external, news)
+        self.keep.append(external)
+        # The nodes by register: an argument is another node at every call.
+        reads = tuple([self.const(n) for n in external] + [regs[n] for n in external])
+        self.emit(_CALL, (functools.partial(_commit, len(external), root._SHAPED), reads))
 
     def replayed(self, method, obj, args, kwargs):
         """Record a call replayed as a whole (an optimizer's step), and make it now."""
@@ -750,6 +760,10 @@ class _Recorder:
         self.emit(_CALL, (functools.partial(method, obj), ()))
         self.forget_leaves()
         return out
+
+
+#: `grad_reg` of a node made by fn that two backward passes reached (not followed).
+_LOST = -1
 
 
 class _Suspended:
@@ -802,10 +816,12 @@ def _watching():
 
 
 def _node_maker(original, is_value):
+    get_ident = threading.get_ident
+
     def new(data, op=None, parents=(), ctx=(), requires_grad=False):
         node = original(data, op, parents, ctx, requires_grad)
-        rec = _watching()
-        if rec is not None:
+        rec = _active  # `_watching()`, written out: this runs for every op
+        if rec is not None and not rec.suspended and rec.thread == get_ident():
             rec.made(node, data, op, parents, ctx, is_value)
         return node
 
@@ -852,22 +868,24 @@ def _grad_property(original, is_tensor):
         rec = _watching()
         if rec is None:
             return original.fget(self)
-        rec.suspended += 1
-        try:
-            g = original.fget(self)
-        finally:
-            rec.suspended -= 1
-        if g is None or (not is_tensor and g is self._ZERO_GRAD):
-            return g
-        raw = g._data if is_tensor else g
-        if id(self) in rec.created:
-            reg = rec.grad_reg.get(id(self))
+        key = id(self)
+        if key in rec.created:  # its gradient lives in a register (see `_Recorder.backward`)
+            reg = rec.grad_reg.get(key)
             if reg is None:
+                return original.fget(self)  # no backward pass reached it
+            if reg == _LOST:
                 raise TypeError(
-                    "al.compile: .grad of a node made inside the compiled function, set "
-                    "otherwise than by one backward pass, is not supported"
+                    "al.compile: .grad of a node made inside the compiled function, after two "
+                    "backward passes reached it, is not supported"
                 )
+            raw = rec.vals[reg]
+            g = _NEW_TENSOR(raw) if is_tensor else raw
         else:
+            with _Suspended(rec):
+                g = original.fget(self)
+            if g is None or (not is_tensor and g is self._ZERO_GRAD):
+                return g
+            raw = g._data if is_tensor else g
             reader = _grad_data if is_tensor else attrgetter("_grad")
             reg = rec.call(reader, (rec.const(self),), raw)
         if is_tensor:
@@ -889,9 +907,12 @@ def _grad_property(original, is_tensor):
             if reg is None or reg < 0:
                 reg = None
         if id(self) in rec.created:
-            if reg is None and new is not None:
+            if reg is None and new is not None and new is not self._ZERO_GRAD:
                 reg = rec.const(new)
-            rec.grad_reg[id(self)] = reg
+            if reg is None:
+                rec.grad_reg.pop(id(self), None)
+            else:
+                rec.grad_reg[id(self)] = reg
         else:
             const = None if reg is not None else new
             rec.keep.append(self)

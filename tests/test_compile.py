@@ -550,3 +550,28 @@ def test_backward_commits_into_the_nodes_passed_at_each_call():
         fast_value(v)
         assert v.grad == 2.0 * v.data
     assert fast.recordings == 1
+
+
+def test_grad_of_a_node_made_inside_is_its_cotangent():
+    w = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+
+    def step():
+        h = w * 3.0
+        (h.tanh() * h).sum().backward()
+        return h.grad, w.grad
+
+    eager = step()
+    w.grad = None
+    fast = al.compile(step)
+    for _ in range(2):
+        w.grad = None
+        _same(fast(), eager)
+
+    def twice():
+        h = w * 3.0
+        h.sum().backward()
+        h.sum().backward()
+        return h.grad
+
+    with pytest.raises(TypeError, match="two backward passes"):
+        al.compile(twice)()
