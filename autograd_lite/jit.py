@@ -23,12 +23,13 @@ recording only: eager mode runs exactly the code it ran before (no flag tested p
 
 Program. A list of instructions over a register file (a Python list): each is a
 function and the registers of its arguments and result, `r[o] = f(r[a], r[b])`,
-grouped in runs of one kind that a short loop executes. There are no nodes, no
-sort and no dictionaries. The functions are the ops' own raw-array and float
-forwards and vjp rules (or, for a few scalar operators, the same expression as a
-C function: `operator.mul` for the rule `g * y`), so a replay is bit-for-bit the
-eager call. Python source compiled with `compile()` was measured slower to make
-(tens of microseconds per line) than the program saves, so none is generated.
+grouped in blocks of one kind, each run by a short loop (`_optimize` then fuses,
+inlines float arithmetic and reuses registers). There are no nodes, no sort and no
+dictionaries. The functions are the ops' own raw-array and float forwards and vjp
+rules (or, for a few operators, the same expression: `operator.mul` for the rule
+`g * y`), so a replay is bit-for-bit the eager call. Python source compiled with
+`compile()` was measured slower to make (tens of microseconds per line) than the
+program saves, so none is generated.
 
 Leaves not passed as arguments (a model's parameters, captured by closure) are
 read from their objects when the program first needs them, and again after every
@@ -1233,9 +1234,30 @@ class Compiled:
 
 
 def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 - jax.jit's role
-    """Compile `fn` by recording its first call and replaying it (see the module docstring).
+    """`fn` recorded at its first call and replayed after (as `jax.jit`; docs/compile.md).
 
-    Usable as `al.compile(fn)`, `@al.compile` or `@al.compile(cache_size=4)`.
+    Usable as `al.compile(fn)`, `@al.compile` or `@al.compile(cache_size=4)`. The result
+    is called as `fn`; its results are bit for bit those of an eager call (the ops' own
+    forwards and vjp rules, in the sweep's order), with the structure `fn` returned and
+    nodes made inside returned as constants (no history).
+
+    Arguments: Tensors, Values and float arrays (any shape; float16/32/64) are inputs of
+    the program; Python numbers and integer or bool arrays are part of the cache key by
+    value; lists, tuples and dicts of these are followed. A call whose arguments differ in
+    structure, shape or dtype from every cached recording records again (the last
+    `cache_size` recordings are kept, least recently used out); so does a call after a
+    captured parameter changed shape, dtype or requires_grad. `.recordings` counts them,
+    `.cache_clear()` forgets them.
+
+    Python control flow that depends on data, and numpy work on raw arrays, happen once,
+    at recording (the pitfall of every tracing compiler); side effects on Python state
+    happen then too, while a replay repeats only the numerical work: the ops, backward
+    passes, `.grad` commits and assignments, and optimizers' and schedulers' `step()`.
+
+    Raises TypeError: fn not callable; an argument of another kind (naming it); inside
+    fn at recording, an assignment to `.data`, `float()` / `.item()` / `.numpy()` of a
+    node computed from the inputs, `backward(create_graph=True)` and the transforms that
+    need it, hooks, `detect_anomaly`, Dropout in training mode. ValueError: cache_size < 1.
     """
     if fn is None:
         return lambda f: Compiled(f, cache_size)
