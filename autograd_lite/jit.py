@@ -53,6 +53,7 @@ from .core.tensor import Tensor
 from .core.value import Value
 from .nn.layers import Dropout
 from .optim import lr_scheduler, optimizers
+from .transforms import functional
 from .transforms.functional import _Call
 
 __all__ = ["compile"]
@@ -998,6 +999,22 @@ def _export_output(original):
     return export_output
 
 
+def _assemble(original):
+    """`functional._assemble` (numpy stacking the rows of a Jacobian), recorded as one call."""
+
+    def assemble(rows, out_shape, x):
+        rec = _watching()
+        if rec is None or any(isinstance(r, Node) for r in rows):
+            return original(rows, out_shape, x)  # nodes: stacked by ops, recorded already
+        out = original(rows, out_shape, x)
+        regs = [rec.raw(r) for r in rows]  # None rows (zero blocks) are constants
+        reg = rec.call(lambda *rs: original(list(rs), out_shape, x), regs, out)
+        rec.track(out, reg)
+        return out
+
+    return assemble
+
+
 def _dropout_forward(original):
     def forward(self, x):
         if _watching() is not None and self.training and self.p:
@@ -1047,6 +1064,7 @@ def _swaps():
     ]
     swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
     swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
+    swaps.append((functional, "_assemble", _assemble(functional._assemble)))
     for cls, name, how in [
         (Value, "__float__", "float() of"),
         (Value, "item", "item() of"),
@@ -1119,6 +1137,11 @@ def _output_builder(rec, out, where=None):
     if isinstance(out, dict):
         parts = {k: _output_builder(rec, v, where) for k, v in out.items()}
         return lambda r: {k: part(r) for k, part in parts.items()}
+    if callable(out):
+        raise TypeError(
+            f"al.compile: fn returned a function ({out!r:.60}), which holds the recording's "
+            "data; compile that function itself instead (for al.vjp, compile the vjp you need)"
+        )
     if isinstance(out, (float, _ndarray, np.generic)):
         reg = rec.value_reg.get(id(out), -1)
         if reg is None:

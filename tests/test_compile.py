@@ -575,3 +575,18 @@ def test_grad_of_a_node_made_inside_is_its_cotangent():
 
     with pytest.raises(TypeError, match="two backward passes"):
         al.compile(twice)()
+
+
+def test_compile_of_jacobian_stacks_the_rows_of_each_call():
+    def f(v):
+        return al.stack([v[0] ** 2 + v[1], al.sin(v[0] * v[1])])
+
+    fast = al.compile(al.jacobian(f))
+    for x in (np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([-3.0, 0.25])):
+        _same(fast(x), al.jacobian(f)(x))
+    assert fast.recordings == 1
+
+
+def test_a_returned_function_is_refused():
+    with pytest.raises(TypeError, match="returned a function"):
+        al.compile(lambda x: al.vjp(lambda v: al.sin(v), x))(np.ones(2))
