@@ -39,8 +39,10 @@ optimizer step, as eager code reads them.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from operator import attrgetter, itemgetter
@@ -199,6 +201,9 @@ _RUNNERS = {
     _RELU_RULE: _relu_rule_inline,
     _TANH_RULE: _tanh_rule_inline,
 }
+
+
+_INLINE_RUNNERS = {_muladd, _addmul, _add, _mul, _relu, _relu_rule_inline, _tanh_rule_inline}
 
 
 def _run(r, program):
@@ -680,7 +685,7 @@ class _Recorder:
                     if p is None or not p.requires_grad:
                         continue
                     if every is not None:
-                        c_reg = run(itemgetter(i), (every,))
+                        c_reg = run(_item(i), (every,))
                     else:
                         plan = plans.get((op, i, scalar))
                         if plan is None:
@@ -783,6 +788,8 @@ class _Suspended:
 
 
 _get_data = attrgetter("_data")
+_get_grad = attrgetter("_grad")
+_item = functools.cache(itemgetter)  # one getter per index: recordings compare them
 
 
 def _commit(n, shaped, *nodes_and_cotangents):
@@ -888,7 +895,7 @@ def _grad_property(original, is_tensor):
             if g is None or (not is_tensor and g is self._ZERO_GRAD):
                 return g
             raw = g._data if is_tensor else g
-            reader = _grad_data if is_tensor else attrgetter("_grad")
+            reader = _grad_data if is_tensor else _get_grad
             reg = rec.call(reader, (rec.const(self),), raw)
         if is_tensor:
             rec.keep.append(g)
@@ -1008,7 +1015,15 @@ def _assemble(original):
             return original(rows, out_shape, x)  # nodes: stacked by ops, recorded already
         out = original(rows, out_shape, x)
         regs = [rec.raw(r) for r in rows]  # None rows (zero blocks) are constants
-        reg = rec.call(lambda *rs: original(list(rs), out_shape, x), regs, out)
+        # x tells only its kind, shape and dtype: a stand-in made per call keeps the program
+        # free of the recording's nodes (two recordings compare equal).
+        scalar, shape, dtype = isinstance(x, Value), np.shape(x._data), np.result_type(x._data)
+
+        def stacked(*rs):
+            like = Value(0.0, requires_grad=False) if scalar else Tensor(np.zeros(shape, dtype))
+            return original(list(rs), out_shape, like)
+
+        reg = rec.call(stacked, regs, out)
         rec.track(out, reg)
         return out
 
@@ -1156,7 +1171,16 @@ def _output_builder(rec, out, where=None):
 class _Program:
     """One recording, optimized: instructions, constants in place, the output's structure."""
 
-    __slots__ = ("blocks", "build", "captured", "escaped", "input_regs", "quiet", "template")
+    __slots__ = (
+        "blocks",
+        "build",
+        "captured",
+        "escaped",
+        "input_regs",
+        "quiet",
+        "template",
+        "verified",
+    )
 
     def __init__(self, rec, out):
         fixed = rec.fixed | set(rec.input_regs)
@@ -1169,6 +1193,7 @@ class _Program:
         self.captured = rec.captured
         self.escaped = rec.escaped
         self.build = _output_builder(rec, out, where)
+        self.verified = False  # compared with a second recording (`Compiled.__call__`)
 
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
@@ -1198,6 +1223,73 @@ class _Program:
         return self.build(r)
 
 
+_EAGER = object()  # a cache entry: arguments of this structure run eagerly
+
+
+def _same_constant(a, b):
+    """The constants of two recordings are the same (arrays and floats bit for bit)."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or isinstance(a, Node):
+        return False
+    if isinstance(a, _ndarray):
+        return (
+            a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+            and (a.dtype.kind != "f" or np.array_equal(np.signbit(a), np.signbit(b)))
+        )
+    if isinstance(a, float):
+        return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same_constant(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _same_function(f, g):
+    """Two recordings call the same function (closures made per recording compared by code)."""
+    if f is g:
+        return True
+    if isinstance(f, functools.partial) and isinstance(g, functools.partial):
+        return (
+            _same_function(f.func, g.func)
+            and len(f.args) == len(g.args)
+            and all(_same_constant(x, y) for x, y in zip(f.args, g.args))
+            and f.keywords.keys() == g.keywords.keys()
+            and all(_same_constant(f.keywords[k], g.keywords[k]) for k in f.keywords)
+        )
+    code = getattr(f, "__code__", None)
+    if code is None or code is not getattr(g, "__code__", None):
+        return False
+    cells_f, cells_g = f.__closure__ or (), g.__closure__ or ()
+    return len(cells_f) == len(cells_g) and all(
+        _same_function(x.cell_contents, y.cell_contents)
+        if callable(x.cell_contents)
+        else _same_constant(x.cell_contents, y.cell_contents)
+        for x, y in zip(cells_f, cells_g)
+    )
+
+
+def _same_program(p, q):
+    """Two recordings of one structure of arguments made the same program."""
+    if len(p.blocks) != len(q.blocks) or len(p.template) != len(q.template):
+        return False
+    for (run_p, code_p), (run_q, code_q) in zip(p.blocks, q.blocks):
+        if run_p is not run_q or len(code_p) != len(code_q):
+            return False
+        if run_p in _INLINE_RUNNERS:
+            if code_p != code_q:  # registers only
+                return False
+            continue
+        for ins_p, ins_q in zip(code_p, code_q):
+            if ins_p[1:] != ins_q[1:] or not _same_function(ins_p[0], ins_q[0]):
+                return False
+    return all(_same_constant(a, b) for a, b in zip(p.template, q.template))
+
+
 class Compiled:
     """A function compiled by `al.compile`: call it as the function; see `compile`."""
 
@@ -1223,9 +1315,31 @@ class Compiled:
             graph._kinds_met,
         )
         program = self._cache.get(key)
+        if program is _EAGER:
+            self._cache.move_to_end(key)
+            return self.fn(*args, **kwargs)
         if program is not None and program.valid():
             self._cache.move_to_end(key)
-            return program(inputs)
+            if program.verified:
+                return program(inputs)
+            # The second call records again and compares: a recording that depends on the
+            # data in a way it cannot see (numpy on raw arrays, a branch on a value, random
+            # numbers) differs, and this structure of arguments then runs eagerly.
+            again, out = self._record(args, kwargs, inputs)
+            if _same_program(program, again):
+                again.verified = True
+                self._cache[key] = again
+            else:
+                self._cache[key] = _EAGER
+                warnings.warn(
+                    f"al.compile: two calls of {getattr(self.fn, '__name__', self.fn)!r} recorded "
+                    "different programs (a Python branch on data, numpy arithmetic on raw "
+                    "arrays or random numbers inside it), so a replay would be wrong; calls "
+                    "with arguments of this structure run eagerly (docs/compile.md)",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            return out
         program, out = self._record(args, kwargs, inputs)
         self._cache[key] = program
         self._cache.move_to_end(key)
@@ -1272,10 +1386,12 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 -
     captured parameter changed shape, dtype or requires_grad. `.recordings` counts them,
     `.cache_clear()` forgets them.
 
-    Python control flow that depends on data, and numpy work on raw arrays, happen once,
-    at recording (the pitfall of every tracing compiler); side effects on Python state
-    happen then too, while a replay repeats only the numerical work: the ops, backward
-    passes, `.grad` commits and assignments, and optimizers' and schedulers' `step()`.
+    Python control flow that depends on data, and numpy work on raw arrays, happen at the
+    recordings only (the pitfall of every tracing compiler). The second call records again
+    and compares: if the programs differ, a RuntimeWarning says so and those calls run
+    eagerly from then on. Side effects on Python state happen at the recordings too; a
+    replay repeats only the numerical work: the ops, backward passes, `.grad` commits and
+    assignments, and optimizers' and schedulers' `step()`.
 
     Raises TypeError: fn not callable; an argument of another kind (naming it); inside
     fn at recording, an assignment to `.data`, `float()` / `.item()` / `.numpy()` of a
