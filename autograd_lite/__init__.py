@@ -28,13 +28,13 @@ from .jit import compile
 from .math import distributions as distributions
 from .math import linalg as linalg
 from .transforms import functional as functional
+from .transforms.forward import jacfwd, jvp, linearize
 from .transforms.functional import (
     derivative,
     grad,
     hessian,
     hvp,
     jacobian,
-    jvp,
     value_and_grad,
     vjp,
 )
@@ -84,8 +84,10 @@ __all__ = [
     "hessian",
     "hvp",
     "is_grad_enabled",
+    "jacfwd",
     "jacobian",
     "jvp",
+    "linearize",
     "no_grad",
     "primitive",
     "save_graph",

@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -190,6 +191,35 @@ def test_draw_writes_an_svg_with_the_graph(tmp_path):
     status, _, err = run("draw", "x", "--at", "x=1", "-o", str(tmp_path / "graph.txt"))
     assert status == 2 and ".svg" in err
     assert not (tmp_path / "graph.txt").exists()
+
+
+def test_draw_takes_max_nodes_and_collapse_and_refuses_bad_values(tmp_path):
+    """--max-nodes and --collapse are draw_graph's max_nodes= and collapse=; a bad value is one
+    line on stderr (status 2), no traceback, no file."""
+    dot = tmp_path / "g.dot"
+    formula = "sin(x*y) + exp(x) * (x + y) ** 2"
+    status, _, err = run("draw", formula, "--at", "x=1,y=2", "-o", str(dot), "--max-nodes", "4")
+    assert (status, err) == (0, "")
+    source = dot.read_text()
+    assert "max_nodes=4" in source  # the summary box
+    assert len(re.findall(r"^\s*\w+ \[label=", source, flags=re.M)) <= 5
+    status, _, err = run("draw", formula, "--at", "x=1,y=2", "-o", str(dot), "--collapse")
+    assert (status, err) == (0, "")  # every module: a formula has none, nothing folds
+    for bad, words in [
+        (["--max-nodes", "0"], "--max-nodes"),
+        (["--max-nodes", "many"], "--max-nodes"),
+        (["--max-nodes", "2.5"], "--max-nodes"),
+        (["--collapse", "layers.0"], "layers.0"),
+    ]:
+        target = tmp_path / "bad.svg"
+        status, out, err = run("draw", formula, "--at", "x=1,y=2", "-o", str(target), *bad)
+        assert status == 2 and out == "", (bad, err)
+        assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err
+        assert not target.exists()
+    status, _, err = run(
+        "draw", "x*y", "--at", "x=1,y=2", "-o", str(tmp_path / "e.html"), "--max-nodes", "3"
+    )
+    assert status == 2 and "--max-nodes" in err and ".html" in err
 
 
 def test_every_command_has_help_with_an_example_and_python_m_is_the_same_command():

@@ -98,8 +98,11 @@ def test_random_split_gives_disjoint_parts_of_the_asked_sizes():
 
 def _setup(init_seed=0):
     X, y = _xy(60)
-    model = nn.Sequential(
-        nn.Linear(4, 16, rng=init_seed), nn.ReLU(), nn.Linear(16, 3, rng=init_seed + 1)
+    model = nn.Sequential(  # Dropout's generator is part of the state an exact resume needs
+        nn.Linear(4, 16, rng=init_seed),
+        nn.ReLU(),
+        nn.Dropout(0.2, rng=init_seed + 2),
+        nn.Linear(16, 3, rng=init_seed + 1),
     )
     opt = optim.Adam(model.parameters(), lr=0.02, amsgrad=True)
     sched = lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
@@ -305,3 +308,18 @@ def test_a_checkpoint_with_a_damaged_optimizer_part_is_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match="has a damaged optimizer state"):
         data.load_checkpoint(path, model=model, optimizer=opt)
+
+
+def test_a_model_without_the_saved_random_layers_is_refused_and_nothing_changes(tmp_path):
+    model, opt, sched, loader = _setup()
+    path = data.save_checkpoint(tmp_path / "c.npz", model=model)
+    other = nn.Sequential(  # the same parameters, but its Dropout sits elsewhere
+        nn.Linear(4, 16, rng=3), nn.Dropout(0.2, rng=4), nn.ReLU(), nn.Linear(16, 3, rng=5)
+    )
+    before = other.state_dict()
+    state = other[1]._rng.bit_generator.state
+    with pytest.raises(ValueError, match=r"generators: .*modules \['2'\], the model has .*\['1'\]"):
+        data.load_checkpoint(path, model=other)
+    for name, arr in other.state_dict().items():
+        np.testing.assert_array_equal(arr, before[name], err_msg=name)
+    assert other[1]._rng.bit_generator.state == state

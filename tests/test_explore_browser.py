@@ -94,7 +94,10 @@ return {where: document.getElementById("where").textContent, text: step.innerTex
 """
 
 
-def test_pages_load_without_console_errors(browser, tmp_path):
+def test_pages_load_without_console_errors(browser, tmp_path, monkeypatch):
+    """Offline (the browser's network is off) and without Graphviz (hidden from PATH while
+    the pages are written): the page lays the graph out itself."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` (the browser is already running)
     x = al.Value(0.0, label="x")
     for k, root in enumerate([backprop_graph(), mlp_342()[1], graph_of_500()[1], x.log() * x]):
         open_page(browser, root, tmp_path, f"p{k}.html")
@@ -102,6 +105,58 @@ def test_pages_load_without_console_errors(browser, tmp_path):
         for button in ("next", "tobwd", "next"):
             click(browser, button)
         assert errors(browser) == []
+
+
+# Where the graph's boxes are on the screen, and the view's box and transform.
+PLACES = """
+const view = document.getElementById("view").getBoundingClientRect();
+const boxes = [...document.querySelectorAll("g.node")].map((g) => {
+  const r = g.getBoundingClientRect();
+  const leaf = g.classList.contains("leaf");
+  return {top: r.top, left: r.left, bottom: r.bottom, right: r.right, leaf};
+});
+return {view: {top: view.top, left: view.left, bottom: view.bottom, right: view.right},
+        boxes, dir: document.getElementById("svg").getAttribute("data-dir"),
+        transform: document.getElementById("world").getAttribute("transform")};
+"""
+
+
+def test_the_first_view_shows_the_whole_graph_or_its_leaves_readably(browser, tmp_path):
+    """At 800 x 1000 (a browser beside a notebook): the backprop example whole, at a
+    readable scale; a larger graph from its start (the leaves: top row or left column),
+    readable, none of that first row cut off."""
+    size = {"width": 800, "height": 1000, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
+    try:
+        for name, root in [
+            ("bp", backprop_graph()),
+            ("mlp", mlp_342()[1]),
+            ("500", graph_of_500()[1]),
+        ]:
+            open_page(browser, root, tmp_path, f"first_{name}.html")
+            browser.save_screenshot(str(tmp_path / f"first_{name}.png"))
+            seen = browser.execute_script(PLACES)
+            scale = float(re.search(r"scale\(([\d.]+)\)", seen["transform"]).group(1))
+            assert scale >= 0.75, (name, seen["transform"])  # 12 px text at least 9 px high
+            view, boxes = seen["view"], seen["boxes"]
+
+            def inside(b, view=view):
+                near = (view["top"], view["left"], b["bottom"], b["right"])
+                far = (b["top"], b["left"], view["bottom"], view["right"])
+                return all(a <= c for a, c in zip(near, far))
+
+            if name == "bp":
+                assert all(inside(b) for b in boxes), (seen["transform"], view)
+                continue
+            start = "top" if seen["dir"] == "TB" else "left"
+            first = min(b[start] for b in boxes)
+            assert first >= view[start], (name, start, seen["transform"])  # nothing cut off
+            row = [b for b in boxes if b[start] < first + 5]
+            assert any(b["leaf"] and inside(b) for b in row), (name, row)
+            assert errors(browser) == []
+    finally:
+        size.update(width=1280, height=800)
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
 
 
 def test_stepping_shows_the_engines_numbers_in_the_engines_order(browser, tmp_path):

@@ -10,6 +10,7 @@ import math
 import os
 import pathlib
 import re
+import warnings
 import xml.etree.ElementTree as ET
 
 import graphviz
@@ -206,8 +207,9 @@ def test_local_derivative_matches_central_difference(fn, x):
     v = Value(x, label="x")
     y = fn(v)
     y.backward()
-    label = re.search(r"->\s*n1 \[label=<([^>]*)>", draw_graph(y, direction="backward").source)
-    local = numbers(label.group(1).split("=", 1)[1])[0]
+    label = re.search(r"->\s*n1 \[label=<(.*)>", draw_graph(y, direction="backward").source)
+    text = re.sub(r"<[^>]*>", " ", label.group(1))  # the label's text, without its table
+    local = numbers(text.split("=", 1)[1])[0]
     h = 1e-6
     fd = (fn(Value(x + h)).data - fn(Value(x - h)).data) / (2 * h)
     assert math.isclose(local, fd, rel_tol=2e-3)  # labels carry 4 significant digits
@@ -264,8 +266,8 @@ def test_tensor_edges_show_jacobian_size_and_vjp_summary():
     out.backward()
     src = draw_graph(out, direction="both").source
     # Each input is used once: its edge carries all of its .grad, which its box shows.
-    assert "∂h/∂x: Jacobian 2×6>" in src
-    assert "∂h/∂w: Jacobian 2×3>" in src
+    assert "∂h/∂x: Jacobian 2×6</TD>" in src
+    assert "∂h/∂w: Jacobian 2×3</TD>" in src
     assert "grad [5, 7, 9]" in src  # w.grad = column sums of x, in w's box
     assert np.allclose(w.grad.data, [5.0, 7.0, 9.0])
     assert "<B>x</B>&#160;(2, 3)" in src and "data mean 3.5, norm 9.54" in src
@@ -677,18 +679,23 @@ def example_drawings():
     return module
 
 
+def worked_drawing(which):
+    """The root of a worked drawing: the backprop example, the 3-4-2 MLP or notebook 5's."""
+    module = example_drawings()
+    return {
+        "backprop": module.backprop_example,
+        "mlp": module.mlp_example,
+        "notebook5": lambda: backprop_example("nodes")[-1],
+    }[which]()
+
+
 @needs_dot
 @pytest.mark.parametrize("which", ["backprop", "mlp", "notebook5"])
 @pytest.mark.parametrize("direction", ["forward", "backward", "both"])
 def test_drawings_fit_an_800_pixel_column_with_legible_text(which, direction):
     # Before: the MLP's "both" drawing was 6,165 px wide (text 1.4 px high in a column), the
     # backprop example's 1,361 px (6.3 px), notebook 5's 1,443 px (5.9 px).
-    module = example_drawings()
-    root = {
-        "backprop": module.backprop_example,
-        "mlp": module.mlp_example,
-        "notebook5": lambda: backprop_example("nodes")[-1],
-    }[which]()
+    root = worked_drawing(which)
     svg = draw_graph(root, direction=direction).pipe(format="svg")
     width, text = shown_size(svg)
     assert width <= 800 and text >= 9, (width, text)
@@ -813,3 +820,128 @@ def test_draw_dot_is_draw_graph_in_micrographs_spelling():
     assert isinstance(drawing, graphviz.Digraph) and drawing.format == "svg"
     assert drawing.source == draw_graph(loss).source
     assert al.draw_dot(loss, format="png", rankdir="LR").format == "png"
+
+
+# Helvetica's advance widths (Adobe's AFM, in ems) for the characters of the edge labels; a
+# character not listed counts as wide as an "m" (0.833), so a box is never underestimated.
+_WIDTHS = {
+    **dict.fromkeys("0123456789$abcdeghnopqsuv_#", 0.556),
+    **dict.fromkeys("ijl|", 0.222),
+    **dict.fromkeys(" ./,:;!ft[]()", 0.278),
+    **dict.fromkeys("rxyz-*", 0.5),
+    **dict.fromkeys("k", 0.5),
+    **dict.fromkeys("+=×<>~", 0.584),
+    **dict.fromkeys("wCDHNRU∂", 0.722),
+    **dict.fromkeys("ABEKPSVXYT", 0.667),
+    **dict.fromkeys("FLJ", 0.611),
+    **dict.fromkeys("GOQ", 0.778),
+    "I": 0.278,
+    "M": 0.833,
+    "W": 0.944,
+    "Z": 0.611,
+}
+
+
+def _text_box(t):
+    """(left, top, right, bottom) of one <text> line, by its anchor, size and characters."""
+    size = float(t.get("font-size"))
+    width = sum(_WIDTHS.get(c, 0.833) for c in t.text) * size
+    x, y = float(t.get("x")), float(t.get("y"))
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[t.get("text-anchor", "start")]
+    return left, y - 0.75 * size, left + width, y + 0.2 * size
+
+
+def _path_points(d, steps=24):
+    """Points along an SVG path of M, L and C commands (Graphviz's edges and ours)."""
+    points, at = [], None
+    for command in re.findall(r"[MLC][^MLC]*", d):
+        values = [float(v) for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", command[1:])]
+        pairs = list(zip(values[::2], values[1::2]))
+        if command[0] == "M":
+            at = pairs[0]
+            points.append(at)
+        elif command[0] == "L":
+            for q in pairs:
+                points += [
+                    (at[0] + (q[0] - at[0]) * k / steps, at[1] + (q[1] - at[1]) * k / steps)
+                    for k in range(1, steps + 1)
+                ]
+                at = q
+        else:  # cubic Béziers, three points each
+            for j in range(0, len(pairs) - 2, 3):
+                (x1, y1), (x2, y2), (x3, y3) = pairs[j : j + 3]
+                for k in range(1, steps + 1):
+                    t = k / steps
+                    a, b, c, e = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
+                    points.append(
+                        (a * at[0] + b * x1 + c * x2 + e * x3, a * at[1] + b * y1 + c * y2 + e * y3)
+                    )
+                at = (x3, y3)
+    return points
+
+
+def drawn_geometry(svg):
+    """What a rendered drawing shows: its edge labels (the box around each label's lines),
+    its node boxes and the points along its edges. Graphviz and autograd_lite's layout both
+    write an edge (its path and label) in <g class="edge"> and a box in <g class="node">."""
+    root = ET.fromstring(svg)
+    labels, nodes, edges = [], [], []
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "edge":
+            lines = [_text_box(t) for t in g.iter(SVG + "text") if t.text and t.text.strip()]
+            if lines:
+                labels.append(
+                    (
+                        min(b[0] for b in lines),
+                        min(b[1] for b in lines),
+                        max(b[2] for b in lines),
+                        max(b[3] for b in lines),
+                    )
+                )
+            for path in g.iter(SVG + "path"):
+                edges += _path_points(path.get("d"))
+        elif g.get("class") == "node":
+            xy = []
+            for shape in g.iter():
+                coords = shape.get("points") or shape.get("d") or ""
+                values = [float(v) for v in re.findall(r"-?[\d.]+", coords)]
+                xy += list(zip(values[::2], values[1::2]))
+                if shape.tag == SVG + "rect":
+                    x, y = float(shape.get("x")), float(shape.get("y"))
+                    xy += [(x, y), (x + float(shape.get("width")), y + float(shape.get("height")))]
+            if xy:
+                xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+                nodes.append((min(xs), min(ys), max(xs), max(ys)))
+    return labels, nodes, edges
+
+
+def _boxes_meet(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("which", ["backprop", "mlp", "notebook5"])
+@pytest.mark.parametrize("direction", ["backward", "both"])
+@pytest.mark.parametrize("layout", ["dot", "python"])
+def test_edge_labels_do_not_overlap(tmp_path, monkeypatch, which, direction, layout):
+    """Edge labels of a rendered drawing meet no other label, no box and no edge (text at
+    least 1.5 pt clear of the lines), laid out by Graphviz or in Python."""
+    if layout == "dot" and DOT_MISSING:
+        pytest.skip("Graphviz's 'dot' program is not installed")
+    if layout == "python":
+        monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
+    root = worked_drawing(which)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", viz.GraphvizNotFoundWarning)
+        path = save_graph(root, tmp_path / "g.svg", direction=direction)
+    svg = pathlib.Path(path).read_bytes()
+    labels, nodes, edges = drawn_geometry(svg)
+    assert len(labels) >= 4 and len(nodes) >= 8 and edges
+    for k, a in enumerate(labels):
+        for b in labels[k + 1 :]:
+            assert not _boxes_meet(a, b), ("two labels overlap", a, b)
+        for b in nodes:
+            assert not _boxes_meet(a, b), ("a label overlaps a box", a, b)
+        # with a margin of 1.5 pt around the text: a line touching a letter hides it
+        near = (a[0] - 1.5, a[1], a[2] + 1.5, a[3])
+        crossing = [p for p in edges if near[0] < p[0] < near[2] and near[1] < p[1] < near[3]]
+        assert not crossing, ("an edge runs through a label", a, crossing[:3])

@@ -344,6 +344,17 @@ def cmd_explain(args):
     return 0
 
 
+def _positive_int(text):
+    """An argparse type: a whole number of at least 1 (argparse names the option on error)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number >= 1, got {text!r}")
+    return n
+
+
 def cmd_draw(args):
     f, point = _load(args, need_variables=False)
     _need_scalar(f, "draw", "draw one output at a time")
@@ -355,6 +366,14 @@ def cmd_draw(args):
         raise UsageError(
             f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}"
         )
+    drawing = {"direction": args.direction, "max_nodes": args.max_nodes}
+    if args.collapse:
+        drawing["collapse"] = True if True in args.collapse else args.collapse
+    if suffix == ".html" and (args.max_nodes or args.collapse):
+        raise UsageError(
+            f"--max-nodes and --collapse are for drawings, not the explorer {args.output!r} "
+            "(.html), which opens a large graph with its modules folded"
+        )
     from .. import viz  # imported here: it loads graphviz, which the other commands do not need
 
     out = _formula_graph(f, point, "draw")
@@ -363,14 +382,18 @@ def cmd_draw(args):
         if suffix == ".html":  # the explorer: forward pass and backward sweep, step by step
             viz.explore(out, args.output, title="; ".join(_header(f, point)))
         else:
+            try:  # a --collapse naming no module: said before any file is written
+                viz.draw_graph(out, **drawing)
+            except ValueError as e:
+                raise UsageError(str(e).replace("collapse:", "--collapse:", 1)) from None
             with viz.drawing.graphviz_notes() as notes:  # without `dot`: said in one line
-                viz.save_graph(out, args.output, direction=args.direction)
+                viz.save_graph(out, args.output, **drawing)
             for note in notes[:1]:
                 print(f"autograd-lite draw: note: {note}", file=sys.stderr)
     except viz.GraphvizNotFoundError:
         source = os.path.splitext(args.output)[0] + ".dot"
         try:
-            viz.save_graph(out, source, direction=args.direction)
+            viz.save_graph(out, source, **drawing)
         except OSError as e:
             raise CommandFailed(f"cannot write {source!r}: {e.strerror or e}") from None
         raise CommandFailed(
@@ -583,6 +606,22 @@ def build_parser() -> argparse.ArgumentParser:
         default="forward",
         help="forward values, backward gradients, or both on one picture (default forward; "
         "not for .html, which replays both)",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=_positive_int,
+        metavar="N",
+        help="draw at most N boxes (values, ops, constants), the nearest the output first, "
+        "plus one box summing up the rest (default: all)",
+    )
+    p.add_argument(
+        "--collapse",
+        action="append",
+        nargs="?",
+        const=True,
+        metavar="MODULE",
+        help="fold the module of this dotted name into one box (may be repeated); "
+        "without a name, every module",
     )
     p = _add_formula_command(commands, "explain", cmd_explain)
     p.add_argument(

@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "HookHandle",
     "Node",
+    "ELEMENTWISE",
     "Op",
     "node_maker",
     "backward",
@@ -142,6 +143,10 @@ def escape_error(node: Node, how: str) -> TypeError:
     )
 
 
+#: `Op(..., jvps=ELEMENTWISE)`: the op is elementwise, each jvp rule is its vjp rule.
+ELEMENTWISE = "elementwise"
+
+
 class Op:
     """One differentiable operation, declared once: everything the package knows about it.
 
@@ -170,8 +175,20 @@ class Op:
     variadic: it takes any number of inputs (concatenate, stack); `vjps` then holds
         one rule `rule(g, out, *inputs, *params)` returning the list of every input's
         cotangent, so n inputs cost O(n) in the backward pass, not O(n^2).
-
-    Forward-mode rules would sit beside `vjps`, one per input, in the same declaration.
+    jvps: the forward-mode rules, one per input, `rule(t, out, *inputs, *params)`,
+        returning the contribution of that input's tangent t to the output's tangent
+        (HIPS autograd's defjvp convention); None for an input that is not
+        differentiable, () for an op without forward mode (the tangent sweep of
+        core/forward.py then raises NotImplementedError naming it). Written, like the
+        vjps, with autograd_lite's functions, so they run on raw data and, nested, on
+        nodes. t may carry leading batch axes beyond the input's shape (a batched
+        sweep); a rule treats every such axis as a batch axis. It may return a result
+        that broadcasts to the output's shape (the sweep broadcasts and casts it). A
+        variadic op has one rule `rule(ts, out, *inputs, *params)`, ts a list with None
+        for the inputs without a tangent, returning the output's tangent.
+        `jvps=ELEMENTWISE` declares an elementwise op: its Jacobian for each input is
+        diagonal (after broadcasting) and its vjp rules are g times the partial
+        derivative, so each jvp rule is its vjp rule applied to the tangent.
     """
 
     __slots__ = (
@@ -179,6 +196,7 @@ class Op:
         "doc",
         "formula",
         "function",
+        "jvps",
         "methods",
         "name",
         "params",
@@ -193,6 +211,7 @@ class Op:
         name: str,
         *,
         vjps,
+        jvps=(),
         scalar=None,
         array=None,
         params: tuple = (),
@@ -205,6 +224,7 @@ class Op:
     ):
         self.name = name
         self.vjps = tuple(vjps)
+        self.jvps = self.vjps if jvps is ELEMENTWISE else tuple(jvps)
         self.scalar = scalar
         self.array = array
         self.params = tuple(params)
@@ -477,7 +497,7 @@ def node_maker(cls: type[Node]) -> Callable[..., Node]:
 
 
 #: The op of an alias node: the identity, passing the cotangent straight through.
-ALIAS = Op("alias", vjps=(lambda g, out, x: g,))
+ALIAS = Op("alias", vjps=(lambda g, out, x: g,), jvps=(lambda t, out, x: t,))
 
 
 #: The hooks of `register_hook`: {id(node): (weak reference to the node, [HookHandle, ...])}.

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .graph import Node, Op
+from .graph import ELEMENTWISE, Node, Op
 
 #: The dtypes a Tensor holds (and its gradient): every other real dtype becomes float64.
 #: (float64 first: `dtype in FLOATS` compares by identity first, and float64 is the common one.)
@@ -142,6 +142,129 @@ def _mT(x):
 
 
 # ---------------------------------------------------------------------------------------
+# Helpers for forward-mode (jvp) rules. A tangent t may carry leading batch axes beyond its
+# input's shape (graph.Op, jvps): these rules count axes from the end, and treat every axis
+# before the input's own as a batch axis.
+
+
+def _batch_shape(t, x):
+    """The leading batch axes of tangent t beyond input x's own shape (() unbatched)."""
+    shape = _shape(t)
+    return shape[: len(shape) - len(_shape(x))]
+
+
+def _tangent_axes(axis, x):
+    """A reduction's axes of input x counted from the end, so that they name the same axes
+    of a tangent with leading batch axes."""
+    ndim = len(_shape(x))
+    return tuple(a - ndim for a in _normalize_axes(axis, ndim))
+
+
+def _one_batch(t, x):
+    """A batched tangent of x with its leading axes (B, 1, ...) merged into one: (B, *x.shape)."""
+    shape, x_shape = _shape(t), _shape(x)
+    return t if len(shape) == len(x_shape) + 1 else reshape(t, (-1, *x_shape))
+
+
+def _reduction_jvp(vjp):
+    """A reduction's jvp from its vjp rule: the sum over the reduced axes of t times the
+    gradient of the output (the vjp of a cotangent of ones). Params end with axis, keepdims."""
+
+    def rule(t, out, x, *params):
+        axis, keepdims = params[-2], params[-1]
+        ones = np.ones(_shape(out), np.result_type(_raw(out)))
+        return sum(t * vjp(ones, out, x, *params), _tangent_axes(axis, x), keepdims)
+
+    return rule
+
+
+def _logsumexp_jvp(t, out, x, axis, keepdims):
+    # sum of t softmax(x) over the axes (softmax as exp(log_softmax), as the vjp).
+    return sum(t * exp(log_softmax(x, axis)), _tangent_axes(axis, x), keepdims)
+
+
+def _matmul_ta(t, out, a, b):
+    # t @ b; a 1-d operand is a row (its tangent t[..., None, :]), then dropped again.
+    if len(_shape(a)) > 1:
+        return matmul(t, b)
+    if len(_shape(b)) == 1:
+        return sum(t * b, -1)
+    shape = _shape(t)
+    c = matmul(reshape(t, shape[:-1] + (1,) + shape[-1:]), b)
+    return reshape(c, _shape(c)[:-2] + _shape(c)[-1:])
+
+
+def _matmul_tb(t, out, a, b):
+    # a @ t; a 1-d operand is a column (its tangent t[..., None]), then dropped again.
+    if len(_shape(b)) > 1:
+        return matmul(a, t)
+    if len(_shape(a)) == 1:
+        return sum(a * t, -1)
+    c = matmul(a, reshape(t, _shape(t) + (1,)))
+    return reshape(c, _shape(c)[:-1])
+
+
+def _transpose_jvp(t, out, x, axes):
+    n, lead = len(_shape(x)), len(_batch_shape(t, x))
+    perm = range(n - 1, -1, -1) if axes is None else (a % n for a in axes)
+    return t.transpose((*range(lead), *(lead + a for a in perm)))
+
+
+def _getitem_jvp(t, out, x, index):
+    if len(_shape(t)) == len(_shape(x)):
+        return t[index]
+    t = _one_batch(t, x)
+    parts = index if isinstance(index, tuple) else (index,)
+    c = t[(slice(None), *parts)]
+    if _shape(c) != _shape(t)[:1] + _shape(out):  # numpy put the indexed axes first
+        c = stack([t[b][index] for b in range(_shape(t)[0])])
+    return c
+
+
+def _scatter_jvp(t, out, x, index, shape):
+    if len(_shape(t)) == len(_shape(x)):
+        return _scatter(t, index, shape)
+    t = _one_batch(t, x)
+    n = _shape(t)[0]
+    parts = index if isinstance(index, tuple) else (index,)
+    probe = np.broadcast_to(np.zeros((), bool), (n, *shape))[(slice(None), *parts)]
+    if probe.shape != _shape(t):  # numpy would put the indexed axes first: one at a time
+        return stack([_scatter(t[b], index, shape) for b in range(n)])
+    return _scatter(t, (slice(None), *parts), (n, *shape))
+
+
+def _joined_tangents(ts, out, xs):
+    """The tangents of a concatenate's or stack's inputs, zeros for those without one."""
+    i = next(k for k, t in enumerate(ts) if t is not None)
+    lead, dtype = _batch_shape(ts[i], xs[i]), np.result_type(_raw(out))
+    return [np.zeros(lead + _shape(x), dtype) if t is None else t for t, x in zip(ts, xs)]
+
+
+def _concat_jvp(ts, out, *args):
+    *xs, axis = args
+    ndim = len(_shape(out))
+    return concatenate(_joined_tangents(ts, out, xs), _normalize_axes(axis, ndim)[0] - ndim)
+
+
+def _stack_jvp(ts, out, *args):
+    *xs, axis = args
+    ndim = len(_shape(out))
+    return stack(_joined_tangents(ts, out, xs), _normalize_axes(axis, ndim)[0] - ndim)
+
+
+def _as_tensor_jvp(t, out, x, dtype):
+    # a Value's tangent (a float, or (B,) batched) as an array; the sweep casts it
+    return t._as_tensor(dtype) if isinstance(t, Node) else np.asarray(t, dtype)
+
+
+def _as_value_jvp(t, out, x):
+    lead = _batch_shape(t, x)
+    if lead:  # batched: (B,), a Value's batched tangent
+        return reshape(t, lead)
+    return t._as_value() if isinstance(t, Node) else float(np.reshape(t, ()))
+
+
+# ---------------------------------------------------------------------------------------
 # Forward helpers that need care (numerical stability, clear errors).
 
 
@@ -250,6 +373,7 @@ ADD = Op(
     scalar=operator.add,
     array=np.add,
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: g),
+    jvps=ELEMENTWISE,
     methods=("__add__", "__radd__"),
 )
 SUB = Op(
@@ -257,6 +381,7 @@ SUB = Op(
     scalar=operator.sub,
     array=np.subtract,
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -g),
+    jvps=ELEMENTWISE,
     methods=("__sub__", "__rsub__"),
 )
 MUL = Op(
@@ -264,6 +389,7 @@ MUL = Op(
     scalar=operator.mul,
     array=np.multiply,
     vjps=(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x),
+    jvps=ELEMENTWISE,
     methods=("__mul__", "__rmul__"),
 )
 DIV = Op(
@@ -271,6 +397,7 @@ DIV = Op(
     scalar=operator.truediv,
     array=np.divide,
     vjps=(lambda g, out, x, y: g / y, lambda g, out, x, y: -(g * out) / y),
+    jvps=ELEMENTWISE,
     quiet=True,
     methods=("__truediv__", "__rtruediv__"),
 )
@@ -311,6 +438,7 @@ POW = Op(
     scalar=_pow_scalar,
     array=np.power,
     vjps=(_pow_dx, _pow_dy),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="power",
     methods=("__pow__", "__rpow__"),
@@ -326,6 +454,7 @@ NEG = Op(
     scalar=operator.neg,
     array=np.negative,
     vjps=(lambda g, out, x: -g,),
+    jvps=ELEMENTWISE,
     methods=("__neg__",),
 )
 EXP = Op(
@@ -333,6 +462,7 @@ EXP = Op(
     scalar=math.exp,
     array=np.exp,
     vjps=(lambda g, out, x: g * out,),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="exp",
     methods=("exp",),
@@ -344,6 +474,7 @@ LOG = Op(
     scalar=math.log,
     array=np.log,
     vjps=(lambda g, out, x: g / x,),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="log",
     methods=("log",),
@@ -355,6 +486,7 @@ SQRT = Op(
     scalar=math.sqrt,
     array=np.sqrt,
     vjps=(lambda g, out, x: g / (2 * out),),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="sqrt",
     methods=("sqrt",),
@@ -366,6 +498,7 @@ SIN = Op(
     scalar=math.sin,
     array=np.sin,
     vjps=(lambda g, out, x: g * cos(x),),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="sin",
     methods=("sin",),
@@ -377,6 +510,7 @@ COS = Op(
     scalar=math.cos,
     array=np.cos,
     vjps=(lambda g, out, x: -(g * sin(x)),),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="cos",
     methods=("cos",),
@@ -388,6 +522,7 @@ TANH = Op(
     scalar=math.tanh,
     array=np.tanh,
     vjps=(lambda g, out, x: g * (1 - out * out),),
+    jvps=ELEMENTWISE,
     function="tanh",
     methods=("tanh",),
     formula="tanh",
@@ -398,6 +533,7 @@ SIGMOID = Op(
     scalar=_sigmoid_scalar,
     array=_sigmoid_array,
     vjps=(lambda g, out, x: g * out * (1 - out),),
+    jvps=ELEMENTWISE,
     function="sigmoid",
     methods=("sigmoid",),
     formula="sigmoid",
@@ -408,6 +544,7 @@ SOFTPLUS = Op(
     scalar=lambda x: builtins.max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x))),
     array=lambda x: np.logaddexp(0.0, x),
     vjps=(lambda g, out, x: g * sigmoid(x),),
+    jvps=ELEMENTWISE,
     function="softplus",
     methods=("softplus",),
     formula="softplus",
@@ -419,6 +556,7 @@ RELU = Op(
     scalar=lambda x: 0.0 if x <= 0 else x,
     array=lambda x: np.maximum(x, 0),
     vjps=(_relu_rule,),
+    jvps=ELEMENTWISE,
     function="relu",
     methods=("relu",),
     formula="relu",
@@ -429,6 +567,7 @@ ABS = Op(
     scalar=builtins.abs,
     array=np.abs,
     vjps=(lambda g, out, x: g * _sign(x),),
+    jvps=ELEMENTWISE,
     function="abs",
     methods=("abs", "__abs__"),
     formula="abs",
@@ -471,6 +610,7 @@ def _elementwise_op(name, scalar, array, rule, doc, quiet=True):
         scalar=scalar,
         array=array,
         vjps=(rule,),
+        jvps=ELEMENTWISE,
         quiet=quiet,
         function=name,
         methods=(name,),
@@ -682,6 +822,7 @@ SINC_DERIVATIVE = Op(
     scalar=lambda x, n: float(_sinc_derivative_array(x, n)),  # a Value's: a Python float
     array=_sinc_derivative_array,
     vjps=(lambda g, out, x, n: g * _sinc_derivative(x, n + 1),),
+    jvps=ELEMENTWISE,
     params=("n",),
     quiet=True,
     doc="The n-th derivative of sinc (n >= 1), elementwise; exact at and near 0.",
@@ -733,6 +874,7 @@ MAXIMUM = Op(
         lambda g, out, x, y: _extremum_share(g, x, y),
         lambda g, out, x, y: _extremum_share(g, y, x),
     ),
+    jvps=ELEMENTWISE,
     function="maximum",
     formula="max",
     doc="Elementwise max of x and y (broadcasting); a tie sends half the cotangent to each.",
@@ -745,6 +887,7 @@ MINIMUM = Op(
         lambda g, out, x, y: _extremum_share(g, y, x),
         lambda g, out, x, y: _extremum_share(g, x, y),
     ),
+    jvps=ELEMENTWISE,
     function="minimum",
     formula="min",
     doc="Elementwise min of x and y (broadcasting); a tie sends half the cotangent to each.",
@@ -770,6 +913,7 @@ def _elementwise_binary_op(name, scalar, array, rules, doc):
         scalar=scalar,
         array=array,
         vjps=rules,
+        jvps=ELEMENTWISE,
         quiet=True,
         function=name,
         formula=name,
@@ -850,6 +994,7 @@ MOD = Op(
     scalar=operator.mod,
     array=np.remainder,
     vjps=(lambda g, out, x, y: g, lambda g, out, x, y: -(g * _floor_quotient(x, y))),
+    jvps=ELEMENTWISE,
     quiet=True,
     function="mod",
     methods=("__mod__", "__rmod__"),
@@ -870,6 +1015,7 @@ WHERE = Op(
         lambda g, out, x, y, cond: where(cond, g, 0.0),
         lambda g, out, x, y, cond: where(cond, 0.0, g),
     ),
+    jvps=ELEMENTWISE,
     params=("cond",),
     function="where",
     doc="""x where `cond` is true, else y (as numpy.where); `cond` is data, never differentiated.
@@ -892,6 +1038,7 @@ CLIP = Op(
     scalar=_clip_scalar,
     array=lambda x, lo, hi: np.clip(x, lo, hi),
     vjps=(_clip_rule,),
+    jvps=ELEMENTWISE,
     params=("lo", "hi"),
     function="clip",
     methods=("clip",),
@@ -930,6 +1077,7 @@ MATMUL = Op(
     "@",
     array=_matmul_array,
     vjps=(_matmul_da, _matmul_db),
+    jvps=(_matmul_ta, _matmul_tb),
     function="matmul",
     doc="""Matrix product with numpy.matmul semantics: 1-d, 2-d and batched (broadcast) operands.
 
@@ -958,6 +1106,11 @@ LINEAR = Op(
         _linear_dw,
         lambda g, out, x, w, b: g,  # the backward pass sums it down to the bias's shape
     ),
+    jvps=(
+        lambda t, out, x, w, b: matmul(t, _mT(w)),
+        lambda t, out, x, w, b: matmul(x, _mT(t)),
+        lambda t, out, x, w, b: t,  # the sweep broadcasts it to the output's shape
+    ),
     function="linear",
     doc="""x W^T + b in one op (as `torch.nn.functional.linear`): one node instead of three.
 
@@ -975,6 +1128,7 @@ SUM = Op(
             _expand_reduced(g, _shape(x), axis, keepdims), _shape(x)
         ),
     ),
+    jvps=(lambda t, out, x, axis, keepdims: sum(t, _tangent_axes(axis, x), keepdims),),
     params=("axis", "keepdims"),
     function="sum",
     doc="Sum over `axis` (int, tuple, or None for all), numpy semantics.",
@@ -1003,6 +1157,7 @@ MEAN = Op(
             _shape(x),
         ),
     ),
+    jvps=(lambda t, out, x, axis, keepdims: mean(t, _tangent_axes(axis, x), keepdims),),
     params=("axis", "keepdims"),
     function="mean",
     doc="""Mean over `axis` (int, tuple, or None for all): the sum times 1/count, numpy semantics.
@@ -1027,6 +1182,7 @@ MAX = Op(
     "max",
     array=_reduction(np.max),
     vjps=(_extremum_rule,),
+    jvps=(_reduction_jvp(_extremum_rule),),
     params=("axis", "keepdims"),
     function="max",
     doc="Largest element over `axis`; tied elements share the cotangent evenly.",
@@ -1035,6 +1191,7 @@ MIN = Op(
     "min",
     array=_reduction(np.min),
     vjps=(_extremum_rule,),
+    jvps=(_reduction_jvp(_extremum_rule),),
     params=("axis", "keepdims"),
     function="min",
     doc="Smallest element over `axis`; tied elements share the cotangent evenly.",
@@ -1051,6 +1208,7 @@ LOGSUMEXP = Op(
     "logsumexp",
     array=_logsumexp_array,
     vjps=(_logsumexp_rule,),
+    jvps=(_logsumexp_jvp,),
     params=("axis", "keepdims"),
     quiet=True,
     function="logsumexp",
@@ -1066,6 +1224,7 @@ LOG_SOFTMAX = Op(
     array=_log_softmax_array,
     # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g).
     vjps=(lambda g, out, x, axis: g - exp(out) * sum(g, axis, keepdims=True),),
+    jvps=(lambda t, out, x, axis: t - sum(t * exp(out), _tangent_axes(axis, x), keepdims=True),),
     params=("axis",),
     quiet=True,
     function="log_softmax",
@@ -1096,6 +1255,7 @@ DIRECTION = Op(
     "direction",
     array=_direction_array,
     vjps=(_direction_rule,),
+    jvps=(lambda t, out, x, axis: _direction_rule(t, out, x, _tangent_axes(axis, x)),),
     params=("axis",),
     quiet=True,
     doc="x / ||x|| over `axis` (kept), 0 where the norm is 0.",
@@ -1111,6 +1271,7 @@ NORM2 = Op(
     "norm",
     array=_norm2_array,
     vjps=(_norm2_rule,),
+    jvps=(_reduction_jvp(_norm2_rule),),
     params=("axis", "keepdims"),
     quiet=True,
     doc="sqrt(sum x**2) over `axis`: the 2-norm, `norm`'s fast path (one node).",
@@ -1143,6 +1304,7 @@ PNORM = Op(
     "pnorm",
     array=_pnorm_array,
     vjps=(_pnorm_rule,),
+    jvps=(_reduction_jvp(_pnorm_rule),),
     params=("p", "axis", "keepdims"),
     quiet=True,
     doc="(sum |x|**p)**(1/p) over `axis`: the vector p-norm for a real p other than 0, 1, 2.",
@@ -1151,6 +1313,7 @@ RESHAPE = Op(
     "reshape",
     array=np.reshape,
     vjps=(lambda g, out, x, shape: g.reshape(_shape(x)),),
+    jvps=(lambda t, out, x, shape: reshape(t, _batch_shape(t, x) + _shape(out)),),
     params=("shape",),
     function="reshape",
     doc="x with a new shape of the same size (numpy.reshape semantics, -1 allowed).",
@@ -1159,12 +1322,14 @@ TRANSPOSE = Op(
     "transpose",
     array=np.transpose,
     vjps=(lambda g, out, x, axes: g.transpose(None if axes is None else tuple(np.argsort(axes))),),
+    jvps=(_transpose_jvp,),
     params=("axes",),
 )
 BROADCAST_TO = Op(
     "broadcast_to",
     array=np.broadcast_to,
     vjps=(lambda g, out, x, shape: g,),  # the backward pass sums it back to x's shape
+    jvps=(lambda t, out, x, shape: t,),  # the sweep broadcasts it to `shape`
     params=("shape",),
     function="broadcast_to",
     doc="x broadcast to `shape` (numpy.broadcast_to); the derivative sums back.",
@@ -1173,18 +1338,21 @@ ASTYPE = Op(
     "astype",
     array=lambda x, dtype: x.astype(dtype),
     vjps=(lambda g, out, x, dtype: g,),  # the backward pass casts it back to x's dtype
+    jvps=(lambda t, out, x, dtype: t,),  # the sweep casts it to `dtype`
     params=("dtype",),
 )
 GETITEM = Op(
     "getitem",
     array=lambda x, index: x[index],
     vjps=(lambda g, out, x, index: _scatter(g, index, _shape(x)),),
+    jvps=(_getitem_jvp,),
     params=("index",),
 )
 SCATTER = Op(
     "scatter",
     array=_scatter_array,
     vjps=(lambda g, out, x, index, shape: g[index],),
+    jvps=(_scatter_jvp,),
     params=("index", "shape"),
 )
 
@@ -1212,6 +1380,7 @@ CONCATENATE = Op(
     "concatenate",
     array=lambda *a: np.concatenate(a[:-1], axis=a[-1]),
     vjps=(_concat_rule,),
+    jvps=(_concat_jvp,),
     params=("axis",),
     variadic=True,
     function="concatenate",
@@ -1221,6 +1390,7 @@ STACK = Op(
     "stack",
     array=lambda *a: np.stack(a[:-1], axis=a[-1]),
     vjps=(_stack_rule,),
+    jvps=(_stack_jvp,),
     params=("axis",),
     variadic=True,
     function="stack",
@@ -1233,6 +1403,7 @@ AS_TENSOR = Op(
     "as_tensor",
     array=lambda x, dtype: np.asarray(x, dtype=dtype),
     vjps=(lambda g, out, x, dtype: g._as_value() if isinstance(g, Node) else float(g),),
+    jvps=(_as_tensor_jvp,),
     params=("dtype",),
     doc="""A Value as a 0-d Tensor of `dtype`; its cotangent goes back as a float.
 
@@ -1250,6 +1421,7 @@ AS_VALUE = Op(
             else np.asarray(g, dtype=np.result_type(x))
         ).reshape(_shape(x)),
     ),
+    jvps=(_as_value_jvp,),
     doc="A one-element Tensor as a Value (the reverse of as_tensor).",
 )
 

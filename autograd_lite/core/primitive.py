@@ -16,7 +16,8 @@ The decorated function declares an `Op`, the same declaration the built-in ops o
 arrays, its gradients are summed over broadcast axes by the backward sweep, and a rule
 written with autograd_lite's functions is recorded under `create_graph=True` and gives
 derivatives of any order. The idea and the rule signature `rule(g, ans, *inputs)` are
-HIPS autograd's `primitive` and `defvjp`.
+HIPS autograd's `primitive` and `defvjp`; `defjvp` gives forward-mode rules alike,
+`rule(t, ans, *inputs)`, the output's tangent for an input's tangent t.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 from . import ops
 from .graph import Node, Op, tracing
 
-__all__ = ["Primitive", "primitive"]
+__all__ = ["Primitive", "looped_jvp", "primitive"]
 
 
 class Primitive:
@@ -79,12 +80,21 @@ class Primitive:
         return rules[0] if len(rules) == 1 else None
 
     def defjvp(self, *rules: Callable | None):
-        """Store forward-mode rules, one per input: `rule(g, out, *inputs, **params)` giving
-        the tangent of the output for the tangent g of that input.
+        """Set the forward-mode rules, one per input in order: `rule(t, out, *inputs, **params)`
+        (HIPS autograd's defjvp convention, mirroring `defvjp`).
 
-        Forward mode does not exist yet in autograd_lite: the rules are kept (`self.jvps`)
-        for when it does; `autograd_lite.jvp` works today from the vjp rules (it
-        differentiates a vjp). Returns the rule when given one, so it works as a decorator.
+        t: the tangent of that input (its shape, or with leading batch axes in a batched
+        sweep: a rule must treat any axis before the input's own as a batch axis, e.g. use
+        negative axes); out: the output; then the inputs and the parameters as the call got
+        them. A rule returns that input's contribution to the output's tangent: the
+        derivative of out with respect to the input, applied to t. It may return it in any
+        shape that broadcasts to the output's (the sweep broadcasts it and casts it to the
+        output's dtype). `None`, or no rule for the last inputs, marks an input as not
+        differentiable in forward mode: a sweep reaching it with a tangent raises
+        NotImplementedError naming the op and the input. Nested under reverse mode the rule
+        is called with nodes and must be written with autograd_lite's functions, as a vjp
+        rule under `create_graph=True`. Returns the rule when given one (a decorator).
+        Raises TypeError for a rule that is neither callable nor None.
         """
         self.jvps = _checked_rules(self.name, rules)
         return rules[0] if len(rules) == 1 else None
@@ -118,6 +128,7 @@ class Primitive:
             scalar=_scalar_forward(self, n, keys),
             array=_array_forward(self, n, keys),
             vjps=[_vjp(self, i, n, keys) for i in range(n)],
+            jvps=[_jvp(self, i, n, keys) for i in range(n)],
             params=keys,
             doc=self.__doc__,
         )
@@ -134,6 +145,21 @@ def primitive(fn: Callable) -> Primitive:
     `Primitive`). Raises TypeError if `fn` is not callable.
     """
     return Primitive(fn)
+
+
+def looped_jvp(rule: Callable, i: int) -> Callable:
+    """A jvp rule for input i written for an unbatched tangent (of the input's shape), made
+    to accept leading batch axes by calling it once per batch element and stacking the
+    results: for ops whose rule cannot cheaply be batch-aware (MODES: the fallback)."""
+
+    def jvp(t, out, *args, **kw):
+        shape = ops._shape(args[i])
+        if len(ops._shape(t)) == len(shape):
+            return rule(t, out, *args, **kw)
+        t = ops.reshape(t, (-1, *shape))
+        return ops.stack([rule(t[b], out, *args, **kw) for b in range(ops._shape(t)[0])])
+
+    return jvp
 
 
 def _checked_rules(name, rules):
@@ -229,6 +255,27 @@ def _vjp(prim, i, n, keys):
     return rule
 
 
+def _jvp(prim, i, n, keys):
+    """The `Op`'s jvp rule for input i: the user's rule (looked up when called, so `defjvp`
+    may come after the first call), given its parameters as keywords."""
+
+    def rule(t, out, *args):
+        rules = prim.jvps
+        user_rule = rules[i] if i < len(rules) else None
+        if user_rule is None:
+            raise NotImplementedError(
+                f"primitive {prim.name!r} has no jvp rule for input {i} (of {n}), which forward "
+                f"mode (jvp, jacfwd, linearize) reached; give one with {prim.name}.defjvp(...)"
+            )
+        inputs, kw = args[:n], _keywords(keys, args[n:])
+        if isinstance(t, Node):  # nested: the rule must record on nodes
+            return _recorded(prim, i, user_rule, t, out, inputs, kw, "jvp")
+        c = user_rule(t, out, *inputs, **kw)
+        return c if type(c) is float or isinstance(c, np.ndarray) else np.asarray(c)
+
+    return rule
+
+
 def _fitted(prim, i, c, x):
     """Cotangent c of input x in a shape the sweep can sum to x's: c as it is when x
     broadcasts to c's shape (the sweep sums it back), c broadcast to x's shape when c
@@ -255,7 +302,7 @@ def _fitted(prim, i, c, x):
     )
 
 
-def _recorded(prim, i, user_rule, g, out, inputs, kw):
+def _recorded(prim, i, user_rule, g, out, inputs, kw, kind="vjp"):
     """The rule run on nodes, refusing anything that would drop the derivative silently.
 
     Inside `tracing`, a node that requires grad turned into a float or an array raises
@@ -270,16 +317,18 @@ def _recorded(prim, i, user_rule, g, out, inputs, kw):
             c = user_rule(g, out, *inputs, **kw)
         except TypeError as e:
             raise TypeError(
-                f"primitive {prim.name!r}: its vjp rule for input {i} failed on nodes ({e}); "
+                f"primitive {prim.name!r}: its {kind} rule for input {i} failed on nodes ({e}); "
                 + advice
             ) from e
     if isinstance(c, Node):
         return c
     x = inputs[i]
     if np.all(np.asarray(c) == 0):  # a zero derivative has zero derivatives: exact
+        if kind == "jvp":  # the tangent sweep fits it to the output
+            return c
         return _shaped_like(c, x._data if isinstance(x, Node) else x)
     raise TypeError(
-        f"primitive {prim.name!r}: its vjp rule for input {i} returned a constant "
+        f"primitive {prim.name!r}: its {kind} rule for input {i} returned a constant "
         f"({type(c).__name__}) where it was given nodes, so its derivative would silently be "
         "lost; " + advice
     )

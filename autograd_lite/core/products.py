@@ -111,6 +111,7 @@ def _einsum_of(n):
     op = primitive(_forward)
     op.name = "einsum"
     op.defvjp(*[functools.partial(_einsum_vjp, i) for i in range(n)])
+    op.defjvp(*[functools.partial(_einsum_jvp, i) for i in range(n)])
     return op
 
 
@@ -150,6 +151,21 @@ def _einsum_vjp(i, g, out, *xs, spec):
             c = d
         full += c
     return _einsum_of(1 + len(extra))(r, *extra, spec=",".join([kept, *extra_terms]) + "->" + full)
+
+
+def _einsum_jvp(i, t, out, *xs, spec):
+    """Operand i's contribution to the tangent: the same einsum with t in x_i's place (it is
+    linear in each operand). A batched t (leading axes merged into one) gets a label of its
+    own, kept first in the output."""
+    lhs, out_term = spec.split("->")
+    terms = lhs.split(",")
+    shape = ops._shape(xs[i])
+    if len(ops._shape(t)) > len(shape):
+        t = ops.reshape(t, (-1, *shape))
+        batch = next(c for c in _LETTERS if c not in spec)
+        terms[i], out_term = batch + terms[i], batch + out_term
+    operands = (*xs[:i], t, *xs[i + 1 :])
+    return _einsum_of(len(terms))(*operands, spec=",".join(terms) + "->" + out_term)
 
 
 def einsum(subscripts: str, *operands: Operand) -> Operand:

@@ -129,6 +129,23 @@ def _linear_scan_vjp(for_a):
 _linear_scan.defvjp(_linear_scan_vjp(for_a=True), _linear_scan_vjp(for_a=False))
 
 
+def _tangent_scan(a, b, axis, x):
+    """`_linear_scan(a, b)` along `axis` of x for a b with (or without) leading batch axes:
+    a is broadcast to b's shape and the axis shifted past the batch axes, so that the scan,
+    and its vjp when nested, see operands of one rank."""
+    shape = ops._shape(b)
+    if len(shape) > len(ops._shape(x)):
+        a = ops.broadcast_to(a, shape)
+    return _linear_scan(a, b, axis=axis % len(ops._shape(x)) + len(shape) - len(ops._shape(x)))
+
+
+# The tangent of h follows the same recurrence: dh[i] = a[i] dh[i-1] + (da[i] h[i-1] + db[i]).
+_linear_scan.defjvp(
+    lambda t, out, a, b, axis: _tangent_scan(a, t * _shift(out, axis, 0.0), axis, out),
+    lambda t, out, a, b, axis: _tangent_scan(a, t, axis, out),
+)
+
+
 # ---------------------------------------------------------------------------------------
 # Cumulative sums and products.
 
@@ -142,6 +159,12 @@ def _cumsum(x, axis):
 def _cumsum_vjp(g, out, x, axis):
     # out[i] = sum_{j <= i} x[j], so x̄[j] = sum_{i >= j} ḡ[i]: a cumulative sum run from the end
     return flip(_cumsum(flip(g, axis), axis=axis), axis)
+
+
+@_cumsum.defjvp
+def _cumsum_jvp(t, out, x, axis):  # linear: the cumulative sum of the tangent
+    n = len(ops._shape(x))
+    return _cumsum(t, axis=axis % n + len(ops._shape(t)) - n)
 
 
 def cumsum(a: Operand, axis: int | None = None) -> Operand:
@@ -167,6 +190,11 @@ def _cumprod_vjp(g, out, x, axis):
     #        = (prod_{k < j} x[k]) s[j], with s[j] = g[j] + x[j+1] s[j+1]:
     # the exclusive product from the left times a reverse linear scan; no division by x.
     return _shift(out, axis, 1.0) * _reverse_linear_scan(x, g, axis)
+
+
+# out[i] = x[i] out[i-1], so d out[i] = x[i] d out[i-1] + t[i] out[i-1]: the linear scan again,
+# with no division by x.
+_cumprod.defjvp(lambda t, out, x, axis: _tangent_scan(x, t * _shift(out, axis, 1.0), axis, x))
 
 
 def cumprod(a: Operand, axis: int | None = None) -> Operand:
@@ -203,6 +231,14 @@ def _prod_vjp(g, out, x, axis):
     left = _exclusive_cumprod(x, axis)
     right = flip(_exclusive_cumprod(flip(x, axis), axis), axis)
     return g * (left * right)
+
+
+# The sum over the axis of t times the product of the others (the vjp's, never out / x).
+_prod.defjvp(
+    lambda t, out, x, axis: ops.sum(
+        t * _prod_vjp(1.0, out, x, axis), axis - len(ops._shape(x)), keepdims=True
+    )
+)
 
 
 def prod(a: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:

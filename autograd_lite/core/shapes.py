@@ -220,6 +220,9 @@ def _flip_vjp(g, out, x, axis):
     return _flip(g, axis=axis)  # a permutation of the elements: its own inverse
 
 
+_flip.defjvp(lambda t, out, x, axis: _flip(t, axis=ops._tangent_axes(axis, x)))  # linear
+
+
 def flip(m: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
     """The elements of `m` in reverse order along `axis` (None: every axis), as
     `numpy.flip`; same shape. Raises numpy's AxisError (a ValueError) for an axis out of
@@ -277,6 +280,12 @@ def _roll(x, shift, axis):
 @_roll.defvjp
 def _roll_vjp(g, out, x, shift, axis):
     return _roll(g, shift=tuple(-s for s in shift), axis=axis)  # rolled back
+
+
+@_roll.defjvp
+def _roll_jvp(t, out, x, shift, axis):  # linear: the tangent rolled alike
+    n = len(ops._shape(x))
+    return _roll(t, shift=shift, axis=tuple(a % n - n for a in axis))
 
 
 def roll(

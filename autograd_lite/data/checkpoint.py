@@ -3,7 +3,8 @@
 `save_checkpoint` writes one `.npz` archive, atomically (`_files.atomic_write`): the
 model's arrays as `model.<name>`, the optimizer's state arrays as
 `optimizer.<index>.<entry>`, and everything else (the optimizer's options and step
-counts, the scheduler's counters, the loader's generator, the epoch) as JSON text in
+counts, the scheduler's counters, the generators of the loader and of the model's random
+layers such as `Dropout`, the epoch) as JSON text in
 the member `meta`. Nothing is pickled, and `load_checkpoint` reads with
 `allow_pickle=False`, so a checkpoint from elsewhere cannot run code.
 Resuming from a checkpoint written after epoch k gives exactly the parameters of a run
@@ -59,6 +60,35 @@ def _join_optimizer(meta, arrays):
     return {**meta, "state": state}
 
 
+class _Generators:
+    """The random generators a model's layers draw from (`Dropout`'s masks), by module name,
+    with the `state_dict` / `load_state_dict` pair the other parts have: without them a
+    resumed run would draw other masks than the uninterrupted one."""
+
+    def __init__(self, model):
+        self.rngs = {
+            name: m._rng
+            for name, m in model.named_modules()
+            if isinstance(getattr(m, "_rng", None), np.random.Generator)
+        }
+
+    def state_dict(self):
+        return {name: rng.bit_generator.state for name, rng in self.rngs.items()}
+
+    def load_state_dict(self, state):
+        if set(state) != set(self.rngs):
+            raise ValueError(
+                f"the file has generators for modules {sorted(state)}, the model has them "
+                f"for {sorted(self.rngs)}"
+            )
+        for name, rng in self.rngs.items():
+            kind = rng.bit_generator.state["bit_generator"]
+            if state[name].get("bit_generator") != kind:
+                raise ValueError(f"module {name!r}: the file's generator is not a {kind}")
+        for name, rng in self.rngs.items():
+            rng.bit_generator.state = state[name]
+
+
 def save_checkpoint(
     path, *, model, optimizer=None, scheduler=None, loader=None, epoch=None, extra=None
 ):
@@ -75,6 +105,7 @@ def save_checkpoint(
     arrays = {f"model.{k}": v for k, v in model.state_dict().items()}
     meta = {"format": _FORMAT, "version": _VERSION, "epoch": epoch, "extra": extra}
     meta["model"] = type(model).__name__
+    meta["generators"] = _Generators(model).state_dict()
     if optimizer is not None:
         meta["optimizer"] = _split_optimizer(optimizer.state_dict(), arrays)
     if scheduler is not None:
@@ -122,6 +153,8 @@ def load_checkpoint(path, *, model, optimizer=None, scheduler=None, loader=None)
     arrays, meta = _read(path)
     model_state = {k[6:]: v for k, v in arrays.items() if k.startswith("model.")}
     parts = [("model", model, model_state)]
+    if meta.get("generators") is not None:  # files written before generators were saved lack it
+        parts.append(("generators", _Generators(model), meta["generators"]))
     for name, obj in (("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader)):
         if obj is None:
             continue

@@ -261,7 +261,26 @@ def _eigh_vjp(g, out, a):
     return (da + ops._mT(da)) * 0.5
 
 
-EIGH = Op("eigh", array=_eigh_forward, vjps=(_eigh_vjp,))
+def _eigh_jvp(t, out, a):
+    """Tangents of w and V (packed like the forward's output) from the tangent t of A.
+
+    With M = V^T t V: dw = diag(M), dV = V (F o M), F_ij = 1/(w_j - w_i) off the diagonal and
+    0 on it (Giles 2008, sec. 3.1, the forward form of `_eigh_vjp`); an entry of M that is
+    exactly 0 between equal eigenvalues gives 0, as there. t may have leading batch axes.
+    """
+    shape = np.shape(ops._raw(a))
+    n, batch = shape[-1], shape[:-2]
+    w, v = out[..., 0, :], out[..., 1:, :]
+    eye = np.eye(n, dtype=ops._raw(out).dtype)
+    gap = ops.reshape(w, batch + (1, n)) - ops.reshape(w, batch + (n, 1))  # w_j - w_i
+    m = ops.matmul(ops._mT(v), ops.matmul(t, v))
+    skip = (eye == 1) | ((ops._raw(gap) == 0) & (ops._raw(m) == 0))
+    dw = ops.sum(m * eye, -2, keepdims=True)
+    dv = ops.matmul(v, ops.where(skip, 0.0, m / ops.where(skip, 1.0, gap)))
+    return ops.concatenate([dw, dv], -2)
+
+
+EIGH = Op("eigh", array=_eigh_forward, vjps=(_eigh_vjp,), jvps=(_eigh_jvp,))
 
 
 def eigh(a, UPLO: str = "L"):
@@ -309,7 +328,12 @@ def _inv_vjp(g, out, a):
     return -ops.matmul(out_t, ops.matmul(g, out_t))
 
 
-INV = Op("inv", array=_inv_forward, vjps=(_inv_vjp,))
+INV = Op(
+    "inv",
+    array=_inv_forward,
+    vjps=(_inv_vjp,),
+    jvps=(lambda t, out, a: -ops.matmul(out, ops.matmul(t, out)),),  # d(A^-1) = -A^-1 dA A^-1
+)
 
 
 def inv(a) -> Tensor:
@@ -331,7 +355,12 @@ def _logdet_vjp(g, out, a):
     return ops.reshape(g, np.shape(ops._raw(g)) + (1, 1)) * ops._mT(ops.apply(INV, (a,)))
 
 
-LOGDET = Op("logdet", array=_logdet_forward, vjps=(_logdet_vjp,))
+def _logdet_jvp(t, out, a):
+    # trace(A^-1 t) (Jacobi's formula), as the sum of A^-T o t over the matrix axes
+    return ops.sum(ops._mT(ops.apply(INV, (a,))) * t, (-2, -1))
+
+
+LOGDET = Op("logdet", array=_logdet_forward, vjps=(_logdet_vjp,), jvps=(_logdet_jvp,))
 
 
 def logdet(a) -> Tensor:
@@ -356,6 +385,7 @@ LOGABSDET = Op(
     "slogdet",
     array=lambda a: np.linalg.slogdet(a)[1],
     vjps=(_logdet_vjp,),  # d log|det A| = trace(A^-1 dA), whatever the sign
+    jvps=(_logdet_jvp,),
 )
 
 
@@ -410,6 +440,9 @@ def _det_vjp(g, out, a):
     return _corner(g) * _cofactors(a, out)
 
 
+_det.defjvp(lambda t, out, a: ops.sum(_cofactors(a, out) * t, (-2, -1)))  # trace(adj(A) t)
+
+
 def det(a) -> Tensor:
     """The determinant of a square matrix (or a stack (..., n, n), giving shape (...,)),
     as numpy.linalg.det (LU factorisation).
@@ -437,6 +470,13 @@ _solve.defvjp(
     # x = A^-1 B: dB = A^-T G, dA = -dB X^T (Giles 2008); batch axes summed by the sweep
     lambda g, out, a, b: -ops.matmul(_solve(ops._mT(a), g), ops._mT(out)),
     lambda g, out, a, b: _solve(ops._mT(a), g),
+)
+
+
+_solve.defjvp(
+    # x = A^-1 B: dx = A^-1 (dB - dA x)
+    lambda t, out, a, b: -_solve(a, ops.matmul(t, out)),
+    lambda t, out, a, b: _solve(a, t),
 )
 
 
@@ -488,6 +528,17 @@ def _cholesky_vjp(g, out, s):
     phi = ops.matmul(ops._mT(out), g * lower) * (lower - 0.5 * np.eye(n))
     da = ops.matmul(ops._mT(linv), ops.matmul(phi, linv))
     return (da + ops._mT(da)) * 0.5
+
+
+@_cholesky.defjvp
+def _cholesky_jvp(t, out, s):
+    # A = L L^T: dL = L Phi(L^-1 dA L^-T), Phi the lower triangle with half its diagonal
+    # (Murray 2016, the forward form of `_cholesky_vjp`).
+    n = ops._shape(out)[-1]
+    lower = np.tril(np.ones((n, n)))
+    linv = ops.apply(INV, (out,))
+    phi = ops.matmul(linv, ops.matmul(t, ops._mT(linv))) * (lower - 0.5 * np.eye(n))
+    return ops.matmul(out, phi)
 
 
 def cholesky(a, upper: bool = False) -> Tensor:

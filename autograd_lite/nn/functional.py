@@ -31,7 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..core import ops
 from ..core.ops import Operand
-from ..core.primitive import primitive
+from ..core.primitive import looped_jvp, primitive
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 
@@ -103,6 +103,10 @@ def _conv_vjp_w(g, out, x, w, stride, padding, dilation):
 
 
 _conv.defvjp(_conv_vjp_x, _conv_vjp_w)
+_conv.defjvp(  # linear in each input: the jvp is the op with the tangent in its place
+    looped_jvp(lambda t, out, x, w, **kw: _conv(t, w, **kw), 0),
+    looped_jvp(lambda t, out, x, w, **kw: _conv(x, t, **kw), 1),
+)
 
 
 def _conv_transpose_vjp_g(h, out, g, w, stride, padding, dilation, size):
@@ -114,6 +118,10 @@ def _conv_transpose_vjp_w(h, out, g, w, stride, padding, dilation, size):
 
 
 _conv_transpose.defvjp(_conv_transpose_vjp_g, _conv_transpose_vjp_w)
+_conv_transpose.defjvp(
+    looped_jvp(lambda t, out, g, w, **kw: _conv_transpose(t, w, **kw), 0),
+    looped_jvp(lambda t, out, g, w, **kw: _conv_transpose(g, t, **kw), 1),
+)
 
 
 def _conv_weight_vjp_x(k, out, x, g, stride, padding, dilation, kernel):
@@ -125,6 +133,10 @@ def _conv_weight_vjp_g(k, out, x, g, stride, padding, dilation, kernel):
 
 
 _conv_weight.defvjp(_conv_weight_vjp_x, _conv_weight_vjp_g)
+_conv_weight.defjvp(
+    looped_jvp(lambda t, out, x, g, **kw: _conv_weight(t, g, **kw), 0),
+    looped_jvp(lambda t, out, x, g, **kw: _conv_weight(x, t, **kw), 1),
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,6 +216,17 @@ def _max_unpool_vjp_g(h, out, g, x, kernel, stride, padding):
 
 _max_gather.defvjp(_max_gather_vjp_h, _no_cotangent)
 _max_unpool.defvjp(_max_unpool_vjp_g, _no_cotangent)
+
+
+def _no_tangent(t, out, v, x, **kw):
+    """The jvp in x of an op that only uses x to choose elements: zero (piecewise constant)."""
+    return 0.0
+
+
+# Linear in the moved values: the jvp moves the tangent the same way.
+_max_pool.defjvp(looped_jvp(lambda t, out, x, **kw: _max_gather(t, x, **kw), 0))
+_max_gather.defjvp(looped_jvp(lambda t, out, h, x, **kw: _max_gather(t, x, **kw), 0), _no_tangent)
+_max_unpool.defjvp(looped_jvp(lambda t, out, g, x, **kw: _max_unpool(t, x, **kw), 0), _no_tangent)
 
 
 # ---------------------------------------------------------------------------------------

@@ -123,6 +123,9 @@ def _erf_vjp(g, out, x):
     return g * (2.0 / math.sqrt(math.pi)) * ops.exp(-(x * x))
 
 
+erf.defjvp(_erf_vjp)  # elementwise: the jvp is the vjp rule applied to the tangent
+
+
 def _gelu_erf(x):
     return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
 

@@ -1,6 +1,7 @@
 """Derivatives as functions (`grad`, `vjp`, `jvp`, `jacobian`, `hessian`, ...) and their checks."""
 
-from .functional import derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .forward import jacfwd, jvp, linearize
+from .functional import derivative, grad, hessian, hvp, jacobian, value_and_grad, vjp
 from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
 
 __all__ = [
@@ -12,8 +13,10 @@ __all__ = [
     "gradgradcheck",
     "hessian",
     "hvp",
+    "jacfwd",
     "jacobian",
     "jvp",
+    "linearize",
     "value_and_grad",
     "vjp",
 ]

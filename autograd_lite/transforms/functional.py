@@ -1,4 +1,5 @@
-"""Derivatives as functions: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, derivative.
+"""Derivatives as functions: grad, value_and_grad, vjp, jacobian, hessian, hvp, derivative
+(jvp, jacfwd and linearize, forward mode, are in forward.py).
 
 Each transform takes a Python function `f` written with autograd_lite operations
 and returns a new function (JAX's and HIPS autograd's style). A call
@@ -50,7 +51,7 @@ from ..core.graph import Node, cotangents, enable_grad, is_grad_enabled, toposor
 from ..core.tensor import Tensor
 from ..core.value import Value
 
-__all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
+__all__ = ["derivative", "grad", "hessian", "hvp", "jacobian", "value_and_grad", "vjp"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -159,8 +160,20 @@ def _variable(leaf):
     return x
 
 
-def _fresh(arg, i, link, name):
-    """A new variable standing for argument i, and whether the caller gave a node."""
+def _shared_leaf(arr):
+    """A leaf Tensor requiring grad that holds a read-only view of the float array `arr`, not a
+    copy: for a transform that is done with its graph when it returns (f cannot write into
+    the caller's array through it; large arguments are not copied on every call)."""
+    view = arr.view()
+    view.flags.writeable = False
+    leaf = Tensor(0.0, requires_grad=True)
+    leaf.data = view
+    return leaf
+
+
+def _fresh(arg, i, link, name, copy=True):
+    """A new variable standing for argument i, and whether the caller gave a node. With
+    `copy=False` a float array argument is shared read-only (`_shared_leaf`), not copied."""
     if isinstance(arg, (Value, Tensor)):
         if link and arg.requires_grad:
             return arg._alias(arg.data), True  # differentiable through the caller's node
@@ -171,6 +184,8 @@ def _fresh(arg, i, link, name):
         return _variable(Value(arg)), False
     if isinstance(arg, numbers.Complex):
         raise ops.complex_error(f"{name}: argument {i}", arg)
+    if not copy and isinstance(arg, np.ndarray) and arg.dtype in ops.FLOATS:
+        return _variable(_shared_leaf(arg)), False
     if isinstance(arg, (list, tuple, np.ndarray)):
         try:
             return _variable(Tensor(arg, requires_grad=True)), False
@@ -207,7 +222,7 @@ def _both_values(a, b):
 class _Call:
     """One recorded forward pass of `f`, with fresh nodes for the differentiated arguments."""
 
-    def __init__(self, f, args, kwargs, argnums, name):
+    def __init__(self, f, args, kwargs, argnums, name, copy=True):
         nums, self.single = argnums
         n = len(args)
         for i in nums:
@@ -227,7 +242,7 @@ class _Call:
         live = _live.variables
         with tracing() as self.born, enable_grad():
             for i in nums:
-                x, given = _fresh(args[i], i, self.record, name)
+                x, given = _fresh(args[i], i, self.record, name, copy)
                 args[i] = x
                 self.xs.append(x)
                 self.as_nodes = self.as_nodes or given
@@ -440,49 +455,6 @@ def vjp(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
     return (tuple(outs) if call.multi else outs[0]), vjp_fn
 
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence, **kwargs) -> tuple[Any, Any]:
-    """`(f(*primals), J(primals) @ tangents)`: the directional derivative (as `jax.jvp`).
-
-    primals, tangents: tuples of the same length, each tangent shaped like its primal.
-    Returns the output and the Jacobian-vector product sum_i J_i t_i, shaped like the
-    output (tuples of them if f returns a tuple).
-    Computed in reverse mode only, by the transpose of the vjp: with a cotangent u that
-    requires grad, g(u) = J^T u is linear in u, and the vjp of g with the tangent t is
-    J t. So two backward passes per output, the first one recorded.
-    Raises TypeError if primals or tangents are not tuples of equal length; ValueError for
-    a tangent of the wrong shape.
-    """
-    _check_callable(f, "jvp")
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (v,))")
-    if len(primals) != len(tangents) or not primals:
-        raise TypeError(
-            f"jvp: got {len(primals)} primals and {len(tangents)} tangents; "
-            "give one tangent per primal"
-        )
-    call = _Call(f, tuple(primals), kwargs, (tuple(range(len(primals))), False), "jvp")
-    seeds = [
-        _seed_for(t, x, "jvp", f"tangent {i}", call.record)
-        for i, (t, x) in enumerate(zip(tangents, call.xs))
-    ]
-    outs, dirs = [], []
-    for o in call.outs:
-        with enable_grad():  # u is a variable of this call, like the xs: it never leaks out
-            u = _variable(
-                Value(0.0) if isinstance(o, Value) else Tensor(np.zeros(o.shape, o.dtype), True)
-            )
-        history = call.nested([o], (u,)) or any(s[1] for s in seeds)
-        total = None
-        for g, (t, _) in zip(_grads(o, u, call.xs, True), seeds):
-            if isinstance(g, Node):  # J_i^T u as a function of u; its vjp with t_i is J_i t_i
-                total = _add(total, _grads(g, t, [u], history)[0])
-        outs.append(call.export_output(o, history))
-        dirs.append(call.export(_zero(o) if total is None else total, o))
-    if call.multi:
-        return tuple(outs), tuple(dirs)
-    return outs[0], dirs[0]
-
-
 def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """`f` -> the function computing its Jacobian J[i..., j...] = d out[i...] / d x[j...].
 
@@ -599,3 +571,12 @@ def derivative(f: Callable, order: int = 1) -> Callable:
         return call.export(y, xn)
 
     return derivative_f
+
+
+def __getattr__(name):
+    """`functional.jvp`: forward mode now (transforms/forward.py), importable from here still."""
+    if name == "jvp":
+        from .forward import jvp
+
+        return jvp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,8 +16,9 @@ fails, since nothing is checked where the derivative is undefined.
 `gradgradcheck(f, inputs)` does the same for second derivatives: it checks the
 gradient function g(x, v) = v^T J_f(x) (a vjp of f) the same way, with respect to
 the inputs x and to the cotangent v, as `torch.autograd.gradgradcheck` does. The
-direction v matters: g is linear in v, and `jvp` relies on it (it differentiates
-the vjp in v), so a rule right in value but not linear in its cotangent is caught.
+direction v matters: g is linear in v, and anything that differentiates the vjp in v
+(the transpose of a vjp, reverse-over-reverse Hessians) relies on it, so a rule right
+in value but not linear in its cotangent is caught.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def _nonlinear_vjp(f, args, out, jac, which, atol, rtol):
 
     The rows above come from one-hot cotangents, which cannot tell a rule `g * y` from
     `g * g * y` (the same at g = 1); such a rule is wrong for every other cotangent, and
-    forward mode (jvp), which differentiates the vjp in g, would silently go wrong too.
+    anything that differentiates the vjp in g (its transpose) would silently go wrong too.
     """
     outs = out if isinstance(out, (tuple, list)) else (out,)
     rng = np.random.default_rng(12345)
@@ -529,9 +530,9 @@ def gradgradcheck(
     differences of g exactly as in `gradcheck`, with respect to every input x and to the
     cotangent u of every output, as `torch.autograd.gradgradcheck` does: for a scalar f the
     x part is the Hessian, and the u part (J_f^T, since g is linear in u) catches a rule
-    right in value but not linear in its cotangent, which would corrupt `jvp`. A mismatch
-    names "cotangent of output k" or "input i". Same arguments, results and errors as
-    `gradcheck`.
+    right in value but not linear in its cotangent, which would corrupt the vjp's
+    transpose. A mismatch names "cotangent of output k" or "input i". Same arguments,
+    results and errors as `gradcheck`.
     """
     args = _arguments(inputs)
     _, evaluate = _numerical(f, args)

@@ -72,6 +72,8 @@ FONT = "Helvetica"
 #: Point sizes: chosen with the spacing below so that the drawings of the worked examples,
 #: scaled to an 800-pixel column, keep their text at least 9 pixels high.
 FONT_SIZE, EDGE_FONT_SIZE, SMALL = 12, 11, 11
+#: Points between an edge label's text and its edge (or another label).
+EDGE_PAD = 2
 #: The default `size`: at most 8.33 inches (800 pixels at 96 dpi) wide, any height.
 COLUMN = "8.33,1000"
 
@@ -230,30 +232,50 @@ def _expression(node, operands):
     return f"{op}({', '.join(name for name, _ in operands)})", _ATOM
 
 
-def _node_names(root, nodes):
-    """id(node) -> the name a drawing gives it (every node of `nodes` gets one).
+def _node_names(root, nodes, formulas=None):
+    """id(node) -> the name a drawing gives it (every node of `nodes` gets one, all distinct).
 
     A labelled node is named by its label; an unlabelled one by the expression it
     computes from its parents' names and its constants (`w*x`, `z + b`, `relu(z)`,
     `u**2`) when that is at most MAX_NAME characters long, otherwise (and for an
     unlabelled leaf) by a numbered name `n1`, `n2`, ... counted from the inputs.
-    Inside a module's frame a box drops the module's prefix (`_within`).
+    Names are given parents first; a name already given gets a suffix (`x#2`,
+    `(w*x)#2`), so two nodes never share one and an expression names the very nodes it
+    is made of. The same names serve the drawings, the explorer and `explain`. Inside
+    a module's frame a box drops the module's prefix (`_within`). `formulas`, a dict if
+    given, receives id(node) -> the expression of every op node, however long or labelled.
     """
     names = {}
+    taken = set()
+    # Labels are the user's names: a made-up name (`n1`, an expression) gives way to them.
+    labels = {str(n.label) for n in _graph_nodes(root, grad_only=False) if n.label}
+    labels.update(str(n.label) for n in nodes if n.label)
     count = 0
+
+    def unique(text, prec, label=False):
+        if text in taken or (not label and text in labels):
+            base = text if prec >= _ATOM else f"({text})"
+            k = 2
+            while f"{base}#{k}" in taken:
+                k += 1
+            text, prec = f"{base}#{k}", _ATOM
+        taken.add(text)
+        return text, prec
 
     def leaf_or_label(node):
         nonlocal count
         label = str(node.label)
         if label:
             plain = label.replace(".", "").replace("_", "").isalnum()
-            return label, _ATOM if plain else 0
+            return unique(label, _ATOM if plain else 0, label=True)
         count += 1
-        return f"n{count}", _ATOM
+        while f"n{count}" in taken or f"n{count}" in labels:
+            count += 1
+        return unique(f"n{count}", _ATOM)
 
     wanted = {id(n) for n in nodes}
     for node in reversed(toposort(root)):  # parents before children
-        if node.label or node._op is None:
+        if node._op is None or (node.label and formulas is None):
             names[id(node)] = leaf_or_label(node)
             continue
         operands = []
@@ -266,8 +288,13 @@ def _node_names(root, nodes):
                 if id(p) not in names:  # a leaf that does not require grad (not in toposort)
                     names[id(p)] = leaf_or_label(p)
                 operands.append(names[id(p)])
-        name = _expression(node, operands)
-        names[id(node)] = name if len(name[0]) <= MAX_NAME else leaf_or_label(node)
+        text, prec = _expression(node, operands)
+        if formulas is not None:
+            formulas[id(node)] = text
+        if node.label or len(text) > MAX_NAME:
+            names[id(node)] = leaf_or_label(node)
+        else:
+            names[id(node)] = unique(text, prec)
     for node in nodes:  # the root when it does not require grad
         if id(node) not in names:
             names[id(node)] = leaf_or_label(node)
@@ -434,6 +461,15 @@ def _whole_grad(c, parent):
     return isinstance(g, np.ndarray) and np.array_equal(c, g)
 
 
+def _edge_text(text):
+    """An edge label: its lines in a borderless cell whose padding keeps the text clear of
+    the edge (Graphviz puts a label's box against its edge) and of its neighbours."""
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{EDGE_PAD}">'
+        f"<TR><TD>{text}</TD></TR></TABLE>>"
+    )
+
+
 def _edge_label(node, i, out_name, in_name):
     """Local derivative and the gradient flowing along the backward edge node -> its input i."""
     d = f"∂{_d_name(out_name)}/∂{_d_name(in_name)}"
@@ -443,14 +479,14 @@ def _edge_label(node, i, out_name, in_name):
         if local is None:
             return None
         flow = float(g) * float(local)
-        return f"<{d} = {_num(local)}<BR/>grad {_num(g)} × {_num(local)} = {_num(flow)}>"
+        return _edge_text(f"{d} = {_num(local)}<BR/>grad {_num(g)} × {_num(local)} = {_num(flow)}")
     out_size, in_size = np.size(node._ctx[0]), np.size(node._ctx[i + 1])
     text = f"{d}: Jacobian {out_size}×{in_size}"
     if g is not None:
         c = _edge_vjp(node, i, g)
         if c is not None and not _whole_grad(c, node._parents[i]):
             text += f"<BR/>grad {_escape(_array_text(c))}"
-    return f"<{text}>"
+    return _edge_text(text)
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ page's script only picks which to show. The data is embedded as JSON in
 `<script id="al-data" type="application/json">`, which `page_data(html)` reads
 back (the tests do). Clusters: the modules of the parameters, found as in the
 drawings (dotted labels, or `modules=`); they fold and unfold, nested modules
-inside their parents, and a graph of more than `fold_above` nodes opens with
-its clusters folded (the deepest level that brings it under the limit).
+inside their parents, and a graph of more than `fold_above` boxes opens with
+its clusters folded (the deepest level that brings it under the limit). A
+number an op took (the 1.5 of `w*1.5`) is in the data but drawn in its op's
+name, not as a box of its own.
 """
 
 from __future__ import annotations
@@ -182,17 +184,20 @@ def explorer_data(root, gradient=None, modules=None, fold_above=FOLD_ABOVE):
                 {
                     "id": cid,
                     "name": short(const),
+                    "formula": "",
                     "label": "",
                     "op": "",
                     "params": "",
                     "kind": "const",
+                    # a number is written in its op's name (w*1.5), not drawn as a box
+                    "inline": bool(np.ndim(const) == 0),
                     "cluster": cluster,
                     "data": _number(const, full=True),
                     "grad": None,
                     "inputs": [],
                 }
             )
-            if cluster is not None:
+            if cluster is not None and not out_nodes[-1]["inline"]:
                 node_cluster[cid] = cluster
         kind = "op" if node._op is not None else "leaf" if node.requires_grad else "const"
         g = grads.get(id(node))
@@ -200,10 +205,12 @@ def explorer_data(root, gradient=None, modules=None, fold_above=FOLD_ABOVE):
             {
                 "id": nid,
                 "name": trace.name(node),
+                "formula": trace.formula(node),
                 "label": node.label,
                 "op": node.op,
                 "params": ", ".join(_op_params(node)) if node._op is not None else "",
                 "kind": kind,
+                "inline": False,
                 "cluster": cluster,
                 "data": _number(node.data, full=True),
                 "grad": None if g is None else _number(g, full=True),
@@ -246,7 +253,9 @@ def explorer_data(root, gradient=None, modules=None, fold_above=FOLD_ABOVE):
         "root": ids[id(root)],
         "nodes": out_nodes,
         "clusters": clusters,
-        "folded": _initial_folds(node_cluster, clusters, len(out_nodes), fold_above),
+        "folded": _initial_folds(
+            node_cluster, clusters, sum(not n["inline"] for n in out_nodes), fold_above
+        ),
         "forward": forward,
         "backward": backward,
     }

@@ -11,12 +11,15 @@ attributes).
 The layout is the layered one of Sugiyama et al. (1981) in its simplest form:
 ranks by the longest path from the root box along the edges that constrain the
 layout, an order within each rank by the mean position of the neighbours on the
-rank before, and boxes centred on their rank.
+rank before, and boxes centred on their rank. Each edge label then takes the first
+place beside its edge (along it, on either side, then further out) that meets no
+box, no other label and, where there is room, no edge.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 __all__ = ["svg_without_graphviz"]
@@ -230,6 +233,132 @@ def _clip(x, y, box, tx, ty):
 
 
 # ---------------------------------------------------------------------------------------
+# Edge labels: each beside its edge, clear of the boxes, the other edges and the other labels.
+
+LABEL_PAD = 2.0  # points between a label's text and anything else, as draw_graph's EDGE_PAD
+WIDE = 0.78  # ems: capitals and symbols (∂, ×, =); lower case and digits are CHAR wide
+
+
+def _label_size(lines, size):
+    """Width and height of an edge label with its padding (text measured generously)."""
+    width = max(
+        (
+            sum(CHAR if c.islower() or c.isdigit() or c in " .,:;-*()[]/" else WIDE for c in t)
+            * (s or size)
+            for t, _, s in lines
+        ),
+        default=0.0,
+    )
+    height = sum(LINE * (s or size) for _, _, s in lines)
+    return width + 2 * LABEL_PAD, height + 2 * LABEL_PAD
+
+
+def _meets(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _crosses(box, segment):
+    """Whether the segment passes through the box (Liang and Barsky's clipping, 1984)."""
+    x0, y0, x1, y1 = segment
+    dx, dy = x1 - x0, y1 - y0
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+        else:
+            t = q / p
+            if p < 0:
+                lo = max(lo, t)
+            else:
+                hi = min(hi, t)
+    return lo < hi
+
+
+def _spots(segment, width, height, left):
+    """Where a label may go, best first: beside its edge at points along it, on the side
+    the edge leans to, then the other; then further and further around its middle."""
+    x0, y0, x1, y1 = segment
+    sides = (True, False) if left else (False, True)
+    for t in (0.5, 0.6, 0.4, 0.7, 0.3, 0.75, 0.25):
+        px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        for on_left in sides:
+            for gap in (2.0, 10.0):
+                x = px - gap - width if on_left else px + gap
+                yield x, py - height / 2
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    for ring in itertools.count(1):  # endless: far enough out, every place is free
+        r = 6.0 * ring
+        for ax, ay in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+            yield (
+                mx + ax * r - (width if ax < 0 else 0 if ax > 0 else width / 2),
+                my + ay * r - height / 2,
+            )
+
+
+class _Grid:
+    """Boxes and segments filed by the square cells their bounding boxes cover, so that
+    a label is checked only against what lies near it."""
+
+    CELL = 60.0  # points
+
+    def __init__(self):
+        self.cells = {}
+
+    def _keys(self, box):
+        c = self.CELL
+        for i in range(int(box[0] // c), int(box[2] // c) + 1):
+            for j in range(int(box[1] // c), int(box[3] // c) + 1):
+                yield i, j
+
+    def add(self, box, item):
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append(item)
+
+    def near(self, box):
+        found = {}
+        for key in self._keys(box):
+            for item in self.cells.get(key, ()):
+                found[id(item)] = item
+        return found.values()
+
+
+def _place_labels(drawn, boxes, segments, size):
+    """A box (left, top, right, bottom) for each edge's label (None: no label), in order.
+
+    Each label takes the first of its `_spots` that meets no box, no other label and no
+    edge; failing that (a crowded rank), the first that meets no box and no label.
+    """
+    solid, lines_near = _Grid(), _Grid()  # boxes and placed labels; edges
+    for b in boxes:
+        solid.add(b, b)
+    for s in segments:
+        lines_near.add((min(s[0], s[2]), min(s[1], s[3]), max(s[0], s[2]), max(s[1], s[3])), s)
+    placed = []
+    for segment, _, _, lines, left in drawn:
+        if not lines:
+            placed.append(None)
+            continue
+        width, height = _label_size(lines, size)
+        chosen = fallback = None
+        for k, (x, y) in enumerate(_spots(segment, width, height, left)):
+            if fallback is not None and k > 120:  # no place clear of every edge nearby
+                break
+            box = (x, y, x + width, y + height)
+            if any(_meets(box, b) for b in solid.near(box)):
+                continue
+            if fallback is None:
+                fallback = box
+            if not any(_crosses(box, s) for s in lines_near.near(box)):
+                chosen = box
+                break
+        chosen = chosen or fallback  # never None: the spots go on until one is free
+        placed.append(chosen)
+        solid.add(chosen, chosen)
+    return placed
+
+
+# ---------------------------------------------------------------------------------------
 # SVG.
 
 
@@ -353,9 +482,9 @@ def svg_without_graphviz(drawing) -> bytes:
 
     pairs = {(t, h) for t, h, _ in edges}
     uses = {}
+    drawn = []  # (segment, colour, dashed, label lines, side it leans to)
     for tail, head, attrs in edges:
         (x, y), (tx, ty) = position[tail], position[head]
-        color = attrs.get("color", ("word", "black"))[1]
         dashed = attrs.get("style", ("word", ""))[1] == "dashed"
         key = (tail, head, dashed)
         uses[key] = uses.get(key, -1) + 1  # a second use of a node: an edge of its own
@@ -366,32 +495,44 @@ def svg_without_graphviz(drawing) -> bytes:
             x, y, tx, ty = x + nx, y + ny, tx + nx, ty + ny
         x0, y0 = _clip(x, y, boxes[tail], tx, ty)
         x1, y1 = _clip(tx, ty, boxes[head], x, y)
+        lines = _lines(attrs["label"][1]) if "label" in attrs else []
+        left = (x1 < x0 - 1) != (uses[key] % 2 == 1)  # a second use: the other side
+        color = attrs.get("color", ("word", "black"))[1]
+        drawn.append(((x0, y0, x1, y1), color, dashed, lines, left))
+    node_boxes = [
+        (
+            position[n][0] - boxes[n]["width"] / 2,
+            position[n][1] - boxes[n]["height"] / 2,
+            position[n][0] + boxes[n]["width"] / 2,
+            position[n][1] + boxes[n]["height"] / 2,
+        )
+        for n in ids
+    ]
+    frame_titles = [(x0, y0 - LINE * size - 2, x1, y0) for x0, y0, x1, _, title in frames if title]
+    placed = _place_labels(drawn, node_boxes + frame_titles, [d[0] for d in drawn], size - 1)
+    label_boxes = []
+    for (segment, color, dashed, lines, _), spot in zip(drawn, placed):
+        x0, y0, x1, y1 = segment
         dash = ' stroke-dasharray="5,3"' if dashed else ""
+        body.append('<g class="edge">')
         body.append(
-            f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="{color}"'
+            f'<path d="M{x0:.1f},{y0:.1f} L{x1:.1f},{y1:.1f}" fill="none" stroke="{color}"'
             f'{dash} marker-end="url(#{"bwd" if dashed else "fwd"})"/>'
         )
-        if "label" in attrs:
-            lines = _lines(attrs["label"][1])
-            label_size = size - 1
-            height = _text_size(lines, label_size)[1]
-            # nearer the head, on the side the edge leans to: edges into one op part
-            left = (x1 < x0 - 1) != (uses[key] % 2 == 1)  # a second use: the other side
-            mx, my = x0 + 0.6 * (x1 - x0), y0 + 0.6 * (y1 - y0) - height / 2
-            mx += -6 if left else 6
-            body += _svg_text(mx, my, lines, label_size, color, "end" if left else "start")
+        if spot is not None:
+            label_boxes.append(spot)
+            body += _svg_text(
+                spot[0] + LABEL_PAD, spot[1] + LABEL_PAD, lines, size - 1, color, "start"
+            )
+        body.append("</g>")
     for nid in ids:
-        body += _svg_box(boxes[nid], *position[nid], size)
+        body += ['<g class="node">', *_svg_box(boxes[nid], *position[nid], size), "</g>"]
 
-    # The picture's extent, text of the edge labels included (estimated like the boxes).
+    # The picture's extent, the edge labels included.
     xs = [position[n][0] + s * boxes[n]["width"] / 2 for n in ids for s in (-1, 1)]
     ys = [position[n][1] + s * boxes[n]["height"] / 2 for n in ids for s in (-1, 1)]
-    for tail, head, attrs in edges:
-        if "label" in attrs:
-            width = _text_size(_lines(attrs["label"][1]), size - 1)[0]
-            x0, x1 = position[tail][0], position[head][0]
-            side = -1 if x1 < x0 - 1 else 1
-            xs.append(0.4 * x0 + 0.6 * x1 + side * (12 + width))
+    xs += [x for b in label_boxes for x in (b[0], b[2])]
+    ys += [y for b in label_boxes for y in (b[1], b[3])]
     ys += [y0 - LINE * size - 4 for _, y0, _, _, title in frames if title]
     left, top = min(xs) - 4, min(ys) - 4
     width, height = max(xs) + 4 - left, max(ys) + 4 - top

@@ -14,13 +14,14 @@ graph it is a Jacobian, of which only the size is given.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.graph import Node, _sweep, toposort
-from .drawing import _array_text, _edge_vjp, _graph_nodes, _num, _raw
+from .drawing import _array_text, _edge_vjp, _graph_nodes, _node_names, _num, _raw
 
 __all__ = ["EdgeStep", "SweepStep", "SweepTrace", "explain", "trace_backward"]
 
@@ -61,16 +62,29 @@ class SweepStep:
 @dataclass(frozen=True)
 class SweepTrace:
     """The whole sweep from `root`: `steps` in order, `nodes` (every node reachable, root
-    first, breadth-first, constants included) and `names` (id(node) -> a short name)."""
+    first, breadth-first, constants included), `names` (id(node) -> its name in the
+    drawings, distinct: `drawing._node_names`) and `formulas` (id(op node) -> the
+    expression it computes from its inputs' names)."""
 
     root: Node
     steps: tuple
     nodes: tuple
     names: dict
+    formulas: dict
 
     def name(self, node):
-        """The node's label, or its op and number (`*#3`), or `leaf#5`."""
+        """The node's name in the drawings: its label, or the expression it computes from
+        its inputs' names when short (`w*x`, `z + b`), or a numbered name (`n3`); a
+        suffix (`x#2`) where two nodes would share one."""
         return self.names[id(node)]
+
+    def formula(self, node):
+        """What an op node computes from its inputs' names (`w0*1.5 + w1*-0.5 + w2*2`) when
+        its name does not say it already (a label, a numbered name); else ""."""
+        name, formula = self.names[id(node)], self.formulas.get(id(node))
+        if formula is None or re.sub(r"#\d+$", "", name) in (formula, f"({formula})"):
+            return ""
+        return formula
 
 
 def trace_backward(root, gradient=None):
@@ -104,10 +118,9 @@ def trace_backward(root, gradient=None):
         if node in grads
     )
     nodes = tuple(_graph_nodes(root, grad_only=False))
-    names = {}
-    for k, node in enumerate(nodes):
-        names[id(node)] = node.label or f"{node.op or 'leaf'}#{k}"
-    return SweepTrace(root, steps, nodes, names)
+    formulas = {}
+    names = _node_names(root, nodes, formulas)
+    return SweepTrace(root, steps, nodes, names, formulas)
 
 
 def short(x):
@@ -150,9 +163,11 @@ def explain(root, gradient=None, max_steps=50, file=None):
     for k, step in enumerate(shown, 1):
         node = step.node
         what = f"{node.op}" if node._op is not None else "leaf"
+        name, formula = trace.name(node), trace.formula(node)
         print(
             f"{k:>4}. {trace.name(node):<{width}}  [{what}]  cotangent {short(step.cotangent)}"
-            + ("  -> .grad += it" if node._op is None else ""),
+            + ("  -> .grad += it" if node._op is None else "")
+            + (f"  ({name} = {formula})" if formula else ""),
             file=out,
         )
         for e in step.edges:

@@ -1,9 +1,9 @@
-"""The seven benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
+"""The eight benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
 
 `smoke=True` gives tiny sizes: the test suite runs every case that way once.
 """
 
-from . import compiled, depth, digits, hessian, op_overhead, scalar_mlp, tensor_mlp
+from . import compiled, depth, digits, forward, hessian, op_overhead, scalar_mlp, tensor_mlp
 
 ALL = {
     "scalar_mlp": scalar_mlp,
@@ -12,5 +12,6 @@ ALL = {
     "hessian": hessian,
     "depth": depth,
     "digits": digits,
+    "forward": forward,
     "compiled": compiled,
 }

@@ -1,4 +1,4 @@
-"""Workload 7: `al.compile`, a recorded step replayed, against the same work by hand.
+"""Workload 8: `al.compile`, a recorded step replayed, against the same work by hand.
 
 The computations of workloads 1 to 3, written as there, with the parameter update
 made by `al.optim.SGD` inside the compiled step (a compiled function replays an
@@ -21,7 +21,7 @@ import numpy as np
 from ..harness import NUMPY, OURS, Case, Impl
 from . import op_overhead, scalar_mlp, tensor_mlp
 
-WORKLOAD = "7. Compiled"
+WORKLOAD = "8. Compiled"
 EAGER = "autograd_lite eager"
 
 
