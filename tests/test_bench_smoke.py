@@ -67,6 +67,7 @@ def test_every_case_has_autograd_lite_and_the_numpy_floor_where_timed():
         "5. Depth",
         "6. Digits MLP",
         "7. Forward mode",
+        "8. Compiled",
     }
     for case in CASES:
         assert any(i.name.startswith(harness.OURS) for i in case.impls)

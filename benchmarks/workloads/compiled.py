@@ -174,18 +174,25 @@ def cases(smoke=False):
             rtol=1e-9,
         )
     )
-    for name, make_step in [
-        (f"recording: scalar MLP {shape} step", make),
-        (f"recording: {steps} x (tanh, multiply)", lambda: _chain_step(steps)),
+    for name, make_step, by_hand in [
+        (f"recording: scalar MLP {shape} step", make, lambda: scalar_mlp._numpy(x, y, layers)),
+        (
+            f"recording: {steps} x (tanh, multiply)",
+            lambda: _chain_step(steps),
+            lambda: op_overhead._numpy(steps),
+        ),
     ]:
         out.append(
             Case(
                 WORKLOAD,
                 name,
-                [Impl(OURS, _recording(make_step)), Impl(EAGER, make_step)],
+                [
+                    Impl(OURS, _recording(make_step)),
+                    Impl(EAGER, make_step),
+                    Impl(NUMPY, by_hand),
+                ],
                 repeats=5 if smoke else 7,
                 min_round=min_round,
-                reference=EAGER,
                 rtol=1e-9,
             )
         )
