@@ -606,7 +606,7 @@ class _Recorder:
         self.keep.append(node)
         self.created.add(id(node))
         source = data._data if isinstance(data, Node) else data
-        if isinstance(data, Node) and id(data) in self.node_reg | self.const_reg:
+        if isinstance(data, Node) and (id(data) in self.node_reg or id(data) in self.const_reg):
             source_reg = self.node(data)
         else:
             source_reg = self.value_reg.get(id(source), -1)
