@@ -203,9 +203,6 @@ _RUNNERS = {
 }
 
 
-_INLINE_RUNNERS = {_muladd, _addmul, _add, _mul, _relu, _relu_rule_inline, _tanh_rule_inline}
-
-
 def _run(r, program):
     """Execute `program` [(runner, block), ...] on the register file `r`, in order."""
     for run, code in program:
@@ -1169,7 +1166,8 @@ def _output_builder(rec, out, where=None):
 
 
 class _Program:
-    """One recording, optimized: instructions, constants in place, the output's structure."""
+    """One recording: as recorded (to compare with a second one), then optimized to replay
+    (`finish`): instructions, constants in place, the output's structure."""
 
     __slots__ = (
         "blocks",
@@ -1178,11 +1176,20 @@ class _Program:
         "escaped",
         "input_regs",
         "quiet",
+        "recorded",
         "template",
         "verified",
     )
 
-    def __init__(self, rec, out):
+    def __init__(self, rec):
+        self.recorded = (rec.blocks, rec.consts, len(rec.vals))
+        self.captured = rec.captured
+        self.escaped = rec.escaped
+        self.verified = False  # compared with a second recording (`Compiled.__call__`)
+
+    def finish(self, rec, out):
+        """Optimize the program to replay it (done for the second, verified recording only:
+        the first is only compared with it)."""
         fixed = rec.fixed | set(rec.input_regs)
         self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, rec.vals)
         self.template = [None] * size
@@ -1190,10 +1197,9 @@ class _Program:
             self.template[where[reg]] = obj
         self.input_regs = [where[reg] for reg in rec.input_regs]
         self.quiet = rec.quiet
-        self.captured = rec.captured
-        self.escaped = rec.escaped
         self.build = _output_builder(rec, out, where)
-        self.verified = False  # compared with a second recording (`Compiled.__call__`)
+        self.recorded = None
+        self.verified = True
 
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
@@ -1274,20 +1280,20 @@ def _same_function(f, g):
 
 
 def _same_program(p, q):
-    """Two recordings of one structure of arguments made the same program."""
-    if len(p.blocks) != len(q.blocks) or len(p.template) != len(q.template):
+    """Two recordings of one structure of arguments made the same program (as recorded)."""
+    (blocks_p, consts_p, size_p), (blocks_q, consts_q, size_q) = p.recorded, q.recorded
+    if size_p != size_q or len(blocks_p) != len(blocks_q) or len(consts_p) != len(consts_q):
         return False
-    for (run_p, code_p), (run_q, code_q) in zip(p.blocks, q.blocks):
-        if run_p is not run_q or len(code_p) != len(code_q):
+    for (kind_p, code_p), (kind_q, code_q) in zip(blocks_p, blocks_q):
+        if kind_p != kind_q or len(code_p) != len(code_q):
             return False
-        if run_p in _INLINE_RUNNERS:
-            if code_p != code_q:  # registers only
-                return False
-            continue
         for ins_p, ins_q in zip(code_p, code_q):
             if ins_p[1:] != ins_q[1:] or not _same_function(ins_p[0], ins_q[0]):
                 return False
-    return all(_same_constant(a, b) for a, b in zip(p.template, q.template))
+    return all(
+        reg_p == reg_q and _same_constant(a, b)
+        for (reg_p, a), (reg_q, b) in zip(consts_p, consts_q)
+    )
 
 
 class Compiled:
@@ -1325,9 +1331,8 @@ class Compiled:
             # The second call records again and compares: a recording that depends on the
             # data in a way it cannot see (numpy on raw arrays, a branch on a value, random
             # numbers) differs, and this structure of arguments then runs eagerly.
-            again, out = self._record(args, kwargs, inputs)
-            if _same_program(program, again):
-                again.verified = True
+            again, out = self._record(args, kwargs, inputs, verify=program)
+            if again is not None:
                 self._cache[key] = again
             else:
                 self._cache[key] = _EAGER
@@ -1347,7 +1352,9 @@ class Compiled:
             self._cache.popitem(last=False)
         return out
 
-    def _record(self, args, kwargs, inputs):
+    def _record(self, args, kwargs, inputs, verify=None):
+        """Call fn, recorded: (the program, fn's result). With `verify` (the first recording):
+        the program optimized if it is the same as `verify`, else None."""
         # The collector paused (as the sweep pauses it): the recording allocates many small
         # containers, which would make it walk every node of the graph again and again.
         with _record_lock:
@@ -1358,7 +1365,12 @@ class Compiled:
                     out = self.fn(*args, **kwargs)
                 result = _output_builder(rec, out)(rec.vals)  # pins the outputs' registers
                 self.recordings += 1
-                return _Program(rec, out), result
+                program = _Program(rec)
+                if verify is not None:
+                    if not _same_program(verify, program):
+                        return None, result
+                    program.finish(rec, out)
+                return program, result
             finally:
                 graph._resume_collector()
 
