@@ -24,6 +24,7 @@ from .core.reductions import *  # noqa: F403  (prod, var, cumsum, ...)
 from .core.shapes import *  # noqa: F403  (squeeze, flip, pad, ...)
 from .core.tensor import Tensor
 from .core.value import Value
+from .jit import compile as compile  # not in __all__: `import *` keeps Python's compile
 from .math import distributions as distributions
 from .math import linalg as linalg
 from .transforms import functional as functional

@@ -128,6 +128,42 @@ TARGETS = [
         1.0,
         "autograd_lite jacobian (reverse)",
     ),
+    Target("compiled op chain <= 1.5x numpy by hand", "10. Compiled", "100 x", 1.5, NUMPY),
+    Target(
+        "compiled Tensor MLP 64-128-10 step <= 1.2x numpy by hand",
+        "10. Compiled",
+        "Tensor MLP 64-128-10",
+        1.2,
+        NUMPY,
+    ),
+    Target(
+        "compiled Tensor MLP 784-256-10 step <= 1.05x numpy by hand",
+        "10. Compiled",
+        "Tensor MLP 784-256-10",
+        1.05,
+        NUMPY,
+    ),
+    Target(
+        "compiled scalar MLP step <= 0.05x micrograd's time",
+        "10. Compiled",
+        "scalar MLP 2-16-16-1",
+        0.05,
+        "micrograd",
+    ),
+    Target(
+        "recording (first call) of the scalar MLP step <= 3x an eager call",
+        "10. Compiled",
+        "recording: scalar MLP",
+        3.0,
+        "autograd_lite eager",
+    ),
+    Target(
+        "recording (first call) of the op chain <= 3x an eager call",
+        "10. Compiled",
+        "recording: 100 x",
+        3.0,
+        "autograd_lite eager",
+    ),
 ]
 
 

@@ -69,6 +69,7 @@ def test_every_case_has_autograd_lite_and_the_numpy_floor_where_timed():
         "7. Forward mode",
         "8. Jacobian",
         "9. Taylor derivative",
+        "10. Compiled",
     }
     for case in CASES:
         assert any(i.name.startswith(harness.OURS) for i in case.impls)

@@ -36,6 +36,7 @@ RANK = {
     "data": 2,
     "numpy": 2.5,
     "viz": 3,
+    "jit": 3,  # al.compile: records the engine, transforms, optimizers; nothing imports it
     "cli": 4,
     "demo": 4,
 }

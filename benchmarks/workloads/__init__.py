@@ -1,9 +1,20 @@
-"""The nine benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
+"""The ten benchmark workloads, each a module with `cases(smoke=False) -> list[Case]`.
 
 `smoke=True` gives tiny sizes: the test suite runs every case that way once.
 """
 
-from . import depth, digits, forward, hessian, jacobian, op_overhead, scalar_mlp, taylor, tensor_mlp
+from . import (
+    compiled,
+    depth,
+    digits,
+    forward,
+    hessian,
+    jacobian,
+    op_overhead,
+    scalar_mlp,
+    taylor,
+    tensor_mlp,
+)
 
 ALL = {
     "scalar_mlp": scalar_mlp,
@@ -15,4 +26,5 @@ ALL = {
     "forward": forward,
     "jacobian": jacobian,
     "taylor": taylor,
+    "compiled": compiled,
 }

@@ -1,0 +1,1415 @@
+"""`compile(fn)`: record one call of `fn`, then replay it without building a graph.
+
+A training loop does the same work thousands of times over the same shapes, and the
+cost of an eager step is mostly Python work per op: making node objects, the
+topological sort, the dictionaries of the sweep. `compile` records that work once as
+a flat program and replays it (the idea of `jax.jit`, PyTorch's CUDA graphs and
+tinygrad's `TinyJit`, kept as small as the engine).
+
+Recording. The first call with arguments of a new structure runs `fn` eagerly while
+a recorder watches the few places where the engine does work:
+
+- every node made (`tensor._new_tensor`, `value._new_value`: the op, its raw inputs and
+  parameters) and every leaf made (`Tensor(...)`, `Value(...)`) inside `fn`;
+- every backward sweep (`backward`, and the `cotangents` of the transforms): the sweep
+  is run by the recorder itself, rule call by rule call, in the order and with the
+  sums to shape and the accumulations of `graph._sweep`, so the program holds the
+  same float operations in the same order;
+- the commits of `.grad`, assignments of `.grad`, and the optimizers' and schedulers'
+  `step()`, which are replayed by calling the very same methods.
+
+The recorder is installed by swapping those functions for the duration of the
+recording only: eager mode runs exactly the code it ran before (no flag tested per op).
+
+Program. A list of instructions over a register file (a Python list): each is a
+function and the registers of its arguments and result, `r[o] = f(r[a], r[b])`,
+grouped in blocks of one kind, each run by a short loop (`_optimize` then fuses,
+inlines float arithmetic and reuses registers). There are no nodes, no sort and no
+dictionaries. The functions are the ops' own raw-array and float forwards and vjp
+rules (or, for a few operators, the same expression: `operator.mul` for the rule
+`g * y`), so a replay is bit-for-bit the eager call. Python source compiled with
+`compile()` was measured slower to make (tens of microseconds per line) than the
+program saves, so none is generated.
+
+Leaves not passed as arguments (a model's parameters, captured by closure) are
+read from their objects when the program first needs them, and again after every
+optimizer step, as eager code reads them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from operator import attrgetter, itemgetter
+
+import numpy as np
+
+from .core import graph, ops, tensor, value
+from .core.graph import Node
+from .core.tensor import Tensor
+from .core.value import Value
+from .nn.layers import Dropout
+from .optim import lr_scheduler, optimizers
+from .transforms import functional
+from .transforms.functional import _Call
+
+__all__ = ["compile"]
+
+_ndarray = np.ndarray
+
+# ---------------------------------------------------------------------------------------
+# Scalar arithmetic as C functions: the same float operation as the op's own code.
+
+#: Forwards on floats that never raise (so no IEEE fallback is needed): the op's own function.
+_SAFE_SCALAR = {ops.ADD, ops.SUB, ops.MUL, ops.NEG, ops.RELU, ops.TANH}
+
+
+def _tanh_rule(g, out):
+    return g * (1 - out * out)  # TANH's rule, g * (1 - out * out), on its two operands
+
+
+def _relu_rule(g, x):
+    return 0.0 if x <= 0 else g  # RELU's rule on floats (`ops._relu_rule`)
+
+
+#: vjp rules as one cheap call: (op, input) -> (function, which rule arguments it takes);
+#: the function computes exactly the expression of the rule. None: the rule returns g itself.
+#: `scalar` entries hold for floats only; the others for arrays as well.
+_FAST_RULES = {
+    (ops.ADD, 0): None,
+    (ops.ADD, 1): None,
+    (ops.SUB, 0): None,
+    (ops.SUB, 1): (operator.neg, ()),
+    (ops.NEG, 0): (operator.neg, ()),
+    (ops.MUL, 0): (operator.mul, (3,)),  # g * y: the rule arguments are (g, out, x, y)
+    (ops.MUL, 1): (operator.mul, (2,)),  # g * x
+    (ops.TANH, 0): (_tanh_rule, (1,)),
+}
+_FAST_SCALAR_RULES = {(ops.RELU, 0): (_relu_rule, (2,))}
+
+
+def _plan(op, i, scalar):
+    """How the sweep runs the rule of input i of `op`: (function, positions of its rule
+    arguments (g, out, *inputs, *params) after g, or None for all); (None, None): g itself."""
+    fast = _FAST_RULES.get((op, i), False)
+    if fast is False and scalar:
+        fast = _FAST_SCALAR_RULES.get((op, i), False)
+    if fast is None:
+        return None, None
+    if fast is not False:
+        return fast[0], tuple(k - 1 for k in fast[1])
+    return (_float_rule(op.vjps[i]) if scalar else op.vjps[i]), None
+
+
+# ---------------------------------------------------------------------------------------
+# The program and its interpreter.
+
+# Instruction kinds. Recorded: a call `f` of one, two or n registers, or `f(r)` for the calls
+# with effects (commits, optimizer steps). Made by `_optimize` from those: arithmetic written
+# in the interpreter itself, which calls nothing (the same operators, so the same floats).
+_CALL, _UNARY, _BINARY, _NARY = 0, 1, 2, 3
+_MIXED = 4  # one- and two-operand calls, as (f, o, a, b), b None for one
+_MULADD, _ADDMUL, _ADD, _MUL, _RELU, _RELU_RULE, _TANH_RULE = 5, 6, 7, 8, 9, 10, 11
+
+_RELU_SCALAR = ops.RELU.scalar
+
+
+# One function per kind runs a block of instructions on the register file `r` (a list): a
+# program is a list of (function, block), so a block costs one call, whatever its kind.
+
+
+def _muladd(r, code):
+    for o, c, a, b in code:
+        r[o] = r[c] + r[a] * r[b]
+
+
+def _addmul(r, code):
+    for o, c, a, b in code:
+        r[o] = r[a] * r[b] + r[c]
+
+
+def _add(r, code):
+    for o, a, b in code:
+        r[o] = r[a] + r[b]
+
+
+def _mul(r, code):
+    for o, a, b in code:
+        r[o] = r[a] * r[b]
+
+
+def _relu(r, code):
+    for o, a in code:
+        x = r[a]
+        r[o] = 0.0 if x <= 0 else x  # RELU's forward on floats
+
+
+def _relu_rule_inline(r, code):
+    for o, g, a in code:
+        r[o] = 0.0 if r[a] <= 0 else r[g]  # RELU's rule on floats (`_relu_rule`)
+
+
+def _tanh_rule_inline(r, code):
+    for o, g, a in code:
+        y = r[a]
+        r[o] = r[g] * (1.0 - y * y)  # TANH's rule g * (1 - out * out); 1.0 == 1 exactly
+
+
+def _unary(r, code):
+    for f, o, a in code:
+        r[o] = f(r[a])
+
+
+def _binary(r, code):
+    for f, o, a, b in code:
+        r[o] = f(r[a], r[b])
+
+
+def _mixed(r, code):
+    for f, o, a, b in code:
+        r[o] = f(r[a]) if b is None else f(r[a], r[b])
+
+
+def _nary(r, code):
+    get = r.__getitem__
+    for f, o, idx in code:
+        r[o] = f(*map(get, idx))
+
+
+def _calls(r, code):  # effects (commits, optimizer steps): no result
+    get = r.__getitem__
+    for f, idx in code:
+        f(*map(get, idx))
+
+
+_RUNNERS = {
+    _CALL: _calls,
+    _UNARY: _unary,
+    _BINARY: _binary,
+    _NARY: _nary,
+    _MIXED: _mixed,
+    _MULADD: _muladd,
+    _ADDMUL: _addmul,
+    _ADD: _add,
+    _MUL: _mul,
+    _RELU: _relu,
+    _RELU_RULE: _relu_rule_inline,
+    _TANH_RULE: _tanh_rule_inline,
+}
+
+
+def _run(r, program):
+    """Execute `program` [(runner, block), ...] on the register file `r`, in order."""
+    for run, code in program:
+        run(r, code)
+
+
+def _reads(kind, ins):
+    """The registers instruction `ins` of `kind` reads, as recorded (before `_optimize`)."""
+    if kind == _BINARY:
+        return ins[2:]
+    if kind == _UNARY:
+        return (ins[2],)
+    return ins[2] if kind == _NARY else ins[1]
+
+
+def _optimize(blocks, pinned, fixed, vals):
+    """The recorded program made quicker, computing the same floats, in two passes.
+
+    1. Inline arithmetic: a product whose only use is the sum that follows is fused with it
+       (`r[c] + r[a] * r[b]`, rounded twice as the two operations were); sums, products and
+       ReLU on floats are written in the interpreter (the same operators, no call).
+    2. Registers reused: a register is free after its last read, so the live values stay
+       few and close together in memory (a register file as large as the program was
+       measured several times slower, from cache misses alone).
+    `pinned`: registers read by the outputs; `fixed`: registers of constants and inputs;
+    `vals`: the recorded values (inline arithmetic is for floats; calls on arrays go in
+    blocks mixing one and two operands, so a chain of ops is one block).
+    Returns (blocks, {recorded register: register} as a list, number of registers).
+    """
+    size = len(vals)
+    reads, last = [0] * size, [-1] * size
+    pos = 0
+    for kind, code in blocks:
+        if kind == _BINARY:  # the common kind, unrolled
+            for _, _, a, b in code:
+                reads[a] += 1
+                reads[b] += 1
+                last[a] = last[b] = pos
+                pos += 1
+            continue
+        for ins in code:
+            for k in _reads(kind, ins):
+                reads[k] += 1
+                last[k] = pos
+            pos += 1
+    where = [-1] * size
+    n_regs = 0
+    for k in sorted(fixed | pinned):  # constants, inputs and outputs: one register each
+        where[k] = n_regs
+        n_regs += 1
+    never = pos + 1  # `dies[k]`: the position of k's last read, `never` if k is kept
+    dies = last
+    for k in fixed | pinned:
+        dies[k] = never
+    free, out = [], []
+    mul, add = operator.mul, operator.add
+    inline = {mul: _MUL, add: _ADD, _relu_rule: _RELU_RULE, _tanh_rule: _TANH_RULE}
+    pos = 0
+    current_kind, current = None, None
+    for kind, code in blocks:
+        j, n = 0, len(code)
+        while j < n:
+            ins = code[j]
+            j += 1
+            new_kind = kind
+            if kind == _BINARY:
+                f, o, a, b = ins
+                ins_reads = (a, b)
+                if vals[o].__class__ is not float:  # arrays: calls, in long blocks of one kind
+                    new_kind = _MIXED
+                elif f is mul and j < n and code[j][0] is add and reads[o] == 1 and dies[o] < never:
+                    _, o2, x, y = code[j]
+                    if (x == o) != (y == o):  # r[x] + (a * b) or (a * b) + r[y]
+                        j += 1
+                        pos += 1
+                        c = x if y == o else y
+                        new_kind = _MULADD if y == o else _ADDMUL
+                        o, ins_reads = o2, (c, a, b)
+                if new_kind == _BINARY:
+                    new_kind = inline.get(f, _BINARY)
+            else:
+                ins_reads = _reads(kind, ins)
+                if kind == _UNARY:
+                    if ins[0] is _RELU_SCALAR:
+                        new_kind = _RELU
+                    elif vals[ins[1]].__class__ is not float:
+                        new_kind = _MIXED
+                o = None if kind == _CALL else ins[1]
+            operands = tuple([where[k] for k in ins_reads])
+            for k in ins_reads:  # read before the result is written: its slot may take it
+                if dies[k] <= pos and where[k] >= 0:
+                    free.append(where[k])
+                    where[k] = -2  # freed (a register read twice is freed once)
+            pos += 1
+            if o is None:
+                ins = (ins[0], operands)
+            else:
+                w = where[o]
+                if w == -1:
+                    w = where[o] = free.pop() if free else n_regs
+                    if w == n_regs:
+                        n_regs += 1
+                if new_kind >= _MULADD:
+                    ins = (w, *operands)
+                elif new_kind == _MIXED:
+                    ins = (ins[0], w, operands[0], operands[1] if len(operands) == 2 else None)
+                elif new_kind == _NARY:
+                    ins = (ins[0], w, operands)
+                else:
+                    ins = (ins[0], w, *operands)
+                if dies[o] < 0:  # never read: its slot is free at once
+                    free.append(w)
+            if new_kind == current_kind:
+                current.append(ins)
+            else:
+                current_kind, current = new_kind, [ins]
+                out.append((new_kind, current))
+    return [(_RUNNERS[kind], tuple(code)) for kind, code in out], where, n_regs
+
+
+@functools.cache
+def _scalar_forward(op, n):
+    """`op` on floats with the IEEE fallback, as `Value` runs it (n inputs, then params)."""
+    forward = ops.scalar_forward
+
+    def run(*args):
+        return forward(op, args[:n], args[n:])
+
+    return run
+
+
+@functools.cache
+def _array_forward(op, zero_d):
+    """`op`'s array forward as `Tensor` runs it (an ndarray even for 0-d results)."""
+    if not zero_d:
+        return op.array
+    array, asarray = op.array, np.asarray
+
+    def run(*args):
+        return asarray(array(*args))
+
+    return run
+
+
+@functools.cache
+def _float_rule(rule):
+    """A vjp rule on floats with the sweep's IEEE fallback at a pole (`graph._ieee_rule`)."""
+
+    def run(g, *args):
+        try:
+            return rule(g, *args)
+        except (ArithmeticError, ValueError):
+            return graph._ieee_rule(rule, g, args)
+
+    return run
+
+
+def _as_value_forward(x):
+    return float(x.reshape(()))  # `Tensor._as_value`
+
+
+def _tuple(*items):
+    return items
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments: their structure (the cache key) and their dynamic leaves.
+
+_STATIC = (int, bool, str, type(None), complex)
+
+
+def _key(x, nodes, path="argument"):
+    """The cache key of `x`; its nodes (Tensors, Values) and arrays are appended to `nodes`.
+
+    Python numbers and arrays of integers or bools (labels, indices, masks) are part of
+    the key by value, since numpy and Python arithmetic on them is not recorded: a new
+    value records again. Float arrays are inputs of the program.
+    """
+    cls = x.__class__
+    if cls is Tensor:
+        index = next((i for i, n in enumerate(nodes) if n is x), len(nodes))
+        if index == len(nodes):
+            nodes.append(x)
+        return ("T", x._data.shape, x._data.dtype.str, x.requires_grad, index)
+    if cls is Value:
+        index = next((i for i, n in enumerate(nodes) if n is x), len(nodes))
+        if index == len(nodes):
+            nodes.append(x)
+        return ("V", x.requires_grad, index)
+    if cls is _ndarray:
+        if x.dtype.kind != "f":  # labels, indices, masks: library code works on them with numpy
+            return ("a", x.shape, x.dtype.str, x.tobytes())
+        nodes.append(x)
+        return ("A", x.shape, x.dtype.str)
+    if cls is float:
+        return ("f", x.hex())  # -0.0 and nan are keys of their own
+    if isinstance(x, _STATIC):
+        return ("s", cls, x)
+    if cls is list or cls is tuple:
+        return (cls, tuple(_key(v, nodes, f"{path}[{i}]") for i, v in enumerate(x)))
+    if cls is dict:
+        return (dict, tuple((k, _key(v, nodes, f"{path}[{k!r}]")) for k, v in x.items()))
+    raise TypeError(
+        f"al.compile: {path} is a {cls.__name__} ({x!r:.60}); a compiled function takes "
+        "Tensors, Values, numpy arrays, Python numbers, and lists, tuples and dicts of them"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The recorder.
+
+_recording = threading.local()  # .current: the recorder of this thread, or None
+_record_lock = threading.RLock()  # one recording at a time: the swapped functions are global
+
+
+class _Recorder:
+    """The state of one recording: registers, the program, and where each value came from."""
+
+    def __init__(self, inputs):
+        self.thread = threading.get_ident()
+        self.suspended = 0  # > 0 inside a call replayed as a whole (optimizer.step)
+        self.vals = []  # the value of every register during the recording
+        self.consts = []  # (register, constant) to place in the register file of every call
+        self.blocks = []  # [(kind, [instruction, ...]), ...]
+        self.last = None  # the last block
+        self.node_reg = {}  # id(node) -> register of its data (external leaves: until a step)
+        self.leaf_reads = []  # ids of external nodes whose data register must be read again
+        self.value_reg = {}  # id(raw value) -> register (None: two registers, ambiguous)
+        self.ctx_regs = {}  # id(node) -> registers of its rule arguments (out, *inputs, *params)
+        self.grad_reg = {}  # id(node made here) -> register of its .grad
+        self.created = set()  # ids of the nodes made during the recording
+        self.const_reg = {}  # id(constant) -> register
+        self.keep = []  # everything whose id is a key above, alive until the end
+        self.quiet = False  # the program needs numpy's floating-point warnings silenced
+        self.captured = []  # captured nodes read: (node, shape, dtype, requires_grad)
+        self.fixed = set()  # the registers of constants
+        self.pinned = set()  # registers read by calls (commits) and by the outputs
+        self.input_regs = []
+        self.escaped = []  # (captured node, the array of it that fn read by .data)
+        self.node_seen = set()  # ids of the external nodes read so far
+        self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
+        for x in inputs:  # the dynamic leaves of the arguments, in order
+            reg = self.new(x)
+            self.input_regs.append(reg)
+            if isinstance(x, Node):
+                self.const_reg[id(x)] = reg  # the node object itself: the argument
+            else:
+                self.track(x, reg)
+
+    # ---- registers ---------------------------------------------------------------------
+    def new(self, val):
+        self.vals.append(val)
+        return len(self.vals) - 1
+
+    def track(self, val, reg):
+        """Remember that the raw value `val` is register `reg` (for values met by identity)."""
+        key = id(val)
+        old = self.value_reg.get(key, reg)
+        self.value_reg[key] = reg if old == reg else None
+        self.keep.append(val)
+
+    def const(self, obj):
+        """The register holding the constant `obj` (the same object at every call)."""
+        reg = self.const_reg.get(id(obj))
+        if reg is None:
+            reg = self.const_reg[id(obj)] = self.new(obj)
+            self.consts.append((reg, obj))
+            self.fixed.add(reg)
+            self.keep.append(obj)
+        return reg
+
+    def emit(self, kind, instruction):
+        last = self.last
+        if last is not None and last[0] == kind:
+            last[1].append(instruction)
+        else:
+            self.last = (kind, [instruction])
+            self.blocks.append(self.last)
+
+    def call(self, f, args, result):
+        """Emit `r[o] = f(*r[args])` for a value `result` computed already; its register."""
+        vals = self.vals
+        o = len(vals)
+        vals.append(result)
+        n = len(args)
+        if n == 2:
+            kind, instruction = _BINARY, (f, o, args[0], args[1])
+        elif n == 1:
+            kind, instruction = _UNARY, (f, o, args[0])
+        else:
+            kind, instruction = _NARY, (f, o, tuple(args))
+        last = self.last
+        if last is not None and last[0] == kind:
+            last[1].append(instruction)
+        else:
+            self.last = (kind, [instruction])
+            self.blocks.append(self.last)
+        return o
+
+    def run(self, f, args):
+        """Emit `r[o] = f(*r[args])` and compute it now, as the replay will: its register."""
+        return self.call(f, args, f(*[self.vals[a] for a in args]))
+
+    # ---- where values come from ---------------------------------------------------------
+    def node(self, node):
+        """The register of `node`'s data: made here, or read from an external node now."""
+        reg = self.node_reg.get(id(node))
+        if reg is not None:
+            return reg
+        if id(node) in self.created:  # pragma: no cover - every node made here has one
+            raise AssertionError("a node made during the recording has no register")
+        obj = self.const(node)  # an argument, or a leaf captured by fn (a parameter)
+        reg = self.call(_get_data, (obj,), node._data)
+        key = id(node)
+        if key not in self.node_seen:  # first read: its kind is part of what the program needs
+            self.node_seen.add(key)
+        else:
+            key = None
+        self.node_reg[id(node)] = reg
+        self.leaf_reads.append(id(node))
+        self.track(node._data, reg)
+        if key is not None and key not in self.arguments:
+            shape = np.shape(node._data)
+            self.captured.append(
+                (node, shape, getattr(node._data, "dtype", None), node.requires_grad)
+            )
+        return reg
+
+    def raw(self, x):
+        """The register of a raw operand: a value the program computed, else a constant."""
+        reg = self.value_reg.get(id(x), -1)
+        if reg is None:
+            raise TypeError(
+                "al.compile: a raw number or array used here was computed by two different "
+                "operations of the recording, so which one it stands for is ambiguous; keep "
+                "values as nodes (Tensor, Value) inside a compiled function"
+            )
+        if reg >= 0:
+            return reg
+        if isinstance(x, tuple) and any(id(v) in self.value_reg for v in x):
+            return self.run(_tuple, [self.raw(v) for v in x])  # an index holding inputs
+        return self.const(x)
+
+    def operand(self, parent, raw):
+        return self.node(parent) if parent is not None else self.raw(raw)
+
+    def forget_leaves(self):
+        """After a replayed call (an optimizer step) external data must be read again."""
+        for key in self.leaf_reads:
+            self.node_reg.pop(key, None)
+        self.leaf_reads = []
+
+    # ---- nodes made --------------------------------------------------------------------
+    def made(self, node, data, op, parents, ctx, is_value):
+        """Record the node `node` made by `op` (None: a constant holding `data`)."""
+        self.keep.append(node)  # it holds `data` too, which `track` need not keep then
+        key = id(node)
+        self.created.add(key)
+        if op is None:
+            reg = self.raw(data)
+        elif op is graph.ALIAS:
+            reg = self.value_reg.get(id(ctx[1]))
+            if reg is None:  # the parent's data (not a copy made since): its register
+                reg = self.node(parents[0])
+            self.ctx_regs[key] = (reg, reg)
+        else:
+            node_reg = self.node_reg
+            regs = []
+            k = 0
+            for p in parents:  # the hot path: an input made earlier by the program
+                k += 1
+                reg = node_reg.get(id(p)) if p is not None else None
+                regs.append(reg if reg is not None else self.operand(p, ctx[k]))
+            n = k
+            for param in ctx[n + 1 :]:
+                regs.append(self.raw(param))
+            if self.fixed.issuperset(regs):  # constants only: a constant too, made once
+                reg = self.const(data)
+                self.ctx_regs[key] = (reg, *regs)
+                self.node_reg[key] = reg
+                return
+            if op is ops.AS_VALUE:
+                f = _as_value_forward
+            elif is_value:
+                f = op.scalar if op in _SAFE_SCALAR and n == len(regs) else _scalar_forward(op, n)
+            else:
+                f = _array_forward(op, not data.ndim)
+                self.quiet = self.quiet or op.quiet
+            reg = self.call(f, regs, data)
+            self.ctx_regs[key] = (reg, *regs)
+        self.node_reg[key] = reg
+        value_reg = self.value_reg
+        key = id(data)
+        value_reg[key] = reg if value_reg.get(key, reg) == reg else None
+
+    def leaf(self, node, data, is_tensor):
+        """Record a leaf made by `Tensor(data, ...)` or `Value(data, ...)` inside fn."""
+        self.keep.append(node)
+        self.created.add(id(node))
+        source = data._data if isinstance(data, Node) else data
+        if isinstance(data, Node) and (id(data) in self.node_reg or id(data) in self.const_reg):
+            source_reg = self.node(data)
+        else:
+            source_reg = self.value_reg.get(id(source), -1)
+        if source_reg is None or source_reg < 0:  # made from constants: a constant
+            reg = self.const(node._data)
+        elif is_tensor:
+            convert = functools.partial(tensor._as_array, dtype=node._data.dtype)
+            reg = self.call(convert, (source_reg,), node._data)
+        else:
+            reg = self.call(value._as_float, (source_reg,), node._data)
+        self.node_reg[id(node)] = reg
+        self.track(node._data, reg)
+
+    # ---- the backward sweep --------------------------------------------------------------
+    def sweep(self, root, gradient):
+        """`graph._sweep(root, gradient)` on raw data, recorded (see `_sweep_raw`)."""
+        self.suspended += 1  # the rules run on raw data: nothing they call is recorded
+        try:
+            return self._sweep_raw(root, gradient)
+        finally:
+            self.suspended -= 1
+
+    def _sweep_raw(self, root, gradient):
+        """`graph._sweep(root, gradient)` on raw data, recorded: {node: cotangent}, and
+        {node: register}. Mirrors `graph._sweep` step by step (keep the two alike)."""
+        if gradient is not None:
+            if isinstance(gradient, Node) or id(gradient) in self.value_reg:
+                raise TypeError(
+                    "al.compile: backward(gradient=...) with a gradient computed inside the "
+                    "compiled function is not supported; pass a constant, or reduce to a scalar"
+                )
+        if graph._hooks or graph._state.anomaly is not None:
+            raise TypeError(
+                "al.compile: hooks (register_hook) and detect_anomaly are not replayed; "
+                "remove them, or call the function without compiling it"
+            )
+        seed = root._seed(gradient, False)
+        if isinstance(root, Tensor) and gradient is None:
+            seed_reg = self.call(np.ones_like, (self.node(root),), seed)
+        elif isinstance(seed, _ndarray):
+            seed_reg = self.call(np.copy, (self.const(seed),), seed)  # .grad may keep it
+        else:
+            seed_reg = self.const(seed)
+        grads, regs = {root: seed}, {root: seed_reg}
+        vals, run, plans = self.vals, self.run, {}
+        keep_value, blocks = vals.append, self.blocks
+
+        def run2(f, a, b):  # `run` for the common rule of two registers, made short
+            o = len(vals)
+            keep_value(f(vals[a], vals[b]))
+            last = self.last
+            if last is not None and last[0] == _BINARY:
+                last[1].append((f, o, a, b))
+            else:
+                self.last = (_BINARY, [(f, o, a, b)])
+                blocks.append(self.last)
+            return o
+
+        uniform = None if graph._kinds_met else root._SHAPED
+        with graph._sweeping(False):
+            for node in graph.toposort(root):
+                op = node._op
+                if op is None:
+                    continue
+                g = grads.get(node)
+                if g is None:
+                    continue
+                ctx = node._ctx
+                args = self.ctx_regs.get(id(node))
+                if args is None:  # made before the call: its forward-time data is constant
+                    args = [self.const(v) for v in ctx]
+                g_reg = regs[node]
+                every = run(op.vjps[0], (g_reg, *args)) if op.variadic else None
+                scalar = g.__class__ is float
+                for i, p in enumerate(node._parents):
+                    if p is None or not p.requires_grad:
+                        continue
+                    if every is not None:
+                        c_reg = run(_item(i), (every,))
+                    else:
+                        plan = plans.get((op, i, scalar))
+                        if plan is None:
+                            plan = plans[(op, i, scalar)] = _plan(op, i, scalar)
+                        f, positions = plan
+                        if f is None:
+                            c_reg = g_reg
+                        elif positions is None:
+                            c_reg = run(f, (g_reg, *args))
+                        elif len(positions) == 1:
+                            c_reg = run2(f, g_reg, args[positions[0]])
+                        else:
+                            c_reg = run(f, (g_reg, *[args[k] for k in positions]))
+                    c = vals[c_reg]
+                    shaped = uniform if uniform is not None else ctx[i + 1].__class__ is _ndarray
+                    if shaped:
+                        like = ctx[i + 1]
+                        if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
+                            c_reg = run(p._sum_to_shape, (c_reg, args[i + 1]))
+                    t_reg = regs.get(p)
+                    if t_reg is not None:
+                        t_reg = run2(operator.add, t_reg, c_reg)
+                        if shaped and not like.ndim:
+                            t_reg = run(p._sum_to_shape, (t_reg, args[i + 1]))
+                    else:
+                        t_reg = c_reg
+                    grads[p] = vals[t_reg]
+                    regs[p] = t_reg
+        for reg in regs.values():
+            self.track(vals[reg], reg)
+        return grads, regs
+
+    def backward(self, root, gradient, create_graph):
+        """`graph.backward`, recorded: the sweep, then the commit into `.grad`.
+
+        Only the nodes made before the call (parameters, arguments) are committed to: the
+        nodes made by fn are gone after it, and `.grad` of one of them read inside fn is
+        its cotangent's register (`grad_reg`).
+        """
+        if create_graph:
+            raise TypeError(
+                "al.compile: backward(create_graph=True) is not supported in a compiled "
+                "function; the first-order transforms (al.grad, al.vjp, ...) are"
+            )
+        grads, regs = self.sweep(root, gradient)
+        created, grad_reg = self.created, self.grad_reg
+        external = []
+        for n in grads:
+            key = id(n)
+            if key in created:
+                grad_reg[key] = _LOST if key in grad_reg else regs[n]
+            else:
+                external.append(n)
+        if not external:
+            return
+        with graph._commit_lock, _Suspended(self):
+            news = [n._new_grad(grads[n]) for n in external]
+            if root._SHAPED:
+                news = graph._unshared(news)
+            graph._commit(external, news)
+        self.keep.append(external)
+        # The nodes by register: an argument is another node at every call.
+        reads = tuple([self.const(n) for n in external] + [regs[n] for n in external])
+        self.emit(_CALL, (functools.partial(_commit, len(external), root._SHAPED), reads))
+
+    def replayed(self, method, obj, args, kwargs):
+        """Record a call replayed as a whole (an optimizer's step), and make it now."""
+        if args or kwargs:
+            raise TypeError(
+                f"al.compile: {type(obj).__name__}.{method.__name__}() with arguments is not "
+                "supported in a compiled function; call it outside"
+            )
+        self.suspended += 1
+        try:
+            out = method(obj)
+        finally:
+            self.suspended -= 1
+        self.keep.append(obj)
+        self.emit(_CALL, (functools.partial(method, obj), ()))
+        self.forget_leaves()
+        return out
+
+
+#: `grad_reg` of a node made by fn that two backward passes reached (not followed).
+_LOST = -1
+
+
+class _Suspended:
+    """Context manager: nothing is recorded inside (the recorder itself computes)."""
+
+    def __init__(self, rec):
+        self.rec = rec
+
+    def __enter__(self):
+        self.rec.suspended += 1
+
+    def __exit__(self, *exc):
+        self.rec.suspended -= 1
+        return False
+
+
+_get_data = attrgetter("_data")
+_get_grad = attrgetter("_grad")
+_item = functools.cache(itemgetter)  # one getter per index: recordings compare them
+
+
+def _commit(n, shaped, *nodes_and_cotangents):
+    """Add the cotangents into `.grad` of the nodes (n of each), as `graph.backward` does."""
+    nodes, gs = nodes_and_cotangents[:n], nodes_and_cotangents[n:]
+    with graph._commit_lock:
+        news = [node._new_grad(g) for node, g in zip(nodes, gs)]
+        if shaped:
+            news = graph._unshared(news)
+        graph._commit(nodes, news)
+
+
+def _set_grad(const, node, *new):
+    node.grad = new[0] if new else const
+
+
+def _grad_data(node):
+    return node.grad._data  # `Tensor.grad` wraps the raw gradient once, as in eager code
+
+
+# ---------------------------------------------------------------------------------------
+# The functions swapped while recording. Each one does exactly what the original does; it
+# also tells the recorder, when the recorder belongs to this thread and is not suspended.
+
+_active = None  # the recorder, while one runs (in the thread `_active.thread`)
+
+
+def _watching():
+    rec = _active
+    if rec is None or rec.suspended or rec.thread != threading.get_ident():
+        return None
+    return rec
+
+
+def _node_maker(original, is_value):
+    get_ident = threading.get_ident
+
+    def new(data, op=None, parents=(), ctx=(), requires_grad=False):
+        node = original(data, op, parents, ctx, requires_grad)
+        rec = _active  # `_watching()`, written out: this runs for every op
+        if rec is not None and not rec.suspended and rec.thread == get_ident():
+            rec.made(node, data, op, parents, ctx, is_value)
+        return node
+
+    return new
+
+
+def _init(original, is_tensor):
+    def __init__(self, data, *args, **kwargs):
+        original(self, data, *args, **kwargs)
+        rec = _watching()
+        if rec is not None:
+            rec.leaf(self, data, is_tensor)
+
+    return __init__
+
+
+def _data_property(original):
+    def get(self):
+        data = original.fget(self)
+        rec = _watching()
+        if rec is not None:
+            rec.track(data, rec.node(self))  # a copy made by the read is the same register
+            if id(self) not in rec.created and id(self) not in rec.arguments:
+                # A captured node's array in fn's hands: numpy work on it is not recorded,
+                # so the program holds for this very array only (`_Program.valid`).
+                rec.escaped.append((self, data))
+        return data
+
+    def set(self, new):
+        if _watching() is not None:
+            raise TypeError(
+                f"al.compile: assigning .data of a {type(self).__name__} inside a compiled "
+                "function is not recorded (numpy arithmetic on raw data is invisible to it); "
+                "update parameters with an optimizer of al.optim (SGD, Adam, ...), whose "
+                "step() is replayed"
+            )
+        original.fset(self, new)
+
+    return property(get, set, doc=original.__doc__)
+
+
+def _grad_property(original, is_tensor):
+    def get(self):
+        rec = _watching()
+        if rec is None:
+            return original.fget(self)
+        key = id(self)
+        if key in rec.created:  # its gradient lives in a register (see `_Recorder.backward`)
+            reg = rec.grad_reg.get(key)
+            if reg is None:
+                return original.fget(self)  # no backward pass reached it
+            if reg == _LOST:
+                raise TypeError(
+                    "al.compile: .grad of a node made inside the compiled function, after two "
+                    "backward passes reached it, is not supported"
+                )
+            raw = rec.vals[reg]
+            g = _NEW_TENSOR(raw) if is_tensor else raw
+        else:
+            with _Suspended(rec):
+                g = original.fget(self)
+            if g is None or (not is_tensor and g is self._ZERO_GRAD):
+                return g
+            raw = g._data if is_tensor else g
+            reader = _grad_data if is_tensor else _get_grad
+            reg = rec.call(reader, (rec.const(self),), raw)
+        if is_tensor:
+            rec.keep.append(g)
+            rec.created.add(id(g))
+            rec.node_reg[id(g)] = reg
+        rec.track(raw, reg)
+        return g
+
+    def set(self, new):
+        original.fset(self, new)
+        rec = _watching()
+        if rec is None:
+            return
+        if isinstance(new, Node):
+            reg = rec.node(new)
+        else:
+            reg = rec.value_reg.get(id(new), -1)
+            if reg is None or reg < 0:
+                reg = None
+        if id(self) in rec.created:
+            if reg is None and new is not None and new is not self._ZERO_GRAD:
+                reg = rec.const(new)
+            if reg is None:
+                rec.grad_reg.pop(id(self), None)
+            else:
+                rec.grad_reg[id(self)] = reg
+        else:
+            const = None if reg is not None else new
+            rec.keep.append(self)
+            reads = (rec.const(self),) if reg is None else (rec.const(self), reg)
+            rec.emit(_CALL, (functools.partial(_set_grad, const), reads))
+
+    return property(get, set, doc=original.__doc__)
+
+
+def _escape_guard(original, how):
+    @functools.wraps(original)
+    def guarded(self, *args, **kwargs):
+        rec = _watching()
+        if rec is not None and rec.node(self) not in rec.fixed:
+            raise TypeError(
+                f"al.compile: {how} a {type(self).__name__} computed from the inputs, inside a "
+                "compiled function: the number would be fixed at recording and never "
+                "recomputed. Return the node and convert it outside, or keep computing on nodes"
+            )
+        return original(self, *args, **kwargs)
+
+    return guarded
+
+
+def _backward(original):
+    def backward(root, gradient=None, create_graph=False):
+        rec = _watching()
+        if rec is None:
+            return original(root, gradient, create_graph)
+        return rec.backward(root, gradient, create_graph)
+
+    return backward
+
+
+def _sweep(original):
+    def sweep(root, gradient, create_graph, observe=None):
+        rec = _watching()
+        if rec is None or not root.requires_grad:
+            return original(root, gradient, create_graph, observe)  # eager, or raises
+        if create_graph:
+            raise TypeError(
+                "al.compile: a backward pass with create_graph=True (higher derivatives: "
+                "hessian, hvp, ...) is not supported in a compiled function: its rules build "
+                "masks with numpy comparisons on raw data, which a recording cannot see"
+            )
+        if observe is not None:
+            raise TypeError("al.compile: a backward sweep with an observer is not supported")
+        return rec.sweep(root, gradient)[0]
+
+    return sweep
+
+
+def _apply(original):
+    def apply(op, args, params=()):
+        rec = _watching()
+        if (
+            rec is None
+            or any(isinstance(a, (Node, list, tuple)) for a in args)
+            or not any(id(a) in rec.value_reg for a in (*args, *params))
+        ):
+            return original(op, args, params)
+        out = original(op, args, params)  # raw numbers or arrays the program computed
+        n = len(args)
+        regs = [rec.raw(a) for a in args] + [rec.raw(p) for p in params]
+        rec.quiet = True
+        reg = rec.call(lambda *a: original(op, a[:n], a[n:]), regs, out)
+        rec.track(out, reg)
+        return out
+
+    return apply
+
+
+def _export_output(original):
+    def export_output(self, o, history):
+        rec = _watching()
+        if rec is None or history or isinstance(o, Value):
+            return original(self, o, history)
+        copy = rec.run(np.copy, (rec.node(o),))  # the copy of o.data the original makes
+        rec.track(rec.vals[copy], copy)
+        return self.export(rec.vals[copy], o)
+
+    return export_output
+
+
+def _assemble(original):
+    """`functional._assemble` (numpy stacking the rows of a Jacobian), recorded as one call."""
+
+    def assemble(rows, out_shape, x):
+        rec = _watching()
+        if rec is None or any(isinstance(r, Node) for r in rows):
+            return original(rows, out_shape, x)  # nodes: stacked by ops, recorded already
+        out = original(rows, out_shape, x)
+        regs = [rec.raw(r) for r in rows]  # None rows (zero blocks) are constants
+        # x tells only its kind, shape and dtype: a stand-in made per call keeps the program
+        # free of the recording's nodes (two recordings compare equal).
+        scalar, shape, dtype = isinstance(x, Value), np.shape(x._data), np.result_type(x._data)
+
+        def stacked(*rs):
+            like = Value(0.0, requires_grad=False) if scalar else Tensor(np.zeros(shape, dtype))
+            return original(list(rs), out_shape, like)
+
+        reg = rec.call(stacked, regs, out)
+        rec.track(out, reg)
+        return out
+
+    return assemble
+
+
+def _dropout_forward(original):
+    def forward(self, x):
+        if _watching() is not None and self.training and self.p:
+            raise TypeError(
+                "al.compile: Dropout in training mode draws a new mask with numpy at every "
+                "call, and a recording would keep its first mask for good; call .eval() on "
+                "the model for a compiled step, or leave the step eager"
+            )
+        return original(self, x)
+
+    return functools.wraps(original)(forward)
+
+
+def _replayed_method(original):
+    def method(self, *args, **kwargs):
+        rec = _watching()
+        if rec is None:
+            return original(self, *args, **kwargs)
+        return rec.replayed(original, self, args, kwargs)
+
+    return functools.wraps(original)(method)
+
+
+def _subclasses(cls):
+    out, todo = [], [cls]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(c.__subclasses__())
+    return out
+
+
+def _swaps():
+    """[(owner, name, replacement)]: what the recorder swaps in (see the module docstring)."""
+    swaps = [
+        (tensor, "_new_tensor", _node_maker(tensor._new_tensor, False)),
+        (value, "_new_value", _node_maker(value._new_value, True)),
+        (graph, "backward", _backward(graph.backward)),
+        (graph, "_sweep", _sweep(graph._sweep)),
+        (ops, "apply", _apply(ops.apply)),
+        (Tensor, "__init__", _init(Tensor.__init__, True)),
+        (Value, "__init__", _init(Value.__init__, False)),
+        (Node, "data", _data_property(Node.__dict__["data"])),
+        (Tensor, "data", _data_property(Tensor.__dict__["data"])),
+        (Node, "grad", _grad_property(Node.__dict__["grad"], False)),
+        (Tensor, "grad", _grad_property(Tensor.__dict__["grad"], True)),
+    ]
+    swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
+    swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
+    swaps.append((functional, "_assemble", _assemble(functional._assemble)))
+    for cls, name, how in [
+        (Value, "__float__", "float() of"),
+        (Value, "item", "item() of"),
+        (Value, "__array__", "a numpy conversion of"),
+        (Tensor, "item", "float() or item() of"),
+        (Tensor, "numpy", "numpy() of"),
+        (Tensor, "__array__", "a numpy conversion of"),
+    ]:
+        swaps.append((cls, name, _escape_guard(cls.__dict__[name], how)))
+    for base in (optimizers.Optimizer, lr_scheduler._Schedule):
+        for cls in _subclasses(base):
+            if "step" in cls.__dict__:
+                swaps.append((cls, "step", _replayed_method(cls.__dict__["step"])))
+    return swaps
+
+
+class _Swapped:
+    """Context manager: the recorder's functions in place, the originals back on exit."""
+
+    def __init__(self, rec):
+        self.rec = rec
+
+    def __enter__(self):
+        global _active
+        self.saved = []
+        for owner, name, new in _swaps():
+            self.saved.append((owner, name, owner.__dict__[name]))
+            setattr(owner, name, new)
+        _active = self.rec
+
+    def __exit__(self, *exc):
+        global _active
+        _active = None
+        for owner, name, old in reversed(self.saved):
+            setattr(owner, name, old)
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# Programs and the compiled function.
+
+_NEW_TENSOR, _NEW_VALUE = tensor._new_tensor, value._new_value
+
+
+def _output_builder(rec, out, where=None):
+    """A function of the register file giving the result's structure with its values:
+    nodes made in fn come back as constants (no history), external nodes as themselves.
+    `where`: {recorded register: register} of the optimized program (None: as recorded)."""
+
+    def at(reg):
+        rec.pinned.add(reg)
+        return reg if where is None else where[reg]
+
+    if isinstance(out, Node):
+        if id(out) not in rec.created:
+            return itemgetter(at(rec.const(out)))
+        reg = rec.node(out)
+        fixed = reg in rec.fixed
+        reg = at(reg)
+        if isinstance(out, Value):
+            return lambda r: _NEW_VALUE(r[reg])
+        if fixed:  # a constant array: each call gets its own copy to edit
+            return lambda r: _NEW_TENSOR(r[reg].copy())
+        return lambda r: _NEW_TENSOR(r[reg])
+    if isinstance(out, (list, tuple)):
+        parts = [_output_builder(rec, x, where) for x in out]
+        if out.__class__ is list or out.__class__ is tuple:
+            return lambda r: out.__class__([part(r) for part in parts])
+        return lambda r: out.__class__(*[part(r) for part in parts])  # a named tuple
+    if isinstance(out, dict):
+        parts = {k: _output_builder(rec, v, where) for k, v in out.items()}
+        return lambda r: {k: part(r) for k, part in parts.items()}
+    if callable(out):
+        raise TypeError(
+            f"al.compile: fn returned a function ({out!r:.60}), which holds the recording's "
+            "data; compile that function itself instead (for al.vjp, compile the vjp you need)"
+        )
+    if isinstance(out, (float, _ndarray, np.generic)):
+        reg = rec.value_reg.get(id(out), -1)
+        if reg is None:
+            rec.raw(out)  # raises: ambiguous
+        if reg >= 0:
+            return itemgetter(at(reg))
+        if isinstance(out, _ndarray):
+            return lambda r: out.copy()  # a constant: the caller may edit what it gets
+    return lambda r: out
+
+
+class _Program:
+    """One recording: as recorded (to compare with a second one), then optimized to replay
+    (`finish`): instructions, constants in place, the output's structure."""
+
+    __slots__ = (
+        "blocks",
+        "build",
+        "captured",
+        "escaped",
+        "input_regs",
+        "quiet",
+        "recorded",
+        "template",
+        "verified",
+    )
+
+    def __init__(self, rec):
+        self.recorded = (rec.blocks, rec.consts, len(rec.vals))
+        self.captured = rec.captured
+        self.escaped = rec.escaped
+        self.verified = False  # compared with a second recording (`Compiled.__call__`)
+
+    def finish(self, rec, out):
+        """Optimize the program to replay it (done for the second, verified recording only:
+        the first is only compared with it)."""
+        fixed = rec.fixed | set(rec.input_regs)
+        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, rec.vals)
+        self.template = [None] * size
+        for reg, obj in rec.consts:
+            self.template[where[reg]] = obj
+        self.input_regs = [where[reg] for reg in rec.input_regs]
+        self.quiet = rec.quiet
+        self.build = _output_builder(rec, out, where)
+        self.recorded = None
+        self.verified = True
+
+    def valid(self):
+        """The captured nodes still have the shapes, dtypes and requires_grad the program was
+        made for, and those whose array fn read by `.data` still have that array."""
+        for node, shape, dtype, requires_grad in self.captured:
+            data = node._data
+            if (
+                node.requires_grad is not requires_grad
+                or getattr(data, "dtype", None) != dtype
+                or (dtype is not None and data.shape != shape)
+            ):
+                return False
+        for node, data in self.escaped:
+            if node._data is not data:
+                return False
+        return True
+
+    def __call__(self, inputs):
+        r = self.template.copy()
+        for reg, x in zip(self.input_regs, inputs):
+            r[reg] = x
+        if self.quiet:
+            with np.errstate(all="ignore"):
+                _run(r, self.blocks)
+        else:
+            _run(r, self.blocks)
+        return self.build(r)
+
+
+_EAGER = object()  # a cache entry: arguments of this structure run eagerly
+
+
+def _same_constant(a, b):
+    """The constants of two recordings are the same (arrays and floats bit for bit)."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or isinstance(a, Node):
+        return False
+    if isinstance(a, _ndarray):
+        return (
+            a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+            and (a.dtype.kind != "f" or np.array_equal(np.signbit(a), np.signbit(b)))
+        )
+    if isinstance(a, float):
+        return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same_constant(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _same_function(f, g):
+    """Two recordings call the same function (closures made per recording compared by code)."""
+    if f is g:
+        return True
+    if isinstance(f, functools.partial) and isinstance(g, functools.partial):
+        return (
+            _same_function(f.func, g.func)
+            and len(f.args) == len(g.args)
+            and all(_same_constant(x, y) for x, y in zip(f.args, g.args))
+            and f.keywords.keys() == g.keywords.keys()
+            and all(_same_constant(f.keywords[k], g.keywords[k]) for k in f.keywords)
+        )
+    code = getattr(f, "__code__", None)
+    if code is None or code is not getattr(g, "__code__", None):
+        return False
+    cells_f, cells_g = f.__closure__ or (), g.__closure__ or ()
+    return len(cells_f) == len(cells_g) and all(
+        _same_function(x.cell_contents, y.cell_contents)
+        if callable(x.cell_contents)
+        else _same_constant(x.cell_contents, y.cell_contents)
+        for x, y in zip(cells_f, cells_g)
+    )
+
+
+def _same_program(p, q):
+    """Two recordings of one structure of arguments made the same program (as recorded)."""
+    (blocks_p, consts_p, size_p), (blocks_q, consts_q, size_q) = p.recorded, q.recorded
+    if size_p != size_q or len(blocks_p) != len(blocks_q) or len(consts_p) != len(consts_q):
+        return False
+    for (kind_p, code_p), (kind_q, code_q) in zip(blocks_p, blocks_q):
+        if kind_p != kind_q or len(code_p) != len(code_q):
+            return False
+        for ins_p, ins_q in zip(code_p, code_q):
+            if ins_p[1:] != ins_q[1:] or not _same_function(ins_p[0], ins_q[0]):
+                return False
+    return all(
+        reg_p == reg_q and _same_constant(a, b)
+        for (reg_p, a), (reg_q, b) in zip(consts_p, consts_q)
+    )
+
+
+class Compiled:
+    """A function compiled by `al.compile`: call it as the function; see `compile`."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8):
+        if not callable(fn):
+            raise TypeError(f"al.compile: fn must be callable, got {type(fn).__name__} {fn!r}")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
+            raise ValueError(f"al.compile: cache_size must be an int >= 1, got {cache_size!r}")
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self._cache = OrderedDict()
+        self.recordings = 0  # how many times fn was recorded (a cache miss each)
+
+    def __call__(self, *args, **kwargs):
+        if _watching() is not None:  # inside another recording: run eagerly, recorded there
+            return self.fn(*args, **kwargs)
+        inputs = []
+        key = (
+            _key(args, inputs, "argument"),
+            _key(kwargs, inputs, "keyword argument"),
+            graph._state.enabled,
+            graph._kinds_met,
+        )
+        program = self._cache.get(key)
+        if program is _EAGER:
+            self._cache.move_to_end(key)
+            return self.fn(*args, **kwargs)
+        if program is not None and program.valid():
+            self._cache.move_to_end(key)
+            if program.verified:
+                return program(inputs)
+            # The second call records again and compares: a recording that depends on the
+            # data in a way it cannot see (numpy on raw arrays, a branch on a value, random
+            # numbers) differs, and this structure of arguments then runs eagerly.
+            again, out = self._record(args, kwargs, inputs, verify=program)
+            if again is not None:
+                self._cache[key] = again
+            else:
+                self._cache[key] = _EAGER
+                warnings.warn(
+                    f"al.compile: two calls of {getattr(self.fn, '__name__', self.fn)!r} recorded "
+                    "different programs (a Python branch on data, numpy arithmetic on raw "
+                    "arrays or random numbers inside it), so a replay would be wrong; calls "
+                    "with arguments of this structure run eagerly (docs/compile.md)",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            return out
+        program, out = self._record(args, kwargs, inputs)
+        self._cache[key] = program
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def _record(self, args, kwargs, inputs, verify=None):
+        """Call fn, recorded: (the program, fn's result). With `verify` (the first recording):
+        the program optimized if it is the same as `verify`, else None."""
+        # The collector paused (as the sweep pauses it): the recording allocates many small
+        # containers, which would make it walk every node of the graph again and again.
+        with _record_lock:
+            graph._pause_collector()
+            try:
+                rec = _Recorder(inputs)
+                with _Swapped(rec):
+                    out = self.fn(*args, **kwargs)
+                result = _output_builder(rec, out)(rec.vals)  # pins the outputs' registers
+                self.recordings += 1
+                program = _Program(rec)
+                if verify is not None:
+                    if not _same_program(verify, program):
+                        return None, result
+                    program.finish(rec, out)
+                return program, result
+            finally:
+                graph._resume_collector()
+
+    def cache_clear(self) -> None:
+        """Forget every recording: the next call records again."""
+        self._cache.clear()
+
+    def __repr__(self):
+        return f"<al.compile of {self.fn!r}: {len(self._cache)} recording(s) cached>"
+
+
+def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 - jax.jit's role
+    """`fn` recorded at its first call and replayed after (as `jax.jit`; docs/compile.md).
+
+    Usable as `al.compile(fn)`, `@al.compile` or `@al.compile(cache_size=4)`. The result
+    is called as `fn`; its results are bit for bit those of an eager call (the ops' own
+    forwards and vjp rules, in the sweep's order), with the structure `fn` returned and
+    nodes made inside returned as constants (no history).
+
+    Arguments: Tensors, Values and float arrays (any shape; float16/32/64) are inputs of
+    the program; Python numbers and integer or bool arrays are part of the cache key by
+    value; lists, tuples and dicts of these are followed. A call whose arguments differ in
+    structure, shape or dtype from every cached recording records again (the last
+    `cache_size` recordings are kept, least recently used out); so does a call after a
+    captured parameter changed shape, dtype or requires_grad. `.recordings` counts them,
+    `.cache_clear()` forgets them.
+
+    Python control flow that depends on data, and numpy work on raw arrays, happen at the
+    recordings only (the pitfall of every tracing compiler). The second call records again
+    and compares: if the programs differ, a RuntimeWarning says so and those calls run
+    eagerly from then on. Side effects on Python state happen at the recordings too; a
+    replay repeats only the numerical work: the ops, backward passes, `.grad` commits and
+    assignments, and optimizers' and schedulers' `step()`.
+
+    Raises TypeError: fn not callable; an argument of another kind (naming it); inside
+    fn at recording, an assignment to `.data`, `float()` / `.item()` / `.numpy()` of a
+    node computed from the inputs, `backward(create_graph=True)` and the transforms that
+    need it, hooks, `detect_anomaly`, Dropout in training mode. ValueError: cache_size < 1.
+    """
+    if fn is None:
+        return lambda f: Compiled(f, cache_size)
+    return Compiled(fn, cache_size)
