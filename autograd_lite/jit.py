@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
 import threading
 import warnings
@@ -618,17 +619,18 @@ class _Recorder:
         self.track(node._data, reg)
 
     # ---- the backward sweep --------------------------------------------------------------
-    def sweep(self, root, gradient):
-        """`graph._sweep(root, gradient)` on raw data, recorded (see `_sweep_raw`)."""
+    def sweep(self, root, gradient, batch=None):
+        """`graph._sweep(root, gradient, batch=batch)` on raw data, recorded (see `_sweep_raw`)."""
         self.suspended += 1  # the rules run on raw data: nothing they call is recorded
         try:
-            return self._sweep_raw(root, gradient)
+            return self._sweep_raw(root, gradient, batch)
         finally:
             self.suspended -= 1
 
-    def _sweep_raw(self, root, gradient):
-        """`graph._sweep(root, gradient)` on raw data, recorded: {node: cotangent}, and
-        {node: register}. Mirrors `graph._sweep` step by step (keep the two alike)."""
+    def _sweep_raw(self, root, gradient, batch=None):
+        """`graph._sweep(root, gradient, batch=batch)` on raw data, recorded: {node:
+        cotangent}, and {node: register}. Mirrors `graph._sweep` step by step (keep the two
+        alike); a batched sweep (`batch`, the jacobian's rows) sums to (B, *input.shape)."""
         if gradient is not None:
             if isinstance(gradient, Node) or id(gradient) in self.value_reg:
                 raise TypeError(
@@ -640,8 +642,10 @@ class _Recorder:
                 "al.compile: hooks (register_hook) and detect_anomaly are not replayed; "
                 "remove them, or call the function without compiling it"
             )
-        seed = root._seed(gradient, False)
-        if isinstance(root, Tensor) and gradient is None:
+        seed = root._seed(gradient, False) if batch is None else gradient
+        if batch is not None:
+            seed_reg = self.call(np.copy, (self.const(seed),), seed)
+        elif isinstance(root, Tensor) and gradient is None:
             seed_reg = self.call(np.ones_like, (self.node(root),), seed)
         elif isinstance(seed, _ndarray):
             seed_reg = self.call(np.copy, (self.const(seed),), seed)  # .grad may keep it
@@ -676,6 +680,11 @@ class _Recorder:
                 if args is None:  # made before the call: its forward-time data is constant
                     args = [self.const(v) for v in ctx]
                 g_reg = regs[node]
+                if batch is not None and op in graph._PER_ROW:
+                    raise TypeError(
+                        f"al.compile: the batched sweep of a Jacobian reached {op.name!r}, whose "
+                        "rules take one row at a time; compile the transform with vectorize=False"
+                    )
                 every = run(op.vjps[0], (g_reg, *args)) if op.variadic else None
                 scalar = g.__class__ is float
                 for i, p in enumerate(node._parents):
@@ -700,12 +709,14 @@ class _Recorder:
                     shaped = uniform if uniform is not None else ctx[i + 1].__class__ is _ndarray
                     if shaped:
                         like = ctx[i + 1]
-                        if c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
+                        if batch is not None:
+                            c_reg = run(_summed_to_batch(p, batch), (c_reg, args[i + 1]))
+                        elif c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                             c_reg = run(p._sum_to_shape, (c_reg, args[i + 1]))
                     t_reg = regs.get(p)
                     if t_reg is not None:
                         t_reg = run2(operator.add, t_reg, c_reg)
-                        if shaped and not like.ndim:
+                        if shaped and not like.ndim and batch is None:
                             t_reg = run(p._sum_to_shape, (t_reg, args[i + 1]))
                     else:
                         t_reg = c_reg
@@ -953,11 +964,17 @@ def _backward(original):
     return backward
 
 
+def _summed_to_batch(node, batch):
+    """The batched sweep's sum-to-shape for `node`'s kind, the batch shape fixed."""
+    to_batch = node._sum_to_batch
+    return lambda c, like: to_batch(c, like, batch)
+
+
 def _sweep(original):
-    def sweep(root, gradient, create_graph, observe=None):
+    def sweep(root, gradient, create_graph, observe=None, batch=None):
         rec = _watching()
         if rec is None or not root.requires_grad:
-            return original(root, gradient, create_graph, observe)  # eager, or raises
+            return original(root, gradient, create_graph, observe, batch)  # eager, or raises
         if create_graph:
             raise TypeError(
                 "al.compile: a backward pass with create_graph=True (higher derivatives: "
@@ -966,7 +983,7 @@ def _sweep(original):
             )
         if observe is not None:
             raise TypeError("al.compile: a backward sweep with an observer is not supported")
-        return rec.sweep(root, gradient)[0]
+        return rec.sweep(root, gradient, batch)[0]
 
     return sweep
 
@@ -1027,6 +1044,27 @@ def _assemble(original):
     return assemble
 
 
+def _raw_rows(original):
+    """`functional._shaped_block` or `_joined` (numpy reshaping or joining the rows of a
+    batched Jacobian), recorded as one call on the rows' registers."""
+
+    def rows_call(rows, *rest):
+        rec = _watching()
+        parts = rows if isinstance(rows, list) else [rows]
+        if rec is None or any(r is None or isinstance(r, Node) for r in parts):
+            return original(rows, *rest)  # zeros (constant), or nodes recorded already
+        out = original(rows, *rest)
+        if isinstance(rows, list):
+            reg = rec.call(lambda *rs: original(list(rs)), [rec.raw(r) for r in parts], out)
+        else:  # the block: only its shape and dtype come from o and x
+            shape, dtype = out.shape, out.dtype
+            reg = rec.call(lambda r: np.array(r, dtype=dtype).reshape(shape), [rec.raw(rows)], out)
+        rec.track(out, reg)
+        return out
+
+    return rows_call
+
+
 def _dropout_forward(original):
     def forward(self, x):
         if _watching() is not None and self.training and self.p:
@@ -1077,6 +1115,8 @@ def _swaps():
     swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
     swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
     swaps.append((functional, "_assemble", _assemble(functional._assemble)))
+    swaps.append((functional, "_shaped_block", _raw_rows(functional._shaped_block)))
+    swaps.append((functional, "_joined", _raw_rows(functional._joined)))
     for cls, name, how in [
         (Value, "__float__", "float() of"),
         (Value, "item", "item() of"),
@@ -1154,14 +1194,19 @@ def _output_builder(rec, out, where=None):
             f"al.compile: fn returned a function ({out!r:.60}), which holds the recording's "
             "data; compile that function itself instead (for al.vjp, compile the vjp you need)"
         )
-    if isinstance(out, (float, _ndarray, np.generic)):
+    if isinstance(out, (numbers.Number, _ndarray, np.generic)):
         reg = rec.value_reg.get(id(out), -1)
         if reg is None:
             rec.raw(out)  # raises: ambiguous
         if reg >= 0:
             return itemgetter(at(reg))
+        # Not computed by recorded work (numpy on a raw input, say): a constant of the
+        # program, so a second recording that gets another value differs from the first
+        # and those calls run eagerly; never the recording's value returned for new inputs.
+        reg = at(rec.const(out))
         if isinstance(out, _ndarray):
-            return lambda r: out.copy()  # a constant: the caller may edit what it gets
+            return lambda r: r[reg].copy()  # the caller may edit what it gets
+        return itemgetter(reg)
     return lambda r: out
 
 

@@ -609,12 +609,30 @@ def test_compile_of_jacobian_stacks_the_rows_of_each_call():
     def f(v):
         return al.stack([v[0] ** 2 + v[1], al.sin(v[0] * v[1])])
 
-    fast = al.compile(al.jacobian(f))
-    for x in (np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([-3.0, 0.25])):
-        _same(fast(x), al.jacobian(f)(x))
-    assert fast.recordings == 2  # recorded, recorded again to verify, replayed
+    for kw in ({}, {"chunk_size": 1}, {"vectorize": False}):  # batched, in chunks, row by row
+        fast = al.compile(al.jacobian(f, **kw))
+        for x in (np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([-3.0, 0.25])):
+            _same(fast(x), al.jacobian(f, **kw)(x))
+        assert fast.recordings == 2  # recorded, recorded again to verify, replayed
 
 
 def test_a_returned_function_is_refused():
     with pytest.raises(TypeError, match="returned a function"):
         al.compile(lambda x: al.vjp(lambda v: al.sin(v), x))(np.ones(2))
+
+
+def test_a_result_computed_outside_the_engine_is_never_replayed_stale():
+    # numpy on a raw input: nothing recorded computes the result, so a replay would return
+    # the recording's array for every later input. It is a constant of the program, which
+    # differs between the two recordings: warned about, and run eagerly from then on.
+    f = al.compile(lambda x: np.sin(x) * 2)
+    with pytest.warns(RuntimeWarning):
+        for v in ([0.1, 0.2], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]):
+            np.testing.assert_array_equal(f(np.array(v)), np.sin(np.array(v)) * 2)
+    g = al.compile(lambda x: float(np.sum(x)) + 1.0)  # a float the same way
+    with pytest.warns(RuntimeWarning):
+        for v in ([0.1, 0.2], [1.0, 2.0], [3.0, 4.0]):
+            assert g(np.array(v)) == float(np.sum(v)) + 1.0
+    h = al.compile(lambda x: int(np.argmax(x)))  # an int too
+    with pytest.warns(RuntimeWarning):
+        assert [h(np.array(v)) for v in ([0.0, 1.0], [1.0, 0.0], [0.0, 2.0])] == [1, 0, 1]

@@ -445,11 +445,15 @@ def _batched_rows(o, xs, create_graph, chunk_size):
             np.zeros((rows,) + _shape(x), _dtype(x)) if c is None else c
             for (rows, _), c in zip(parts, chunks)
         ]
-        if any(isinstance(c, Node) for c in chunks):
-            out.append(ops.concatenate([_const(c, False) for c in chunks]))
-        else:
-            out.append(np.concatenate(chunks))
+        out.append(_joined(chunks))
     return out
+
+
+def _joined(chunks):
+    """The rows of a Jacobian's chunks as one array (or node, when one has history)."""
+    if any(isinstance(c, Node) for c in chunks):
+        return ops.concatenate([_const(c, False) for c in chunks])
+    return np.concatenate(chunks)
 
 
 def _dtype(x):
