@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import autograd_lite as al
 from autograd_lite import Tensor, Value
 from autograd_lite.demo import examples
+from autograd_lite.demo.demo import backprop_graph
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 from autograd_lite.viz import drawing as viz
 
@@ -510,7 +511,7 @@ def test_without_dot_an_svg_is_laid_out_in_python_with_every_label(
     tmp_path, monkeypatch, which, direction
 ):
     module = example_drawings()
-    root = module.backprop_example() if which == "backprop" else module.mlp_example()
+    root = backprop_graph() if which == "backprop" else module.mlp_example()
     options = {"direction": direction, "collapse": which == "collapsed"}
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
     with pytest.warns(viz.GraphvizNotFoundWarning, match="apt-get install graphviz"):
@@ -622,7 +623,12 @@ def test_example_script_draws_every_picture(tmp_path):
     )
     nodes, edges, _ = render(graphviz.Source.from_file(str(tmp_path / "out" / "backprop_both.dot")))
     assert "L data 1.323 grad 1" in nodes.values()
-    assert any(e["dashed"] and "∂z/∂w2x2 = 1" in e["label"] for e in edges)
+    assert any(e["dashed"] and "∂z/∂b = 1" in e["label"] for e in edges)
+    # The very drawings `make demo` writes (the README shows one of them): same graph, names.
+    for direction in ("forward", "backward", "both"):
+        demo = save_graph(backprop_graph(), tmp_path / f"demo_{direction}.dot", direction=direction)
+        script = tmp_path / "out" / f"backprop_{direction}.dot"
+        assert script.read_text() == pathlib.Path(demo).read_text(), direction
     mlp = (tmp_path / "out" / "mlp_both.dot").read_text()
     assert mlp.count("subgraph cluster") == 2
     collapsed = (tmp_path / "out" / "mlp_collapsed.dot").read_text()
@@ -683,7 +689,7 @@ def worked_drawing(which):
     """The root of a worked drawing: the backprop example, the 3-4-2 MLP or notebook 5's."""
     module = example_drawings()
     return {
-        "backprop": module.backprop_example,
+        "backprop": backprop_graph,
         "mlp": module.mlp_example,
         "notebook5": lambda: backprop_example("nodes")[-1],
     }[which]()
