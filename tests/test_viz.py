@@ -951,3 +951,32 @@ def test_edge_labels_do_not_overlap(tmp_path, monkeypatch, which, direction, lay
         near = (a[0] - 1.5, a[1], a[2] + 1.5, a[3])
         crossing = [p for p in edges if near[0] < p[0] < near[2] and near[1] < p[1] < near[3]]
         assert not crossing, ("an edge runs through a label", a, crossing[:3])
+
+
+def plain_positions(drawing):
+    """Render with `dot` and read its plain output: {node id: (x, y)} of each box's centre."""
+    text = drawing.pipe(format="plain").decode()
+    return {
+        f[1]: (float(f[2]), float(f[3]))
+        for f in (line.split() for line in text.splitlines())
+        if f[0] == "node"
+    }
+
+
+@needs_dot
+@pytest.mark.parametrize("direction", ["forward", "both"])
+def test_an_ops_inputs_are_drawn_in_argument_order(direction):
+    """sin(x**2) + x*y: x left of y, as in x*y. Swapped, their edges crossed at the top and
+    the backward edges' labels stood between the crossing lines."""
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    f = (x**2).sin() + x * y
+    f.backward()
+    drawing = draw_graph(f, direction=direction)
+    ids = dict(
+        re.findall(
+            r"^\s*(n\d+) \[label=<<TABLE[^>]*><TR><TD[^>]*><B>(\w+)</B>", drawing.source, re.M
+        )
+    )
+    by_name = {name: nid for nid, name in ids.items()}
+    at = plain_positions(drawing)
+    assert at[by_name["x"]][0] < at[by_name["y"]][0], at

@@ -828,7 +828,16 @@ def draw_graph(
                 edge(nid, summary, **bwd)
             continue
         oid = f"{nid}_op"
-        home(node).node(oid, _op_label(node))
+        # An op's inputs side by side in argument order (x before y in x*y): left to
+        # itself, dot may swap two leaves, crossing their edges and stacking the backward
+        # edges' labels between the crossing lines. Only between distinct inputs, and not
+        # where modules' clusters place the boxes already (both constraints together, or
+        # an order among an input's own edges, cross edges).
+        parents = [p for p in node._parents if p is not None]
+        distinct = len({id(p) for p in parents}) == len(parents) > 1
+        outside = all(where.get(id(n)) is None for n in (node, *parents))
+        order = {"ordering": "in"} if forward and distinct and outside else {}
+        home(node).node(oid, _op_label(node), **order)
         if forward:
             g.edge(oid, nid)  # forward edges keep the default style: solid black
         if backward:
