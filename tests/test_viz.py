@@ -446,6 +446,25 @@ def test_max_nodes_keeps_nodes_nearest_the_root_first(deep_first):
     assert "<B>x</B>" not in src and "49 more nodes not drawn" in src
 
 
+@pytest.mark.parametrize("max_nodes", [3, 5, 8, 12])
+def test_a_cut_drawing_names_no_node_it_does_not_draw(max_nodes):
+    """A box drawn beside the cut is not named by an expression of nodes left out
+    (`n3*w5` with neither n3 nor w5 drawn): it gets a numbered name of its own."""
+    h = Value(0.3, label="x")
+    for i in range(6):
+        h = (h * Value(0.5 + i / 10, label=f"w{i}") + Value(0.0, label=f"b{i}")).tanh()
+    h.label = "f"
+    h.backward()
+    source = draw_graph(h, direction="both", max_nodes=max_nodes).source
+    drawn = re.findall(r"^\s*n\d+ \[label=<<TABLE[^>]*><TR><TD[^>]*><B>(.*?)</B>", source, re.M)
+    assert "more nodes not drawn" in source
+    words = {w for name in drawn for w in re.findall(r"[A-Za-z_]\w*", html.unescape(name))}
+    assert words - {"tanh"} <= set(drawn), (drawn, words)
+    # The note of what was left out keeps its text off its border.
+    note = re.search(r"^\s*not_drawn \[(.*)\]$", source, re.M).group(1)
+    assert re.search(r'margin="0\.\d*[1-9]', note), note
+
+
 def test_a_100000_op_chain_gives_dot_source_without_recursion():
     x = Value(0.5, label="x")
     y = x
