@@ -999,3 +999,16 @@ def test_an_ops_inputs_are_drawn_in_argument_order(direction):
     by_name = {name: nid for nid, name in ids.items()}
     at = plain_positions(drawing)
     assert at[by_name["x"]][0] < at[by_name["y"]][0], at
+
+
+@pytest.mark.parametrize("segment", [(0, 0, 60, 40), (0, 0, -60, 40), (10, 0, 12, 80)])
+def test_without_dot_the_spots_beside_a_slanting_edge_clear_it(segment):
+    """The first places tried for a label beside its edge, on either side, keep the edge
+    clear of the label's corners: measured at the edge's middle only, a slanting edge ran
+    through them, and the label went off to a ring of spots far from its edge."""
+    from autograd_lite.viz.layered import _crosses, _spots
+
+    width, height = 200.0, 32.0
+    for left in (True, False):
+        x, y = next(iter(_spots(segment, width, height, left)))
+        assert not _crosses((x, y, x + width, y + height), segment), (left, x, y)
