@@ -314,3 +314,15 @@ def test_draw_to_html_writes_the_explorer_and_explain_prints_the_sweep(tmp_path)
     assert status == 2 and "--max-steps" in err
     status, out, err = run("explain", "2 + 3")
     assert status == 2 and "constant" in err
+
+
+def test_the_trace_explain_returns_has_a_short_repr():
+    """A REPL or notebook echoes `al.explain(...)`'s result: one short line, not every step."""
+    loss = backprop_graph()
+    trace = al.explain(loss, file=io.StringIO())
+    assert repr(trace) == "<SweepTrace: 13 nodes, 12 edges from L>"
+    _, big = mlp_342()
+    trace = trace_backward(big)
+    edges = sum(len(s.edges) for s in trace.steps)
+    assert repr(trace) == f"<SweepTrace: {len(trace.steps)} nodes, {edges} edges from loss>"
+    assert str(trace) == repr(trace)

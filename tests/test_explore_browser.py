@@ -16,6 +16,7 @@ import pytest
 import autograd_lite as al
 from autograd_lite.demo import examples
 from autograd_lite.demo.demo import backprop_graph
+from autograd_lite.nn.scalar import MLP
 from autograd_lite.viz.trace import short, trace_backward
 
 from .test_explore import graph_of_500, mlp_342
@@ -270,3 +271,63 @@ def test_nan_and_inf_are_outlined(browser, tmp_path):
     bad = browser.find_elements("css selector", "g.node.nonfinite")
     assert bad and any("x" in b.text.split("\n")[0] for b in bad)
     assert "nan" in browser.find_element("id", "step").text
+
+
+# For every cell of the side panel's edge table: how many lines each of its words (a name, a
+# number) takes. A word broken across lines ("w1*-0." / "5") reads as two numbers.
+WORD_LINES = """
+const out = [];
+for (const td of document.querySelectorAll("#step tr.edge-row td")) {
+  const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const re = /\\S+/g;
+    for (let m = re.exec(t.data); m; m = re.exec(t.data)) {
+      const r = document.createRange(); r.setStart(t, m.index); r.setEnd(t, m.index + m[0].length);
+      const tops = new Set([...r.getClientRects()].map((q) => Math.round(q.top)));
+      out.push([m[0], tops.size]);
+    }
+  }
+}
+return out;
+"""
+
+
+def at_width(browser, width, height=1000):
+    size = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
+
+
+def test_the_panel_never_breaks_a_name_or_a_number_at_800_px(browser, tmp_path):
+    at_width(browser, 800)
+    try:
+        open_page(browser, backprop_graph(), tmp_path)
+        click(browser, "tobwd")
+        click(browser, "next", 4)  # n1 = w0*1.5 + w1*-0.5 + w2*2: its input w0*1.5 + w1*-0.5
+        words = browser.execute_script(WORD_LINES)
+        assert any(w == "w1*-0.5" for w, _ in words), words
+        assert [w for w, lines in words if lines > 1] == []
+    finally:
+        at_width(browser, 1280, 800)
+
+
+def test_a_scalar_mlp_too_big_to_read_whole_opens_folded_to_fit(browser, tmp_path):
+    """A 3-4-4-1 MLP of Values (115 nodes, fewer than fold_above) at 800 x 1000: unfolded it
+    would be cut off on both sides at a readable scale, so the page folds its modules,
+    innermost first, until the whole graph fits readably."""
+    model = MLP(3, [4, 4, 1], rng=0)
+    xs = [al.Value(v, label=f"x{i}") for i, v in enumerate((0.5, -1.0, 2.0))]
+    loss = (model(xs)[0] - 1.0) ** 2
+    at_width(browser, 800)
+    try:
+        open_page(browser, loss, tmp_path)
+        seen = browser.execute_script(PLACES)
+        scale = float(re.search(r"scale\(([\d.]+)\)", seen["transform"]).group(1))
+        assert scale >= 0.75, seen["transform"]
+        view = seen["view"]
+        for b in seen["boxes"]:
+            assert view["left"] <= b["left"] and b["right"] <= view["right"], (b, view)
+            assert view["top"] <= b["top"] and b["bottom"] <= view["bottom"], (b, view)
+        assert browser.find_elements("css selector", "g.node.fold"), "nothing folded"
+        assert errors(browser) == []
+    finally:
+        at_width(browser, 1280, 800)

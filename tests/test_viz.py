@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import autograd_lite as al
 from autograd_lite import Tensor, Value
 from autograd_lite.demo import examples
+from autograd_lite.demo.demo import backprop_graph
 from autograd_lite.viz import GraphvizNotFoundError, draw_graph, save_graph
 from autograd_lite.viz import drawing as viz
 
@@ -445,6 +446,25 @@ def test_max_nodes_keeps_nodes_nearest_the_root_first(deep_first):
     assert "<B>x</B>" not in src and "49 more nodes not drawn" in src
 
 
+@pytest.mark.parametrize("max_nodes", [3, 5, 8, 12])
+def test_a_cut_drawing_names_no_node_it_does_not_draw(max_nodes):
+    """A box drawn beside the cut is not named by an expression of nodes left out
+    (`n3*w5` with neither n3 nor w5 drawn): it gets a numbered name of its own."""
+    h = Value(0.3, label="x")
+    for i in range(6):
+        h = (h * Value(0.5 + i / 10, label=f"w{i}") + Value(0.0, label=f"b{i}")).tanh()
+    h.label = "f"
+    h.backward()
+    source = draw_graph(h, direction="both", max_nodes=max_nodes).source
+    drawn = re.findall(r"^\s*n\d+ \[label=<<TABLE[^>]*><TR><TD[^>]*><B>(.*?)</B>", source, re.M)
+    assert "more nodes not drawn" in source
+    words = {w for name in drawn for w in re.findall(r"[A-Za-z_]\w*", html.unescape(name))}
+    assert words - {"tanh"} <= set(drawn), (drawn, words)
+    # The note of what was left out keeps its text off its border.
+    note = re.search(r"^\s*not_drawn \[(.*)\]$", source, re.M).group(1)
+    assert re.search(r'margin="0\.\d*[1-9]', note), note
+
+
 def test_a_20000_op_chain_gives_dot_source_without_recursion():
     x = Value(0.5, label="x")  # 20 times Python's recursion limit
     y = x
@@ -510,7 +530,7 @@ def test_without_dot_an_svg_is_laid_out_in_python_with_every_label(
     tmp_path, monkeypatch, which, direction
 ):
     module = example_drawings()
-    root = module.backprop_example() if which == "backprop" else module.mlp_example()
+    root = backprop_graph() if which == "backprop" else module.mlp_example()
     options = {"direction": direction, "collapse": which == "collapsed"}
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
     with pytest.warns(viz.GraphvizNotFoundWarning, match="apt-get install graphviz"):
@@ -622,7 +642,12 @@ def test_example_script_draws_every_picture(tmp_path):
     )
     nodes, edges, _ = render(graphviz.Source.from_file(str(tmp_path / "out" / "backprop_both.dot")))
     assert "L data 1.323 grad 1" in nodes.values()
-    assert any(e["dashed"] and "∂z/∂w2x2 = 1" in e["label"] for e in edges)
+    assert any(e["dashed"] and "∂z/∂b = 1" in e["label"] for e in edges)
+    # The very drawings `make demo` writes (the README shows one of them): same graph, names.
+    for direction in ("forward", "backward", "both"):
+        demo = save_graph(backprop_graph(), tmp_path / f"demo_{direction}.dot", direction=direction)
+        script = tmp_path / "out" / f"backprop_{direction}.dot"
+        assert script.read_text() == pathlib.Path(demo).read_text(), direction
     mlp = (tmp_path / "out" / "mlp_both.dot").read_text()
     assert mlp.count("subgraph cluster") == 2
     collapsed = (tmp_path / "out" / "mlp_collapsed.dot").read_text()
@@ -683,7 +708,7 @@ def worked_drawing(which):
     """The root of a worked drawing: the backprop example, the 3-4-2 MLP or notebook 5's."""
     module = example_drawings()
     return {
-        "backprop": module.backprop_example,
+        "backprop": backprop_graph,
         "mlp": module.mlp_example,
         "notebook5": lambda: backprop_example("nodes")[-1],
     }[which]()
@@ -945,3 +970,45 @@ def test_edge_labels_do_not_overlap(tmp_path, monkeypatch, which, direction, lay
         near = (a[0] - 1.5, a[1], a[2] + 1.5, a[3])
         crossing = [p for p in edges if near[0] < p[0] < near[2] and near[1] < p[1] < near[3]]
         assert not crossing, ("an edge runs through a label", a, crossing[:3])
+
+
+def plain_positions(drawing):
+    """Render with `dot` and read its plain output: {node id: (x, y)} of each box's centre."""
+    text = drawing.pipe(format="plain").decode()
+    return {
+        f[1]: (float(f[2]), float(f[3]))
+        for f in (line.split() for line in text.splitlines())
+        if f[0] == "node"
+    }
+
+
+@needs_dot
+@pytest.mark.parametrize("direction", ["forward", "both"])
+def test_an_ops_inputs_are_drawn_in_argument_order(direction):
+    """sin(x**2) + x*y: x left of y, as in x*y. Swapped, their edges crossed at the top and
+    the backward edges' labels stood between the crossing lines."""
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    f = (x**2).sin() + x * y
+    f.backward()
+    drawing = draw_graph(f, direction=direction)
+    ids = dict(
+        re.findall(
+            r"^\s*(n\d+) \[label=<<TABLE[^>]*><TR><TD[^>]*><B>(\w+)</B>", drawing.source, re.M
+        )
+    )
+    by_name = {name: nid for nid, name in ids.items()}
+    at = plain_positions(drawing)
+    assert at[by_name["x"]][0] < at[by_name["y"]][0], at
+
+
+@pytest.mark.parametrize("segment", [(0, 0, 60, 40), (0, 0, -60, 40), (10, 0, 12, 80)])
+def test_without_dot_the_spots_beside_a_slanting_edge_clear_it(segment):
+    """The first places tried for a label beside its edge, on either side, keep the edge
+    clear of the label's corners: measured at the edge's middle only, a slanting edge ran
+    through them, and the label went off to a ring of spots far from its edge."""
+    from autograd_lite.viz.layered import _crosses, _spots
+
+    width, height = 200.0, 32.0
+    for left in (True, False):
+        x, y = next(iter(_spots(segment, width, height, left)))
+        assert not _crosses((x, y, x + width, y + height), segment), (left, x, y)

@@ -367,12 +367,10 @@ def cmd_draw(args):
             f"-o {args.output!r}: the file must end in one of {', '.join(_DRAW_SUFFIXES)}"
         )
     drawing = {"direction": args.direction, "max_nodes": args.max_nodes}
-    if args.collapse:
-        drawing["collapse"] = True if True in args.collapse else args.collapse
-    if suffix == ".html" and (args.max_nodes or args.collapse):
+    if suffix == ".html" and args.max_nodes:
         raise UsageError(
-            f"--max-nodes and --collapse are for drawings, not the explorer {args.output!r} "
-            "(.html), which opens a large graph with its modules folded"
+            f"--max-nodes is for drawings, not the explorer {args.output!r} (.html), which "
+            "lays out and folds a large graph itself"
         )
     from .. import viz  # imported here: it loads graphviz, which the other commands do not need
 
@@ -382,10 +380,6 @@ def cmd_draw(args):
         if suffix == ".html":  # the explorer: forward pass and backward sweep, step by step
             viz.explore(out, args.output, title="; ".join(_header(f, point)))
         else:
-            try:  # a --collapse naming no module: said before any file is written
-                viz.draw_graph(out, **drawing)
-            except ValueError as e:
-                raise UsageError(str(e).replace("collapse:", "--collapse:", 1)) from None
             with viz.drawing.graphviz_notes() as notes:  # without `dot`: said in one line
                 viz.save_graph(out, args.output, **drawing)
             for note in notes[:1]:
@@ -613,15 +607,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="draw at most N boxes (values, ops, constants), the nearest the output first, "
         "plus one box summing up the rest (default: all)",
-    )
-    p.add_argument(
-        "--collapse",
-        action="append",
-        nargs="?",
-        const=True,
-        metavar="MODULE",
-        help="fold the module of this dotted name into one box (may be repeated); "
-        "without a name, every module",
     )
     p = _add_formula_command(commands, "explain", cmd_explain)
     p.add_argument(

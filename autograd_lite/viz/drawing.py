@@ -232,7 +232,7 @@ def _expression(node, operands):
     return f"{op}({', '.join(name for name, _ in operands)})", _ATOM
 
 
-def _node_names(root, nodes, formulas=None):
+def _node_names(root, nodes, formulas=None, shown=None):
     """id(node) -> the name a drawing gives it (every node of `nodes` gets one, all distinct).
 
     A labelled node is named by its label; an unlabelled one by the expression it
@@ -244,6 +244,9 @@ def _node_names(root, nodes, formulas=None):
     is made of. The same names serve the drawings, the explorer and `explain`. Inside
     a module's frame a box drops the module's prefix (`_within`). `formulas`, a dict if
     given, receives id(node) -> the expression of every op node, however long or labelled.
+    `shown`, a set of ids if given (the nodes a drawing cut by max_nodes draws): a node
+    with a parent outside it is not named by an expression, which would name a node the
+    reader cannot see (`n3*w5` beside the cut), but by a numbered name.
     """
     names = {}
     taken = set()
@@ -291,7 +294,8 @@ def _node_names(root, nodes, formulas=None):
         text, prec = _expression(node, operands)
         if formulas is not None:
             formulas[id(node)] = text
-        if node.label or len(text) > MAX_NAME:
+        cut = shown is not None and any(p is not None and id(p) not in shown for p in node._parents)
+        if node.label or len(text) > MAX_NAME or cut:
             names[id(node)] = leaf_or_label(node)
         else:
             names[id(node)] = unique(text, prec)
@@ -726,13 +730,13 @@ def draw_graph(
     where = _clusters(root, nodes, owner)
     folded = _folded(where, collapse)
     kept, groups, bare = _budget(nodes, folded, forward, max_nodes)
-    names = _node_names(root, nodes)
-
     ids = {id(n): f"n{k}" for k, n in enumerate(kept)}
     group_ids = {m: f"module{k}" for k, m in enumerate(groups)}
     for node in nodes:
         if folded.get(id(node)) in group_ids:
             ids[id(node)] = group_ids[folded[id(node)]]
+    # Cut by max_nodes: no name refers to a node left out.
+    names = _node_names(root, nodes, shown=None if max_nodes is None else set(ids))
     summary = "not_drawn"  # the id of the note summing up what max_nodes left out
 
     def box_of(node):
@@ -828,7 +832,16 @@ def draw_graph(
                 edge(nid, summary, **bwd)
             continue
         oid = f"{nid}_op"
-        home(node).node(oid, _op_label(node))
+        # An op's inputs side by side in argument order (x before y in x*y): left to
+        # itself, dot may swap two leaves, crossing their edges and stacking the backward
+        # edges' labels between the crossing lines. Only between distinct inputs, and not
+        # where modules' clusters place the boxes already (both constraints together, or
+        # an order among an input's own edges, cross edges).
+        parents = [p for p in node._parents if p is not None]
+        distinct = len({id(p) for p in parents}) == len(parents) > 1
+        outside = all(where.get(id(n)) is None for n in (node, *parents))
+        order = {"ordering": "in"} if forward and distinct and outside else {}
+        home(node).node(oid, _op_label(node), **order)
         if forward:
             g.edge(oid, nid)  # forward edges keep the default style: solid black
         if backward:
@@ -870,6 +883,7 @@ def draw_graph(
             style="filled",
             fillcolor="#f4f4f4",
             fontsize=str(EDGE_FONT_SIZE),
+            margin="0.12,0.06",  # the nodes' default is 0: text would touch the border
         )
     for c in clusters.values():
         g.subgraph(c)

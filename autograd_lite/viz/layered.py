@@ -280,10 +280,13 @@ def _spots(segment, width, height, left):
     the edge leans to, then the other; then further and further around its middle."""
     x0, y0, x1, y1 = segment
     sides = (True, False) if left else (False, True)
+    # A slanting edge moves across by `slant` over half the label's height: a label that
+    # clears it at its middle point must stand that much further off, or a corner meets it.
+    slant = min(abs(x1 - x0) / max(abs(y1 - y0), 1e-9), 3.0) * height / 2
     for t in (0.5, 0.6, 0.4, 0.7, 0.3, 0.75, 0.25):
         px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
         for on_left in sides:
-            for gap in (2.0, 10.0):
+            for gap in (2.0 + slant, 10.0 + slant, 18.0 + slant):
                 x = px - gap - width if on_left else px + gap
                 yield x, py - height / 2
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2

@@ -86,6 +86,12 @@ class SweepTrace:
             return ""
         return formula
 
+    def __repr__(self):
+        # Short: a REPL or notebook echoes the result of `explain`, and the full dataclass
+        # repr would print every node and step.
+        edges = sum(len(step.edges) for step in self.steps)
+        return f"<SweepTrace: {len(self.steps)} nodes, {edges} edges from {self.name(self.root)}>"
+
 
 def trace_backward(root, gradient=None):
     """Run the engine's backward sweep from `root`, recording every step; `.grad` unchanged.
