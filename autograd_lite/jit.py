@@ -55,6 +55,7 @@ from .core.graph import Node
 from .core.tensor import Tensor
 from .core.value import Value
 from .nn.layers import Dropout
+from .nn.module import Module
 from .optim import lr_scheduler, optimizers
 from .transforms import functional
 from .transforms.functional import _Call
@@ -443,6 +444,7 @@ class _Recorder:
         self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
         self.escaped = []  # (captured node, the array of it that fn read by .data)
+        self.modes = {}  # id(module) -> (module, its `training` flag when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         for x in inputs:  # the dynamic leaves of the arguments, in order
@@ -1065,6 +1067,18 @@ def _raw_rows(original):
     return rows_call
 
 
+def _module_call(original):
+    def __call__(self, *args, **kwargs):
+        rec = _watching()
+        if rec is not None and id(self) not in rec.modes:
+            # forward branches on `training` (Dropout, BatchNorm1d, user modules) in Python,
+            # which the program cannot see: it holds for the mode of the recording only.
+            rec.modes[id(self)] = (self, self.training)
+        return original(self, *args, **kwargs)
+
+    return functools.wraps(original)(__call__)
+
+
 def _dropout_forward(original):
     def forward(self, x):
         if _watching() is not None and self.training and self.p:
@@ -1114,6 +1128,7 @@ def _swaps():
     ]
     swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
     swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
+    swaps.append((Module, "__call__", _module_call(Module.__dict__["__call__"])))
     swaps.append((functional, "_assemble", _assemble(functional._assemble)))
     swaps.append((functional, "_shaped_block", _raw_rows(functional._shaped_block)))
     swaps.append((functional, "_joined", _raw_rows(functional._joined)))
@@ -1220,6 +1235,7 @@ class _Program:
         "captured",
         "escaped",
         "input_regs",
+        "modes",
         "quiet",
         "recorded",
         "template",
@@ -1230,6 +1246,7 @@ class _Program:
         self.recorded = (rec.blocks, rec.consts, len(rec.vals))
         self.captured = rec.captured
         self.escaped = rec.escaped
+        self.modes = tuple(rec.modes.values())
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
 
     def finish(self, rec, out):
@@ -1248,7 +1265,8 @@ class _Program:
 
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
-        made for, and those whose array fn read by `.data` still have that array."""
+        made for, those whose array fn read by `.data` still have that array, and the modules
+        fn called are still in the mode (`training`) they were in."""
         for node, shape, dtype, requires_grad in self.captured:
             data = node._data
             if (
@@ -1259,6 +1277,9 @@ class _Program:
                 return False
         for node, data in self.escaped:
             if node._data is not data:
+                return False
+        for module, training in self.modes:
+            if module.training is not training:
                 return False
         return True
 
