@@ -397,8 +397,12 @@ def _key(x, nodes, path="argument"):
     if cls is _ndarray:
         if x.dtype.kind != "f":  # labels, indices, masks: library code works on them with numpy
             return ("a", x.shape, x.dtype.str, x.tobytes())
-        nodes.append(x)
-        return ("A", x.shape, x.dtype.str)
+        # One array in two places is one input (as a node is): a program recorded for f(a, a)
+        # reads one register in both places, which f(c, d) must not replay.
+        index = next((i for i, n in enumerate(nodes) if n is x), len(nodes))
+        if index == len(nodes):
+            nodes.append(x)
+        return ("A", x.shape, x.dtype.str, index)
     if cls is float:
         return ("f", x.hex())  # -0.0 and nan are keys of their own
     if isinstance(x, _STATIC):

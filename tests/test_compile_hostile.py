@@ -19,6 +19,11 @@ def _bits(x):
     return x.dtype, x.shape, x.tobytes()
 
 
+def _all_bits(out):
+    """`_bits` of a result or of each item of a tuple or list of results."""
+    return [_bits(x) for x in out] if isinstance(out, (tuple, list)) else [_bits(out)]
+
+
 def _inputs(n, shape=(5, 3), seed=0):
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(shape) for _ in range(n)]
@@ -63,3 +68,22 @@ def test_batchnorm_eval_then_train_then_eval_matches_eager():
         m.eval()
     for x in xs[4:]:
         assert _bits(eager(x)) == _bits(fast(x))
+
+
+# ---- arguments: one array passed in two places ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, y: (Tensor(x) * Tensor(y)).sum(),
+        al.grad(lambda x, y: (x * al.tanh(y)).sum(), argnums=(0, 1)),
+    ],
+    ids=["tensors", "grad"],
+)
+def test_one_array_as_two_arguments_then_two_arrays(fn):
+    """f(a, a) recorded (one array in two places), then f(c, d): not a replay of a * a."""
+    a, c, d = _inputs(3, shape=(3,))
+    fast = al.compile(fn)
+    for args in [(a, a), (a, a), (c, d), (d, c), (c, c)]:
+        assert _all_bits(fn(*args)) == _all_bits(fast(*args))
