@@ -448,7 +448,7 @@ class _Recorder:
         self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
         self.escaped = []  # (captured node, the array of it that fn read by .data)
-        self.modes = {}  # id(module) -> (module, its `training` flag when fn called it)
+        self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         for x in inputs:  # the dynamic leaves of the arguments, in order
@@ -1071,13 +1071,30 @@ def _raw_rows(original):
     return rows_call
 
 
+def _attributes(module):
+    """[(container, its items)] for a module's attributes (`__dict__`) and those of them
+    that are lists or dicts.
+
+    What its forward reads in Python, which the program cannot see: its mode (`training`,
+    on which Dropout and BatchNorm1d branch), its options (`eps`, `p`), its parameters and
+    sub-modules (replaced by assignment or by a loader). The program holds for these very
+    objects (`_Program.valid` compares by identity: a value assigned is a new object).
+    """
+    attributes = module.__dict__
+    out = [(attributes, tuple(attributes.values()))]
+    for v in attributes.values():
+        if v.__class__ is list:
+            out.append((v, tuple(v)))
+        elif v.__class__ is dict:
+            out.append((v, tuple(v.values())))
+    return out
+
+
 def _module_call(original):
     def __call__(self, *args, **kwargs):
         rec = _watching()
-        if rec is not None and id(self) not in rec.modes:
-            # forward branches on `training` (Dropout, BatchNorm1d, user modules) in Python,
-            # which the program cannot see: it holds for the mode of the recording only.
-            rec.modes[id(self)] = (self, self.training)
+        if rec is not None and id(self) not in rec.modules:
+            rec.modules[id(self)] = _attributes(self)
         return original(self, *args, **kwargs)
 
     return functools.wraps(original)(__call__)
@@ -1239,7 +1256,7 @@ class _Program:
         "captured",
         "escaped",
         "input_regs",
-        "modes",
+        "modules",
         "quiet",
         "recorded",
         "template",
@@ -1250,7 +1267,7 @@ class _Program:
         self.recorded = (rec.blocks, rec.consts, len(rec.vals))
         self.captured = rec.captured
         self.escaped = rec.escaped
-        self.modes = tuple(rec.modes.values())
+        self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
 
     def finish(self, rec, out):
@@ -1270,7 +1287,7 @@ class _Program:
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
         made for, those whose array fn read by `.data` still have that array, and the modules
-        fn called are still in the mode (`training`) they were in."""
+        fn called still hold the attributes they held (`_attributes`)."""
         for node, shape, dtype, requires_grad in self.captured:
             data = node._data
             if (
@@ -1282,8 +1299,10 @@ class _Program:
         for node, data in self.escaped:
             if node._data is not data:
                 return False
-        for module, training in self.modes:
-            if module.training is not training:
+        is_ = operator.is_
+        for container, items in self.modules:
+            now = container.values() if container.__class__ is dict else container
+            if len(now) != len(items) or not all(map(is_, now, items)):
                 return False
         return True
 
