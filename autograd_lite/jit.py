@@ -445,6 +445,7 @@ class _Recorder:
         self.quiet = False  # the program needs numpy's floating-point warnings silenced
         self.captured = []  # captured nodes read: (node, shape, dtype, requires_grad)
         self.fixed = set()  # the registers of constants
+        self.same_object = set()  # registers of constants a second recording must hold as is
         self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
         self.escaped = []  # (captured node, the array of it that fn read by .data)
@@ -1236,10 +1237,14 @@ def _output_builder(rec, out, where=None):
             rec.raw(out)  # raises: ambiguous
         if reg >= 0:
             return itemgetter(at(reg))
-        # Not computed by recorded work (numpy on a raw input, say): a constant of the
-        # program, so a second recording that gets another value differs from the first
-        # and those calls run eagerly; never the recording's value returned for new inputs.
-        reg = at(rec.const(out))
+        # Not computed by recorded work (numpy on a raw input, a metric from `.data`, float
+        # arithmetic on `.grad`): a constant of the program that the second recording must
+        # return as the very same object (a literal, a captured array), not merely an equal
+        # value, which two calls may compute by chance; else those calls run eagerly.
+        # Never the recording's value returned for new inputs.
+        const = rec.const(out)
+        rec.same_object.add(const)
+        reg = at(const)
         if isinstance(out, _ndarray):
             return lambda r: r[reg].copy()  # the caller may edit what it gets
         return itemgetter(reg)
@@ -1264,7 +1269,7 @@ class _Program:
     )
 
     def __init__(self, rec):
-        self.recorded = (rec.blocks, rec.consts, len(rec.vals))
+        self.recorded = (rec.blocks, rec.consts, len(rec.vals), rec.same_object)
         self.captured = rec.captured
         self.escaped = rec.escaped
         self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
@@ -1370,7 +1375,7 @@ def _same_function(f, g):
 
 def _same_program(p, q):
     """Two recordings of one structure of arguments made the same program (as recorded)."""
-    (blocks_p, consts_p, size_p), (blocks_q, consts_q, size_q) = p.recorded, q.recorded
+    (blocks_p, consts_p, size_p, same_p), (blocks_q, consts_q, size_q, _) = p.recorded, q.recorded
     if size_p != size_q or len(blocks_p) != len(blocks_q) or len(consts_p) != len(consts_q):
         return False
     for (kind_p, code_p), (kind_q, code_q) in zip(blocks_p, blocks_q):
@@ -1380,7 +1385,7 @@ def _same_program(p, q):
             if ins_p[1:] != ins_q[1:] or not _same_function(ins_p[0], ins_q[0]):
                 return False
     return all(
-        reg_p == reg_q and _same_constant(a, b)
+        reg_p == reg_q and (a is b if reg_p in same_p else _same_constant(a, b))
         for (reg_p, a), (reg_q, b) in zip(consts_p, consts_q)
     )
 
