@@ -448,7 +448,7 @@ class _Recorder:
         self.same_object = set()  # registers of constants a second recording must hold as is
         self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
-        self.escaped = []  # (captured node, the array of it that fn read by .data)
+        self.escaped = []  # (captured node, the array fn read by .data, its bytes then)
         self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
@@ -870,8 +870,10 @@ def _data_property(original):
             rec.track(data, rec.node(self))  # a copy made by the read is the same register
             if id(self) not in rec.created and id(self) not in rec.arguments:
                 # A captured node's array in fn's hands: numpy work on it is not recorded,
-                # so the program holds for this very array only (`_Program.valid`).
-                rec.escaped.append((self, data))
+                # so the program holds for this very array, with these very bytes (edited in
+                # place, it is another), only (`_Program.valid`).
+                saved = data.tobytes() if data.__class__ is _ndarray else None
+                rec.escaped.append((self, data, saved))
         return data
 
     def set(self, new):
@@ -1291,7 +1293,8 @@ class _Program:
 
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
-        made for, those whose array fn read by `.data` still have that array, and the modules
+        made for, those whose array fn read by `.data` still have that array with the same
+        contents (compared bit for bit), and the modules
         fn called still hold the attributes they held (`_attributes`)."""
         for node, shape, dtype, requires_grad in self.captured:
             data = node._data
@@ -1301,8 +1304,8 @@ class _Program:
                 or (dtype is not None and data.shape != shape)
             ):
                 return False
-        for node, data in self.escaped:
-            if node._data is not data:
+        for node, data, saved in self.escaped:
+            if node._data is not data or (saved is not None and data.tobytes() != saved):
                 return False
         is_ = operator.is_
         for container, items in self.modules:

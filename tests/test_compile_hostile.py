@@ -199,3 +199,22 @@ def test_a_result_computed_outside_ops_from_two_equal_inputs_is_not_replayed(ste
             x = wrap(v)
             eager = step(x.data if isinstance(x, al.Value) else x)
             assert _all_bits(eager) == _all_bits(fast(x))
+
+
+# ---- a captured array read by .data and edited in place --------------------------------------
+
+
+@pytest.mark.parametrize("numpy_work", [lambda w: w * 2.0, np.exp], ids=["scaled", "exp"])
+def test_a_parameter_edited_in_place_after_fn_read_its_data_is_read_anew(numpy_work):
+    """fn does numpy on a captured parameter's array (a constant of the program); the array
+    is then edited in place (same object), so the constant is stale."""
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        return (Tensor(x) * Tensor(numpy_work(w.data))).sum()
+
+    fast = al.compile(step)
+    for k, x in enumerate(_inputs(5, shape=(3,))):
+        if k >= 2:
+            w.data[...] = k  # in place: the very array fn read
+        assert _bits(step(x)) == _bits(fast(x))
