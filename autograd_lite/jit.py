@@ -1514,13 +1514,17 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 -
     value; lists, tuples and dicts of these are followed. A call whose arguments differ in
     structure, shape or dtype from every cached recording records again (the last
     `cache_size` recordings are kept, least recently used out); so does a call after a
-    captured parameter changed shape, dtype or requires_grad. `.recordings` counts them,
+    captured parameter changed shape, dtype or requires_grad, after an attribute of a module
+    fn called became another object (a parameter, a layer, `eps`, the mode of `train()`),
+    and after an array fn read by `.data` was edited. `.recordings` counts them,
     `.cache_clear()` forgets them.
 
     Python control flow that depends on data, and numpy work on raw arrays, happen at the
     recordings only (the pitfall of every tracing compiler). The second call records again
-    and compares: if the programs differ, a RuntimeWarning says so and those calls run
-    eagerly from then on. Side effects on Python state happen at the recordings too; a
+    and compares (again at the first call with other data, if it had the same data as the
+    first; a result not computed by ops must be the same object in both): if the programs
+    differ, a RuntimeWarning says so and those calls run eagerly from then on. Side
+    effects on Python state happen at the recordings too; a
     replay repeats only the numerical work: the ops, backward passes, `.grad` commits and
     assignments, and optimizers' and schedulers' `step()`.
 
