@@ -1524,9 +1524,9 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 -
     and compares (again at the first call with other data, if it had the same data as the
     first; a result not computed by ops must be the same object in both): if the programs
     differ, a RuntimeWarning says so and those calls run eagerly from then on. Side
-    effects on Python state happen at the recordings too; a
-    replay repeats only the numerical work: the ops, backward passes, `.grad` commits and
-    assignments, and optimizers' and schedulers' `step()`.
+    effects on Python state happen at the recordings too; a replay repeats only the
+    numerical work: the ops, backward passes, `.grad` commits and assignments, and
+    optimizers' and schedulers' `step()`.
 
     Raises TypeError: fn not callable; an argument of another kind (naming it); inside
     fn at recording, an assignment to `.data`, `float()` / `.item()` / `.numpy()` of a
