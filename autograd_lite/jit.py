@@ -452,7 +452,7 @@ class _Recorder:
         self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
-        self.fingerprint = _fingerprint(inputs)
+        self.fingerprint = [_fingerprint(x) for x in inputs]
         for x in inputs:  # the dynamic leaves of the arguments, in order
             reg = self.new(x)
             self.input_regs.append(reg)
@@ -1280,7 +1280,7 @@ class _Program:
         self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
         self.fingerprint = rec.fingerprint  # the inputs' data at this recording
-        self.pending = None  # verified for inputs of this fingerprint only (`Compiled`)
+        self.pending = None  # inputs verified for their data at the recordings only (`Compiled`)
 
     def finish(self, rec, out):
         """Optimize the program to replay it (done for the second, verified recording only:
@@ -1333,13 +1333,22 @@ class _Program:
 _EAGER = object()  # a cache entry: arguments of this structure run eagerly
 
 
-def _fingerprint(inputs):
-    """The inputs' data, bit for bit: two recordings of equal inputs verify little."""
-    out = []
-    for x in inputs:
-        data = x._data if isinstance(x, Node) else x
-        out.append(data.tobytes() if data.__class__ is _ndarray else float(data).hex())
-    return out
+def _fingerprint(x):
+    """An input's data, bit for bit: two recordings with equal data verify little about it."""
+    data = x._data if isinstance(x, Node) else x
+    return data.tobytes() if data.__class__ is _ndarray else float(data).hex()
+
+
+def _unverified(base, inputs):
+    """[fingerprint of the input, or None] for the inputs with the same data as in `base`
+    (the fingerprints of the recordings so far, None where they differed); None if none."""
+    out = [b if b is not None and b == _fingerprint(x) else None for b, x in zip(base, inputs)]
+    return out if any(b is not None for b in out) else None
+
+
+def _unchanged(pending, inputs):
+    """The inputs not verified yet (`pending`) still have their data of the recordings."""
+    return all(b is None or b == _fingerprint(x) for b, x in zip(pending, inputs))
 
 
 def _same_constant(a, b):
@@ -1437,20 +1446,21 @@ class Compiled:
         if program is not None and program.valid():
             self._cache.move_to_end(key)
             if program.verified and (
-                program.pending is None or _fingerprint(inputs) == program.pending
+                program.pending is None or _unchanged(program.pending, inputs)
             ):
                 return program(inputs)
             # The second call records again and compares: a recording that depends on the
             # data in a way it cannot see (numpy on raw arrays, a branch on a value, random
             # numbers) differs, and this structure of arguments then runs eagerly.
-            # Recorded twice from the same data (a warm-up, one batch twice, full-batch
-            # training), the two agree whatever fn computes from it outside the ops: replayed
-            # for that data only (`pending`), and verified again by the first call with other.
+            # An input with the same data at both recordings (one batch twice, full-batch
+            # training, equal labels by chance) gives the same constants whatever fn computes
+            # from it outside the ops: replayed for that data only (`pending`), and recorded
+            # and compared again by the first call that brings other data for it.
+            base = program.pending if program.verified else program.fingerprint
             again, out = self._record(args, kwargs, inputs, verify=program)
             if again is not None:
-                if inputs and _fingerprint(inputs) == program.fingerprint:
-                    again.pending = program.fingerprint
-                else:
+                again.pending = _unverified(base, inputs)
+                if again.pending is None:
                     again.recorded = None  # verified: only the optimized program is kept
                 self._cache[key] = again
             else:
