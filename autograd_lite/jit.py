@@ -1531,10 +1531,10 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 -
 
     Python control flow that depends on data, and numpy work on raw arrays, happen at the
     recordings only (the pitfall of every tracing compiler). The second call records again
-    and compares (again at the first call with other data, if it had the same data as the
-    first; a result not computed by ops must be the same object in both): if the programs
-    differ, a RuntimeWarning says so and those calls run eagerly from then on. Side
-    effects on Python state happen at the recordings too; a replay repeats only the
+    and compares (again at the first call with other data for an input that had the same
+    data at both; a result not computed by ops must be the same object in both): if the
+    programs differ, a RuntimeWarning says so and those calls run eagerly from then on.
+    Side effects on Python state happen at the recordings too; a replay repeats only the
     numerical work: the ops, backward passes, `.grad` commits and assignments, and
     optimizers' and schedulers' `step()`.
 
