@@ -55,6 +55,7 @@ from .core.graph import Node
 from .core.tensor import Tensor
 from .core.value import Value
 from .nn.layers import Dropout
+from .nn.module import Module
 from .optim import lr_scheduler, optimizers
 from .transforms import functional
 from .transforms.functional import _Call
@@ -396,8 +397,12 @@ def _key(x, nodes, path="argument"):
     if cls is _ndarray:
         if x.dtype.kind != "f":  # labels, indices, masks: library code works on them with numpy
             return ("a", x.shape, x.dtype.str, x.tobytes())
-        nodes.append(x)
-        return ("A", x.shape, x.dtype.str)
+        # One array in two places is one input (as a node is): a program recorded for f(a, a)
+        # reads one register in both places, which f(c, d) must not replay.
+        index = next((i for i, n in enumerate(nodes) if n is x), len(nodes))
+        if index == len(nodes):
+            nodes.append(x)
+        return ("A", x.shape, x.dtype.str, index)
     if cls is float:
         return ("f", x.hex())  # -0.0 and nan are keys of their own
     if isinstance(x, _STATIC):
@@ -440,11 +445,14 @@ class _Recorder:
         self.quiet = False  # the program needs numpy's floating-point warnings silenced
         self.captured = []  # captured nodes read: (node, shape, dtype, requires_grad)
         self.fixed = set()  # the registers of constants
+        self.same_object = set()  # registers of constants a second recording must hold as is
         self.pinned = set()  # registers read by calls (commits) and by the outputs
         self.input_regs = []
-        self.escaped = []  # (captured node, the array of it that fn read by .data)
+        self.escaped = []  # (captured node, the array fn read by .data, its bytes then)
+        self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
+        self.fingerprint = [_fingerprint(x) for x in inputs]
         for x in inputs:  # the dynamic leaves of the arguments, in order
             reg = self.new(x)
             self.input_regs.append(reg)
@@ -863,8 +871,10 @@ def _data_property(original):
             rec.track(data, rec.node(self))  # a copy made by the read is the same register
             if id(self) not in rec.created and id(self) not in rec.arguments:
                 # A captured node's array in fn's hands: numpy work on it is not recorded,
-                # so the program holds for this very array only (`_Program.valid`).
-                rec.escaped.append((self, data))
+                # so the program holds for this very array, with these very bytes (edited in
+                # place, it is another), only (`_Program.valid`).
+                saved = data.tobytes() if data.__class__ is _ndarray else None
+                rec.escaped.append((self, data, saved))
         return data
 
     def set(self, new):
@@ -1065,6 +1075,35 @@ def _raw_rows(original):
     return rows_call
 
 
+def _attributes(module):
+    """[(container, its items)] for a module's attributes (`__dict__`) and those of them
+    that are lists or dicts.
+
+    What its forward reads in Python, which the program cannot see: its mode (`training`,
+    on which Dropout and BatchNorm1d branch), its options (`eps`, `p`), its parameters and
+    sub-modules (replaced by assignment or by a loader). The program holds for these very
+    objects (`_Program.valid` compares by identity: a value assigned is a new object).
+    """
+    attributes = module.__dict__
+    out = [(attributes, tuple(attributes.values()))]
+    for v in attributes.values():
+        if v.__class__ is list:
+            out.append((v, tuple(v)))
+        elif v.__class__ is dict:
+            out.append((v, tuple(v.values())))
+    return out
+
+
+def _module_call(original):
+    def __call__(self, *args, **kwargs):
+        rec = _watching()
+        if rec is not None and id(self) not in rec.modules:
+            rec.modules[id(self)] = _attributes(self)
+        return original(self, *args, **kwargs)
+
+    return functools.wraps(original)(__call__)
+
+
 def _dropout_forward(original):
     def forward(self, x):
         if _watching() is not None and self.training and self.p:
@@ -1114,6 +1153,7 @@ def _swaps():
     ]
     swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
     swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
+    swaps.append((Module, "__call__", _module_call(Module.__dict__["__call__"])))
     swaps.append((functional, "_assemble", _assemble(functional._assemble)))
     swaps.append((functional, "_shaped_block", _raw_rows(functional._shaped_block)))
     swaps.append((functional, "_joined", _raw_rows(functional._joined)))
@@ -1200,10 +1240,14 @@ def _output_builder(rec, out, where=None):
             rec.raw(out)  # raises: ambiguous
         if reg >= 0:
             return itemgetter(at(reg))
-        # Not computed by recorded work (numpy on a raw input, say): a constant of the
-        # program, so a second recording that gets another value differs from the first
-        # and those calls run eagerly; never the recording's value returned for new inputs.
-        reg = at(rec.const(out))
+        # Not computed by recorded work (numpy on a raw input, a metric from `.data`, float
+        # arithmetic on `.grad`): a constant of the program that the second recording must
+        # return as the very same object (a literal, a captured array), not merely an equal
+        # value, which two calls may compute by chance; else those calls run eagerly.
+        # Never the recording's value returned for new inputs.
+        const = rec.const(out)
+        rec.same_object.add(const)
+        reg = at(const)
         if isinstance(out, _ndarray):
             return lambda r: r[reg].copy()  # the caller may edit what it gets
         return itemgetter(reg)
@@ -1219,7 +1263,10 @@ class _Program:
         "build",
         "captured",
         "escaped",
+        "fingerprint",
         "input_regs",
+        "modules",
+        "pending",
         "quiet",
         "recorded",
         "template",
@@ -1227,10 +1274,13 @@ class _Program:
     )
 
     def __init__(self, rec):
-        self.recorded = (rec.blocks, rec.consts, len(rec.vals))
+        self.recorded = (rec.blocks, rec.consts, len(rec.vals), rec.same_object)
         self.captured = rec.captured
         self.escaped = rec.escaped
+        self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
+        self.fingerprint = rec.fingerprint  # the inputs' data at this recording
+        self.pending = None  # inputs verified for their data at the recordings only (`Compiled`)
 
     def finish(self, rec, out):
         """Optimize the program to replay it (done for the second, verified recording only:
@@ -1243,12 +1293,13 @@ class _Program:
         self.input_regs = [where[reg] for reg in rec.input_regs]
         self.quiet = rec.quiet
         self.build = _output_builder(rec, out, where)
-        self.recorded = None
         self.verified = True
 
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
-        made for, and those whose array fn read by `.data` still have that array."""
+        made for, those whose array fn read by `.data` still have that array with the same
+        contents (compared bit for bit), and the modules
+        fn called still hold the attributes they held (`_attributes`)."""
         for node, shape, dtype, requires_grad in self.captured:
             data = node._data
             if (
@@ -1257,8 +1308,13 @@ class _Program:
                 or (dtype is not None and data.shape != shape)
             ):
                 return False
-        for node, data in self.escaped:
-            if node._data is not data:
+        for node, data, saved in self.escaped:
+            if node._data is not data or (saved is not None and data.tobytes() != saved):
+                return False
+        is_ = operator.is_
+        for container, items in self.modules:
+            now = container.values() if container.__class__ is dict else container
+            if len(now) != len(items) or not all(map(is_, now, items)):
                 return False
         return True
 
@@ -1275,6 +1331,24 @@ class _Program:
 
 
 _EAGER = object()  # a cache entry: arguments of this structure run eagerly
+
+
+def _fingerprint(x):
+    """An input's data, bit for bit: two recordings with equal data verify little about it."""
+    data = x._data if isinstance(x, Node) else x
+    return data.tobytes() if data.__class__ is _ndarray else float(data).hex()
+
+
+def _unverified(base, inputs):
+    """[fingerprint of the input, or None] for the inputs with the same data as in `base`
+    (the fingerprints of the recordings so far, None where they differed); None if none."""
+    out = [b if b is not None and b == _fingerprint(x) else None for b, x in zip(base, inputs)]
+    return out if any(b is not None for b in out) else None
+
+
+def _unchanged(pending, inputs):
+    """The inputs not verified yet (`pending`) still have their data of the recordings."""
+    return all(b is None or b == _fingerprint(x) for b, x in zip(pending, inputs))
 
 
 def _same_constant(a, b):
@@ -1326,7 +1400,7 @@ def _same_function(f, g):
 
 def _same_program(p, q):
     """Two recordings of one structure of arguments made the same program (as recorded)."""
-    (blocks_p, consts_p, size_p), (blocks_q, consts_q, size_q) = p.recorded, q.recorded
+    (blocks_p, consts_p, size_p, same_p), (blocks_q, consts_q, size_q, _) = p.recorded, q.recorded
     if size_p != size_q or len(blocks_p) != len(blocks_q) or len(consts_p) != len(consts_q):
         return False
     for (kind_p, code_p), (kind_q, code_q) in zip(blocks_p, blocks_q):
@@ -1336,7 +1410,7 @@ def _same_program(p, q):
             if ins_p[1:] != ins_q[1:] or not _same_function(ins_p[0], ins_q[0]):
                 return False
     return all(
-        reg_p == reg_q and _same_constant(a, b)
+        reg_p == reg_q and (a is b if reg_p in same_p else _same_constant(a, b))
         for (reg_p, a), (reg_q, b) in zip(consts_p, consts_q)
     )
 
@@ -1371,13 +1445,23 @@ class Compiled:
             return self.fn(*args, **kwargs)
         if program is not None and program.valid():
             self._cache.move_to_end(key)
-            if program.verified:
+            if program.verified and (
+                program.pending is None or _unchanged(program.pending, inputs)
+            ):
                 return program(inputs)
             # The second call records again and compares: a recording that depends on the
             # data in a way it cannot see (numpy on raw arrays, a branch on a value, random
             # numbers) differs, and this structure of arguments then runs eagerly.
+            # An input with the same data at both recordings (one batch twice, full-batch
+            # training, equal labels by chance) gives the same constants whatever fn computes
+            # from it outside the ops: replayed for that data only (`pending`), and recorded
+            # and compared again by the first call that brings other data for it.
+            base = program.pending if program.verified else program.fingerprint
             again, out = self._record(args, kwargs, inputs, verify=program)
             if again is not None:
+                again.pending = _unverified(base, inputs)
+                if again.pending is None:
+                    again.recorded = None  # verified: only the optimized program is kept
                 self._cache[key] = again
             else:
                 self._cache[key] = _EAGER
@@ -1440,15 +1524,19 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 -
     value; lists, tuples and dicts of these are followed. A call whose arguments differ in
     structure, shape or dtype from every cached recording records again (the last
     `cache_size` recordings are kept, least recently used out); so does a call after a
-    captured parameter changed shape, dtype or requires_grad. `.recordings` counts them,
+    captured parameter changed shape, dtype or requires_grad, after an attribute of a module
+    fn called became another object (a parameter, a layer, `eps`, the mode of `train()`),
+    and after an array fn read by `.data` was edited. `.recordings` counts them,
     `.cache_clear()` forgets them.
 
     Python control flow that depends on data, and numpy work on raw arrays, happen at the
     recordings only (the pitfall of every tracing compiler). The second call records again
-    and compares: if the programs differ, a RuntimeWarning says so and those calls run
-    eagerly from then on. Side effects on Python state happen at the recordings too; a
-    replay repeats only the numerical work: the ops, backward passes, `.grad` commits and
-    assignments, and optimizers' and schedulers' `step()`.
+    and compares (again at the first call with other data for an input that had the same
+    data at both; a result not computed by ops must be the same object in both): if the
+    programs differ, a RuntimeWarning says so and those calls run eagerly from then on.
+    Side effects on Python state happen at the recordings too; a replay repeats only the
+    numerical work: the ops, backward passes, `.grad` commits and assignments, and
+    optimizers' and schedulers' `step()`.
 
     Raises TypeError: fn not callable; an argument of another kind (naming it); inside
     fn at recording, an assignment to `.data`, `float()` / `.item()` / `.numpy()` of a
