@@ -73,8 +73,10 @@ def taylor(f: Callable, x, order: int, v=None):
             "and would drop that derivative silently: use derivative(f, order) there"
         )
     seed = S.constant(xn.data, order + 1)
-    if order:
-        seed[1] = _direction(v, xn)
+    if order or v is not None:  # a direction given is checked even where order 0 needs none
+        direction = _direction(v, xn)
+        if order:
+            seed[1] = direction
     outs = series_sweep(call.outs, {xn: seed}, order)
     return tuple(outs) if call.multi else outs[0]
 

@@ -1,0 +1,62 @@
+"""Hostile review of Taylor mode (issue 14, section 3-4): its coefficients against nested
+reverse mode at points where series break, and its checks of bad input."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+
+
+def _nested(f, n):
+    """The n-th derivative by nesting grad by hand (the route Taylor mode replaced)."""
+    for _ in range(n):
+        f = al.grad(f)
+    return f
+
+
+def test_taylor_checks_v_also_at_order_0():
+    # order 0 ignored v entirely: a direction of the wrong shape passed silently
+    with pytest.raises(ValueError, match=r"v has shape \(5,\)"):
+        al.taylor(lambda x: al.sum(al.sin(x)), np.ones(4), 0, v=np.ones(5))
+    with pytest.raises(ValueError, match=r"v has shape \(5,\)"):
+        al.taylor(lambda x: al.sin(x), 0.3, 0, v=np.ones(5))
+    # a vector x at order 0 still needs no direction
+    out = al.taylor(lambda x: al.sum(al.sin(x)), np.ones(4), 0)
+    assert out.shape == (1,) and out[0] == pytest.approx(4 * math.sin(1.0))
+
+
+# Taylor mode multiplies the structural zeros of a series (x_k = 0 for k >= 2 on the seed
+# x0 + t) by infinite or NaN data: 0 * inf = NaN, where nested reverse mode, which never
+# forms that product, gives the derivative (d^2/dx^2 x**2 = 2 at x = inf or NaN; exp's
+# derivatives at inf are inf; arcsin'(1) = inf). Fixing it means every recurrence of
+# core/series.py treats an exactly-zero coefficient as absent, which changes other NaN
+# conventions (x log x at 0), so it is left for a design decision.
+SINGULAR = [
+    ("x**2 at inf, order 2", lambda x: x**2, np.inf, 2),
+    ("x**2 at nan, order 2", lambda x: x**2, np.nan, 2),
+    ("x**3 at inf, order 3", lambda x: x**3, np.inf, 3),
+    ("exp at inf, order 2", al.exp, np.inf, 2),
+    ("arcsin at 1, order 1", al.arcsin, 1.0, 1),
+    ("log at 0, order 3", al.log, 0.0, 3),
+    ("1/x at 0, order 2", lambda x: 1.0 / x, 0.0, 2),
+    (
+        "x**0.5 at 0, order 2 (the fallback's own doc promises reverse mode's value)",
+        lambda x: x**0.5,
+        0.0,
+        2,
+    ),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="Taylor mode: 0 * inf = NaN in the series recurrences")
+@pytest.mark.parametrize("name, f, x, n", SINGULAR, ids=[s[0] for s in SINGULAR])
+def test_taylor_agrees_with_nested_reverse_at_singular_points(name, f, x, n):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = float(_nested(f, n)(x))
+        got = float(al.derivative(f, n)(x))
+    assert not math.isnan(expected)
+    assert got == expected
