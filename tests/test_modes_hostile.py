@@ -60,3 +60,14 @@ def test_taylor_agrees_with_nested_reverse_at_singular_points(name, f, x, n):
         got = float(al.derivative(f, n)(x))
     assert not math.isnan(expected)
     assert got == expected
+
+
+@pytest.mark.parametrize("order", [180, 200])
+def test_derivative_of_high_order_does_not_underflow_to_zero(order):
+    # The n-th coefficient e / n! underflows to 0 beyond n = 177 and derivative returned
+    # 0.0 for exp's 180th derivative at 1 (silently; it is e); near the underflow the
+    # subnormal coefficient lost digits (exp(2x)'s 200th derivative off by 1e-9).
+    assert al.derivative(al.exp, order)(1.0) == pytest.approx(math.e, rel=1e-12)
+    assert al.derivative(lambda x: al.exp(2 * x), order)(0.0) == pytest.approx(
+        2.0**order, rel=1e-12
+    )
