@@ -71,3 +71,10 @@ def test_derivative_of_high_order_does_not_underflow_to_zero(order):
     assert al.derivative(lambda x: al.exp(2 * x), order)(0.0) == pytest.approx(
         2.0**order, rel=1e-12
     )
+
+
+def test_taylor_of_a_value_names_the_cause():
+    # The error blamed "a transform around taylor" when there was none: x was a Value.
+    with pytest.raises(TypeError, match=r"x given as a Value or Tensor.*pass x\.data"):
+        al.taylor(al.sin, al.Value(0.3), 3)
+    assert al.taylor(al.sin, al.Value(0.3).data, 1)[1] == pytest.approx(math.cos(0.3))
