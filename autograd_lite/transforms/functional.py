@@ -39,6 +39,7 @@ Non-differentiated arguments and keyword arguments are passed to `f` unchanged.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import threading
 from collections.abc import Callable, Sequence
@@ -769,15 +770,22 @@ def derivative(f: Callable, order: int = 1) -> Callable:
 
 
 def _taylor_derivative(y, xn, order):
-    """d^order y / d xn^order from one series sweep along xn: coefficient `order` times
-    order! (multiplied one factor at a time, so a huge order overflows to inf, not to an
-    error), shaped like xn."""
+    """d^order y / d xn^order from one series sweep along the curve xn + s t: coefficient
+    `order` is s^order y^(order) / order!, so the result is that coefficient times
+    order! / s^order, multiplied one factor k / s at a time (a huge order overflows to inf,
+    not to an error). The scale s is the largest power of two <= order / e, so s^n / n!
+    lies between 2^-n / sqrt(2 pi n) and 1 / sqrt(2 pi n) (Stirling): the coefficient
+    neither underflows nor loses digits as a subnormal where the derivative is of ordinary
+    size (with s = 1, exp's 180th coefficient e / 180! was 0), and it never overflows
+    unless the derivative does; a power of two keeps every rounding that of s = 1 where
+    nothing over- or underflows. Shaped like xn."""
+    scale = 2.0 ** math.floor(math.log2(max(order / math.e, 1.0)))
     seed = S.constant(xn.data, order + 1)
-    seed[1] = 1.0
+    seed[1] = scale
     (coefs,) = series_sweep([y], {xn: seed}, order)
     d = coefs[order]
-    for k in range(2, order + 1):
-        d = d * float(k)
+    for k in range(1, order + 1):
+        d = d * float(k) / scale
     return np.reshape(d, _shape(xn))
 
 

@@ -68,13 +68,16 @@ def taylor(f: Callable, x, order: int, v=None):
     (xn,) = call.xs
     if call.nested(call.outs):
         raise TypeError(
-            "taylor: f's output depends on a node that requires grad outside this call (a "
-            "transform around taylor differentiates it); taylor's coefficients are data "
-            "and would drop that derivative silently: use derivative(f, order) there"
+            "taylor: f's output depends on a node that requires grad outside this call (x "
+            "given as a Value or Tensor that requires grad, a leaf f closes over, or a "
+            "transform around taylor); taylor's coefficients are data and would drop that "
+            "derivative silently: pass x.data, or use derivative(f, order) there"
         )
     seed = S.constant(xn.data, order + 1)
-    if order:
-        seed[1] = _direction(v, xn)
+    if order or v is not None:  # a direction given is checked even where order 0 needs none
+        direction = _direction(v, xn)
+        if order:
+            seed[1] = direction
     outs = series_sweep(call.outs, {xn: seed}, order)
     return tuple(outs) if call.multi else outs[0]
 
