@@ -31,9 +31,8 @@ def test_taylor_checks_v_also_at_order_0():
 # Taylor mode multiplies the structural zeros of a series (x_k = 0 for k >= 2 on the seed
 # x0 + t) by infinite or NaN data: 0 * inf = NaN, where nested reverse mode, which never
 # forms that product, gives the derivative (d^2/dx^2 x**2 = 2 at x = inf or NaN; exp's
-# derivatives at inf are inf; arcsin'(1) = inf). Fixing it means every recurrence of
-# core/series.py treats an exactly-zero coefficient as absent, which changes other NaN
-# conventions (x log x at 0), so it is left for a design decision.
+# derivatives at inf are inf; arcsin'(1) = inf). `derivative` then takes the nested route,
+# so it gives reverse mode's numbers there; `taylor` itself gives NaN (docs/functional.md).
 SINGULAR = [
     ("x**2 at inf, order 2", lambda x: x**2, np.inf, 2),
     ("x**2 at nan, order 2", lambda x: x**2, np.nan, 2),
@@ -51,9 +50,8 @@ SINGULAR = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="Taylor mode: 0 * inf = NaN in the series recurrences")
 @pytest.mark.parametrize("name, f, x, n", SINGULAR, ids=[s[0] for s in SINGULAR])
-def test_taylor_agrees_with_nested_reverse_at_singular_points(name, f, x, n):
+def test_derivative_agrees_with_nested_reverse_at_singular_points(name, f, x, n):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = float(_nested(f, n)(x))

@@ -736,8 +736,11 @@ def derivative(f: Callable, order: int = 1) -> Callable:
     an enclosing transform differentiates again) `order` backward passes, each
     differentiating the previous derivative (recorded with create_graph=True except the
     last, unless the result must carry history), whose cost can grow exponentially with
-    the order. order=0 gives f itself. Any order works; once a derivative is constant, the
-    higher ones are 0. Both routes follow the same conventions at kinks (relu'(0) = 0 ...).
+    the order; also where the Taylor sweep gives NaN (at a singular point such as x**2
+    at inf or log at 0, its recurrences multiply zero coefficients by inf), so both routes
+    give the same numbers. order=0 gives f itself. Any order works; once a derivative is
+    constant, the higher ones are 0. Both routes follow the same conventions at kinks
+    (relu'(0) = 0 ...).
     Raises TypeError if order is not an int or f does not return a scalar; ValueError if
     order < 0.
     """
@@ -758,7 +761,11 @@ def derivative(f: Callable, order: int = 1) -> Callable:
         if order == 0:
             return call.export_output(y, history)
         if not history and has_series_rules([y]):  # Taylor mode: O(order^2) per op
-            return call.export(_taylor_derivative(y, xn, order), xn)
+            d = _taylor_derivative(y, xn, order)
+            # NaN from the recurrences at a singular point (0 * inf: x**2 at inf, log at 0)
+            # where nested reverse mode, which never forms that product, has the value
+            if not np.isnan(d).any():
+                return call.export(d, xn)
         for k in range(order):
             (y,) = _grads(y, None, call.xs, history or k < order - 1)
             if not isinstance(y, Node):  # constant: every higher derivative is 0
