@@ -503,12 +503,7 @@ class _Recorder:
             kind, instruction = _UNARY, (f, o, args[0])
         else:
             kind, instruction = _NARY, (f, o, tuple(args))
-        last = self.last
-        if last is not None and last[0] == kind:
-            last[1].append(instruction)
-        else:
-            self.last = (kind, [instruction])
-            self.blocks.append(self.last)
+        self.emit(kind, instruction)
         return o
 
     def run(self, f, args):

@@ -421,7 +421,7 @@ def test_jacfwd_refuses_non_float_inputs_and_bad_chunk_sizes():
         al.jacfwd(lambda a, b: a * b, argnums=1)(1.0, 2)
     with pytest.raises(TypeError, match="argument 0 holds bool"):
         al.jacfwd(lambda v: v * 2.0)(np.array([True, False]))
-    with pytest.raises(ValueError, match="chunk_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="chunk_size must be None or an int >= 1, got 0"):
         al.jacfwd(lambda v: v, chunk_size=0)
     with pytest.raises(TypeError, match="chunk_size"):
         al.jacfwd(lambda v: v, chunk_size=1.5)

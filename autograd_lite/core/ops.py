@@ -200,15 +200,13 @@ def _mT(x):
 
 def _batch_shape(t, x):
     """The leading batch axes of tangent t beyond input x's own shape (() unbatched)."""
-    shape = _shape(t)
-    return shape[: len(shape) - len(_shape(x))]
+    return _batch_of(t, len(_shape(x)))
 
 
 def _tangent_axes(axis, x):
     """A reduction's axes of input x counted from the end, so that they name the same axes
     of a tangent with leading batch axes."""
-    ndim = len(_shape(x))
-    return tuple(a - ndim for a in _normalize_axes(axis, ndim))
+    return _from_end(axis, len(_shape(x)))
 
 
 def _one_batch(t, x):

@@ -38,6 +38,7 @@ from .functional import (
     _both_values,
     _Call,
     _check_argnums,
+    _check_batching,
     _check_callable,
     _const,
     _grads,
@@ -187,16 +188,6 @@ def linearize(f: Callable, *primals, **kwargs) -> tuple[Any, Callable]:
 # Jacobians column by column.
 
 
-def _check_chunk_size(chunk_size, name):
-    if chunk_size is None:
-        return None
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
-        raise TypeError(f"{name}: chunk_size must be None or an int >= 1, got {chunk_size!r}")
-    if chunk_size < 1:
-        raise ValueError(f"{name}: chunk_size must be >= 1, got {chunk_size}")
-    return int(chunk_size)
-
-
 def _check_float_inputs(args, nums, name):
     """TypeError naming an argument whose values are not floats (JAX: jacfwd needs real,
     floating inputs; an int argument has no tangent space)."""
@@ -295,7 +286,7 @@ def jacfwd(
     """
     _check_callable(f, "jacfwd")
     argnums = _check_argnums(argnums, "jacfwd")
-    chunk_size = _check_chunk_size(chunk_size, "jacfwd")
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, "jacfwd")
 
     @functools.wraps(f)
     def jacfwd_f(*args, **kwargs):
@@ -363,7 +354,7 @@ def _hessian_fwd_over_rev(
     with `vectorize`). Shapes, results and errors as `functional.hessian`."""
     _check_callable(f, "hessian")
     argnums = _check_argnums(argnums, "hessian")
-    chunk_size = _check_chunk_size(chunk_size, "hessian")
+    vectorize, chunk_size = _check_batching(vectorize, chunk_size, "hessian")
 
     @functools.wraps(f)
     def hessian_f(*args, **kwargs):
