@@ -625,6 +625,7 @@ class _Recorder:
     def sweep(self, root, gradient, batch=None):
         """`graph._sweep(root, gradient, batch=batch)` on raw data, recorded (see `_sweep_raw`)."""
         self.suspended += 1  # the rules run on raw data: nothing they call is recorded
+        self.quiet = True  # a sweep silences numpy's warnings (`graph._sweeping`)
         try:
             return self._sweep_raw(root, gradient, batch)
         finally:

@@ -375,10 +375,22 @@ def _logsumexp_array(x, axis, keepdims):
 def _log_softmax_array(x, axis):
     # (x - m) - log(sum(exp(x - m))), m the maximum: the shift is subtracted exactly first, so
     # the result keeps its precision however large x is (x - logsumexp(x) would not).
-    axes = _normalize_axes(axis, np.ndim(x))
-    m = np.max(x, axis=axes, keepdims=True) if np.size(x) else 0.0
-    shifted = x - np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan): do not shift
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+    x = np.asarray(x)
+    axes = _normalize_axes(axis, x.ndim)
+    m = x.max(axis=axes, keepdims=True) if x.size else 0.0
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan) along an axis: no shift
+    shifted = x - m
+    return shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
+
+
+def _log_softmax_rule(g, out, x, axis):
+    # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g), with
+    # softmax as exp(out). Axes counted from the end, so a batched g keeps its batch axes.
+    axes = _from_end(axis, len(_shape(x)))
+    if g.__class__ is np.ndarray and out.__class__ is np.ndarray:  # raw: the same, in numpy
+        return g - np.exp(out) * g.sum(axis=axes, keepdims=True)
+    return g - exp(out) * sum(g, axes, keepdims=True)
 
 
 def _norm2_array(x, axis, keepdims):
@@ -1458,8 +1470,16 @@ LINEAR = Op(
 
 
 def _spread(g, shape):
-    """g broadcast to `shape`, its batch axes kept in front."""
-    return broadcast_to(g, _batch_of(g, len(shape)) + tuple(shape))
+    """g broadcast to `shape`, its batch axes kept in front.
+
+    A raw g is copied into a new array (a few times quicker than numpy's broadcast view
+    for the small arrays of a training step's loss)."""
+    shape = _batch_of(g, len(shape)) + tuple(shape)
+    if g.__class__ is not np.ndarray:
+        return broadcast_to(g, shape)
+    out = np.empty(shape, g.dtype)
+    out[...] = g
+    return out
 
 
 SUM = Op(
@@ -1482,15 +1502,20 @@ SUM = Op(
 
 def _mean_scale(shape, axis):
     """1 / (the number of elements reduced), nan when there are none (as numpy's mean of [])."""
-    count = int(np.prod([shape[a] for a in _normalize_axes(axis, len(shape))]))
+    count = math.prod([shape[a] for a in _normalize_axes(axis, len(shape))])
     return 1.0 / count if count else np.nan
 
 
 def _mean_array(x, axis, keepdims):
-    return np.asarray(
-        np.sum(x, axis=_normalize_axes(axis, np.ndim(x)), keepdims=keepdims)
-        * _mean_scale(np.shape(x), axis)
-    )
+    x = np.asarray(x)
+    total = x.sum(axis=_normalize_axes(axis, x.ndim), keepdims=keepdims)
+    return np.asarray(total * _mean_scale(x.shape, axis))
+
+
+def _mean_rule(g, out, x, axis, keepdims):
+    # g / count, spread over the reduced elements.
+    shape = _shape(x)
+    return _spread(_expand_reduced(g * _mean_scale(shape, axis), shape, axis, keepdims), shape)
 
 
 MEAN = Op(
@@ -1500,12 +1525,7 @@ MEAN = Op(
         np.sum(cs[0], axis=_leading(axis, np.ndim(x)), keepdims=keepdims)
         * _mean_scale(np.shape(x), axis)
     ),
-    vjps=(
-        lambda g, out, x, axis, keepdims: _spread(
-            _expand_reduced(g * _mean_scale(_shape(x), axis), _shape(x), axis, keepdims),
-            _shape(x),
-        ),
-    ),
+    vjps=(_mean_rule,),
     jvps=(lambda t, out, x, axis, keepdims: mean(t, _tangent_axes(axis, x), keepdims),),
     params=("axis", "keepdims"),
     function="mean",
@@ -1574,13 +1594,8 @@ LOGSUMEXP = Op(
 LOG_SOFTMAX = Op(
     "log_softmax",
     array=_log_softmax_array,
-    # d out_i / d x_j = delta_ij - softmax_j: the cotangent is g - softmax(x) sum(g).
     series=_log_softmax_series,
-    vjps=(
-        lambda g, out, x, axis: (
-            g - exp(out) * sum(g, _from_end(axis, len(_shape(x))), keepdims=True)
-        ),
-    ),
+    vjps=(_log_softmax_rule,),
     jvps=(lambda t, out, x, axis: t - sum(t * exp(out), _tangent_axes(axis, x), keepdims=True),),
     params=("axis",),
     quiet=True,
@@ -2110,6 +2125,8 @@ def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
 
 def _scatter(g, index, shape):
     """Zeros of `shape` with g added at `index` (repeated indices accumulate): x[index]'s vjp."""
+    if g.__class__ is np.ndarray:  # raw: the forward itself, without apply's dispatch
+        return _scatter_array(g, index, tuple(shape))
     return apply(SCATTER, (g,), (index, tuple(shape)))
 
 
