@@ -488,3 +488,21 @@ def test_a_primitive_jvp_rule_on_floats_works_once_and_refuses_nesting():
     assert al.jvp(sine, (0.5,), (2.0,))[1] == pytest.approx(2 * math.cos(0.5))
     with pytest.raises(TypeError, match="'sine': its jvp rule for input 0 failed on nodes"):
         al.grad(lambda x: al.jvp(sine, (x,), (1.0,))[1])(0.5)
+
+
+def test_jvp_of_outputs_that_later_nodes_read_again():
+    # The tangent sweep drops a tangent after its last reader: an output that later nodes
+    # read too, and a node read twice by one op, keep theirs to the end.
+    def f(x):
+        a = al.sin(x)
+        b = a * a + a
+        return a, b, al.sum(b * a)
+
+    x, t = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
+    _, (ta, tb, ts) = al.jvp(f, (x,), (t,))
+    a = np.sin(x)
+    want_a = np.cos(x) * t
+    want_b = (2 * a + 1) * want_a
+    _close(ta, want_a, "tangent of a")
+    _close(tb, want_b, "tangent of b")
+    _close(ts, np.sum(want_b * a + (a * a + a) * want_a), "tangent of the sum")

@@ -52,23 +52,34 @@ def tangents(
     Raises NotImplementedError naming the op for an op without a jvp rule on the way.
     """
     tans = dict(seeds)
+    order = _topological(outs)
+    # How many nodes of the sweep still read each node's tangent: a tangent is dropped after
+    # its last reader, so the sweep holds few arrays at once (as the reverse sweep does).
+    readers = {}
+    for node in order:
+        for p in node._parents:
+            readers[p] = readers.get(p, 0) + 1
+    for o in outs:
+        readers[o] = readers.get(o, 0) + 1  # the results: never dropped
     with _sweeping(create_graph):
-        for node in _topological(outs):
-            if node in tans:
-                continue
+        for node in order:
             op = node._op
-            if op is None:  # a leaf that is not seeded: a constant
+            if node in tans or op is None:  # seeded, or a constant leaf (no tangent)
                 continue
             t = _tangent(node, op, tans, create_graph, batch)
             if t is not None:
                 tans[node] = t
+            for p in node._parents:
+                readers[p] -= 1
+                if not readers[p]:
+                    tans.pop(p, None)
     return [tans.get(o) for o in outs]
 
 
 def _topological(outs):
     """Nodes reachable from `outs` that require grad, every node after its parents."""
     if len(outs) == 1:
-        return reversed(toposort(outs[0])) if outs[0].requires_grad else ()
+        return toposort(outs[0])[::-1] if outs[0].requires_grad else ()
     order, seen = [], set()
     for o in outs:
         if o.requires_grad:
