@@ -372,21 +372,55 @@ _VECTOR2 = {
     _tanh_rule: _tanh_rule_into,
 }
 
-#: A program is levelled when its vectorized groups average at least this many
-#: instructions: a numpy call costs about as much as 20 instructions of the interpreter.
-_LEVELS_MIN_WIDTH = 24
+#: A numpy call costs about as much as 20 instructions of the interpreter: the float
+#: operations of one function and level run by numpy from this many on, and a program is
+#: levelled when those are at least this share of its float instructions.
+_LEVELS_MIN_WIDTH = 16
+_LEVELS_MIN_SHARE = 0.5
 
 
 def _vector1(r, code):
-    into, a, out = code
-    f = r[_FLOATS]
-    into(f[out], f[a])
+    into, _, a, out = code
+    floats = r[_FLOATS]
+    into(floats[out], floats[a])
 
 
 def _vector2(r, code):
-    into, a, b, out = code
-    f = r[_FLOATS]
-    into(f[out], f[a], f[b])
+    into, _, a, b, out = code
+    floats = r[_FLOATS]
+    into(floats[out], floats[a], floats[b])
+
+
+# Which NaN an operation on two NaNs gives (its sign, its payload) is left to the machine
+# code: CPython's `x * y` and numpy's loops pick different operands. A region whose results
+# hold a NaN is run again with these runners, which compute the elements with a NaN operand
+# by the recorded Python function itself (`_nan_check`).
+
+
+def _vector1_nan(r, code):
+    _vector1(r, code)
+    _, f, a, out = code
+    floats = r[_FLOATS]
+    x, result = floats[a], floats[out]
+    for i in np.flatnonzero(np.isnan(x)).tolist():
+        result[i] = f(x.item(i))
+
+
+def _vector2_nan(r, code):
+    _vector2(r, code)
+    _, f, a, b, out = code
+    floats = r[_FLOATS]
+    x, y, result = floats[a], floats[b], floats[out]
+    for i in np.flatnonzero(np.isnan(x) | np.isnan(y)).tolist():
+        result[i] = f(x.item(i), y.item(i))
+
+
+def _nan_check(r, code):
+    """Run a region again by the runners above if its results (a slice) hold a NaN: an
+    arithmetic operation with a NaN operand gives a NaN, so without one, none met two NaNs."""
+    results, again = code
+    if np.isnan(r[_FLOATS][results]).any():
+        _run(r, again)
 
 
 def _to_list(r, code):
@@ -396,9 +430,9 @@ def _to_list(r, code):
 
 
 def _to_array(r, code):
-    """Floats the interpreter computed, r[lo:hi], into the array."""
-    lo, hi, out = code
-    r[_FLOATS][out] = r[lo:hi]
+    """Floats the interpreter computed, in the registers `regs` of r, into the array."""
+    regs, out = code
+    r[_FLOATS][out] = list(map(r.__getitem__, regs))
 
 
 def _positions(positions):
@@ -463,14 +497,23 @@ def _levelled(blocks, pinned, fixed, consts, vals, min_width=None):
                 n_groups += into is not None
             group.append(ins)
             n_vector += into is not None
-    if (
-        n_vector == 0
-        or n_vector < (_LEVELS_MIN_WIDTH if min_width is None else min_width) * n_groups
+    if min_width is None:
+        min_width = _LEVELS_MIN_WIDTH
+    n_wide = sum(
+        len(group)
+        for part in parts
+        if part.__class__ is dict
+        for (_, into), group in part.items()
+        if into is not None and len(group) >= min_width
+    )
+    if n_wide == 0 or n_wide < _LEVELS_MIN_SHARE * sum(
+        len(group) for part in parts if part.__class__ is dict for group in part.values()
     ):
         return None
 
     where, position = [-1] * size, [-1] * size  # recorded register -> in r, in the array
     n_slots, n_floats, floats, program = 1, 0, [], []  # r[0]: the float array
+    pending = []  # results of the interpreter not copied into the array yet
 
     def slots(regs):  # new registers of r for `regs`: (first, end)
         nonlocal n_slots
@@ -513,35 +556,56 @@ def _levelled(blocks, pinned, fixed, consts, vals, min_width=None):
                 o = slots([ins[1]])[0]
                 emit(_RUNNERS[kind], (ins[0], o, *[where[k] for k in ins[2:]]))
             continue
-        made = []  # the region's results computed by numpy
+        made, start, first = [], n_floats, len(program)  # the region's results by numpy
         for (_, into), group in sorted(part.items(), key=lambda item: item[0][0]):
-            outs = [ins[1] for ins in group]
-            if into is not None:
-                args = [gather(regs) for regs in zip(*[ins[2:] for ins in group])]
+            if into is not None and len(group) >= min_width:
+                operands = list(zip(*[ins[2:] for ins in group]))
+                if any(position[k] < 0 for regs in operands for k in regs):
+                    program.append((_to_array, ([where[k] for k in pending], placed(pending))))
+                    pending = []
+                args = [gather(regs) for regs in operands]
+                outs = [ins[1] for ins in group]
                 runner = _vector1 if len(args) == 1 else _vector2
-                program.append((runner, (into, *args, placed(outs))))
+                program.append((runner, (into, group[0][0], *args, placed(outs))))
                 made += outs
                 continue
-            outs = [ins[1] for _, ins in group]
+            if into is not None:  # too few for a numpy call: one by one
+                group = [(_BINARY if len(ins) == 4 else _UNARY, ins) for ins in group]
             reads = [k for kind, ins in group for k in _reads(kind, ins)]
             loads = list(dict.fromkeys(k for k in reads if in_array[k] and where[k] < 0))
             if loads:
                 program.append((_to_list, (gather(loads), *slots(loads))))
-            lo, hi = slots(outs)
             for kind, ins in group:
+                o = slots([ins[1]])[0]
                 if kind == _NARY:
-                    emit(_nary, (ins[0], where[ins[1]], tuple([where[k] for k in ins[2]])))
+                    emit(_nary, (ins[0], o, tuple([where[k] for k in ins[2]])))
                 else:
-                    emit(_RUNNERS[kind], (ins[0], *[where[k] for k in ins[1:]]))
-            program.append((_to_array, (lo, hi, placed(outs))))
+                    emit(_RUNNERS[kind], (ins[0], o, *[where[k] for k in ins[2:]]))
+                pending.append(ins[1])
+        again = [(_NAN_RUNNERS.get(run, run), code) for run, code in program[first:]]
+        program.append((_nan_check, (slice(start, n_floats), again)))
         exports = [k for k in made if k in plain_reads and where[k] < 0]
         if exports:
             program.append((_to_list, (gather(exports), *slots(exports))))
     template = np.zeros(n_floats)
     for at, obj in floats:
         template[at] = obj
-    blocks = [(run, tuple(code) if code.__class__ is list else code) for run, code in program]
-    return blocks, where, n_slots, template
+    return _frozen(program), where, n_slots, template
+
+
+_NAN_RUNNERS = {_vector1: _vector1_nan, _vector2: _vector2_nan}
+
+
+def _frozen(program):
+    """The blocks of `program` as tuples (the interpreter's), also in `_nan_check`'s."""
+    out = []
+    for run, code in program:
+        if code.__class__ is list:
+            code = tuple(code)
+        elif run is _nan_check:
+            code = (code[0], _frozen(code[1]))
+        out.append((run, code))
+    return out
 
 
 @functools.cache
