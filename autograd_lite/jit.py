@@ -29,7 +29,11 @@ dictionaries. The functions are the ops' own raw-array and float forwards and vj
 rules (or, for a few operators, the same expression: `operator.mul` for the rule
 `g * y`), so a replay is bit-for-bit the eager call. Python source compiled with
 `compile()` was measured slower to make (tens of microseconds per line) than the
-program saves, so none is generated.
+program saves, so none is generated. A scalar program (tens of thousands of float
+operations, most of them independent: the samples of a batch, the neurons of a layer)
+is replayed by levels instead (`_levelled`): the float operations of one kind that
+depend on nothing not computed yet run as one numpy call on an array of the floats,
+which IEEE 754's exact rounding makes the same bits as Python's operators.
 
 Leaves not passed as arguments (a model's parameters, captured by closure) are
 read from their objects when the program first needs them, and again after every
@@ -443,22 +447,24 @@ def _positions(positions):
     return np.array(positions, dtype=np.intp)
 
 
-def _levelled(blocks, pinned, fixed, consts, vals, min_width=None):
+def _levelled(blocks, pinned, fixed, consts, vals):
     """The recorded program with its float arithmetic run by levels on a float array, or
-    None where that would not be quicker (fewer than `min_width` instructions per numpy
-    call on average; `_LEVELS_MIN_WIDTH` by default).
+    None where too little of it would run on numpy.
 
     Regions: runs of instructions whose results are floats (between calls with effects,
     array work, ...). In each, an instruction's level is 1 + the highest level of the
     instructions it reads. The instructions of `_VECTOR1` and `_VECTOR2` on floats of one
-    level run as one numpy call per function, their results side by side in the array (so
-    the next level often reads a slice); the others are called one by one, level by level
-    in recorded order, on Python floats copied out of the array and back. Registers are
-    numbered anew and never reused: the schedule is made on the recorded program, where
-    each register is written once (reuse would let a level overwrite what a later one
-    reads). r[_FLOATS] is the array, `floats` its template (the float constants in place);
-    the floats that the interpreter reads (calls, array work, the outputs) are copied into
-    r at the end of their region.
+    level and function run as one numpy call when there are `_LEVELS_MIN_WIDTH` of them or
+    more, their results side by side in the array (so the next
+    level often reads a slice); the others are called one by one, level by level in
+    recorded order, on Python floats copied out of the array (and their results into it
+    when numpy reads them). The program is levelled when the numpy ones are at least
+    `_LEVELS_MIN_SHARE` of the float instructions. Registers are numbered anew and never
+    reused: the schedule is made on the recorded program, where each register is written
+    once (reuse would let a level overwrite what a later one reads). r[_FLOATS] is the
+    array, `floats` its template (the float constants in place); the floats that the
+    interpreter reads (calls, array work, the outputs) are copied into r at the end of
+    their region.
     Returns (blocks, [register in r of each recorded register], size of r, floats).
     """
     size = len(vals)
@@ -467,7 +473,6 @@ def _levelled(blocks, pinned, fixed, consts, vals, min_width=None):
         in_array[reg] = obj.__class__ is float
     # One pass: regions, levels, and the groups of each region by (level, numpy function).
     parts, groups, plain_reads = [], None, set(pinned)
-    n_vector = n_groups = 0
     for kind, code in blocks:
         for ins in code:
             o = ins[1]
@@ -494,11 +499,8 @@ def _levelled(blocks, pinned, fixed, consts, vals, min_width=None):
             group = groups.get((lv, into))
             if group is None:
                 group = groups[(lv, into)] = []
-                n_groups += into is not None
             group.append(ins)
-            n_vector += into is not None
-    if min_width is None:
-        min_width = _LEVELS_MIN_WIDTH
+    min_width = _LEVELS_MIN_WIDTH
     n_wide = sum(
         len(group)
         for part in parts
