@@ -29,7 +29,11 @@ dictionaries. The functions are the ops' own raw-array and float forwards and vj
 rules (or, for a few operators, the same expression: `operator.mul` for the rule
 `g * y`), so a replay is bit-for-bit the eager call. Python source compiled with
 `compile()` was measured slower to make (tens of microseconds per line) than the
-program saves, so none is generated.
+program saves, so none is generated. A scalar program (tens of thousands of float
+operations, most of them independent: the samples of a batch, the neurons of a layer)
+is replayed by levels instead (`_levelled`): the float operations of one kind that
+depend on nothing not computed yet run as one numpy call on an array of the floats,
+which IEEE 754's exact rounding makes the same bits as Python's operators.
 
 Leaves not passed as arguments (a model's parameters, captured by closure) are
 read from their objects when the program first needs them, and again after every
@@ -323,6 +327,287 @@ def _optimize(blocks, pinned, fixed, vals):
                 current_kind, current = new_kind, [ins]
                 out.append((new_kind, current))
     return [(_RUNNERS[kind], tuple(code)) for kind, code in out], where, n_regs
+
+
+# ---------------------------------------------------------------------------------------
+# Float arithmetic by levels, on a numpy array (`_levelled`).
+#
+# A scalar step is tens of thousands of float operations on registers, but few of them
+# depend on each other: the 32 samples of a batch, the 16 neurons of a layer are computed
+# side by side. Between two calls with effects, an instruction's level is 1 + the highest
+# level of the instructions whose results it reads; the instructions of one level are
+# independent, so those of one kind run as one numpy operation over the float registers,
+# kept in one float64 array. IEEE 754 rounds +, -, * and negation exactly, and numpy's
+# float64 ufuncs are those operations, so `np.add(x, y)` gives, element by element, the
+# bits of Python's `x + y`, as long as each Python operation is one ufunc call (nothing
+# fused: `g * (1 - y * y)` is three calls, rounded three times as Python rounds it).
+# Everything else (math.tanh, pow with its fallback, reading a parameter's data) is called
+# one by one, as recorded, in the order of the levels: libm and numpy may round
+# transcendental functions differently.
+
+_FLOATS = 0  # the register holding the float array, in a levelled program
+
+
+def _relu_into(out, x):
+    out[...] = np.where(x <= 0, 0.0, x)  # `0.0 if x <= 0 else x`: NaN kept, -0.0 gives 0.0
+
+
+def _relu_rule_into(out, g, x):
+    out[...] = np.where(x <= 0, 0.0, g)  # `_relu_rule`: `0.0 if x <= 0 else g`
+
+
+def _tanh_rule_into(out, g, y):
+    t = y * y  # `_tanh_rule`: g * (1 - y * y), one rounding per operation
+    np.subtract(1.0, t, out=t)
+    np.multiply(g, t, out=out)
+
+
+#: The float operations run by numpy, by the number of their operands: recorded function
+#: -> function writing the results into `out` from the operand arrays.
+_VECTOR1 = {
+    operator.neg: lambda out, x: np.negative(x, out=out),
+    _RELU_SCALAR: _relu_into,
+}
+_VECTOR2 = {
+    operator.add: lambda out, x, y: np.add(x, y, out=out),
+    operator.sub: lambda out, x, y: np.subtract(x, y, out=out),
+    operator.mul: lambda out, x, y: np.multiply(x, y, out=out),
+    _relu_rule: _relu_rule_into,
+    _tanh_rule: _tanh_rule_into,
+}
+
+#: A numpy call costs about as much as 20 instructions of the interpreter: the float
+#: operations of one function and level run by numpy from this many on, and a program is
+#: levelled when those are at least this share of its float instructions.
+_LEVELS_MIN_WIDTH = 16
+_LEVELS_MIN_SHARE = 0.5
+
+
+def _vector1(r, code):
+    into, _, a, out = code
+    floats = r[_FLOATS]
+    into(floats[out], floats[a])
+
+
+def _vector2(r, code):
+    into, _, a, b, out = code
+    floats = r[_FLOATS]
+    into(floats[out], floats[a], floats[b])
+
+
+# Which NaN an operation on two NaNs gives (its sign, its payload) is left to the machine
+# code: CPython's `x * y` and numpy's loops pick different operands. A region whose results
+# hold a NaN is run again with these runners, which compute the elements with a NaN operand
+# by the recorded Python function itself (`_nan_check`).
+
+
+def _vector1_nan(r, code):
+    _vector1(r, code)
+    _, f, a, out = code
+    floats = r[_FLOATS]
+    x, result = floats[a], floats[out]
+    for i in np.flatnonzero(np.isnan(x)).tolist():
+        result[i] = f(x.item(i))
+
+
+def _vector2_nan(r, code):
+    _vector2(r, code)
+    _, f, a, b, out = code
+    floats = r[_FLOATS]
+    x, y, result = floats[a], floats[b], floats[out]
+    for i in np.flatnonzero(np.isnan(x) | np.isnan(y)).tolist():
+        result[i] = f(x.item(i), y.item(i))
+
+
+def _nan_check(r, code):
+    """Run a region again by the runners above if its results (a slice) hold a NaN: an
+    arithmetic operation with a NaN operand gives a NaN, so without one, none met two NaNs."""
+    results, again = code
+    if np.isnan(r[_FLOATS][results]).any():
+        _run(r, again)
+
+
+def _to_list(r, code):
+    """Floats of the array the interpreter reads, as Python floats, into r[lo:hi]."""
+    source, lo, hi = code
+    r[lo:hi] = r[_FLOATS][source].tolist()
+
+
+def _to_array(r, code):
+    """Floats the interpreter computed, in the registers `regs` of r, into the array."""
+    regs, out = code
+    r[_FLOATS][out] = list(map(r.__getitem__, regs))
+
+
+def _positions(positions):
+    """An index into the float array: a slice (a view, no copy) where consecutive."""
+    start, n = positions[0], len(positions)
+    if positions[-1] == start + n - 1 and positions == list(range(start, start + n)):
+        return slice(start, start + n)
+    return np.array(positions, dtype=np.intp)
+
+
+def _levelled(blocks, pinned, fixed, consts, vals):
+    """The recorded program with its float arithmetic run by levels on a float array, or
+    None where too little of it would run on numpy.
+
+    Regions: runs of instructions whose results are floats (between calls with effects,
+    array work, ...). In each, an instruction's level is 1 + the highest level of the
+    instructions it reads. The instructions of `_VECTOR1` and `_VECTOR2` on floats of one
+    level and function run as one numpy call when there are `_LEVELS_MIN_WIDTH` of them or
+    more, their results side by side in the array (so the next
+    level often reads a slice); the others are called one by one, level by level in
+    recorded order, on Python floats copied out of the array (and their results into it
+    when numpy reads them). The program is levelled when the numpy ones are at least
+    `_LEVELS_MIN_SHARE` of the float instructions. Registers are numbered anew and never
+    reused: the schedule is made on the recorded program, where each register is written
+    once (reuse would let a level overwrite what a later one reads). r[_FLOATS] is the
+    array, `floats` its template (the float constants in place); the floats that the
+    interpreter reads (calls, array work, the outputs) are copied into r at the end of
+    their region.
+    Returns (blocks, [register in r of each recorded register], size of r, floats).
+    """
+    size = len(vals)
+    level, in_array = [0] * size, [False] * size  # in_array: a float of the float array
+    for reg, obj in consts:
+        in_array[reg] = obj.__class__ is float
+    # One pass: regions, levels, and the groups of each region by (level, numpy function).
+    parts, groups, plain_reads = [], None, set(pinned)
+    for kind, code in blocks:
+        for ins in code:
+            o = ins[1]
+            if kind == _CALL or vals[o].__class__ is not float:
+                groups = None
+                parts.append((kind, ins))
+                plain_reads.update(_reads(kind, ins))
+                continue
+            if groups is None:
+                groups = {}
+                parts.append(groups)
+            if kind == _BINARY:  # the common kind, written out
+                a, b = ins[2], ins[3]
+                la, lb = level[a], level[b]
+                lv = level[o] = (la if la > lb else lb) + 1
+                into = _VECTOR2.get(ins[0]) if in_array[a] and in_array[b] else None
+            else:
+                reads = ins[2] if kind == _NARY else ins[2:]
+                lv = level[o] = 1 + max(map(level.__getitem__, reads), default=0)
+                into = _VECTOR1.get(ins[0]) if kind == _UNARY and in_array[ins[2]] else None
+            in_array[o] = True
+            if into is None:
+                ins = (kind, ins)  # called as recorded (a math function, an int operand)
+            group = groups.get((lv, into))
+            if group is None:
+                group = groups[(lv, into)] = []
+            group.append(ins)
+    min_width = _LEVELS_MIN_WIDTH
+    n_wide = sum(
+        len(group)
+        for part in parts
+        if part.__class__ is dict
+        for (_, into), group in part.items()
+        if into is not None and len(group) >= min_width
+    )
+    if n_wide == 0 or n_wide < _LEVELS_MIN_SHARE * sum(
+        len(group) for part in parts if part.__class__ is dict for group in part.values()
+    ):
+        return None
+
+    where, position = [-1] * size, [-1] * size  # recorded register -> in r, in the array
+    n_slots, n_floats, floats, program = 1, 0, [], []  # r[0]: the float array
+    pending = []  # results of the interpreter not copied into the array yet
+
+    def slots(regs):  # new registers of r for `regs`: (first, end)
+        nonlocal n_slots
+        lo = n_slots
+        for k in regs:
+            where[k] = n_slots
+            n_slots += 1
+        return lo, n_slots
+
+    def placed(regs):  # the float array's slice for the results `regs`, side by side
+        nonlocal n_floats
+        start = n_floats
+        for k in regs:
+            position[k] = n_floats
+            n_floats += 1
+        return slice(start, n_floats)
+
+    def gather(regs):
+        return _positions([position[k] for k in regs])
+
+    def emit(runner, ins):  # an instruction for the interpreter, in blocks of one runner
+        if program and program[-1][0] is runner:
+            program[-1][1].append(ins)
+        else:
+            program.append((runner, [ins]))
+
+    slots(sorted(fixed))
+    for reg, obj in consts:
+        if in_array[reg]:
+            floats.append((placed([reg]).start, obj))
+    for part in parts:
+        if part.__class__ is not dict:
+            kind, ins = part
+            if kind == _CALL:
+                emit(_calls, (ins[0], tuple([where[k] for k in ins[1]])))
+            elif kind == _NARY:
+                o = slots([ins[1]])[0]
+                emit(_nary, (ins[0], o, tuple([where[k] for k in ins[2]])))
+            else:
+                o = slots([ins[1]])[0]
+                emit(_RUNNERS[kind], (ins[0], o, *[where[k] for k in ins[2:]]))
+            continue
+        made, start, first = [], n_floats, len(program)  # the region's results by numpy
+        for (_, into), group in sorted(part.items(), key=lambda item: item[0][0]):
+            if into is not None and len(group) >= min_width:
+                operands = list(zip(*[ins[2:] for ins in group]))
+                if any(position[k] < 0 for regs in operands for k in regs):
+                    program.append((_to_array, ([where[k] for k in pending], placed(pending))))
+                    pending = []
+                args = [gather(regs) for regs in operands]
+                outs = [ins[1] for ins in group]
+                runner = _vector1 if len(args) == 1 else _vector2
+                program.append((runner, (into, group[0][0], *args, placed(outs))))
+                made += outs
+                continue
+            if into is not None:  # too few for a numpy call: one by one
+                group = [(_BINARY if len(ins) == 4 else _UNARY, ins) for ins in group]
+            reads = [k for kind, ins in group for k in _reads(kind, ins)]
+            loads = list(dict.fromkeys(k for k in reads if in_array[k] and where[k] < 0))
+            if loads:
+                program.append((_to_list, (gather(loads), *slots(loads))))
+            for kind, ins in group:
+                o = slots([ins[1]])[0]
+                if kind == _NARY:
+                    emit(_nary, (ins[0], o, tuple([where[k] for k in ins[2]])))
+                else:
+                    emit(_RUNNERS[kind], (ins[0], o, *[where[k] for k in ins[2:]]))
+                pending.append(ins[1])
+        again = [(_NAN_RUNNERS.get(run, run), code) for run, code in program[first:]]
+        program.append((_nan_check, (slice(start, n_floats), again)))
+        exports = [k for k in made if k in plain_reads and where[k] < 0]
+        if exports:
+            program.append((_to_list, (gather(exports), *slots(exports))))
+    template = np.zeros(n_floats)
+    for at, obj in floats:
+        template[at] = obj
+    return _frozen(program), where, n_slots, template
+
+
+_NAN_RUNNERS = {_vector1: _vector1_nan, _vector2: _vector2_nan}
+
+
+def _frozen(program):
+    """The blocks of `program` as tuples (the interpreter's), also in `_nan_check`'s."""
+    out = []
+    for run, code in program:
+        if code.__class__ is list:
+            code = tuple(code)
+        elif run is _nan_check:
+            code = (code[0], _frozen(code[1]))
+        out.append((run, code))
+    return out
 
 
 @functools.cache
@@ -1260,6 +1545,7 @@ class _Program:
         "captured",
         "escaped",
         "fingerprint",
+        "floats",
         "input_regs",
         "modules",
         "pending",
@@ -1282,12 +1568,17 @@ class _Program:
         """Optimize the program to replay it (done for the second, verified recording only:
         the first is only compared with it)."""
         fixed = rec.fixed | set(rec.input_regs)
-        self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, rec.vals)
+        levelled = _levelled(rec.blocks, rec.pinned, fixed, rec.consts, rec.vals)
+        if levelled is None:
+            self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, rec.vals)
+            self.floats = None
+        else:  # numpy on the float array: its floating-point warnings are not Python's
+            self.blocks, where, size, self.floats = levelled
         self.template = [None] * size
         for reg, obj in rec.consts:
             self.template[where[reg]] = obj
         self.input_regs = [where[reg] for reg in rec.input_regs]
-        self.quiet = rec.quiet
+        self.quiet = rec.quiet or self.floats is not None
         self.build = _output_builder(rec, out, where)
         self.verified = True
 
@@ -1316,6 +1607,8 @@ class _Program:
 
     def __call__(self, inputs):
         r = self.template.copy()
+        if self.floats is not None:
+            r[_FLOATS] = self.floats.copy()
         for reg, x in zip(self.input_regs, inputs):
             r[reg] = x
         if self.quiet:

@@ -1,6 +1,8 @@
 """`al.compile`: a replayed step is the eager step, bit for bit, and eager mode is untouched."""
 
+import contextlib
 import operator
+import struct
 import threading
 
 import numpy as np
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as al
-from autograd_lite import Tensor, Value, nn, optim
+from autograd_lite import Tensor, Value, jit, nn, optim
 from autograd_lite.core import ops, tensor, value
 from autograd_lite.jit import _FAST_RULES, _FAST_SCALAR_RULES, _SAFE_SCALAR, _swaps
 from benchmarks.workloads import compiled as workload
@@ -46,6 +48,23 @@ def _twins(make, steps=4, compile_it=True):
     return fast
 
 
+@contextlib.contextmanager
+def _levels(min_width):
+    """Float operations by numpy (`jit._levelled`) from `min_width` of a kind and level on,
+    in any program that has some (None: never)."""
+    saved = jit._LEVELS_MIN_WIDTH, jit._LEVELS_MIN_SHARE
+    jit._LEVELS_MIN_WIDTH, jit._LEVELS_MIN_SHARE = min_width or 10**9, 0.0
+    try:
+        yield
+    finally:
+        jit._LEVELS_MIN_WIDTH, jit._LEVELS_MIN_SHARE = saved
+
+
+def _program(fast):
+    (program,) = fast._cache.values()
+    return program
+
+
 # ---- every benchmark workload ------------------------------------------------------------
 
 
@@ -61,10 +80,13 @@ def test_tensor_mlp_workload_replays_bit_for_bit(sizes):
     assert fast.recordings == 2  # recorded, recorded again to verify, replayed
 
 
-def test_scalar_mlp_workload_replays_bit_for_bit():
+@pytest.mark.parametrize("min_width", [None, 1, 5])
+def test_scalar_mlp_workload_replays_bit_for_bit(min_width):
     x, y, layers = scalar_mlp._problem((2, 4, 4, 1), 6)
-    fast = _twins(lambda: workload._scalar_step(x, y, layers))
+    with _levels(min_width):
+        fast = _twins(lambda: workload._scalar_step(x, y, layers))
     assert fast.recordings == 2  # recorded, recorded again to verify, replayed
+    assert (_program(fast).floats is not None) == (min_width is not None)
 
 
 def test_compiled_workload_steps_are_the_hand_written_ones():
@@ -278,8 +300,8 @@ def test_random_tensor_graphs_replay_bit_for_bit(program, seed):
 
 
 @settings(max_examples=30, deadline=None)
-@given(graphs, st.lists(st.floats(-2, 2), min_size=3, max_size=3))
-def test_random_value_graphs_replay_bit_for_bit(program, start):
+@given(graphs, st.lists(st.floats(-2, 2), min_size=3, max_size=3), st.sampled_from([None, 1, 2]))
+def test_random_value_graphs_replay_bit_for_bit(program, start, min_width):
     def make():
         params = [Value(v) for v in start]
         sgd = optim.SGD(params, lr=0.01)
@@ -294,7 +316,8 @@ def test_random_value_graphs_replay_bit_for_bit(program, start):
 
         return step, lambda: [p.data for p in params]
 
-    _twins(make, steps=3)
+    with _levels(min_width):  # None: the interpreter; else by levels, numpy where it can
+        _twins(make, steps=3)
 
 
 def test_fast_scalar_rules_are_the_ops_rules():
@@ -313,6 +336,49 @@ def test_fast_scalar_rules_are_the_ops_rules():
         for x in specials:
             for y in specials:
                 op.scalar(*(x, y)[: op.arity])
+
+
+# Floats where an operation rounds, overflows, underflows or meets a NaN: -0.0, the largest and
+# smallest (subnormal) numbers, infinities.
+SPECIALS = [0.0, -0.0, 1.0, -1.5, 0.1, 3.0, 1e308, -1e308, 1e-160, 5e-324, -2.5e-310]
+SPECIALS += [float("inf"), -float("inf"), float("nan")]
+
+
+def _special_step(xs, ys, zs):
+    """Each float function replayed by numpy (`jit._VECTOR1`, `_VECTOR2`), on each pair of
+    specials, forward and backward; the cotangent of each result is a special too (z)."""
+    terms = []
+    for x, y, z in zip(xs, ys, zs):
+        p = x * y
+        for out in (x + y, x - y, p, -x, x.relu(), p.relu(), (x - y).tanh(), p * 0.1 + y):
+            terms.append(out * z)
+    loss = sum(terms)
+    loss.backward()
+    return terms
+
+
+def _bits(x, nan_sign=True):
+    """The bits of a float; with nan_sign=False, every NaN alike."""
+    return b"nan" if x != x and not nan_sign else struct.pack("<d", x)
+
+
+def test_float_arithmetic_by_levels_is_eager_bit_for_bit_at_special_points():
+    """Levelled numpy replay: the bits of Python's float operations (IEEE rounds each
+    operation exactly), at -0.0, subnormals, overflow, infinities and NaN included. Which
+    NaN an operation on two NaNs gives is up to the machine code: the results of the
+    forwards (operator.mul ...) keep it, but CPython's own `g * y` in a rule may differ."""
+    pairs = [(x, y) for x in SPECIALS for y in SPECIALS]
+    specials = [xy + (SPECIALS[(3 * k) % len(SPECIALS)],) for k, xy in enumerate(pairs)]
+    rng = np.random.default_rng(0)
+    fast = al.compile(_special_step)
+    for rows in [rng.standard_normal((len(pairs), 3)).tolist() for _ in range(2)] + [specials]:
+        args = [[Value(v) for v in column] for column in zip(*rows)]  # inputs: xs, ys, zs
+        eager_args = [[Value(v) for v in column] for column in zip(*rows)]
+        got, expected = fast(*args), _special_step(*eager_args)
+        assert [_bits(v.data) for v in got] == [_bits(v.data) for v in expected]
+        got = [_bits(v.grad, False) for column in args for v in column]
+        assert got == [_bits(v.grad, False) for column in eager_args for v in column]
+    assert fast.recordings == 2 and _program(fast).floats is not None  # replayed by levels
 
 
 # ---- the cache, recompiling, bad input ---------------------------------------------------
