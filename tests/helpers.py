@@ -1,7 +1,13 @@
 """Central finite differences for the core's tests (kept independent of autograd_lite.gradcheck),
-and the mark of the tests that need Graphviz's `dot` program."""
+the mark of the tests that need Graphviz's `dot` program, and loads of crafted files in a
+child process."""
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -88,3 +94,34 @@ def check_first_and_second_order(f, *xs, seed=0, what="", atol=1e-4):
     minus = grads(*[x - eps * v for x, v in zip(xs, vs)])
     for i in range(len(xs)):
         assert_close(hv[i], (plus[i] - minus[i]) / (2 * eps), atol=atol, what=f"{what} H v, x{i}")
+
+
+def load_in_child(make_model, load):
+    """Run `load` (Python source using `model`) in a child, after `make_model` (source making
+    `model`); returns {"error": [type, message] or None, "peak": the traced peak of
+    allocations during the load, in bytes (numpy reports its buffers to tracemalloc),
+    "unchanged": whether the model's state is as before}. Bounded: 60 s."""
+    code = textwrap.dedent(
+        f"""
+        import json, tracemalloc
+        from autograd_lite import data, nn
+        {make_model}
+        before = {{k: v.tolist() for k, v in model.state_dict().items()}}
+        tracemalloc.start()
+        try:
+            {load}
+            error = None
+        except BaseException as e:
+            error = [type(e).__name__, str(e)]
+        peak = tracemalloc.get_traced_memory()[1]
+        after = {{k: v.tolist() for k, v in model.state_dict().items()}}
+        print(json.dumps({{"error": error, "peak": peak, "unchanged": before == after}}))
+        """
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)

@@ -1,5 +1,6 @@
 """TensorDataset, DataLoader, random_split and training checkpoints (autograd_lite.data)."""
 
+import io
 import json
 import zipfile
 
@@ -8,6 +9,8 @@ import pytest
 
 from autograd_lite import Tensor, data, nn, optim
 from autograd_lite.optim import lr_scheduler
+
+from .helpers import load_in_child
 
 
 def _xy(n=50, features=4, classes=3, seed=0):
@@ -217,6 +220,34 @@ def test_files_that_are_not_checkpoints_are_refused(tmp_path):
             np.lib.format.write_array(f, np.array([{"a": 1}], dtype=object))
     with pytest.raises(ValueError, match="not a checkpoint archive"):
         data.load_checkpoint(tmp_path / "obj.npz", model=model)
+
+
+def test_a_checkpoint_declaring_a_huge_array_is_refused_before_reading_it(tmp_path):
+    # A member whose .npy header declares 80 GB, in a file of a few kilobytes: refused with
+    # ValueError naming the member, never allocated (the load runs in a child that reports
+    # the traced peak of its allocations), and the model is left as it was.
+    model, opt = _setup()[:2]
+    good = data.save_checkpoint(tmp_path / "good.npz", model=model, optimizer=opt)
+    path = tmp_path / "crafted.npz"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "model.0.weight.npy":
+                header = io.BytesIO()
+                np.lib.format.write_array_header_1_0(
+                    header, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)}
+                )
+                body = header.getvalue() + b"\0" * 64
+            dst.writestr(info.filename, body)
+    report = load_in_child(
+        "model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.2, rng=2), "
+        "nn.Linear(16, 3))",
+        f"data.load_checkpoint({str(path)!r}, model=model)",
+    )
+    assert report["error"] is not None and report["error"][0] == "ValueError", report
+    assert "model.0.weight" in report["error"][1] and str(path) in report["error"][1], report
+    assert report["peak"] < 10 * 2**20, f"load traced {report['peak']} bytes at its peak"
+    assert report["unchanged"]
 
 
 # ---- fit on top of the loader ------------------------------------------------------------------

@@ -6,12 +6,10 @@ reports the traced peak of allocations (numpy reports its buffers to tracemalloc
 """
 
 import io
-import json
 import os
 import signal
 import subprocess
 import sys
-import textwrap
 import zipfile
 import zlib
 
@@ -19,6 +17,8 @@ import numpy as np
 import pytest
 
 from autograd_lite import nn
+
+from .helpers import load_in_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,30 +64,11 @@ def _good_members():
 
 
 def _load_in_subprocess(path):
-    """Load `path` into a fresh `_model()` in a child; returns its report (bounded: 60 s)."""
-    code = textwrap.dedent(
-        f"""
-        import json, sys, tracemalloc
-        from autograd_lite import nn
-        model = nn.Sequential(nn.Linear(4, 5, rng=0), nn.ReLU(), nn.Linear(5, 3, rng=1))
-        before = {{k: v.tolist() for k, v in model.state_dict().items()}}
-        tracemalloc.start()
-        try:
-            model.load({str(path)!r})
-            error = None
-        except BaseException as e:
-            error = [type(e).__name__, str(e)]
-        peak = tracemalloc.get_traced_memory()[1]
-        after = {{k: v.tolist() for k, v in model.state_dict().items()}}
-        print(json.dumps({{"error": error, "peak": peak, "unchanged": before == after}}))
-        """
+    """Load `path` into a fresh `_model()` in a child; returns its report (`load_in_child`)."""
+    return load_in_child(
+        "model = nn.Sequential(nn.Linear(4, 5, rng=0), nn.ReLU(), nn.Linear(5, 3, rng=1))",
+        f"model.load({str(path)!r})",
     )
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
-    )
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
 
 
 # ---- crafted archives: huge declared arrays, tiny files ------------------------------------

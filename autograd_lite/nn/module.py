@@ -133,10 +133,11 @@ def _direct_children(module):
 
 
 def _entry_problem(name, shape, dtype, expected):
-    """Why an array of `shape`, `dtype` cannot be parameter `name` of shape `expected`, or None."""
+    """Why an array of `shape`, `dtype` cannot be parameter `name` of shape `expected` (None:
+    any shape), or None."""
     if dtype.kind not in "biuf":  # also refuses object (pickled) and structured arrays
         return f"{name!r} is not numeric (dtype {dtype})"
-    if shape != expected:
+    if expected is not None and shape != expected:
         return f"{name!r} has shape {shape}, the parameter has {expected}"
     return None
 
@@ -149,8 +150,11 @@ def _read_member(zf, info, name, expected):
     `expected`, and its `.npy` header must declare a numeric dtype and exactly
     that shape, and exactly as many data bytes as the zip entry holds. So
     memory stays within the size of the parameter, whatever the file claims.
+    With `expected` None any shape is taken, and memory stays within the size of
+    the zip entry.
     """
-    room = _HEADER_ROOM + 16 * math.prod(expected)  # 16: the widest numeric item
+    widest = 16  # bytes of the widest numeric item
+    room = math.inf if expected is None else _HEADER_ROOM + widest * math.prod(expected)
     if info.file_size > room:
         return None, f"{name!r} holds {info.file_size} bytes, too many for shape {expected}"
     fmt = np.lib.format
