@@ -1,11 +1,22 @@
-"""One atomic file writer for every file the package writes (models, drawings, plots)."""
+"""One atomic file writer for every file the package writes (models, drawings, plots), and
+one careful reader of the `.npy` members of the archives it reads back (models, checkpoints)."""
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import signal
 import threading
+import zipfile
+import zlib
+
+import numpy as np
+
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python without lzma: zipfile then refuses such members itself
+    LZMAError = OSError
 
 # Signals whose default action ends the process at once, skipping any cleanup.
 _FATAL = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -63,3 +74,65 @@ def atomic_write(path, write) -> str:
         for signum in catch:
             signal.signal(signum, signal.SIG_DFL)
     return path
+
+
+# ---- reading .npy members of a zip archive (np.savez) ------------------------------------
+
+# What opening a file that is not a zip archive raises.
+OPEN_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
+# What reading a damaged member raises (bad CRC, corrupt or truncated stream, unknown
+# compression method or encryption: NotImplementedError and RuntimeError).
+_MEMBER_ERRORS = (OSError, EOFError, RuntimeError, zipfile.BadZipFile, zlib.error, LZMAError)
+_HEADER_ROOM = 1 << 16  # bytes allowed for a .npy header (numpy itself refuses past 10,000)
+
+
+def entry_problem(name, shape, dtype, expected):
+    """Why an array of `shape`, `dtype` cannot be parameter `name` of shape `expected` (None:
+    any shape), or None."""
+    if dtype.kind not in "biuf":  # also refuses object (pickled) and structured arrays
+        return f"{name!r} is not numeric (dtype {dtype})"
+    if expected is not None and shape != expected:
+        return f"{name!r} has shape {shape}, the parameter has {expected}"
+    return None
+
+
+def read_npy_member(zf, info, name, expected):
+    """(array, None) from the `.npy` member `info` of `zf`, or (None, the problem).
+
+    The member's sizes are checked before its data is read: its declared size
+    in the zip directory must leave room for no more than an array of shape
+    `expected`, and its `.npy` header must declare a numeric dtype and exactly
+    that shape, and exactly as many data bytes as the zip entry holds. So
+    memory stays within the size of the parameter, whatever the file claims.
+    With `expected` None any shape is taken, and memory stays within the size of
+    the zip entry.
+    """
+    widest = 16  # bytes of the widest numeric item
+    room = math.inf if expected is None else _HEADER_ROOM + widest * math.prod(expected)
+    if info.file_size > room:
+        return None, f"{name!r} holds {info.file_size} bytes, too many for shape {expected}"
+    fmt = np.lib.format
+    try:
+        with zf.open(info) as f:
+            try:
+                version = fmt.read_magic(f)
+            except ValueError as e:
+                return None, f"{name!r} is not a .npy array ({e})"
+            headers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+            if version not in headers:
+                return None, f"{name!r} has .npy format version {version}, not 1.0 or 2.0"
+            try:
+                shape, fortran_order, dtype = headers[version](f)
+            except ValueError as e:
+                return None, f"{name!r} has a damaged .npy header ({e})"
+            problem = entry_problem(name, shape, dtype, expected)
+            if problem:
+                return None, problem
+            size, held = math.prod(shape) * dtype.itemsize, info.file_size - f.tell()
+            if held != size:
+                return None, f"{name!r} declares {size} bytes of data, its zip entry holds {held}"
+            data = f.read(size)  # zipfile checks the CRC on reaching the end
+    except _MEMBER_ERRORS as e:
+        return None, f"{name!r} is damaged ({e})"
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    return array, None

@@ -19,8 +19,7 @@ import zipfile
 
 import numpy as np
 
-from .._files import atomic_write
-from ..nn.module import _OPEN_ERRORS, _read_member
+from .._files import OPEN_ERRORS, atomic_write, read_npy_member
 
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
@@ -128,13 +127,13 @@ def _read(path):
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"no checkpoint at {path!r}") from None
-    except _OPEN_ERRORS as e:
+    except OPEN_ERRORS as e:
         raise ValueError(f"{path!r} is not a checkpoint archive ({e})") from None
     arrays = {}
     with zf:
         for info in zf.infolist():
             name = info.filename.removesuffix(".npy")
-            array, problem = _read_member(zf, info, name, None)
+            array, problem = read_npy_member(zf, info, name, None)
             if problem:
                 raise ValueError(f"{path!r} is not a checkpoint archive: {problem}")
             arrays[name] = array.copy()  # writable, and not a view of the file's bytes

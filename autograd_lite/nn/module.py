@@ -11,30 +11,17 @@ are `0.weight`, ...); the same names label the parameters (`p.label`), key
 
 from __future__ import annotations
 
-import math
 import os
 import zipfile
-import zlib
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import OPEN_ERRORS, atomic_write, entry_problem, read_npy_member
 from ..core.graph import Node
 from ..core.tensor import Tensor
 from ..core.value import Value
 
-try:
-    from lzma import LZMAError
-except ImportError:  # a Python without lzma: zipfile then refuses such members itself
-    LZMAError = OSError
-
 _CONTAINERS = (list, tuple, dict)
-# What opening a file that is not a zip archive raises.
-_OPEN_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
-# What reading a damaged member raises (bad CRC, corrupt or truncated stream, unknown
-# compression method or encryption: NotImplementedError and RuntimeError).
-_MEMBER_ERRORS = (OSError, EOFError, RuntimeError, zipfile.BadZipFile, zlib.error, LZMAError)
-_HEADER_ROOM = 1 << 16  # bytes allowed for a .npy header (numpy itself refuses past 10,000)
 
 
 def _members(obj):
@@ -130,58 +117,6 @@ def _direct_children(module):
         elif isinstance(obj, _CONTAINERS):
             stack.extend(reversed([(f"{name}.{k}", v) for k, v in _members(obj)]))
     return out
-
-
-def _entry_problem(name, shape, dtype, expected):
-    """Why an array of `shape`, `dtype` cannot be parameter `name` of shape `expected` (None:
-    any shape), or None."""
-    if dtype.kind not in "biuf":  # also refuses object (pickled) and structured arrays
-        return f"{name!r} is not numeric (dtype {dtype})"
-    if expected is not None and shape != expected:
-        return f"{name!r} has shape {shape}, the parameter has {expected}"
-    return None
-
-
-def _read_member(zf, info, name, expected):
-    """(array, None) from the `.npy` member `info` of `zf`, or (None, the problem).
-
-    The member's sizes are checked before its data is read: its declared size
-    in the zip directory must leave room for no more than an array of shape
-    `expected`, and its `.npy` header must declare a numeric dtype and exactly
-    that shape, and exactly as many data bytes as the zip entry holds. So
-    memory stays within the size of the parameter, whatever the file claims.
-    With `expected` None any shape is taken, and memory stays within the size of
-    the zip entry.
-    """
-    widest = 16  # bytes of the widest numeric item
-    room = math.inf if expected is None else _HEADER_ROOM + widest * math.prod(expected)
-    if info.file_size > room:
-        return None, f"{name!r} holds {info.file_size} bytes, too many for shape {expected}"
-    fmt = np.lib.format
-    try:
-        with zf.open(info) as f:
-            try:
-                version = fmt.read_magic(f)
-            except ValueError as e:
-                return None, f"{name!r} is not a .npy array ({e})"
-            headers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
-            if version not in headers:
-                return None, f"{name!r} has .npy format version {version}, not 1.0 or 2.0"
-            try:
-                shape, fortran_order, dtype = headers[version](f)
-            except ValueError as e:
-                return None, f"{name!r} has a damaged .npy header ({e})"
-            problem = _entry_problem(name, shape, dtype, expected)
-            if problem:
-                return None, problem
-            size, held = math.prod(shape) * dtype.itemsize, info.file_size - f.tell()
-            if held != size:
-                return None, f"{name!r} declares {size} bytes of data, its zip entry holds {held}"
-            data = f.read(size)  # zipfile checks the CRC on reaching the end
-    except _MEMBER_ERRORS as e:
-        return None, f"{name!r} is damaged ({e})"
-    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
-    return array, None
 
 
 def _parameters_of(obj, prefix=""):
@@ -412,7 +347,7 @@ class Module:
         for name, key in given.items():
             raw = state[key]
             arr = np.asarray(raw.data if isinstance(raw, Node) else raw)
-            problem = _entry_problem(name, arr.shape, arr.dtype, np.shape(_raw(entries[name][0])))
+            problem = entry_problem(name, arr.shape, arr.dtype, np.shape(_raw(entries[name][0])))
             if problem:
                 problems.append(problem)
             else:
@@ -457,7 +392,7 @@ class Module:
             zf = zipfile.ZipFile(path)
         except FileNotFoundError:
             raise FileNotFoundError(f"no saved model at {path!r}") from None
-        except _OPEN_ERRORS as e:
+        except OPEN_ERRORS as e:
             if _is_npy(path):
                 raise ValueError(
                     f"{path!r} holds a single array, not a .npz archive of parameters"
@@ -475,7 +410,7 @@ class Module:
                     problems.append(f"member {info.filename!r} appears twice")
                 else:
                     expected = np.shape(_raw(entries[name][0]))
-                    array, problem = _read_member(zf, info, given, expected)
+                    array, problem = read_npy_member(zf, info, given, expected)
                     state[name] = array
                     if problem:
                         problems.append(problem)
