@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zlib
 
 import numpy as np
 import pytest
@@ -20,6 +21,11 @@ NO_DOT = (
 )
 DOT_MISSING = shutil.which("dot") is None
 needs_dot = pytest.mark.skipif(DOT_MISSING, reason=NO_DOT)
+
+
+def seed_of(name: str) -> int:
+    """A random seed fixed by `name` (Python's hash() of a str changes with every process)."""
+    return zlib.crc32(name.encode())
 
 
 def numeric_grad(f, x, eps=1e-6):
