@@ -27,14 +27,19 @@ def _sym(x):
     return x + x.swapaxes(-1, -2)
 
 
+def _spd(x):
+    """Symmetric positive definite for any x: x x^T + 3 I."""
+    return x @ x.swapaxes(-1, -2) + 3.0 * np.eye(x.shape[-1])
+
+
 # name -> (function of Tensors, input shapes): math/linalg and nn's primitives.
 LINALG = {
     "inv": (lambda a: linalg.inv(a + 3.0 * np.eye(3)), [(3, 3)]),
-    "logdet": (lambda a: linalg.logdet(_sym(a) + 6.0 * np.eye(3)), [(3, 3)]),
+    "logdet": (lambda a: linalg.logdet(_spd(a)), [(3, 3)]),
     "slogdet": (lambda a: linalg.slogdet(a + 3.0 * np.eye(3)).logabsdet, [(3, 3)]),
     "det": (lambda a: linalg.det(a + 3.0 * np.eye(3)), [(3, 3)]),
     "solve": (lambda a, b: linalg.solve(a + 3.0 * np.eye(3), b), [(3, 3), (3, 2)]),
-    "cholesky": (lambda a: linalg.cholesky(_sym(a) + 6.0 * np.eye(3)), [(3, 3)]),
+    "cholesky": (lambda a: linalg.cholesky(_spd(a)), [(3, 3)]),
     "eigh_values": (lambda a: linalg.eigh(_sym(a))[0], [(3, 3)]),
     "eigh_vectors": (lambda a: linalg.eigh(_sym(a))[1] ** 2, [(3, 3)]),
     "eigh_batched": (lambda a: linalg.eigh(_sym(a))[0], [(2, 3, 3)]),
