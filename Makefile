@@ -53,10 +53,11 @@ demo: $(DEMO_STAMP)
 	@sh scripts/install-graphviz.sh --quiet
 	@$(VENV)/bin/autograd-lite demo
 
-# -rs: a test skipped for want of Graphviz or of a browser says so in the summary.
+# -rsx: a test skipped for want of Graphviz or of a browser says so in the summary, and
+# each expected failure (xfail) gives its reason.
 # -n auto: one pytest worker per core (pytest-xdist).
 test: graphviz browser $(ORACLE_STAMP)
-	@$(PY) -m pytest -q -rs -n auto
+	@$(PY) -m pytest -q -rsx -n auto
 
 # ruff: pyflakes, pycodestyle, isort, bugbear, pyupgrade (pyproject.toml), and the formatter.
 lint: $(DEV_STAMP)

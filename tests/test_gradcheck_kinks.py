@@ -141,6 +141,15 @@ def test_the_blame_names_the_input_index_of_a_two_input_op():
     assert tail.startswith("'wrongmul'") and "input 1" in tail
 
 
+def test_an_op_undefined_where_it_was_evaluated_is_named_and_its_rule_not_blamed():
+    # sqrt(-1) is NaN on both sides of the check: no derivative exists, sqrt's rule is fine.
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: al.log(x * x) + al.sqrt(x), (-1.0,))
+    msg = str(info.value)
+    assert "first op whose rule is wrong" not in msg, msg
+    assert "first op undefined where it was evaluated: 'sqrt' (no label, op " in msg, msg
+
+
 def test_a_step_of_f_is_not_a_kink():
     # d relu / dx jumps at 0: its one-sided differences grow like 1/eps, no subgradient.
     from autograd_lite import gradgradcheck

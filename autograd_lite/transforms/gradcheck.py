@@ -543,19 +543,35 @@ def _first_wrong_rule(f, args, eps, atol, rtol) -> str:
                         seen.add(node)
                         order.append(node)
         for k, node in enumerate(order, 1):
+            label = f"label {node.label!r}" if node.label else "no label"
+            made = place(node)
+            made = f", made at {made}" if made else ""
+            where = f"{node.op!r} ({label}, op {k} of {len(order)} in forward order{made})"
+            if _undefined(node):
+                return (
+                    f"first op undefined where it was evaluated: {where} gives NaN from finite "
+                    "inputs, so it has no derivative there (its rule is not to blame)"
+                )
             i = _wrong_input(node, eps, atol, rtol)
             if i is not None:
-                label = f"label {node.label!r}" if node.label else "no label"
-                made = place(node)
-                made = f", made at {made}" if made else ""
                 return (
-                    f"first op whose rule is wrong: {node.op!r} ({label}, op {k} of {len(order)} "
-                    f"in forward order{made}), input {i}: its rule alone disagrees with finite "
-                    "differences at the inputs it saw"
+                    f"first op whose rule is wrong: {where}, input {i}: its rule alone "
+                    "disagrees with finite differences at the inputs it saw"
                 )
         return "every op's rule agrees with finite differences alone at the inputs it saw"
     except Exception as e:  # the report above stands; say why this part is missing
         return f"(the ops' rules could not be re-checked one by one: {type(e).__name__}: {e})"
+
+
+def _undefined(node):
+    """Whether `node`'s op gave NaN from inputs that are all finite (sqrt or log of a
+    negative number): it has no derivative there, whatever its rule says."""
+    n = len(node._parents)
+    out, raws = node._ctx[0], node._ctx[1 : 1 + n]
+    try:
+        return bool(np.isnan(out).any()) and all(np.isfinite(r).all() for r in raws)
+    except TypeError:  # an operand that is not numbers
+        return False
 
 
 def _wrong_input(node, eps, atol, rtol):
