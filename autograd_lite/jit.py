@@ -1620,6 +1620,16 @@ class _Program:
 
 
 _EAGER = object()  # a cache entry: arguments of this structure run eagerly
+_INT_MISSES_WARNED = 3  # recordings for new integer-array values only, before a warning
+
+
+def _without_int_values(key):
+    """A cache key with the values of integer and bool arrays left out (their shape kept)."""
+    if key.__class__ is tuple:
+        if len(key) == 4 and key[0] == "a" and key[3].__class__ is bytes:
+            return key[:3]
+        return tuple(_without_int_values(k) for k in key)
+    return key
 
 
 def _fingerprint(x):
@@ -1717,6 +1727,8 @@ class Compiled:
         self.cache_size = cache_size
         self._cache = OrderedDict()
         self.recordings = 0  # how many times fn was recorded (a cache miss each)
+        self._int_misses = 0  # recordings caused by new values of integer arrays only
+        self._warned_ints = False
 
     def __call__(self, *args, **kwargs):
         if _watching() is not None:  # inside another recording: run eagerly, recorded there
@@ -1763,12 +1775,32 @@ class Compiled:
                     stacklevel=2,
                 )
             return out
+        self._warn_if_ints_vary(key)
         program, out = self._record(args, kwargs, inputs)
         self._cache[key] = program
         self._cache.move_to_end(key)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return out
+
+    def _warn_if_ints_vary(self, key):
+        """Warn once when calls keep recording only because the values of integer or bool
+        arrays among the arguments differ (new labels every minibatch): each records anew."""
+        shape = _without_int_values(key)
+        if any(_without_int_values(k) == shape for k in self._cache):
+            self._int_misses += 1
+            if self._int_misses == _INT_MISSES_WARNED and not self._warned_ints:
+                self._warned_ints = True
+                warnings.warn(
+                    f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} has recorded again "
+                    f"{_INT_MISSES_WARNED} times only because the values of integer or bool "
+                    "arrays among its arguments changed (labels, indices): those values are "
+                    "part of a recording, so each new one records (as slow as an eager call "
+                    "and more). Pass labels one-hot, as a float array, and compute the loss "
+                    "with ops (docs/compile.md)",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
 
     def _record(self, args, kwargs, inputs, verify=None):
         """Call fn, recorded: (the program, fn's result). With `verify` (the first recording):
