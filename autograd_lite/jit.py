@@ -1786,6 +1786,8 @@ class Compiled:
     def _warn_if_ints_vary(self, key):
         """Warn once when calls keep recording only because the values of integer or bool
         arrays among the arguments differ (new labels every minibatch): each records anew."""
+        if key in self._cache:  # recorded again for another reason (a module changed)
+            return
         shape = _without_int_values(key)
         if any(_without_int_values(k) == shape for k in self._cache):
             self._int_misses += 1
