@@ -709,6 +709,11 @@ _recording = threading.local()  # .current: the recorder of this thread, or None
 _record_lock = threading.RLock()  # one recording at a time: the swapped functions are global
 
 
+def _distinct(data):
+    """A new object with the bits of a node's data (a float or an ndarray)."""
+    return data.copy() if data.__class__ is _ndarray else math.copysign(data, data)
+
+
 class _Recorder:
     """The state of one recording: registers, the program, and where each value came from."""
 
@@ -885,6 +890,14 @@ class _Recorder:
         self.node_reg[key] = reg
         value_reg = self.value_reg
         key = id(data)
+        if key in self.const_reg and data.__class__ in (float, _ndarray):  # a constant
+            # operand itself (minimum(x, c) is c when x > c): its own object, so neither is
+            # taken for the other
+            data = _distinct(data)
+            node._data = data
+            node._ctx = (data, *node._ctx[1:])
+            key = id(data)
+            self.keep.append(data)
         value_reg[key] = reg if value_reg.get(key, reg) == reg else None
 
     def leaf(self, node, data, is_tensor):
