@@ -513,12 +513,17 @@ def test_a_constant_passed_through_by_minimum_is_still_the_constant():
     c = -0.5
 
     def f(x, y):
+        al.minimum(x, c)  # the eager result holds c while x > c
+        return y * c  # was replayed as y * x once x < c
+
+    def g(x, y):
         m = al.minimum(x, c) + al.minimum(y, c)
         return m, y * c, al.minimum(x, c).data * y
 
-    fast = al.compile(f)
-    for x in [1.0, 2.0, -3.0, 4.0, -4.0]:
-        _same(fast(Value(x), Value(10.0)), f(Value(x), Value(10.0)))
+    for fn in (f, g):
+        fast = al.compile(fn)
+        for x in [1.0, 2.0, -3.0, 4.0, -4.0]:
+            _same(fast(Value(x), Value(10.0)), fn(Value(x), Value(10.0)))
 
 
 def test_results_are_constants_and_inputs_are_not_kept_changed():
