@@ -1292,6 +1292,19 @@ def _sweep(original):
     return sweep
 
 
+def _own_memory(original):
+    def own(results):
+        out = original(results)
+        rec = _watching()
+        if rec is not None:
+            for before, after in zip(results, out):
+                if after is not before:  # a copy of an array another result holds: recorded
+                    rec.track(after, rec.call(np.copy, (rec.raw(before),), after))
+        return out
+
+    return own
+
+
 def _apply(original):
     def apply(op, args, params=()):
         rec = _watching()
@@ -1437,6 +1450,7 @@ def _swaps():
         (value, "_new_value", _node_maker(value._new_value, True)),
         (graph, "backward", _backward(graph.backward)),
         (graph, "_sweep", _sweep(graph._sweep)),
+        (graph, "_own_memory", _own_memory(graph._own_memory)),
         (ops, "apply", _apply(ops.apply)),
         (Tensor, "__init__", _init(Tensor.__init__, True)),
         (Value, "__init__", _init(Value.__init__, False)),

@@ -526,6 +526,16 @@ def test_a_constant_passed_through_by_minimum_is_still_the_constant():
             _same(fast(Value(x), Value(10.0)), fn(Value(x), Value(10.0)))
 
 
+def test_gradients_of_two_arguments_replayed_never_share_memory():
+    # add passes its cotangent on unchanged: the replay copies it for the second gradient
+    # as the eager sweep does (a copy unseen by the recording would run every call eagerly).
+    fast = al.compile(lambda x, y: al.grad(lambda a, b: al.mean(a + b), argnums=(0, 1))(x, y))
+    for k in range(3):
+        gx, gy = fast(np.full((2, 3), float(k)), np.ones((2, 3)))
+        assert not np.shares_memory(gx, gy)
+    assert fast.recordings == 2
+
+
 def test_results_are_constants_and_inputs_are_not_kept_changed():
     w = Tensor(np.ones(3), requires_grad=True)
     fast = al.compile(lambda x: (w * x).sum())
