@@ -96,21 +96,25 @@ def entry_problem(name, shape, dtype, expected):
     return None
 
 
-def read_npy_member(zf, info, name, expected):
+def read_npy_member(zf, info, name, expected, most=None):
     """(array, None) from the `.npy` member `info` of `zf`, or (None, the problem).
 
     The member's sizes are checked before its data is read: its declared size
     in the zip directory must leave room for no more than an array of shape
     `expected`, and its `.npy` header must declare a numeric dtype and exactly
     that shape, and exactly as many data bytes as the zip entry holds. So
-    memory stays within the size of the parameter, whatever the file claims.
-    With `expected` None any shape is taken, and memory stays within the size of
-    the zip entry.
+    memory stays within the size of the parameter, whatever the file claims
+    (a compressed member too, which could unpack to far more than its size).
+    With `expected` None any shape is taken, of at most `most` bytes of data
+    (None: as many as the zip entry holds).
     """
     widest = 16  # bytes of the widest numeric item
-    room = math.inf if expected is None else _HEADER_ROOM + widest * math.prod(expected)
+    if expected is not None:
+        most = widest * math.prod(expected)
+    room = math.inf if most is None else _HEADER_ROOM + most
     if info.file_size > room:
-        return None, f"{name!r} holds {info.file_size} bytes, too many for shape {expected}"
+        what = f"shape {expected}" if expected is not None else f"{most} bytes of data"
+        return None, f"{name!r} holds {info.file_size} bytes, too many for {what}"
     fmt = np.lib.format
     try:
         with zf.open(info) as f:

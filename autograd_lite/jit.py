@@ -709,6 +709,11 @@ _recording = threading.local()  # .current: the recorder of this thread, or None
 _record_lock = threading.RLock()  # one recording at a time: the swapped functions are global
 
 
+def _distinct(data):
+    """A new object with the bits of a node's data (a float or an ndarray)."""
+    return data.copy() if data.__class__ is _ndarray else math.copysign(data, data)
+
+
 class _Recorder:
     """The state of one recording: registers, the program, and where each value came from."""
 
@@ -885,6 +890,14 @@ class _Recorder:
         self.node_reg[key] = reg
         value_reg = self.value_reg
         key = id(data)
+        if key in self.const_reg and data.__class__ in (float, _ndarray):  # a constant
+            # operand itself (minimum(x, c) is c when x > c): its own object, so neither is
+            # taken for the other
+            data = _distinct(data)
+            node._data = data
+            node._ctx = (data, *node._ctx[1:])
+            key = id(data)
+            self.keep.append(data)
         value_reg[key] = reg if value_reg.get(key, reg) == reg else None
 
     def leaf(self, node, data, is_tensor):
@@ -1279,6 +1292,19 @@ def _sweep(original):
     return sweep
 
 
+def _own_memory(original):
+    def own(results):
+        out = original(results)
+        rec = _watching()
+        if rec is not None:
+            for before, after in zip(results, out):
+                if after is not before:  # a copy of an array another result holds: recorded
+                    rec.track(after, rec.call(np.copy, (rec.raw(before),), after))
+        return out
+
+    return own
+
+
 def _apply(original):
     def apply(op, args, params=()):
         rec = _watching()
@@ -1424,6 +1450,7 @@ def _swaps():
         (value, "_new_value", _node_maker(value._new_value, True)),
         (graph, "backward", _backward(graph.backward)),
         (graph, "_sweep", _sweep(graph._sweep)),
+        (graph, "_own_memory", _own_memory(graph._own_memory)),
         (ops, "apply", _apply(ops.apply)),
         (Tensor, "__init__", _init(Tensor.__init__, True)),
         (Value, "__init__", _init(Value.__init__, False)),

@@ -516,6 +516,36 @@ def test_numpy_on_raw_arrays_is_found_by_the_second_recording():
     assert fast(np.full(3, 2.0)).item() == (w * Tensor(np.exp(np.full(3, 2.0)))).sum().item()
 
 
+def test_a_constant_passed_through_by_minimum_is_still_the_constant():
+    # minimum(x, c) gives the float object c itself when x > c: the program must not take a
+    # later use of the constant c for that result (the other branch gives x), nor a second
+    # minimum giving c for an ambiguous value.
+    c = -0.5
+
+    def f(x, y):
+        al.minimum(x, c)  # the eager result holds c while x > c
+        return y * c  # was replayed as y * x once x < c
+
+    def g(x, y):
+        m = al.minimum(x, c) + al.minimum(y, c)
+        return m, y * c, al.minimum(x, c).data * y
+
+    for fn in (f, g):
+        fast = al.compile(fn)
+        for x in [1.0, 2.0, -3.0, 4.0, -4.0]:
+            _same(fast(Value(x), Value(10.0)), fn(Value(x), Value(10.0)))
+
+
+def test_gradients_of_two_arguments_replayed_never_share_memory():
+    # add passes its cotangent on unchanged: the replay copies it for the second gradient
+    # as the eager sweep does (a copy unseen by the recording would run every call eagerly).
+    fast = al.compile(lambda x, y: al.grad(lambda a, b: al.mean(a + b), argnums=(0, 1))(x, y))
+    for k in range(3):
+        gx, gy = fast(np.full((2, 3), float(k)), np.ones((2, 3)))
+        assert not np.shares_memory(gx, gy)
+    assert fast.recordings == 2
+
+
 def test_results_are_constants_and_inputs_are_not_kept_changed():
     w = Tensor(np.ones(3), requires_grad=True)
     fast = al.compile(lambda x: (w * x).sum())

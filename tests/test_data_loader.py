@@ -1,6 +1,5 @@
 """TensorDataset, DataLoader, random_split and training checkpoints (autograd_lite.data)."""
 
-import io
 import json
 import zipfile
 
@@ -222,23 +221,45 @@ def test_files_that_are_not_checkpoints_are_refused(tmp_path):
         data.load_checkpoint(tmp_path / "obj.npz", model=model)
 
 
-def test_a_checkpoint_declaring_a_huge_array_is_refused_before_reading_it(tmp_path):
-    # A member whose .npy header declares 80 GB, in a file of a few kilobytes: refused with
-    # ValueError naming the member, never allocated (the load runs in a child that reports
-    # the traced peak of its allocations), and the model is left as it was.
+def _with_member(tmp_path, name, write):
+    """A good checkpoint copied to `name`, its member model.0.weight written by `write(f)`
+    (deflated)."""
     model, opt = _setup()[:2]
     good = data.save_checkpoint(tmp_path / "good.npz", model=model, optimizer=opt)
-    path = tmp_path / "crafted.npz"
+    path = tmp_path / name
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
         for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "model.0.weight.npy":
-                header = io.BytesIO()
-                np.lib.format.write_array_header_1_0(
-                    header, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)}
-                )
-                body = header.getvalue() + b"\0" * 64
-            dst.writestr(info.filename, body)
+            if info.filename != "model.0.weight.npy":
+                dst.writestr(info.filename, src.read(info))
+                continue
+            member = zipfile.ZipInfo(info.filename)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(member, "w") as f:
+                write(f)
+    return path
+
+
+@pytest.mark.parametrize(
+    "shape, data_bytes",
+    [
+        ((10**10,), 64),  # 80 GB declared, 64 bytes held
+        ((5 * 2**20,), 40 * 2**20),  # a zip bomb: 40 MB of zeros held, in a few kilobytes
+    ],
+)
+def test_a_checkpoint_declaring_a_huge_array_is_refused_before_reading_it(
+    tmp_path, shape, data_bytes
+):
+    # Refused with ValueError naming the member, never allocated (the load runs in a child
+    # that reports the traced peak of its allocations), and the model is left as it was.
+    def write(f):
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": shape}
+        )
+        for start in range(0, data_bytes, 2**20):
+            f.write(bytes(min(2**20, data_bytes - start)))
+
+    path = _with_member(tmp_path, "crafted.npz", write)
+    assert path.stat().st_size < 2**20
     report = load_in_child(
         "model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.2, rng=2), "
         "nn.Linear(16, 3))",
@@ -248,6 +269,24 @@ def test_a_checkpoint_declaring_a_huge_array_is_refused_before_reading_it(tmp_pa
     assert "model.0.weight" in report["error"][1] and str(path) in report["error"][1], report
     assert report["peak"] < 10 * 2**20, f"load traced {report['peak']} bytes at its peak"
     assert report["unchanged"]
+
+
+def test_a_checkpoint_holding_a_member_twice_is_refused(tmp_path):
+    # zipfile reads the last of two members of one name: the file is ambiguous, not loaded.
+    model, opt = _setup()[:2]
+    good = data.save_checkpoint(tmp_path / "good.npz", model=model, optimizer=opt)
+    path = tmp_path / "twice.npz"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            dst.writestr("model.0.weight.npy", src.read("model.0.weight.npy"))
+    fresh = _setup(init_seed=10)[0]
+    before = fresh.state_dict()
+    with pytest.raises(ValueError, match=r"twice.npz'.*'model.0.weight' appears twice"):
+        data.load_checkpoint(path, model=fresh)
+    for name, arr in fresh.state_dict().items():
+        np.testing.assert_array_equal(arr, before[name])
 
 
 # ---- fit on top of the loader ------------------------------------------------------------------

@@ -91,6 +91,27 @@ def test_argnums_tuple_gives_a_tuple_of_gradients():
     assert grad(lambda x, y: x * y, argnums=-1)(2.0, 3.0) == 2.0
 
 
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, y: al.mean(x + y),  # mean's cotangent, spread into a new array
+        lambda x, y: al.sum(x + y, axis=0).sum(),
+        lambda x, y: (x + y)[np.array([0, 0, 1])].sum(),  # x[index]'s scatter
+        lambda x, y: al.log_softmax(x + y, axis=-1).sum(),
+    ],
+)
+def test_gradients_of_two_arguments_never_share_memory(f):
+    # add passes its cotangent on unchanged to both inputs: editing one gradient in place
+    # (clipping it, say) must not change the other one.
+    gx, gy = grad(f, argnums=(0, 1))(np.ones((2, 3)), np.ones((2, 3)))
+    want = gy.copy()
+    gx *= 0.0
+    np.testing.assert_array_equal(gy, want)
+    _, back = vjp(f, np.ones((2, 3)), np.ones((2, 3)))
+    gx, gy = back(1.0)
+    assert not np.shares_memory(gx, gy)
+
+
 def test_value_and_grad():
     v, g = value_and_grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
     assert v == 5.0

@@ -675,10 +675,10 @@ def cotangents(
     """
     if not batched:
         grads = _sweep(root, gradient, create_graph)
-        return [grads.get(x) for x in inputs]
+        return _own_memory([grads.get(x) for x in inputs])
     batch, seed = _batched_seed(root, gradient, create_graph)
     grads = _sweep(root, seed, create_graph, batch=batch)
-    return [_with_batch(grads.get(x), x, batch) for x in inputs]
+    return _own_memory([_with_batch(grads.get(x), x, batch) for x in inputs])
 
 
 def _sweep(root, gradient, create_graph, observe=None, batch=None):
@@ -942,6 +942,27 @@ def _forward_time_args(node):
     return args
 
 
+def _own_memory(results):
+    """`cotangents`' results with every array after the first that shares memory with an
+    earlier one copied: a rule may pass its cotangent on unchanged (add's does), so two
+    inputs can get one array, and the caller may edit either in place."""
+    seen = set()
+    out = []
+    for g in results:
+        owner = _owner(g)
+        if owner is not None:
+            if owner in seen:
+                g = g.copy()
+            seen.add(owner)
+        out.append(g)
+    return out
+
+
+def _owner(g):
+    """The id of the array owning an ndarray g's memory; None for anything else."""
+    return id(g if g.base is None else g.base) if g.__class__ is np.ndarray else None
+
+
 def _unshared(grads):
     """Gradient arrays with any array shared by several nodes made a read-only view.
 
@@ -950,9 +971,7 @@ def _unshared(grads):
     gradient a user sees has its own memory, and gradients nobody reads are
     never copied.
     """
-    owners = [
-        id(g if g.base is None else g.base) if g.__class__ is np.ndarray else None for g in grads
-    ]
+    owners = list(map(_owner, grads))
     count = Counter(owners)
     out = []
     for g, owner in zip(grads, owners):

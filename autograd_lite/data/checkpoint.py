@@ -117,12 +117,14 @@ def save_checkpoint(
     return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def _read(path):
+def _read(path, most, optimizer):
     """({member name: array}, meta dict) of a checkpoint file; ValueError if it is not one.
 
     Each member's `.npy` header is checked before its data is read (`Module.load`'s
-    reader): a numeric dtype, and exactly as many data bytes as the zip entry holds, so a
-    crafted header declaring a huge array costs no memory."""
+    reader): a numeric dtype, and exactly as many data bytes as the zip entry holds, at
+    most `most` (the largest array the objects loaded can take; `meta` any), so a crafted
+    header declaring a huge array, or a compressed member unpacking to one, costs no
+    memory. The optimizer's arrays are read only if `optimizer`. A name twice is refused."""
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -133,7 +135,12 @@ def _read(path):
     with zf:
         for info in zf.infolist():
             name = info.filename.removesuffix(".npy")
-            array, problem = read_npy_member(zf, info, name, None)
+            if name in arrays:
+                raise ValueError(f"{path!r} is not a checkpoint archive: {name!r} appears twice")
+            if name.startswith("optimizer.") and not optimizer:
+                continue  # not needed
+            limit = None if name == "meta" else most
+            array, problem = read_npy_member(zf, info, name, None, limit)
             if problem:
                 raise ValueError(f"{path!r} is not a checkpoint archive: {problem}")
             arrays[name] = array.copy()  # writable, and not a view of the file's bytes
@@ -161,7 +168,9 @@ def load_checkpoint(path, *, model, optimizer=None, scheduler=None, loader=None)
     a checkpoint.
     """
     path = os.fspath(path)
-    arrays, meta = _read(path)
+    params = [] if optimizer is None else optimizer.params
+    sizes = [np.size(v) for v in model.state_dict().values()] + [np.size(p.data) for p in params]
+    arrays, meta = _read(path, 16 * max(sizes, default=0), optimizer is not None)  # 16: widest
     model_state = {k[6:]: v for k, v in arrays.items() if k.startswith("model.")}
     parts = [("model", model, model_state)]
     if meta.get("generators") is not None:  # files written before generators were saved lack it
