@@ -61,6 +61,6 @@ def bar_chart(rows, path) -> None:
         "median, lower is better",
         fontsize=10,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))  # room for the title
     fig.savefig(path, dpi=90, format="png")
     plt.close(fig)
