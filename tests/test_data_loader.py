@@ -221,44 +221,45 @@ def test_files_that_are_not_checkpoints_are_refused(tmp_path):
         data.load_checkpoint(tmp_path / "obj.npz", model=model)
 
 
-def _with_member(tmp_path, name, write):
-    """A good checkpoint copied to `name`, its member model.0.weight written by `write(f)`
-    (deflated)."""
+def _with_member(tmp_path, name, write, member="model.0.weight.npy"):
+    """A good checkpoint copied to `name`, its `member` written by `write(f)` (deflated)."""
     model, opt = _setup()[:2]
     good = data.save_checkpoint(tmp_path / "good.npz", model=model, optimizer=opt)
     path = tmp_path / name
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
         for info in src.infolist():
-            if info.filename != "model.0.weight.npy":
+            if info.filename != member:
                 dst.writestr(info.filename, src.read(info))
                 continue
-            member = zipfile.ZipInfo(info.filename)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            with dst.open(member, "w") as f:
+            crafted = zipfile.ZipInfo(info.filename)
+            crafted.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(crafted, "w") as f:
                 write(f)
     return path
 
 
 @pytest.mark.parametrize(
-    "shape, data_bytes",
+    "member, descr, shape, data_bytes",
     [
-        ((10**10,), 64),  # 80 GB declared, 64 bytes held
-        ((5 * 2**20,), 40 * 2**20),  # a zip bomb: 40 MB of zeros held, in a few kilobytes
+        ("model.0.weight", "<f8", (10**10,), 64),  # 80 GB declared, 64 bytes held
+        # zip bombs: megabytes of zeros held, in a few kilobytes
+        ("model.0.weight", "<f8", (5 * 2**20,), 40 * 2**20),
+        ("meta", "|u1", (80 * 2**20,), 80 * 2**20),  # past meta's 64 MiB
     ],
 )
 def test_a_checkpoint_declaring_a_huge_array_is_refused_before_reading_it(
-    tmp_path, shape, data_bytes
+    tmp_path, member, descr, shape, data_bytes
 ):
     # Refused with ValueError naming the member, never allocated (the load runs in a child
     # that reports the traced peak of its allocations), and the model is left as it was.
     def write(f):
         np.lib.format.write_array_header_1_0(
-            f, {"descr": "<f8", "fortran_order": False, "shape": shape}
+            f, {"descr": descr, "fortran_order": False, "shape": shape}
         )
         for start in range(0, data_bytes, 2**20):
             f.write(bytes(min(2**20, data_bytes - start)))
 
-    path = _with_member(tmp_path, "crafted.npz", write)
+    path = _with_member(tmp_path, "crafted.npz", write, f"{member}.npy")
     assert path.stat().st_size < 2**20
     report = load_in_child(
         "model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.2, rng=2), "
@@ -266,7 +267,7 @@ def test_a_checkpoint_declaring_a_huge_array_is_refused_before_reading_it(
         f"data.load_checkpoint({str(path)!r}, model=model)",
     )
     assert report["error"] is not None and report["error"][0] == "ValueError", report
-    assert "model.0.weight" in report["error"][1] and str(path) in report["error"][1], report
+    assert repr(member) in report["error"][1] and str(path) in report["error"][1], report
     assert report["peak"] < 10 * 2**20, f"load traced {report['peak']} bytes at its peak"
     assert report["unchanged"]
 

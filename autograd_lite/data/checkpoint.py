@@ -25,6 +25,7 @@ __all__ = ["load_checkpoint", "save_checkpoint"]
 
 _FORMAT = "autograd_lite checkpoint"
 _VERSION = 1
+_META_MOST = 64 << 20  # bytes of the JSON member: options, counters, generators and `extra`
 
 
 def _plain(obj):
@@ -122,7 +123,7 @@ def _read(path, most, optimizer):
 
     Each member's `.npy` header is checked before its data is read (`Module.load`'s
     reader): a numeric dtype, and exactly as many data bytes as the zip entry holds, at
-    most `most` (the largest array the objects loaded can take; `meta` any), so a crafted
+    most `most` (the largest array the objects loaded can take; `meta` 64 MiB), so a crafted
     header declaring a huge array, or a compressed member unpacking to one, costs no
     memory. The optimizer's arrays are read only if `optimizer`. A name twice is refused."""
     try:
@@ -139,7 +140,7 @@ def _read(path, most, optimizer):
                 raise ValueError(f"{path!r} is not a checkpoint archive: {name!r} appears twice")
             if name.startswith("optimizer.") and not optimizer:
                 continue  # not needed
-            limit = None if name == "meta" else most
+            limit = _META_MOST if name == "meta" else most
             array, problem = read_npy_member(zf, info, name, None, limit)
             if problem:
                 raise ValueError(f"{path!r} is not a checkpoint archive: {problem}")
