@@ -1755,7 +1755,6 @@ class Compiled:
         self._cache = OrderedDict()
         self.recordings = 0  # how many times fn was recorded (a cache miss each)
         self._int_misses = 0  # recordings caused by new values of integer arrays only
-        self._warned_ints = False
 
     def __call__(self, *args, **kwargs):
         if _watching() is not None:  # inside another recording: run eagerly, recorded there
@@ -1818,8 +1817,7 @@ class Compiled:
         shape = _without_int_values(key)
         if any(_without_int_values(k) == shape for k in self._cache):
             self._int_misses += 1
-            if self._int_misses == _INT_MISSES_WARNED and not self._warned_ints:
-                self._warned_ints = True
+            if self._int_misses == _INT_MISSES_WARNED:  # once: the count only grows
                 warnings.warn(
                     f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} has recorded again "
                     f"{_INT_MISSES_WARNED} times only because the values of integer or bool "
