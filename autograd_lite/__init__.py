@@ -10,6 +10,7 @@ import sys as _sys
 
 from . import nn as nn
 from . import optim as optim
+from . import transforms as _transforms
 from .core import ops as _ops
 from .core import products as _products
 from .core import reductions as _reductions
@@ -27,26 +28,8 @@ from .core.value import Value
 from .jit import compile as compile  # not in __all__: `import *` keeps Python's compile
 from .math import distributions as distributions
 from .math import linalg as linalg
+from .transforms import *  # noqa: F403  (grad, jvp, jacobian, hessian, gradcheck, ...)
 from .transforms import functional as functional
-from .transforms.forward import jacfwd, jvp, linearize
-from .transforms.functional import (
-    derivative,
-    grad,
-    hessian,
-    hvp,
-    jacobian,
-    jacrev,
-    value_and_grad,
-    vjp,
-)
-from .transforms.gradcheck import (
-    GradcheckError,
-    check_grads,
-    gradcheck,
-    gradcheck_module,
-    gradgradcheck,
-)
-from .transforms.taylor import SeriesFallbackWarning, taylor
 from .viz import draw_dot, draw_graph, explain, explore, save_graph
 from .viz.grad_flow import plot_grad_flow
 
@@ -76,35 +59,18 @@ __all__ = [
     *_reductions.__all__,
     *_shapes.__all__,
     *_products.__all__,
-    "GradcheckError",
-    "SeriesFallbackWarning",
+    *_transforms.__all__,
     "Tensor",
     "Value",
-    "check_grads",
-    "derivative",
     "detect_anomaly",
     "draw_dot",
     "draw_graph",
     "enable_grad",
     "explain",
     "explore",
-    "grad",
-    "gradcheck",
-    "gradcheck_module",
-    "gradgradcheck",
-    "hessian",
-    "hvp",
     "is_grad_enabled",
-    "jacfwd",
-    "jacobian",
-    "jacrev",
-    "jvp",
-    "linearize",
     "no_grad",
     "plot_grad_flow",
     "primitive",
     "save_graph",
-    "taylor",
-    "value_and_grad",
-    "vjp",
 ]

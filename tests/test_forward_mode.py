@@ -282,7 +282,7 @@ def test_hessian_forward_over_reverse_agrees_with_reverse_over_reverse():
     x, y = rng.normal(size=4), rng.normal(size=4)
     expected = al.hessian(f, argnums=(0, 1))(x, y)
     for vectorize, chunk in ((True, None), (True, 3), (False, None)):
-        got = forward._hessian_fwd_over_rev(f, (0, 1), vectorize, chunk)(x, y)
+        got = forward._hessian_fwd_over_rev(f, (0, 1), vectorize=vectorize, chunk_size=chunk)(x, y)
         for i in range(2):
             for j in range(2):
                 _close(got[i][j], expected[i][j], f"H[{i}][{j}]", atol=1e-12, rtol=1e-10)

@@ -272,18 +272,25 @@ def _array_forward(prim, n, keys):
     return forward
 
 
+def _user_rule(prim, rules, i, n, kind, why):
+    """The user's `kind` rule for input i, looked up when called (so `defvjp` or `defjvp`
+    may come after the first call); NotImplementedError naming the primitive and the input
+    if there is none (`why`: what reached it)."""
+    user_rule = rules[i] if i < len(rules) else None
+    if user_rule is None:
+        raise NotImplementedError(
+            f"primitive {prim.name!r} has no {kind} rule for input {i} (of {n}), which {why}; "
+            f"give one with {prim.name}.def{kind}(...)"
+        )
+    return user_rule
+
+
 def _vjp(prim, i, n, keys):
-    """The `Op`'s rule for input i: the user's rule (looked up when called, so `defvjp`
-    may come after the first call), given its parameters as keywords."""
+    """The `Op`'s rule for input i: the user's rule (`_user_rule`), given its parameters as
+    keywords."""
 
     def rule(g, out, *args):
-        rules = prim.vjps
-        user_rule = rules[i] if i < len(rules) else None
-        if user_rule is None:
-            raise NotImplementedError(
-                f"primitive {prim.name!r} has no vjp rule for input {i} (of {n}), which "
-                f"requires grad; give one with {prim.name}.defvjp(...)"
-            )
+        user_rule = _user_rule(prim, prim.vjps, i, n, "vjp", "requires grad")
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(g, Node):  # create_graph: the rule must record on nodes
             c = _recorded(prim, i, user_rule, g, out, inputs, kw)
@@ -306,17 +313,13 @@ def _series(prim, n, keys):
 
 
 def _jvp(prim, i, n, keys):
-    """The `Op`'s jvp rule for input i: the user's rule (looked up when called, so `defjvp`
-    may come after the first call), given its parameters as keywords."""
+    """The `Op`'s jvp rule for input i: the user's rule (`_user_rule`), given its parameters
+    as keywords."""
 
     def rule(t, out, *args):
-        rules = prim.jvps
-        user_rule = rules[i] if i < len(rules) else None
-        if user_rule is None:
-            raise NotImplementedError(
-                f"primitive {prim.name!r} has no jvp rule for input {i} (of {n}), which forward "
-                f"mode (jvp, jacfwd, linearize) reached; give one with {prim.name}.defjvp(...)"
-            )
+        user_rule = _user_rule(
+            prim, prim.jvps, i, n, "jvp", "forward mode (jvp, jacfwd, linearize) reached"
+        )
         inputs, kw = args[:n], _keywords(keys, args[n:])
         if isinstance(t, Node):  # nested: the rule must record on nodes
             return _recorded(prim, i, user_rule, t, out, inputs, kw, "jvp")

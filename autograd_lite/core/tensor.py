@@ -43,17 +43,19 @@ def _operand(x):
     return _as_array(x, what="operand")
 
 
-def _unbroadcast(c, shape):
-    """Sum a cotangent over the axes along which an input of `shape` was broadcast."""
-    if c.ndim < len(shape):
+def _unbroadcast(c, shape, keep=0):
+    """Sum a cotangent over the axes along which an input of `shape` was broadcast; its
+    first `keep` axes (a batched sweep's batch axes) are kept in front."""
+    if c.ndim < keep + len(shape):
         return ops.broadcast_to(c, shape)
-    lead = c.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and c.shape[lead + i] != 1
+    lead = c.ndim - keep - len(shape)
+    start = keep + lead
+    axes = tuple(range(keep, start)) + tuple(
+        start + i for i, n in enumerate(shape) if n == 1 and c.shape[start + i] != 1
     )
     if axes:
         c = c.sum(axis=axes, keepdims=True)
-    return c.reshape(shape) if lead else c
+    return c.reshape(c.shape[:keep] + shape) if lead else c
 
 
 def _unary(op, x):
@@ -453,13 +455,7 @@ class Tensor(Node, ops.Arithmetic):
             return Tensor._sum_to_shape(ops.broadcast_to(c, batch + shape), like)
         if c.shape[:nb] != batch:  # a batch axis of length 1, broadcast
             c = ops.broadcast_to(c, batch + c.shape[nb:])
-        axes = tuple(range(nb, nb + lead)) + tuple(
-            nb + lead + i for i, n in enumerate(shape) if n == 1 and c.shape[nb + lead + i] != 1
-        )
-        if axes:
-            c = c.sum(axis=axes, keepdims=True)
-        if lead:
-            c = c.reshape(batch + shape)
+        c = _unbroadcast(c, shape, keep=nb)
         if c.dtype != like.dtype:
             c = c.astype(like.dtype)
         if isinstance(c, np.generic):

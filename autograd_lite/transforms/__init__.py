@@ -11,16 +11,25 @@ from .functional import (
     value_and_grad,
     vjp,
 )
-from .gradcheck import GradcheckError, KinkNote, gradcheck, gradgradcheck
+from .gradcheck import (
+    GradcheckError,
+    KinkNote,
+    check_grads,
+    gradcheck,
+    gradcheck_module,
+    gradgradcheck,
+)
 from .taylor import SeriesFallbackWarning, taylor
 
 __all__ = [
     "GradcheckError",
     "KinkNote",
     "SeriesFallbackWarning",
+    "check_grads",
     "derivative",
     "grad",
     "gradcheck",
+    "gradcheck_module",
     "gradgradcheck",
     "hessian",
     "hvp",

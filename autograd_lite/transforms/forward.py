@@ -266,6 +266,7 @@ def _block(o, x, parts, batched):
 def jacfwd(
     f: Callable,
     argnums: int | Sequence[int] = 0,
+    *,
     vectorize: bool = True,
     chunk_size: int | None = None,
 ) -> Callable:
@@ -346,6 +347,7 @@ def hvp(f: Callable, x, v, **kwargs) -> Any:
 def _hessian_fwd_over_rev(
     f: Callable,
     argnums: int | Sequence[int] = 0,
+    *,
     vectorize: bool = True,
     chunk_size: int | None = None,
 ) -> Callable:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..harness import NUMPY, OURS, Case, Impl, remembering, torch_impls
+from . import hessian, jacobian
 from .tensor_mlp import make_problem
 
 WORKLOAD = "7. Forward mode"
@@ -85,35 +86,11 @@ def _torch_jvp(x, rows, labels, params, tangents):
     return remembering(lambda: jvp(loss, ps, ts))
 
 
-def _jacobian_problem(m, n, seed=2):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((m, n)) / np.sqrt(n), rng.standard_normal(n)
-
-
-def _ours_jacobian(b, x, transform):
-    import autograd_lite as al
-
-    jac = getattr(al, transform)(lambda v: al.tanh(al.matmul(b, v)))
-    return remembering(lambda: jac(x))
-
-
-def _torch_jacfwd(b, x):
-    import torch
-
-    bt, xt = torch.from_numpy(b), torch.from_numpy(x)
-    jac = torch.func.jacfwd(lambda v: torch.tanh(bt @ v))
-    return remembering(lambda: jac(xt))
-
-
-def _numpy_jacobian(b, x):
-    return remembering(lambda: (1.0 - np.tanh(b @ x) ** 2)[:, None] * b)
-
-
 def cases(smoke=False):
     sizes, batch = ((6, 5, 3), 4) if smoke else ((784, 256, 10), 128)
     mlp = _mlp(*make_problem(sizes, batch))
     m, n = (7, 3) if smoke else (2000, 5)
-    b, x = _jacobian_problem(m, n)
+    b, x = hessian.make_problem(m, n)
 
     def on_mlp(fn):
         return lambda: fn(*mlp)
@@ -135,10 +112,10 @@ def cases(smoke=False):
             WORKLOAD,
             f"jacobian of tanh(B @ x), B {m}x{n}",
             [
-                Impl(OURS, lambda: _ours_jacobian(b, x, "jacfwd")),
-                Impl(JACREV, lambda: _ours_jacobian(b, x, "jacobian")),
-                *torch_impls(lambda: _torch_jacfwd(b, x), name="torch.func.jacfwd"),
-                Impl(NUMPY, lambda: _numpy_jacobian(b, x)),
+                Impl(OURS, lambda: jacobian.ours(b, x, "jacfwd")),
+                Impl(JACREV, lambda: jacobian.ours(b, x, "jacobian")),
+                *torch_impls(lambda: jacobian.torch_func(b, x, "jacfwd"), name="torch.func.jacfwd"),
+                Impl(NUMPY, lambda: jacobian.closed_form(b, x)),
             ],
             repeats=3 if smoke else 7,
             min_round=0.0 if smoke else 0.05,

@@ -16,22 +16,26 @@ from .hessian import make_problem  # A (m, n) scaled by 1/sqrt(n), x (n,): stand
 WORKLOAD = "8. Jacobian"
 
 
-def _ours(a, x, **options):
+def ours(a, x, transform="jacrev", **options):
+    """autograd_lite's `transform` (jacrev, jacobian, jacfwd) of tanh(A @ x), at x."""
     import autograd_lite as al
 
-    j = al.jacrev(lambda v: al.tanh(al.matmul(a, v)), **options)
+    j = getattr(al, transform)(lambda v: al.tanh(al.matmul(a, v)), **options)
     return remembering(lambda: j(x))
 
 
-def _torch_func(a, x):
+def torch_func(a, x, transform="jacrev"):
+    """`torch.func.<transform>` (jacrev, jacfwd) of tanh(A @ x), at x."""
     import torch
 
     at, xt = torch.from_numpy(a), torch.from_numpy(x)
-    j = torch.func.jacrev(lambda v: torch.tanh(at @ v))
+    j = getattr(torch.func, transform)(lambda v: torch.tanh(at @ v))
     return remembering(lambda: j(xt))
 
 
-def _numpy(a, x):
+def closed_form(a, x):
+    """The floor: diag(1 - tanh(A x)**2) A, by hand."""
+
     def jacobian():
         y = np.tanh(a @ x)
         return (1.0 - y * y)[:, None] * a
@@ -47,10 +51,10 @@ def cases(smoke=False):
             WORKLOAD,
             f"tanh(A @ x), A {m}x{n}",
             [
-                Impl(f"{OURS} jacrev", lambda: _ours(a, x)),
-                Impl(f"{OURS} jacrev(vectorize=False)", lambda: _ours(a, x, vectorize=False)),
-                *torch_impls(lambda: _torch_func(a, x), name="torch.func.jacrev"),
-                Impl(NUMPY, lambda: _numpy(a, x)),
+                Impl(f"{OURS} jacrev", lambda: ours(a, x)),
+                Impl(f"{OURS} jacrev(vectorize=False)", lambda: ours(a, x, vectorize=False)),
+                *torch_impls(lambda: torch_func(a, x), name="torch.func.jacrev"),
+                Impl(NUMPY, lambda: closed_form(a, x)),
             ],
             repeats=3 if smoke else 11,
             min_round=0.0 if smoke else 0.1,
