@@ -452,3 +452,40 @@ def test_mean_is_one_op_computing_exactly_the_sum_times_one_over_the_count(axis,
     for g, r in zip(grads, ref_grads):
         assert g.dtype == r.dtype and np.array_equal(g, r)
     assert np.isnan(al.mean(Tensor(np.zeros((0, 2)), requires_grad=True)).item())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_scatter_of_integer_indices_adds_exactly_as_np_add_at(data):
+    """x[rows, cols]'s vjp sums repeated indices in order into zeros: bit for bit np.add.at
+    (negative indices, -0.0, inf and NaN included), whichever way it is computed."""
+    shape = data.draw(array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    n = data.draw(st.integers(0, 9))
+    parts = tuple(
+        np.array(data.draw(st.lists(st.integers(-s, s - 1), min_size=n, max_size=n)), np.int64)
+        for s in shape
+    )
+    values = st.sampled_from([0.0, -0.0, 1.5, -2.25, 1e308, np.inf, -np.inf, np.nan])
+    g = np.array(data.draw(st.lists(values | st.floats(-10, 10), min_size=n, max_size=n)))
+    index = parts if len(parts) > 1 else parts[0]
+    expected = np.zeros(shape)
+    with np.errstate(all="ignore"):
+        np.add.at(expected, index, g)
+        got = ops._scatter_array(g, index, shape)
+    assert got.dtype == np.float64 and got.shape == expected.shape
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+    twos = np.zeros(shape)
+    np.add.at(twos, index, 2.0)
+    assert np.array_equal(ops._scatter_array(np.array(2.0), index, shape), twos)  # broadcast g
+
+
+def test_a_bool_axis_is_refused_even_after_the_same_int_axis_was_used():
+    """The checked axes are remembered per (axis, ndim): True must not pass for 1."""
+    x = Tensor(np.ones((2, 3)))
+    assert al.sum(x, axis=1).shape == (2,)
+    for axis in (True, np.bool_(True)):
+        with pytest.raises(TypeError, match="axis must be None, an int"):
+            al.sum(x, axis=axis)
+    with pytest.raises(ValueError, match="axis 2 is out of bounds"):
+        al.mean(x, axis=2)

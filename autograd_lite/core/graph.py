@@ -972,6 +972,8 @@ def _unshared(grads):
     never copied.
     """
     owners = list(map(_owner, grads))
+    if len(set(owners)) == len(owners):  # the common case: no array shared
+        return grads
     count = Counter(owners)
     out = []
     for g, owner in zip(grads, owners):

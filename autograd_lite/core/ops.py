@@ -82,7 +82,8 @@ def _zero_like(g, x):
 
 def _shape(x):
     """The shape of a node's or raw operand's data."""
-    return np.shape(_raw(x))
+    x = x._data if isinstance(x, Node) else x
+    return x.shape if x.__class__ is np.ndarray else np.shape(x)
 
 
 def _extremum_share(g, a, b):
@@ -110,8 +111,22 @@ def _sign(x):
     return np.sign(x)
 
 
+#: `_normalize_axes` of (axis, ndim) for axis None or a plain int, once checked (a few
+#: dozen entries at most: ndim and axis are small). A bool axis is not an int here.
+_AXES_SEEN: dict = {}
+
+
 def _normalize_axes(axis, ndim):
     """Reduction axes as a sorted tuple of non-negative ints; None means all."""
+    if axis is None or axis.__class__ is int:
+        axes = _AXES_SEEN.get((axis, ndim))
+        if axes is None:
+            axes = _AXES_SEEN[axis, ndim] = _checked_axes(axis, ndim)
+        return axes
+    return _checked_axes(axis, ndim)
+
+
+def _checked_axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, numbers.Integral) else axis
@@ -336,6 +351,11 @@ def _pow_scalar(x, y):
 
 
 def _matmul_array(a, b):
+    if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.ndim and b.ndim:
+        try:
+            return np.matmul(a, b)  # the common case, checked without np.ndim's dispatch
+        except ValueError:
+            pass  # the message below
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         raise ValueError(
             f"matmul needs operands of at least one dimension, got shapes {np.shape(a)} and "
@@ -398,9 +418,19 @@ def _norm2_array(x, axis, keepdims):
 
 
 def _scatter_array(g, index, shape):
-    out = np.zeros(shape, dtype=g.dtype)
     parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+    ints = [p.__class__ is np.ndarray and p.dtype.kind in "iu" for p in parts]
+    if len(ints) == len(shape) and all(ints) and g.dtype == np.float64 and g.size:
+        # An integer array on every axis: the elements' flat positions, summed by bincount,
+        # which adds in order into zeros as np.add.at does (the same floats), a few times
+        # quicker. mode="wrap" reads negative indices as numpy does (all are in range: the
+        # forward indexed with them). Not for an empty g (bincount gives int64 zeros) nor
+        # a g that broadcasts against the index (add.at broadcasts it).
+        flat = np.ravel_multi_index(parts, shape, mode="wrap")
+        if flat.shape == g.shape:
+            return np.bincount(flat.ravel(), g.ravel(), math.prod(shape)).reshape(shape)
+    out = np.zeros(shape, dtype=g.dtype)
+    if any(ints):
         np.add.at(out, index, g)  # repeated integer indices accumulate
     else:
         out[index] = g
@@ -1393,6 +1423,8 @@ def _column(g):
 def _matmul_da(g, out, a, b):
     # dA = G B^T, numpy's 1-d operands read as a row (a) or a column (b) vector. g may
     # carry batch axes in front (a batched sweep); each case keeps them and is one product.
+    if b.ndim == 2 and g.__class__ is np.ndarray and b.__class__ is np.ndarray:
+        return np.matmul(g, b.T)  # raw: the product below, without matmul's dispatch
     if b.ndim == 1:  # out (..., m) or (): dA[..., i, j] = g[..., i] b[j]
         return _column(g) * b
     if a.ndim == 1:  # out (..., p): dA = g B^T, the row axis dropped again
@@ -1404,6 +1436,8 @@ def _matmul_da(g, out, a, b):
 
 
 def _matmul_db(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2 and g.__class__ is np.ndarray and a.__class__ is np.ndarray:
+        return np.matmul(a.T, g)  # raw: the last line's product, without matmul's dispatch
     if a.ndim == 1:  # dB[..., i, j] = a[i] g[..., j] (b a matrix) or a[i] g (b a vector)
         if b.ndim == 1:
             return _column(g) * a
@@ -1502,7 +1536,10 @@ SUM = Op(
 
 def _mean_scale(shape, axis):
     """1 / (the number of elements reduced), nan when there are none (as numpy's mean of [])."""
-    count = math.prod([shape[a] for a in _normalize_axes(axis, len(shape))])
+    if axis is None:
+        count = math.prod(shape)
+    else:
+        count = math.prod([shape[a] for a in _normalize_axes(axis, len(shape))])
     return 1.0 / count if count else np.nan
 
 
@@ -1514,6 +1551,11 @@ def _mean_array(x, axis, keepdims):
 
 def _mean_rule(g, out, x, axis, keepdims):
     # g / count, spread over the reduced elements.
+    if axis is None and g.__class__ is np.ndarray and g.ndim == 0 and x.__class__ is np.ndarray:
+        g = g * _mean_scale(x.shape, None)  # raw, the mean of all: the lines below, shortened
+        out = np.empty(x.shape, g.dtype)
+        out[...] = g
+        return out
     shape = _shape(x)
     return _spread(_expand_reduced(g * _mean_scale(shape, axis), shape, axis, keepdims), shape)
 
