@@ -422,10 +422,11 @@ def _scatter_array(g, index, shape):
     ints = [p.__class__ is np.ndarray and p.dtype.kind in "iu" for p in parts]
     if len(ints) == len(shape) and all(ints) and g.dtype == np.float64 and g.size:
         # An integer array on every axis: the elements' flat positions, summed by bincount,
-        # which adds in order into zeros as np.add.at does (the same floats), a few times
-        # quicker. mode="wrap" reads negative indices as numpy does (all are in range: the
-        # forward indexed with them). Not for an empty g (bincount gives int64 zeros) nor
-        # a g that broadcasts against the index (add.at broadcasts it).
+        # which adds in order into zeros as np.add.at does (the same floats; where two NaNs
+        # meet, which one's sign and payload is kept may differ, as numpy leaves it open), a
+        # few times quicker. mode="wrap" reads negative indices as numpy does: callers pass
+        # indices in range (the forward indexed with them; diag made them). Not for an empty
+        # g (bincount gives int64 zeros) nor a g that broadcasts against the index.
         flat = np.ravel_multi_index(parts, shape, mode="wrap")
         if flat.shape == g.shape:
             return np.bincount(flat.ravel(), g.ravel(), math.prod(shape)).reshape(shape)
