@@ -29,11 +29,13 @@ dictionaries. The functions are the ops' own raw-array and float forwards and vj
 rules (or, for a few operators, the same expression: `operator.mul` for the rule
 `g * y`), so a replay is bit-for-bit the eager call. Python source compiled with
 `compile()` was measured slower to make (tens of microseconds per line) than the
-program saves, so none is generated. A scalar program (tens of thousands of float
-operations, most of them independent: the samples of a batch, the neurons of a layer)
-is replayed by levels instead (`_levelled`): the float operations of one kind that
-depend on nothing not computed yet run as one numpy call on an array of the floats,
-which IEEE 754's exact rounding makes the same bits as Python's operators.
+program saves, so none is generated (and a Tensor step written out as one straight-line
+function replayed no faster than the interpreter: the time is in the rules themselves).
+A scalar program (tens of thousands of float operations, most of them independent: the
+samples of a batch, the neurons of a layer) is replayed by levels instead (`_levelled`):
+the float operations of one kind that depend on nothing not computed yet run as one numpy
+call on an array of the floats, which IEEE 754's exact rounding makes the same bits as
+Python's operators.
 
 Leaves not passed as arguments (a model's parameters, captured by closure) are
 read from their objects when the program first needs them, and again after every

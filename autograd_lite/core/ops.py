@@ -1553,10 +1553,8 @@ def _mean_array(x, axis, keepdims):
 def _mean_rule(g, out, x, axis, keepdims):
     # g / count, spread over the reduced elements.
     if axis is None and g.__class__ is np.ndarray and g.ndim == 0 and x.__class__ is np.ndarray:
-        g = g * _mean_scale(x.shape, None)  # raw, the mean of all: the lines below, shortened
-        out = np.empty(x.shape, g.dtype)
-        out[...] = g
-        return out
+        # raw, the mean of all: the lines below without the reshape of a 0-d g
+        return _spread(np.asarray(g * _mean_scale(x.shape, None)), x.shape)
     shape = _shape(x)
     return _spread(_expand_reduced(g * _mean_scale(shape, axis), shape, axis, keepdims), shape)
 
