@@ -658,6 +658,138 @@ def _tuple(*items):
 
 
 # ---------------------------------------------------------------------------------------
+# Kernels. A recorded call of a generic function (a rule that tells nodes from raw arrays,
+# reads shapes, normalizes axes, picks a path) is replaced, for the kinds and shapes it met,
+# by the kernel it ended in (`ops`' kernels: the same numpy calls in the same order), with
+# the parameters those shapes fix bound once. In a replay the Python around the arithmetic
+# costs more than the arithmetic of a small layer. Each maker takes the recorded arguments
+# and gives (kernel, the positions of the arguments it takes) or None (kept generic).
+
+
+def _relu_rule_kernel(g, out, x):
+    if g.__class__ is _ndarray and x.__class__ is _ndarray:
+        return ops._relu_rule_raw, (0, 2)
+    return None
+
+
+def _log_softmax_kernel(x, axis):
+    if x.__class__ is _ndarray:
+        return functools.partial(ops._log_softmax_raw, ops._normalize_axes(axis, x.ndim)), (0,)
+    return None
+
+
+def _log_softmax_rule_kernel(g, out, x, axis):
+    if g.__class__ is _ndarray and out.__class__ is _ndarray:
+        axes = ops._from_end(axis, out.ndim)
+        return functools.partial(ops._log_softmax_rule_raw, axes), (0, 1)
+    return None
+
+
+def _mean_kernel(x, axis, keepdims):
+    if x.__class__ is _ndarray:
+        axes, scale = ops._normalize_axes(axis, x.ndim), ops._mean_scale(x.shape, axis)
+        return functools.partial(ops._mean_raw, axes, keepdims, scale), (0,)
+    return None
+
+
+def _mean_rule_kernel(g, out, x, axis, keepdims):
+    if axis is None and g.__class__ is _ndarray and not g.ndim and x.__class__ is _ndarray:
+        scale = ops._mean_scale(x.shape, None)
+        return functools.partial(ops._mean_all_rule_raw, scale, x.shape), (0,)
+    return None
+
+
+def _getitem_rule_kernel(g, out, x, index):
+    if g.__class__ is not _ndarray or x.__class__ is not _ndarray:
+        return None
+    parts = index if index.__class__ is tuple else (index,)
+    # A batched sweep's g (batch axes in front) has another shape than the positions.
+    if ops._int_on_every_axis(g, parts, x.shape):
+        if np.ravel_multi_index(parts, x.shape, mode="wrap").shape == g.shape:
+            return functools.partial(ops._scatter_by_index, x.shape), (3, 0)
+    return None
+
+
+def _sum_to_shape_kernel(c, like):
+    if like.__class__ is not _ndarray or c.dtype != like.dtype:
+        return None
+    if c.__class__ is _ndarray and c.ndim >= like.ndim and c.shape != like.shape:
+        return functools.partial(
+            tensor._summed, tensor._broadcast_axes(c.shape, like.shape), like.shape
+        ), (0,)
+    if isinstance(c, np.generic) and c.shape == like.shape:  # numpy's scalar for 0-d arithmetic
+        return np.asarray, (0,)
+    return None
+
+
+def _ones_like_kernel(x):
+    if x.__class__ is _ndarray and not x.ndim:  # a scalar root's seed, 1 in its dtype
+        return functools.partial(np.array, 1, x.dtype), ()
+    return None
+
+
+def _matmul_kernel(a, b):
+    if a.__class__ is _ndarray and b.__class__ is _ndarray and a.ndim and b.ndim:
+        return np.matmul, (0, 1)
+    return None
+
+
+def _matmul_da_kernel(g, out, a, b):
+    if b.ndim == 2 and g.__class__ is _ndarray and b.__class__ is _ndarray:
+        return ops._matmul_da_raw, (0, 3)
+    return None
+
+
+def _matmul_db_kernel(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2 and g.__class__ is _ndarray and a.__class__ is _ndarray:
+        return ops._matmul_db_raw, (2, 0)
+    return None
+
+
+#: function recorded -> the maker of its kernel for the arguments recorded.
+_KERNELS = {
+    ops._relu_rule: _relu_rule_kernel,
+    ops._log_softmax_array: _log_softmax_kernel,
+    ops._log_softmax_rule: _log_softmax_rule_kernel,
+    ops._mean_array: _mean_kernel,
+    _array_forward(ops.MEAN, True): _mean_kernel,  # the mean of all, a 0-d array
+    ops._mean_rule: _mean_rule_kernel,
+    ops.GETITEM.vjps[0]: _getitem_rule_kernel,
+    Tensor._sum_to_shape: _sum_to_shape_kernel,
+    np.ones_like: _ones_like_kernel,
+    ops._matmul_array: _matmul_kernel,
+    ops._matmul_da: _matmul_da_kernel,
+    ops._matmul_db: _matmul_db_kernel,
+}
+
+
+def _with_kernels(blocks, vals):
+    """The recorded `blocks` with every call `_KERNELS` has a kernel for (at the recorded
+    values `vals`) calling that kernel instead, on the arguments it takes."""
+    out, current_kind = [], None
+    for recorded_kind, code in blocks:
+        for ins in code:
+            kind = recorded_kind
+            make = _KERNELS.get(ins[0]) if kind != _CALL else None
+            if make is not None:
+                args = ins[2] if kind == _NARY else ins[2:]
+                found = make(*[vals[a] for a in args])
+                if found is not None:
+                    kernel, picks = found
+                    args = [args[k] for k in picks]
+                    n = len(args)
+                    kind = _UNARY if n == 1 else _BINARY if n == 2 else _NARY
+                    ins = (
+                        (kernel, ins[1], tuple(args)) if kind == _NARY else (kernel, ins[1], *args)
+                    )
+            if kind != current_kind:
+                current_kind, current = kind, []
+                out.append((kind, current))
+            current.append(ins)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
 # Arguments: their structure (the cache key) and their dynamic leaves.
 
 _STATIC = (int, bool, str, type(None), complex)
@@ -743,6 +875,7 @@ class _Recorder:
         self.escaped = []  # (captured node, the array fn read by .data, its bytes then)
         self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
+        self.computed_params = False  # an op's parameter (an index) computed by fn
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         self.fingerprint = [_fingerprint(x) for x in inputs]
         for x in inputs:  # the dynamic leaves of the arguments, in order
@@ -874,7 +1007,10 @@ class _Recorder:
                 regs.append(reg if reg is not None else self.operand(p, ctx[k]))
             n = k
             for param in ctx[n + 1 :]:
-                regs.append(self.raw(param))
+                reg = self.raw(param)
+                regs.append(reg)
+                if reg not in self.fixed:  # an index computed by fn: shapes may vary
+                    self.computed_params = True
             if self.fixed.issuperset(regs):  # constants only: a constant too, made once
                 reg = self.const(data)
                 self.ctx_regs[key] = (reg, *regs)
@@ -1597,9 +1733,12 @@ class _Program:
         """Optimize the program to replay it (done for the second, verified recording only:
         the first is only compared with it)."""
         fixed = rec.fixed | set(rec.input_regs)
-        levelled = _levelled(rec.blocks, rec.pinned, fixed, rec.consts, rec.vals)
+        blocks = rec.blocks
+        if not rec.computed_params:  # every shape fixed by the inputs' shapes: kernels
+            blocks = _with_kernels(blocks, rec.vals)
+        levelled = _levelled(blocks, rec.pinned, fixed, rec.consts, rec.vals)
         if levelled is None:
-            self.blocks, where, size = _optimize(rec.blocks, rec.pinned, fixed, rec.vals)
+            self.blocks, where, size = _optimize(blocks, rec.pinned, fixed, rec.vals)
             self.floats = None
         else:  # numpy on the float array: its floating-point warnings are not Python's
             self.blocks, where, size, self.floats = levelled

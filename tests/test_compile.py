@@ -231,6 +231,27 @@ UNARY = ["tanh", "sin", "exp", "relu", "sigmoid", "abs", "neg", "square", "sqrt_
 BINARY = ["add", "sub", "mul", "div", "maximum"]
 
 
+TENSOR_ONLY = ["log_softmax", "pick", "mean_all", "matmul"]  # the replay's kernels among them
+
+
+def _tensor_only(name, a, b):
+    """Ops on Tensors whose replays call kernels (`jit._KERNELS`), each giving a shape that
+    broadcasts with the leaves': `a @ (b.T @ b)` where the shapes fit (else a * b),
+    log_softmax, x[int arrays] with repeated and negative indices (4 elements), the mean."""
+    if name == "log_softmax":
+        return a.log_softmax(axis=-1) if a.ndim else a
+    if name == "pick":
+        rows, cols = np.array([0, -1, 0, 2]), np.array([1, 1, -1, 0])
+        if a.ndim == 2:
+            return a[rows % a.shape[0], cols % a.shape[1]]
+        return a[rows % a.shape[0]] if a.ndim == 1 else a
+    if name == "mean_all":
+        return a.mean()
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[1]:
+        return a @ (b.T @ b)
+    return a * b
+
+
 def _unary(name, x):
     if name == "neg":
         return -x
@@ -268,7 +289,10 @@ def _random_program(program, leaves):
     vals = list(leaves)
     for name, i, j, reduce in program:
         a, b = vals[i % len(vals)], vals[j % len(vals)]
-        out = _unary(name, a) if name in UNARY else _binary(name, a, b)
+        if name in TENSOR_ONLY:
+            out = _tensor_only(name, a, b)
+        else:
+            out = _unary(name, a) if name in UNARY else _binary(name, a, b)
         if isinstance(out, Tensor) and out.ndim == 2:
             if reduce == "sum0":
                 out = out.sum(axis=0)
@@ -278,14 +302,32 @@ def _random_program(program, leaves):
     return vals
 
 
-@settings(max_examples=30, deadline=None)
-@given(graphs, st.integers(0, 2**16))
-def test_random_tensor_graphs_replay_bit_for_bit(program, seed):
+tensor_graphs = st.lists(
+    st.tuples(
+        st.sampled_from(UNARY + BINARY + TENSOR_ONLY),
+        st.integers(0, 100),
+        st.integers(0, 100),
+        st.sampled_from(["none", "sum0", "mean1", "keep"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tensor_graphs, st.integers(0, 2**16), st.sampled_from([None, np.inf, -np.inf, np.nan]))
+def test_random_tensor_graphs_replay_bit_for_bit(program, seed, special):
     rng = np.random.default_rng(seed)
     shapes = [(3, 4), (4,), (3, 1), ()]
 
+    def leaf(shape):
+        x = rng_copy.standard_normal(shape)
+        if special is not None and x.size > 1:
+            x.reshape(-1)[rng_copy.integers(x.size)] = special
+        return x
+
     def make():
-        params = [Tensor(rng_copy.standard_normal(s), requires_grad=True) for s in shapes]
+        params = [Tensor(leaf(s), requires_grad=True) for s in shapes]
         sgd = optim.SGD(params, lr=0.01, momentum=0.5)
 
         def step():
@@ -303,9 +345,10 @@ def test_random_tensor_graphs_replay_bit_for_bit(program, seed):
     rng_copy = np.random.default_rng(seed)
     fast_step, state = make()
     fast = al.compile(fast_step)
-    for _ in range(3):
-        _same(eager[0](), fast())
-        _same(eager[1](), state())
+    with np.errstate(all="ignore"):  # numpy's warnings for the infinities and NaNs
+        for _ in range(3):
+            _same(eager[0](), fast())
+            _same(eager[1](), state())
     del rng
 
 
@@ -328,6 +371,129 @@ def test_random_value_graphs_replay_bit_for_bit(program, start, min_width):
 
     with _levels(min_width):  # None: the interpreter; else by levels, numpy where it can
         _twins(make, steps=3)
+
+
+# ---- kernels: a rule's arithmetic called directly once the recording knows the shapes ----
+
+
+def _specials(rng, shape, dtype=np.float64):
+    """Normal numbers of `shape`; from 4 elements on, -0.0, infinities and NaN in some places."""
+    x = rng.standard_normal(shape)
+    flat = x.reshape(-1)
+    for v in (-0.0, np.inf, -np.inf, np.nan, 0.0):
+        if flat.size >= 4 and rng.random() < 0.6:
+            flat[rng.integers(flat.size)] = v
+    return x.astype(dtype)
+
+
+def _kernel_cases(rng):
+    """(function recorded, its arguments), for every function of `jit._KERNELS`; cases its
+    kernel takes and cases it leaves generic (other shapes, dtypes, a batched cotangent)."""
+    cases = []
+    sp = lambda shape, dtype=np.float64: _specials(rng, shape, dtype)  # noqa: E731
+    for shape, dtype in [((4, 3), np.float64), ((2, 3, 4), np.float32), ((), np.float64)]:
+        x = sp(shape, dtype)
+        cases.append((ops._relu_rule, (sp(shape, dtype), ops.RELU.array(x), x)))
+        cases.append((ops._relu_rule, (sp(shape, dtype), ops.RELU.array(x), Tensor(x))))
+    for shape, axis in [((4, 3), 1), ((4, 3), 0), ((2, 3, 4), -1), ((5,), None), ((2, 3), (0, 1))]:
+        for dtype in (np.float64, np.float32):
+            x = sp(shape, dtype)
+            out = ops._log_softmax_array(x, axis)
+            cases.append((ops._log_softmax_array, (x, axis)))
+            cases.append((ops._log_softmax_rule, (sp(shape, dtype), out, x, axis)))
+            batched = sp((2, *shape), dtype)  # a batched sweep's cotangent: batch axes in front
+            cases.append((ops._log_softmax_rule, (batched, out, x, axis)))
+    for shape, axis, keepdims in [
+        ((4, 3), None, False),
+        ((4, 3), 1, True),
+        ((2, 3, 4), (0, 2), False),
+        ((0, 3), 0, False),
+        ((4, 3), None, True),
+        ((5,), 0, False),
+    ]:
+        x = sp(shape)
+        out = ops._mean_array(x, axis, keepdims)
+        cases.append((ops._mean_array, (x, axis, keepdims)))
+        cases.append((jit._array_forward(ops.MEAN, True), (x, None, False)))
+        for g in (sp(out.shape), np.full(out.shape, np.inf), np.full(out.shape, -0.0)):
+            cases.append((ops._mean_rule, (g, out, x, axis, keepdims)))
+    rows, cols = np.array([0, 3, 3, -1, 2]), np.array([1, 0, 0, 2, -3])
+    x = sp((4, 3))
+    for index in [(rows, cols), (rows[:, None], cols[None, :]), (rows,), (slice(1, 3), cols[:2])]:
+        out = x[index]
+        cases.append((ops.GETITEM.vjps[0], (sp(out.shape), out, x, index)))
+        cases.append((ops.GETITEM.vjps[0], (sp(out.shape, np.float32), out, x, index)))
+        cases.append((ops.GETITEM.vjps[0], (sp((2, *out.shape)), out, x, index)))  # batched
+    x1 = sp((5,))
+    cases.append((ops.GETITEM.vjps[0], (sp((3,)), x1[rows[:3]], x1, rows[:3])))
+    for c_shape, like_shape in [
+        ((4, 3), (3,)),
+        ((4, 3), (1, 3)),
+        ((4, 3), (4, 1)),
+        ((2, 4, 3), (4, 3)),
+        ((4, 3), ()),
+        ((3,), (3,)),
+    ]:
+        cases.append((Tensor._sum_to_shape, (sp(c_shape), sp(like_shape))))
+        cases.append((Tensor._sum_to_shape, (sp(c_shape), sp(like_shape, np.float32))))
+    cases.append((Tensor._sum_to_shape, (-np.asarray(1.5), np.asarray(2.0))))  # a numpy scalar
+    for shape, dtype in [((), np.float64), ((), np.float32), ((3,), np.float64)]:
+        cases.append((np.ones_like, (sp(shape, dtype),)))
+    for a_shape, b_shape in [((4, 3), (3, 2)), ((3,), (3, 2)), ((4, 3), (3,)), ((2, 4, 3), (3, 2))]:
+        a, b = sp(a_shape), sp(b_shape)
+        out = np.matmul(a, b)
+        cases.append((ops._matmul_array, (a, b)))
+        cases.append((ops._matmul_array, (-0.0 * np.abs(a), np.abs(b))))  # sums of -0.0
+        for rule in ops.MATMUL.vjps:
+            cases.append((rule, (sp(np.shape(out)), out, a, b)))
+    return cases
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_kernels_compute_what_the_functions_they_replace_compute(seed):
+    """Each kernel a replay calls instead of a recorded function gives that function's result,
+    bit for bit (class, dtype, shape, every bit, NaNs and -0.0 included), wherever its maker
+    takes the arguments; every maker is tested and takes some."""
+    taken = set()
+    with np.errstate(all="ignore"):
+        cases = _kernel_cases(np.random.default_rng(seed))
+    for f, args in cases:
+        made = jit._KERNELS[f](*args)
+        if made is None:
+            continue
+        taken.add(f)
+        kernel, picks = made
+        with np.errstate(all="ignore"):
+            expected = f(*args)
+            got = kernel(*[args[k] for k in picks])
+        assert type(got) is type(expected), (f, type(got), type(expected))
+        _same(expected, got)
+    assert taken == set(jit._KERNELS)
+
+
+def test_kernels_are_used_only_where_every_shape_is_fixed():
+    """An op parameter computed by fn (here clip's bound, an input) may change shapes from
+    call to call: then no kernel is made (kernels fix what the recorded shapes fixed)."""
+
+    def loss(x, lo):
+        return al.clip(x, lo, None).mean()
+
+    def kernels(fast):
+        used = {
+            getattr(ins[0], "func", ins[0]) for _, code in _program(fast).blocks for ins in code
+        }
+        return used & {ops._mean_raw, ops._mean_all_rule_raw}
+
+    x, lo = np.linspace(-1, 1, 6), np.full(6, -0.5)
+    fast = al.compile(al.grad(loss))
+    for _ in range(3):
+        _same(al.grad(loss)(x, lo), fast(x, lo))
+    assert not kernels(fast)
+    steady = al.compile(al.grad(lambda x: loss(x, -0.5)))
+    for _ in range(3):
+        _same(al.grad(lambda x: loss(x, -0.5))(x), steady(x))
+    assert kernels(steady)
 
 
 def test_fast_scalar_rules_are_the_ops_rules():

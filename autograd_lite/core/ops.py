@@ -41,6 +41,12 @@ Axis = int | tuple[int, ...] | None
 
 # ---------------------------------------------------------------------------------------
 # Helpers for rules: raw data, masks and shapes (never differentiated).
+#
+# Kernels (`_..._raw`, `_filled`, `_scatter_by_index`): the arithmetic of a few hot forwards
+# and rules on raw arrays, split from their checks and dispatch, with first the parameters
+# that shapes fix. The eager function calls its kernel; `al.compile`'s replay calls the
+# kernel directly once the recording has settled the kinds and shapes (`jit._KERNELS`).
+# One body for both, so a replay computes the eager floats.
 
 
 def _raw(x):
@@ -65,6 +71,11 @@ def _relu_rule(g, out, x):
         return where(x <= 0, 0.0, g)
     if type(x) is float:
         return 0.0 if x <= 0 else g
+    return _relu_rule_raw(g, x)
+
+
+def _relu_rule_raw(g, x):
+    """`_relu_rule` on raw arrays (a kernel)."""
     passes = ~(x <= 0)
     if np.isfinite(g).all():  # then a 0/1 mask gives the same, and is quicker than np.where
         return g * passes
@@ -393,10 +404,14 @@ def _logsumexp_array(x, axis, keepdims):
 
 
 def _log_softmax_array(x, axis):
+    x = np.asarray(x)
+    return _log_softmax_raw(_normalize_axes(axis, x.ndim), x)
+
+
+def _log_softmax_raw(axes, x):
     # (x - m) - log(sum(exp(x - m))), m the maximum: the shift is subtracted exactly first, so
     # the result keeps its precision however large x is (x - logsumexp(x) would not).
-    x = np.asarray(x)
-    axes = _normalize_axes(axis, x.ndim)
+    # A kernel: x an ndarray, axes normalized.
     m = x.max(axis=axes, keepdims=True) if x.size else 0.0
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan) along an axis: no shift
@@ -409,8 +424,13 @@ def _log_softmax_rule(g, out, x, axis):
     # softmax as exp(out). Axes counted from the end, so a batched g keeps its batch axes.
     axes = _from_end(axis, len(_shape(x)))
     if g.__class__ is np.ndarray and out.__class__ is np.ndarray:  # raw: the same, in numpy
-        return g - np.exp(out) * g.sum(axis=axes, keepdims=True)
+        return _log_softmax_rule_raw(axes, g, out)
     return g - exp(out) * sum(g, axes, keepdims=True)
+
+
+def _log_softmax_rule_raw(axes, g, out):
+    """`_log_softmax_rule` on raw arrays, `axes` counted from the end (a kernel)."""
+    return g - np.exp(out) * g.sum(axis=axes, keepdims=True)
 
 
 def _norm2_array(x, axis, keepdims):
@@ -419,23 +439,45 @@ def _norm2_array(x, axis, keepdims):
 
 def _scatter_array(g, index, shape):
     parts = index if isinstance(index, tuple) else (index,)
-    ints = [p.__class__ is np.ndarray and p.dtype.kind in "iu" for p in parts]
-    if len(ints) == len(shape) and all(ints) and g.dtype == np.float64 and g.size:
-        # An integer array on every axis: the elements' flat positions, summed by bincount,
-        # which adds in order into zeros as np.add.at does (the same floats; where two NaNs
-        # meet, which one's sign and payload is kept may differ, as numpy leaves it open), a
-        # few times quicker. mode="wrap" reads negative indices as numpy does: callers pass
-        # indices in range (the forward indexed with them; diag made them). Not for an empty
-        # g (bincount gives int64 zeros) nor a g that broadcasts against the index.
+    if _int_on_every_axis(g, parts, shape):
+        # The elements' flat positions, summed by bincount, which adds in order into zeros
+        # as np.add.at does (the same floats; where two NaNs meet, which one's sign and
+        # payload is kept may differ, as numpy leaves it open), a few times quicker.
+        # mode="wrap" reads negative indices as numpy does: callers pass indices in range
+        # (the forward indexed with them; diag made them). Not for a g that broadcasts
+        # against the index.
         flat = np.ravel_multi_index(parts, shape, mode="wrap")
         if flat.shape == g.shape:
-            return np.bincount(flat.ravel(), g.ravel(), math.prod(shape)).reshape(shape)
+            return _bincount_scatter(shape, flat, g)
     out = np.zeros(shape, dtype=g.dtype)
-    if any(ints):
+    if any(p.__class__ is np.ndarray and p.dtype.kind in "iu" for p in parts):
         np.add.at(out, index, g)  # repeated integer indices accumulate
     else:
         out[index] = g
     return out
+
+
+def _int_on_every_axis(g, parts, shape):
+    """The index `parts` holds an integer array for every axis of `shape`, and g is float64
+    and non-empty (bincount gives int64 zeros for an empty g): a scatter by bincount fits."""
+    return (
+        len(parts) == len(shape)
+        and all(p.__class__ is np.ndarray and p.dtype.kind in "iu" for p in parts)
+        and g.dtype == np.float64
+        and g.size > 0
+    )
+
+
+def _bincount_scatter(shape, flat, g):
+    """g added into zeros of `shape` at the flat positions `flat` (g's shape), in order."""
+    return np.bincount(flat.ravel(), g.ravel(), math.prod(shape)).reshape(shape)
+
+
+def _scatter_by_index(shape, index, g):
+    """`_scatter_array(g, index, shape)` where it sums by bincount (a kernel: an integer array
+    on every axis of `shape`, g float64, non-empty, of the index's broadcast shape)."""
+    parts = index if index.__class__ is tuple else (index,)
+    return _bincount_scatter(shape, np.ravel_multi_index(parts, shape, mode="wrap"), g)
 
 
 def _clip_scalar(x, lo, hi):
@@ -1425,7 +1467,7 @@ def _matmul_da(g, out, a, b):
     # dA = G B^T, numpy's 1-d operands read as a row (a) or a column (b) vector. g may
     # carry batch axes in front (a batched sweep); each case keeps them and is one product.
     if b.ndim == 2 and g.__class__ is np.ndarray and b.__class__ is np.ndarray:
-        return np.matmul(g, b.T)  # raw: the product below, without matmul's dispatch
+        return _matmul_da_raw(g, b)  # raw: the product below, without matmul's dispatch
     if b.ndim == 1:  # out (..., m) or (): dA[..., i, j] = g[..., i] b[j]
         return _column(g) * b
     if a.ndim == 1:  # out (..., p): dA = g B^T, the row axis dropped again
@@ -1436,9 +1478,14 @@ def _matmul_da(g, out, a, b):
     return matmul(g, _mT(b))  # (..., m, n); broadcast batch axes are summed by the sweep
 
 
+def _matmul_da_raw(g, b):
+    """G B^T on raw arrays, b 2-d (a kernel)."""
+    return np.matmul(g, b.T)
+
+
 def _matmul_db(g, out, a, b):
     if a.ndim == 2 and b.ndim == 2 and g.__class__ is np.ndarray and a.__class__ is np.ndarray:
-        return np.matmul(a.T, g)  # raw: the last line's product, without matmul's dispatch
+        return _matmul_db_raw(a, g)  # raw: the last line's product, without matmul's dispatch
     if a.ndim == 1:  # dB[..., i, j] = a[i] g[..., j] (b a matrix) or a[i] g (b a vector)
         if b.ndim == 1:
             return _column(g) * a
@@ -1449,6 +1496,11 @@ def _matmul_db(g, out, a, b):
         db = matmul(g.reshape(_shape(g)[:-1] + (1,) + _shape(g)[-1:]), a)
         return db.reshape(_shape(db)[:-2] + _shape(db)[-1:])
     return matmul(_mT(a), g)  # (..., n, p)
+
+
+def _matmul_db_raw(a, g):
+    """A^T G on raw arrays, a and b 2-d (a kernel)."""
+    return np.matmul(a.T, g)
 
 
 MATMUL = Op(
@@ -1512,6 +1564,11 @@ def _spread(g, shape):
     shape = _batch_of(g, len(shape)) + tuple(shape)
     if g.__class__ is not np.ndarray:
         return broadcast_to(g, shape)
+    return _filled(shape, g)
+
+
+def _filled(shape, g):
+    """A new array of `shape` and the raw g's dtype, holding g broadcast (a kernel)."""
     out = np.empty(shape, g.dtype)
     out[...] = g
     return out
@@ -1546,17 +1603,26 @@ def _mean_scale(shape, axis):
 
 def _mean_array(x, axis, keepdims):
     x = np.asarray(x)
-    total = x.sum(axis=_normalize_axes(axis, x.ndim), keepdims=keepdims)
-    return np.asarray(total * _mean_scale(x.shape, axis))
+    return _mean_raw(_normalize_axes(axis, x.ndim), keepdims, _mean_scale(x.shape, axis), x)
+
+
+def _mean_raw(axes, keepdims, scale, x):
+    """The sum of an ndarray x over `axes` (normalized) times `scale`, an array (a kernel)."""
+    return np.asarray(x.sum(axis=axes, keepdims=keepdims) * scale)
 
 
 def _mean_rule(g, out, x, axis, keepdims):
     # g / count, spread over the reduced elements.
     if axis is None and g.__class__ is np.ndarray and g.ndim == 0 and x.__class__ is np.ndarray:
         # raw, the mean of all: the lines below without the reshape of a 0-d g
-        return _spread(np.asarray(g * _mean_scale(x.shape, None)), x.shape)
+        return _mean_all_rule_raw(_mean_scale(x.shape, None), x.shape, g)
     shape = _shape(x)
     return _spread(_expand_reduced(g * _mean_scale(shape, axis), shape, axis, keepdims), shape)
+
+
+def _mean_all_rule_raw(scale, shape, g):
+    """The mean of all's rule on a raw 0-d g: g * scale spread over `shape` (a kernel)."""
+    return _filled(shape, np.asarray(g * scale))
 
 
 MEAN = Op(

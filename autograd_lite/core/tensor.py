@@ -48,14 +48,24 @@ def _unbroadcast(c, shape, keep=0):
     first `keep` axes (a batched sweep's batch axes) are kept in front."""
     if c.ndim < keep + len(shape):
         return ops.broadcast_to(c, shape)
-    lead = c.ndim - keep - len(shape)
-    start = keep + lead
-    axes = tuple(range(keep, start)) + tuple(
-        start + i for i, n in enumerate(shape) if n == 1 and c.shape[start + i] != 1
-    )
+    axes = _broadcast_axes(c.shape, shape, keep)
     if axes:
         c = c.sum(axis=axes, keepdims=True)
-    return c.reshape(c.shape[:keep] + shape) if lead else c
+    return c.reshape(c.shape[:keep] + shape) if c.ndim > keep + len(shape) else c
+
+
+def _broadcast_axes(c_shape, shape, keep=0):
+    """The axes of a cotangent of `c_shape` along which an input of `shape` was broadcast
+    (after its first `keep`): the leading axes it lacks, and its axes of length 1 there."""
+    start = len(c_shape) - len(shape)
+    return tuple(range(keep, start)) + tuple(
+        start + i for i, n in enumerate(shape) if n == 1 and c_shape[start + i] != 1
+    )
+
+
+def _summed(axes, shape, c):
+    """`_unbroadcast(c, shape)` of a raw c whose broadcast `axes` are known (a kernel)."""
+    return c.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def _unary(op, x):
