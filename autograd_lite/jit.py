@@ -1082,6 +1082,7 @@ class _Recorder:
                 "al.compile: hooks (register_hook) and detect_anomaly are not replayed; "
                 "remove them, or call the function without compiling it"
             )
+        graph._check_root(root)
         seed = root._seed(gradient, False) if batch is None else gradient
         if batch is not None:
             seed_reg = self.call(np.copy, (self.const(seed),), seed)

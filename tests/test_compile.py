@@ -908,3 +908,23 @@ def test_a_result_computed_outside_the_engine_is_never_replayed_stale():
     h = al.compile(lambda x: int(np.argmax(x)))  # an int too
     with pytest.warns(RuntimeWarning):
         assert [h(np.array(v)) for v in ([0.0, 1.0], [1.0, 0.0], [0.0, 2.0])] == [1, 0, 1]
+
+
+def test_grad_mode_is_part_of_the_key():
+    """A step recorded with gradients on is not replayed inside `no_grad()`: that call runs
+    as eagerly it would (its backward pass finds no graph, and says so)."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step():
+        w.grad = None
+        (w * w).sum().backward()
+        return w.grad
+
+    fast = al.compile(step)
+    for _ in range(3):
+        _same(fast(), 2.0 * w.data)
+    with al.no_grad(), pytest.raises(RuntimeError) as eager_error:
+        step()
+    with al.no_grad(), pytest.raises(RuntimeError) as replay_error:
+        fast()
+    assert str(replay_error.value) == str(eager_error.value)

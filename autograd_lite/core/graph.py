@@ -681,6 +681,15 @@ def cotangents(
     return _own_memory([_with_batch(grads.get(x), x, batch) for x in inputs])
 
 
+def _check_root(root):
+    """RuntimeError unless a backward pass can start at `root` (it requires grad)."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward() on a {type(root).__name__} that does not require grad: "
+            "it was not computed from anything with requires_grad=True (or under no_grad())"
+        )
+
+
 def _sweep(root, gradient, create_graph, observe=None, batch=None):
     """The total cotangent of every node reached from `root`: {node: cotangent}.
 
@@ -698,11 +707,7 @@ def _sweep(root, gradient, create_graph, observe=None, batch=None):
     the leading batch axis, and each is summed to (B, *input.shape) (`_sum_to_batch`); the
     rules of ops in `per_row` are called once per row.
     """
-    if not root.requires_grad:
-        raise RuntimeError(
-            f"backward() on a {type(root).__name__} that does not require grad: "
-            "it was not computed from anything with requires_grad=True (or under no_grad())"
-        )
+    _check_root(root)
     grads = {root: root._seed(gradient, create_graph) if batch is None else gradient}
     ndarray = np.ndarray
     uniform = None if _kinds_met else root._SHAPED  # see _kinds_met
