@@ -1245,14 +1245,20 @@ def _commit(n, shaped, *nodes_and_cotangents):
     """Add the cotangents into `.grad` of the nodes (n of each), as `graph.backward` does."""
     nodes, gs = nodes_and_cotangents[:n], nodes_and_cotangents[n:]
     with graph._commit_lock:
-        news = [node._new_grad(g) for node, g in zip(nodes, gs)]
-        if shaped:
+        if shaped:  # Tensors: with no gradient yet, `_new_grad` is the cotangent itself
+            news = [g if node._grad is None else node._new_grad(g) for node, g in zip(nodes, gs)]
             news = graph._unshared(news)
+        else:
+            news = [node._new_grad(g) for node, g in zip(nodes, gs)]
         graph._commit(nodes, news)
 
 
 def _set_grad(const, node, *new):
     node.grad = new[0] if new else const
+
+
+def _clear_grad(node):
+    node._grad = None  # `Tensor.grad = None` (the setter has nothing to check)
 
 
 def _grad_data(node):
@@ -1377,7 +1383,10 @@ def _grad_property(original, is_tensor):
             const = None if reg is not None else new
             rec.keep.append(self)
             reads = (rec.const(self),) if reg is None else (rec.const(self), reg)
-            rec.emit(_CALL, (functools.partial(_set_grad, const), reads))
+            if reg is None and new is None and is_tensor:
+                rec.emit(_CALL, (_clear_grad, reads))
+            else:
+                rec.emit(_CALL, (functools.partial(_set_grad, const), reads))
 
     return property(get, set, doc=original.__doc__)
 
@@ -1902,12 +1911,11 @@ class Compiled:
         if _watching() is not None:  # inside another recording: run eagerly, recorded there
             return self.fn(*args, **kwargs)
         inputs = []
-        key = (
-            _key(args, inputs, "argument"),
-            _key(kwargs, inputs, "keyword argument"),
-            graph._state.enabled,
-            graph._kinds_met,
-        )
+        if args or kwargs:
+            key = (_key(args, inputs, "argument"), _key(kwargs, inputs, "keyword argument"))
+        else:  # a training step taking nothing
+            key = ()
+        key = (key, graph._state.enabled, graph._kinds_met)
         program = self._cache.get(key)
         if program is _EAGER:
             self._cache.move_to_end(key)

@@ -910,6 +910,24 @@ def test_a_result_computed_outside_the_engine_is_never_replayed_stale():
         assert [h(np.array(v)) for v in ([0.0, 1.0], [1.0, 0.0], [0.0, 2.0])] == [1, 0, 1]
 
 
+def test_gradients_accumulate_across_replays_as_across_eager_calls():
+    """A step that never zeroes `.grad` adds each backward pass into it (and a Tensor whose
+    `.grad` was set to None starts again from the cotangent), exactly as eager calls do."""
+
+    def make():
+        w = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
+        b = Tensor(np.array(0.25), requires_grad=True)
+
+        def step():
+            ((w * w).sum() * b + b).backward()
+            return w.grad, b.grad
+
+        return step, lambda: [w.grad, b.grad]
+
+    fast = _twins(make, steps=5)
+    assert fast.recordings == 2
+
+
 def test_grad_mode_is_part_of_the_key():
     """A step recorded with gradients on is not replayed inside `no_grad()`: that call runs
     as eagerly it would (its backward pass finds no graph, and says so)."""
