@@ -27,10 +27,11 @@ grouped in blocks of one kind, each run by a short loop (`_optimize` then fuses,
 inlines float arithmetic and reuses registers). There are no nodes, no sort and no
 dictionaries. The functions are the ops' own raw-array and float forwards and vjp
 rules (or, for a few operators, the same expression: `operator.mul` for the rule
-`g * y`), so a replay is bit-for-bit the eager call. Python source compiled with
-`compile()` was measured slower to make (tens of microseconds per line) than the
-program saves, so none is generated (and a Tensor step written out as one straight-line
-function replayed no faster than the interpreter: the time is in the rules themselves).
+`g * y`), and for the hot ones on arrays the kernels they end in, called directly once
+the recording knows the shapes (`_KERNELS`), so a replay is bit-for-bit the eager call.
+Python source compiled with `compile()` was measured slower to make (tens of
+microseconds per line) than the program saves, so none is generated (and a Tensor step
+written out as one straight-line function replayed no faster than the interpreter).
 A scalar program (tens of thousands of float operations, most of them independent: the
 samples of a batch, the neurons of a layer) is replayed by levels instead (`_levelled`):
 the float operations of one kind that depend on nothing not computed yet run as one numpy
@@ -667,8 +668,8 @@ def _tuple(*items):
 
 
 def _relu_rule_kernel(g, out, x):
-    if g.__class__ is _ndarray and x.__class__ is _ndarray:
-        return ops._relu_rule_raw, (0, 2)
+    if g.__class__ is _ndarray and x.__class__ is _ndarray and out.__class__ is _ndarray:
+        return ops._relu_rule_raw, (0, 1)
     return None
 
 

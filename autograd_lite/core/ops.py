@@ -71,12 +71,13 @@ def _relu_rule(g, out, x):
         return where(x <= 0, 0.0, g)
     if type(x) is float:
         return 0.0 if x <= 0 else g
-    return _relu_rule_raw(g, x)
+    return _relu_rule_raw(g, _raw(out))
 
 
-def _relu_rule_raw(g, x):
-    """`_relu_rule` on raw arrays (a kernel)."""
-    passes = ~(x <= 0)
+def _relu_rule_raw(g, out):
+    """`_relu_rule` on raw arrays, from the output out = max(x, 0): it is 0 exactly where
+    x <= 0 (-0.0 included), and x > 0 or NaN elsewhere (a kernel)."""
+    passes = out != 0
     if np.isfinite(g).all():  # then a 0/1 mask gives the same, and is quicker than np.where
         return g * passes
     return np.where(passes, g, 0.0)
