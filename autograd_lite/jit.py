@@ -764,6 +764,89 @@ _KERNELS = {
 }
 
 
+#: Functions that make a new value from their operands alone (nothing else read, nothing
+#: written): a call of one on immutable constants is a constant (`_folded`).
+_PURE = {
+    np.array,
+    np.asarray,
+    np.matmul,
+    operator.add,
+    operator.mul,
+    operator.neg,
+    operator.sub,
+    ops._log_softmax_raw,
+    ops._log_softmax_rule_raw,
+    ops._matmul_da_raw,
+    ops._matmul_db_raw,
+    ops._mean_all_rule_raw,
+    ops._mean_raw,
+    ops._relu_rule_raw,
+    ops._scatter_by_index,
+    tensor._summed,
+}
+_IMMUTABLE = (float, int, bool, complex, str, type(None), np.generic)
+
+
+def _immutable(obj):
+    if obj.__class__ is tuple:
+        return all(map(_immutable, obj))
+    return isinstance(obj, _IMMUTABLE)
+
+
+def _shares(x, y):
+    """`y` is `x` or may share its memory (a view of it)."""
+    return x is y or (
+        x.__class__ is _ndarray and y.__class__ is _ndarray and np.may_share_memory(x, y)
+    )
+
+
+def _folded(blocks, vals, consts, pinned):
+    """Calls computed once, at the recording: those of a function of `_PURE` on immutable
+    constants (numbers, tuples of them) or on results of such calls (a scalar root's seed,
+    and the rules that follow it on constants alone, such as the mean's spread of 1/n),
+    unless the result could leave the program: read by a call with effects (a commit into
+    `.grad`), by the outputs (`pinned`), or shared by a value computed at every call. So
+    nobody ever holds, and may edit, an object that every call reuses.
+    Returns the blocks without those calls, and their results as [(register, value)].
+    """
+    foldable = {reg for reg, obj in consts if _immutable(obj)}
+    folded, operands, readers, leaving = set(), {}, {}, set(pinned)
+    for kind, code in blocks:
+        for ins in code:
+            if kind == _CALL:
+                leaving.update(ins[1])
+                continue
+            f, o = ins[0], ins[1]
+            args = ins[2] if kind == _NARY else ins[2:]
+            operands[o] = args
+            for a in args:
+                readers.setdefault(a, []).append(o)
+            if (f.func if f.__class__ is functools.partial else f) in _PURE and all(
+                a in foldable for a in args
+            ):
+                folded.add(o)
+                foldable.add(o)
+    # A result read at every call (by a call not folded, or as it leaves) is computed at
+    # every call; then its folded operands may be shared through it, and so on.
+    todo = [
+        reg
+        for reg in folded
+        if reg in leaving
+        or any(o not in folded and _shares(vals[reg], vals[o]) for o in readers.get(reg, ()))
+    ]
+    while todo:
+        reg = todo.pop()
+        if reg in folded:
+            folded.discard(reg)
+            todo.extend(a for a in operands[reg] if a in folded and _shares(vals[a], vals[reg]))
+    out = []
+    for kind, code in blocks:
+        kept = [ins for ins in code if kind == _CALL or ins[1] not in folded]
+        if kept:
+            out.append((kind, kept))
+    return out, [(reg, vals[reg]) for reg in sorted(folded)]
+
+
 def _with_kernels(blocks, vals):
     """The recorded `blocks` with every call `_KERNELS` has a kernel for (at the recorded
     values `vals`) calling that kernel instead, on the arguments it takes."""
@@ -1744,17 +1827,21 @@ class _Program:
         """Optimize the program to replay it (done for the second, verified recording only:
         the first is only compared with it)."""
         fixed = rec.fixed | set(rec.input_regs)
-        blocks = rec.blocks
+        blocks, consts = rec.blocks, rec.consts
         if not rec.computed_params:  # every shape fixed by the inputs' shapes: kernels
-            blocks = _with_kernels(blocks, rec.vals)
-        levelled = _levelled(blocks, rec.pinned, fixed, rec.consts, rec.vals)
+            blocks, computed = _folded(
+                _with_kernels(blocks, rec.vals), rec.vals, consts, rec.pinned
+            )
+            consts = consts + computed
+            fixed = fixed | {reg for reg, _ in computed}
+        levelled = _levelled(blocks, rec.pinned, fixed, consts, rec.vals)
         if levelled is None:
             self.blocks, where, size = _optimize(blocks, rec.pinned, fixed, rec.vals)
             self.floats = None
         else:  # numpy on the float array: its floating-point warnings are not Python's
             self.blocks, where, size, self.floats = levelled
         self.template = [None] * size
-        for reg, obj in rec.consts:
+        for reg, obj in consts:
             self.template[where[reg]] = obj
         self.input_regs = [where[reg] for reg in rec.input_regs]
         self.quiet = rec.quiet or self.floats is not None

@@ -1,6 +1,7 @@
 """`al.compile`: a replayed step is the eager step, bit for bit, and eager mode is untouched."""
 
 import contextlib
+import functools
 import operator
 import struct
 import threading
@@ -946,3 +947,74 @@ def test_grad_mode_is_part_of_the_key():
     with al.no_grad(), pytest.raises(RuntimeError) as replay_error:
         fast()
     assert str(replay_error.value) == str(eager_error.value)
+
+
+def test_values_computed_once_never_leave_the_program():
+    """The seed of a scalar root and the rules on it alone are computed once (`jit._folded`),
+    but not where the result leaves: here the mean's spread of 1/n is the parameter's
+    gradient, which the caller edits in place between calls; each call still commits a
+    fresh, correct gradient (the eager one)."""
+
+    def make():
+        w = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+
+        def step():
+            w.grad = None
+            w.mean().backward()
+            return w.grad
+
+        def edit():
+            w.grad.data[...] = 99.0  # the caller's own edit of the gradient it was given
+            return [w.data]
+
+        return step, edit
+
+    _twins(make, steps=4)
+
+
+def test_a_value_computed_once_is_not_shared_with_one_computed_at_every_call(monkeypatch):
+    """`jit._folded` on a program by hand: a pure call on constants is folded, unless a call
+    made at every call returns a view of its result (or it leaves through a commit)."""
+    vals = [np.float64(2.0), np.zeros(3), None, None, None, None]
+    vals[2] = np.full(3, 2.0)  # r2 = spread(r0): pure, on a constant
+    vals[3] = vals[2][::-1]  # r3 = a view of r2, made at every call (not pure)
+    vals[4] = vals[2] * 2.0  # r4 = r2 * 2: a new array
+    vals[5] = vals[2]  # r5 = np.asarray(r2): r2 itself
+    spread = functools.partial(ops._filled, (3,))
+    monkeypatch.setattr(jit, "_PURE", jit._PURE | {ops._filled})
+    view = operator.itemgetter(slice(None, None, -1))
+    make = [(jit._UNARY, [(spread, 2, 0)])]
+    times_two = [(jit._BINARY, [(operator.mul, 4, 2, 0)])]
+    consts = [(0, vals[0]), (1, vals[1])]
+
+    def folded(blocks, pinned=()):
+        return [reg for reg, _ in jit._folded(blocks, vals, consts, set(pinned))[1]]
+
+    assert folded(make + times_two) == [2, 4]
+    assert folded(make + [(jit._UNARY, [(view, 3, 2)])] + times_two) == [4]  # r2 seen via r3
+    assert folded(make + times_two + [(jit._CALL, [(print, (4,))])]) == [2]  # r4 committed
+    assert folded(make + times_two, pinned={4}) == [2]  # r4 returned
+    same = [(jit._UNARY, [(np.asarray, 5, 2)])]
+    assert folded(make + same + times_two) == [2, 4, 5]
+    assert folded(make + same + times_two, pinned={5}) == [4]  # r2 returned, as r5
+
+
+def test_an_array_captured_and_edited_in_place_is_not_folded_into_the_backward_pass():
+    """Work on a captured array (labels) is never computed once: an edit in place (which the
+    docs advise against) reaches the forward and the backward pass of a replay alike, so
+    its gradient is the gradient of its loss, as in eager mode."""
+    rng = np.random.default_rng(3)
+    w = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    rows, labels = np.arange(4), np.array([0, 1, 2, 0])
+
+    def step():
+        w.grad = None
+        loss = -w.log_softmax(axis=1)[rows, labels].mean()
+        loss.backward()
+        return loss, w.grad
+
+    fast = al.compile(step)
+    for _ in range(3):
+        fast()
+    labels[:] = [2, 2, 1, 1]
+    _same(step(), fast())
