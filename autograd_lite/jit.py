@@ -960,6 +960,7 @@ class _Recorder:
         self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.computed_params = False  # an op's parameter (an index) computed by fn
+        self.arrays = False  # an op on arrays recorded (kernels and folding are for those)
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         self.fingerprint = [_fingerprint(x) for x in inputs]
         for x in inputs:  # the dynamic leaves of the arguments, in order
@@ -1107,6 +1108,7 @@ class _Recorder:
             else:
                 f = _array_forward(op, not data.ndim)
                 self.quiet = self.quiet or op.quiet
+                self.arrays = True
             reg = self.call(f, regs, data)
             self.ctx_regs[key] = (reg, *regs)
         self.node_reg[key] = reg
@@ -1828,7 +1830,7 @@ class _Program:
         the first is only compared with it)."""
         fixed = rec.fixed | set(rec.input_regs)
         blocks, consts = rec.blocks, rec.consts
-        if not rec.computed_params:  # every shape fixed by the inputs' shapes: kernels
+        if rec.arrays and not rec.computed_params:  # every shape fixed by the inputs' shapes
             blocks, computed = _folded(
                 _with_kernels(blocks, rec.vals), rec.vals, consts, rec.pinned
             )
