@@ -46,7 +46,11 @@ Axis = int | tuple[int, ...] | None
 # and rules on raw arrays, split from their checks and dispatch, with first the parameters
 # that shapes fix. The eager function calls its kernel; `al.compile`'s replay calls the
 # kernel directly once the recording has settled the kinds and shapes (`jit._KERNELS`).
-# One body for both, so a replay computes the eager floats.
+# One body for both, so a replay computes the eager floats. Kernels reduce with the ufuncs'
+# `reduce` (`_sum`, `_max`, `_all`): what ndarray.sum, .max and .all call, less numpy's
+# Python wrapper around them.
+
+_sum, _max, _all = np.add.reduce, np.maximum.reduce, np.logical_and.reduce
 
 
 def _raw(x):
@@ -78,7 +82,7 @@ def _relu_rule_raw(g, out):
     """`_relu_rule` on raw arrays, from the output out = max(x, 0): it is 0 exactly where
     x <= 0 (-0.0 included), and x > 0 or NaN elsewhere (a kernel)."""
     passes = out != 0
-    if np.isfinite(g).all():  # then a 0/1 mask gives the same, and is quicker than np.where
+    if _all(np.isfinite(g), axis=None):  # then a 0/1 mask gives the same, quicker than np.where
         return g * passes
     return np.where(passes, g, 0.0)
 
@@ -413,11 +417,11 @@ def _log_softmax_raw(axes, x):
     # (x - m) - log(sum(exp(x - m))), m the maximum: the shift is subtracted exactly first, so
     # the result keeps its precision however large x is (x - logsumexp(x) would not).
     # A kernel: x an ndarray, axes normalized.
-    m = x.max(axis=axes, keepdims=True) if x.size else 0.0
-    if not np.isfinite(m).all():
+    m = _max(x, axis=axes, keepdims=True) if x.size else 0.0
+    if not _all(np.isfinite(m), axis=None):
         m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan) along an axis: no shift
     shifted = x - m
-    return shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
+    return shifted - np.log(_sum(np.exp(shifted), axis=axes, keepdims=True))
 
 
 def _log_softmax_rule(g, out, x, axis):
@@ -431,7 +435,7 @@ def _log_softmax_rule(g, out, x, axis):
 
 def _log_softmax_rule_raw(axes, g, out):
     """`_log_softmax_rule` on raw arrays, `axes` counted from the end (a kernel)."""
-    return g - np.exp(out) * g.sum(axis=axes, keepdims=True)
+    return g - np.exp(out) * _sum(g, axis=axes, keepdims=True)
 
 
 def _norm2_array(x, axis, keepdims):
@@ -1609,7 +1613,7 @@ def _mean_array(x, axis, keepdims):
 
 def _mean_raw(axes, keepdims, scale, x):
     """The sum of an ndarray x over `axes` (normalized) times `scale`, an array (a kernel)."""
-    return np.asarray(x.sum(axis=axes, keepdims=keepdims) * scale)
+    return np.asarray(_sum(x, axis=axes, keepdims=keepdims) * scale)
 
 
 def _mean_rule(g, out, x, axis, keepdims):

@@ -50,7 +50,7 @@ def _unbroadcast(c, shape, keep=0):
         return ops.broadcast_to(c, shape)
     axes = _broadcast_axes(c.shape, shape, keep)
     if axes:
-        c = c.sum(axis=axes, keepdims=True)
+        c = c.sum(axis=axes, keepdims=True)  # a method: c may be a Tensor (create_graph)
     return c.reshape(c.shape[:keep] + shape) if c.ndim > keep + len(shape) else c
 
 
@@ -64,8 +64,9 @@ def _broadcast_axes(c_shape, shape, keep=0):
 
 
 def _summed(axes, shape, c):
-    """`_unbroadcast(c, shape)` of a raw c whose broadcast `axes` are known (a kernel)."""
-    return c.sum(axis=axes, keepdims=True).reshape(shape)
+    """`_unbroadcast(c, shape)` of a raw c whose broadcast `axes` are known (a kernel:
+    np.add.reduce is c.sum less numpy's Python wrapper)."""
+    return np.add.reduce(c, axis=axes, keepdims=True).reshape(shape)
 
 
 def _unary(op, x):
@@ -310,7 +311,9 @@ class Tensor(Node, ops.Arithmetic):
 
     @data.setter
     def data(self, value):
-        self._data = self._convert_data(value)
+        if value.__class__ is not np.ndarray or value.dtype not in _FLOATS:
+            value = self._convert_data(value)  # (a float array is kept as given)
+        self._data = value
         self._saved = False
 
     @staticmethod

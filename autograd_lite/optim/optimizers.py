@@ -239,7 +239,7 @@ class Optimizer:
         return checked
 
     def _options_of(self, group):
-        return tuple([group.get(name) for name in self._OPTIONS])
+        return tuple(map(group.get, self._OPTIONS))
 
     def zero_grad(self):
         """Reset every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
