@@ -794,10 +794,17 @@ def _immutable(obj):
 
 
 def _shares(x, y):
-    """`y` is `x` or may share its memory (a view of it)."""
-    return x is y or (
-        x.__class__ is _ndarray and y.__class__ is _ndarray and np.may_share_memory(x, y)
-    )
+    """`y` is `x`, may share its memory (a view), or may hold it (a list of views, anything
+    but an array or a number). Numbers share nothing anyone could edit."""
+    if x is y:
+        return True
+    if x.__class__ is not _ndarray:
+        return False
+    if y.__class__ is _ndarray:
+        return np.may_share_memory(x, y)
+    if y.__class__ is list or y.__class__ is tuple:
+        return any(_shares(x, item) for item in y)
+    return not _immutable(y)
 
 
 def _folded(blocks, vals, consts, pinned):

@@ -1018,3 +1018,21 @@ def test_an_array_captured_and_edited_in_place_is_not_folded_into_the_backward_p
         fast()
     labels[:] = [2, 2, 1, 1]
     _same(step(), fast())
+
+
+@pytest.mark.parametrize("join", [al.concatenate, al.stack])
+def test_a_value_computed_once_never_leaves_inside_a_list(join):
+    """A rule giving a list of slices (concatenate's, stack's) of a value computed once
+    shares it: it is computed at every call, so a gradient the caller edits in place (a
+    hand-written update) never changes the next call's (found by a hostile review)."""
+    c = np.array([4.0, 5.0])
+
+    def loss(w):
+        return join([w, c] if join is al.concatenate else [w, c[:1].repeat(3)]).mean()
+
+    eager, fast = al.grad(loss), al.compile(al.grad(loss))
+    w = np.array([1.0, 2.0, 3.0])
+    for _ in range(4):
+        expected, got = eager(w), fast(w)
+        _same(expected, got)
+        got *= -0.1  # the caller's own edit of the gradient it was given
