@@ -1499,6 +1499,27 @@ def _escape_guard(original, how):
     return guarded
 
 
+def _comparison(original):
+    """A comparison of a node (`x > 0`): a bool array for a Tensor, computed from data and
+    never an op. Recorded as a call when it depends on the inputs, so a replay makes the
+    mask from its own (`al.where(x > 0, a, b)`, `x[x > 0]`); a Value's bool stays Python
+    control flow, fixed at recording."""
+    compare = getattr(operator, original.__name__.strip("_"))  # __gt__: operator.gt
+
+    @functools.wraps(original)
+    def swapped(self, other):
+        out = original(self, other)
+        rec = _watching()
+        if rec is not None and out.__class__ is _ndarray:
+            other_reg = rec.operand(other if isinstance(other, Node) else None, ops._raw(other))
+            regs = (rec.node(self), other_reg)
+            if not rec.fixed.issuperset(regs):
+                rec.track(out, rec.call(compare, regs, out))
+        return out
+
+    return swapped
+
+
 def _backward(original):
     def backward(root, gradient=None, create_graph=False):
         rec = _watching()
@@ -1715,6 +1736,8 @@ def _swaps():
         (Tensor, "__array__", "a numpy conversion of"),
     ]:
         swaps.append((cls, name, _escape_guard(cls.__dict__[name], how)))
+    for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+        swaps.append((ops.Arithmetic, name, _comparison(ops.Arithmetic.__dict__[name])))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

@@ -175,7 +175,7 @@ class LeakyReLU(Module):
 
     def forward(self, x):
         slope = self.negative_slope
-        return _on_nodes(lambda v: ops.where(ops._raw(v) > 0, v, v * slope), x)
+        return _on_nodes(lambda v: ops.where(v > 0, v, v * slope), x)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"

@@ -294,7 +294,7 @@ def huber_loss(pred, target, reduction="mean", delta=1.0):
     def formula(p, t):
         d = p - t
         size = abs(d)
-        return ops.where(ops._raw(size) < delta, 0.5 * (d * d), delta * (size - 0.5 * delta))
+        return ops.where(size < delta, 0.5 * (d * d), delta * (size - 0.5 * delta))
 
     return _elementwise_loss("huber_loss", formula, pred, target, reduction)
 
