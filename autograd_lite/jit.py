@@ -1826,6 +1826,15 @@ def _output_builder(rec, out, where=None):
     return lambda r: out
 
 
+def _arrays_in(obj):
+    """The ndarrays `obj` is or holds (in tuples and lists: an index)."""
+    if obj.__class__ is _ndarray:
+        return [obj]
+    if obj.__class__ is tuple or obj.__class__ is list:
+        return [a for item in obj for a in _arrays_in(item)]
+    return []
+
+
 class _Program:
     """One recording: as recorded (to compare with a second one), then optimized to replay
     (`finish`): instructions, constants in place, the output's structure."""
@@ -1837,6 +1846,7 @@ class _Program:
         "escaped",
         "fingerprint",
         "floats",
+        "held",
         "input_regs",
         "modules",
         "pending",
@@ -1850,6 +1860,10 @@ class _Program:
         self.recorded = (rec.blocks, rec.consts, len(rec.vals), rec.same_object)
         self.captured = rec.captured
         self.escaped = rec.escaped
+        # The arrays fn used as constants (a captured index, an integer array argument), by
+        # object: compared at every call, so an edit in place records again.
+        arrays = {id(a): a for _, obj in rec.consts for a in _arrays_in(obj)}
+        self.held = [(a, a.tobytes()) for a in arrays.values()]
         self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
         self.fingerprint = rec.fingerprint  # the inputs' data at this recording
@@ -1883,8 +1897,9 @@ class _Program:
     def valid(self):
         """The captured nodes still have the shapes, dtypes and requires_grad the program was
         made for, those whose array fn read by `.data` still have that array with the same
-        contents (compared bit for bit), and the modules
-        fn called still hold the attributes they held (`_attributes`)."""
+        contents (compared bit for bit), the arrays fn used as constants hold what they held
+        (bit for bit), and the modules fn called still hold the attributes they held
+        (`_attributes`)."""
         for node, shape, dtype, requires_grad in self.captured:
             data = node._data
             if (
@@ -1895,6 +1910,9 @@ class _Program:
                 return False
         for node, data, saved in self.escaped:
             if node._data is not data or (saved is not None and data.tobytes() != saved):
+                return False
+        for array, saved in self.held:
+            if array.tobytes() != saved:
                 return False
         is_ = operator.is_
         for container, items in self.modules:

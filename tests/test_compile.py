@@ -1070,3 +1070,24 @@ def test_library_layers_with_a_choice_on_data_replay_it_from_the_inputs():
     _three_calls(lambda x: leaky(Tensor(x)), SIGNS)
     huber = [np.array([0.5, -0.25]), np.array([0.1, 0.2]), np.array([5.0, -6.0])]
     _three_calls(al.grad(lambda x: nn.huber_loss(x, np.zeros(2))), huber)
+
+
+def test_an_array_used_as_a_constant_and_edited_in_place_records_again():
+    """An integer array argument (part of the key by value) and a captured index are held by
+    the program as the objects fn used: an edit in place records again, so a later call
+    with the first values never replays the edited array (found by a hostile review)."""
+    w = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    rows = np.arange(2)
+
+    def step(labels):
+        return (w[rows, labels] * 1.0).sum()
+
+    fast = al.compile(step)
+    labels = np.array([0, 1])
+    for _ in range(2):
+        _same(step(labels), fast(labels))
+    labels[...] = [2, 2]  # the caller refills its buffer
+    _same(step(labels), fast(labels))
+    _same(step(np.array([0, 1])), fast(np.array([0, 1])))
+    rows[...] = [1, 0]  # a captured index edited
+    _same(step(np.array([0, 1])), fast(np.array([0, 1])))
