@@ -63,6 +63,7 @@ from .core.tensor import Tensor
 from .core.value import Value
 from .nn.layers import Dropout
 from .nn.module import Module
+from .nn.normalization import BatchNorm1d
 from .optim import lr_scheduler, optimizers
 from .transforms import functional
 from .transforms.functional import _Call
@@ -1686,6 +1687,32 @@ def _dropout_forward(original):
     return functools.wraps(original)(forward)
 
 
+def _refused_forward_mode(original):
+    def __init__(self, f, args, kwargs, argnums, name, copy=True):
+        if _watching() is not None and not copy:  # jvp, jacfwd, hvp, hessian: forward mode
+            raise TypeError(
+                f"al.compile: al.{name} uses forward mode (tangents carried through the ops), "
+                "which a recording does not replay; compile a reverse-mode transform (al.grad, "
+                f"al.vjp, al.jacrev) instead, or call al.{name} outside the compiled function"
+            )
+        original(self, f, args, kwargs, argnums, name, copy)
+
+    return functools.wraps(original)(__init__)
+
+
+def _refused_running_stats(original):
+    def update(self, *args):
+        if _watching() is not None:
+            raise TypeError(
+                f"al.compile: {type(self).__name__} in training mode updates its running "
+                "statistics with numpy at every call, which a replay would skip; call .eval() "
+                "on the model for a compiled step, or leave the step eager"
+            )
+        return original(self, *args)
+
+    return functools.wraps(original)(update)
+
+
 def _replayed_method(original):
     def method(self, *args, **kwargs):
         rec = _watching()
@@ -1723,6 +1750,9 @@ def _swaps():
     ]
     swaps.append((_Call, "export_output", _export_output(_Call.__dict__["export_output"])))
     swaps.append((Dropout, "forward", _dropout_forward(Dropout.__dict__["forward"])))
+    swaps.append((_Call, "__init__", _refused_forward_mode(_Call.__init__)))
+    stats = BatchNorm1d.__dict__["_update_running_stats"]
+    swaps.append((BatchNorm1d, "_update_running_stats", _refused_running_stats(stats)))
     swaps.append((Module, "__call__", _module_call(Module.__dict__["__call__"])))
     swaps.append((functional, "_assemble", _assemble(functional._assemble)))
     swaps.append((functional, "_shaped_block", _raw_rows(functional._shaped_block)))
@@ -2177,7 +2207,8 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8):  # noqa: A001 -
     Raises TypeError: fn not callable; an argument of another kind (naming it); inside
     fn at recording, an assignment to `.data`, `float()` / `.item()` / `.numpy()` of a
     node computed from the inputs, `backward(create_graph=True)` and the transforms that
-    need it, hooks, `detect_anomaly`, Dropout in training mode. ValueError: cache_size < 1.
+    need it, hooks, `detect_anomaly`, Dropout and BatchNorm1d in training mode, forward mode
+    (jvp, jacfwd, hvp). ValueError: cache_size < 1.
     """
     if fn is None:
         return lambda f: Compiled(f, cache_size)

@@ -1091,3 +1091,20 @@ def test_an_array_used_as_a_constant_and_edited_in_place_records_again():
     _same(step(np.array([0, 1])), fast(np.array([0, 1])))
     rows[...] = [1, 0]  # a captured index edited
     _same(step(np.array([0, 1])), fast(np.array([0, 1])))
+
+
+def test_forward_mode_and_batch_norm_training_are_refused_clearly():
+    """Inside a compiled function, forward mode (jvp, jacfwd, hvp) and BatchNorm1d's update of
+    its running statistics raise a TypeError that names them, not one about `.data`."""
+    x = np.array([1.0, -2.0])
+    for transform in (
+        lambda x: al.jvp(lambda v: (v * v).sum(), (x,), (np.ones(2),)),
+        lambda x: al.jacfwd(lambda v: v * v)(x),
+    ):
+        with pytest.raises(TypeError, match="forward mode"):
+            al.compile(transform)(x)
+    norm = nn.BatchNorm1d(2)
+    with pytest.raises(TypeError, match="BatchNorm1d in training mode"):
+        al.compile(lambda x: norm(Tensor(x)).sum())(np.arange(6.0).reshape(3, 2))
+    norm.eval()
+    _three_calls(lambda x: norm(Tensor(x)).sum(), [np.arange(6.0).reshape(3, 2)] * 3)
