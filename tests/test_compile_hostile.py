@@ -60,7 +60,7 @@ def test_batchnorm_eval_then_train_then_eval_matches_eager():
         assert _bits(eager(x)) == _bits(fast(x))
     for m in models:
         m.train()
-    with pytest.raises(TypeError, match=r"\.data"):  # training mode updates the statistics
+    with pytest.raises(TypeError, match="running statistics"):  # training mode updates them
         fast(xs[3])
     for m in models:  # the refused step changed nothing: both twins update eagerly
         m(Tensor(xs[3]))
