@@ -26,11 +26,14 @@ try() {  # try MANAGER COMMAND...: run the install command if MANAGER is on PATH
     shift
     command -v "$manager" >/dev/null 2>&1 || return 1
     if [ "$manager" != brew ] && [ "$SUDO" = none ]; then
-        echo "Graphviz: '$manager' needs root and there is no sudo; skipping" >&2
+        [ "$QUIET" = --quiet ] || echo "Graphviz: '$manager' needs root and there is no sudo; skipping" >&2
         return 1
     fi
-    echo "installing Graphviz's 'dot' program with $manager"
-    "$@" >/dev/null 2>&1 && command -v dot >/dev/null 2>&1
+    # Quiet: a line only once it worked (else the demo's own line says it is missing).
+    [ "$QUIET" = --quiet ] || echo "installing Graphviz's 'dot' program with $manager"
+    "$@" >/dev/null 2>&1 && command -v dot >/dev/null 2>&1 || return 1
+    [ "$QUIET" = --quiet ] && echo "installed Graphviz's 'dot' program with $manager"
+    return 0
 }
 
 S=""
