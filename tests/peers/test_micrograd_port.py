@@ -105,10 +105,14 @@ def test_deep_chain_does_not_hit_the_recursion_limit():
 
 
 def _copy_weights(ours, theirs):
+    """Our seeded weights into micrograd's MLP. Not the other way: micrograd draws from
+    Python's global `random` (whatever ran before in the process) and starts every bias at
+    0, so a sample whose first layer is all 0 sits exactly on a ReLU kink, where a
+    rounding-level difference in a summed gradient (1e-17) flips a later step's choice."""
     ps, qs = list(ours.parameters()), theirs.parameters()
     assert len(ps) == len(qs) == 41
     for p, q in zip(ps, qs):
-        p.data = q.data
+        q.data = p.data
 
 
 def _svm_loss(model, xs, ys, relu, reg=1e-4):
@@ -125,7 +129,7 @@ def test_mlp_trains_like_micrograd():
     rng = np.random.default_rng(0)
     xs = rng.normal(size=(12, 3)).tolist()
     ys = [1.0 if x[0] * x[1] > 0 else -1.0 for x in xs]
-    ours, theirs = MLP(3, [4, 4, 1], rng=0), micrograd_nn.MLP(3, [4, 4, 1])  # seeded: no flakes
+    ours, theirs = MLP(3, [4, 4, 1], rng=0), micrograd_nn.MLP(3, [4, 4, 1])
     _copy_weights(ours, theirs)
     for step in range(15):
         loss = _svm_loss(ours, xs, ys, al.relu)
