@@ -1248,6 +1248,8 @@ class _Recorder:
                             c_reg = run(_summed_to_batch(p, batch), (c_reg, args[i + 1]))
                         elif c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                             c_reg = run(p._sum_to_shape, (c_reg, args[i + 1]))
+                        elif self.computed_params:  # an index made by fn: shapes may vary
+                            c_reg = run(_fitted(p._sum_to_shape), (c_reg, args[i + 1]))
                     t_reg = regs.get(p)
                     if t_reg is not None:
                         t_reg = run2(operator.add, t_reg, c_reg)
@@ -1529,6 +1531,18 @@ def _backward(original):
         return rec.backward(root, gradient, create_graph)
 
     return backward
+
+
+@functools.cache
+def _fitted(sum_to_shape):
+    """`sum_to_shape` for a cotangent whose shape matched at the recording and may not at a
+    replay (after a mask made by fn): a new array either way, as a register holds one value."""
+
+    def fit(c, like):
+        out = sum_to_shape(c, like)
+        return out.copy() if out is c else out
+
+    return fit
 
 
 def _summed_to_batch(node, batch):

@@ -1108,3 +1108,20 @@ def test_forward_mode_and_batch_norm_training_are_refused_clearly():
         al.compile(lambda x: norm(Tensor(x)).sum())(np.arange(6.0).reshape(3, 2))
     norm.eval()
     _three_calls(lambda x: norm(Tensor(x)).sum(), [np.arange(6.0).reshape(3, 2)] * 3)
+
+
+def test_a_mask_that_changes_the_shapes_keeps_every_gradient_shaped_as_its_input():
+    """x[x > 0] has as many elements as x has positive ones: when a call brings another
+    count, the cotangent of a broadcast factor is still summed to its shape (the recording
+    had seen them equal), as in eager mode."""
+    w = Tensor(np.array([2.0]), requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        x = Tensor(x)
+        (x[x > 0] * w).sum().backward()
+        return w.grad
+
+    fast = al.compile(step)
+    for x in [[1.0, -1.0, -1.0], [2.0, -1.0, -1.0], [1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]:
+        _same(step(np.array(x)), fast(np.array(x)))
