@@ -855,6 +855,11 @@ def _folded(blocks, vals, consts, pinned):
     return out, [(reg, vals[reg]) for reg in sorted(folded)]
 
 
+#: Ops whose parameters decide the shape of their result (an index, a shape): one computed
+#: by fn (x[x > 0]) can give other shapes at every call, which a program cannot follow.
+_SHAPING = {ops.GETITEM, ops.SCATTER, ops.RESHAPE, ops.BROADCAST_TO}
+
+
 def _with_kernels(blocks, vals):
     """The recorded `blocks` with every call `_KERNELS` has a kernel for (at the recorded
     values `vals`) calling that kernel instead, on the arguments it takes."""
@@ -967,7 +972,8 @@ class _Recorder:
         self.escaped = []  # (captured node, the array fn read by .data, its bytes then)
         self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
-        self.computed_params = False  # an op's parameter (an index) computed by fn
+        self.computed_params = False  # an op's parameter (a mask, a bound) computed by fn
+        self.varying_shapes = False  # ... and one that decides a shape (x[x > 0])
         self.arrays = False  # an op on arrays recorded (kernels and folding are for those)
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         self.fingerprint = [_fingerprint(x) for x in inputs]
@@ -1102,8 +1108,9 @@ class _Recorder:
             for param in ctx[n + 1 :]:
                 reg = self.raw(param)
                 regs.append(reg)
-                if reg not in self.fixed:  # an index computed by fn: shapes may vary
+                if reg not in self.fixed:  # computed by fn (a mask, an input array)
                     self.computed_params = True
+                    self.varying_shapes = self.varying_shapes or op in _SHAPING
             if self.fixed.issuperset(regs):  # constants only: a constant too, made once
                 reg = self.const(data)
                 self.ctx_regs[key] = (reg, *regs)
@@ -1897,6 +1904,7 @@ class _Program:
         "quiet",
         "recorded",
         "template",
+        "varying_shapes",
         "verified",
     )
 
@@ -1904,6 +1912,7 @@ class _Program:
         self.recorded = (rec.blocks, rec.consts, len(rec.vals), rec.same_object)
         self.captured = rec.captured
         self.escaped = rec.escaped
+        self.varying_shapes = rec.varying_shapes
         # The arrays fn used as constants (a captured index, an integer array argument), by
         # object: compared at every call, so an edit in place records again.
         arrays = {id(a): a for _, obj in rec.consts for a in _arrays_in(obj)}
@@ -2135,7 +2144,16 @@ class Compiled:
             return out
         self._warn_if_ints_vary(key)
         program, out = self._record(args, kwargs, inputs)
-        self._cache[key] = program
+        self._cache[key] = _EAGER if program.varying_shapes else program
+        if program.varying_shapes:
+            warnings.warn(
+                f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} indexes with a mask or "
+                "an index it computes (x[x > 0]), so the shapes of its values can change from "
+                "call to call, which a replay cannot follow; calls with arguments of this "
+                "structure run eagerly (docs/compile.md)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         self._cache.move_to_end(key)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
