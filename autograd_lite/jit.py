@@ -1509,25 +1509,48 @@ def _escape_guard(original, how):
     return guarded
 
 
+def _recorded_comparison(rec, compare, operands, out):
+    """Record `out = compare(*operands)`, a comparison of node data (a bool array, never an
+    op), as a call when it depends on the inputs, so a replay makes the mask from its own
+    (`al.where(x > 0, a, b)`). Returns what fn gets: `out`, or for a 0-d comparison's numpy
+    bool (one shared object) a 0-d array of its own, so the recording can tell it apart."""
+    raws = [ops._raw(x) for x in operands]
+    regs = [rec.operand(x if isinstance(x, Node) else None, r) for x, r in zip(operands, raws)]
+    if rec.fixed.issuperset(regs):
+        return out
+    if out.__class__ is not _ndarray:
+        out = np.asarray(out)
+    rec.track(out, rec.call(compare, regs, out))
+    return out
+
+
 def _comparison(original):
-    """A comparison of a node (`x > 0`): a bool array for a Tensor, computed from data and
-    never an op. Recorded as a call when it depends on the inputs, so a replay makes the
-    mask from its own (`al.where(x > 0, a, b)`, `x[x > 0]`); a Value's bool stays Python
-    control flow, fixed at recording."""
+    """A comparison operator of nodes (`x > 0`), recorded (see `_recorded_comparison`); a
+    Value's Python bool stays Python control flow, fixed at recording."""
     compare = getattr(operator, original.__name__.strip("_"))  # __gt__: operator.gt
 
     @functools.wraps(original)
     def swapped(self, other):
         out = original(self, other)
         rec = _watching()
-        if rec is not None and out.__class__ is _ndarray:
-            other_reg = rec.operand(other if isinstance(other, Node) else None, ops._raw(other))
-            regs = (rec.node(self), other_reg)
-            if not rec.fixed.issuperset(regs):
-                rec.track(out, rec.call(compare, regs, out))
+        if rec is not None and out.__class__ in (_ndarray, np.bool_):
+            return _recorded_comparison(rec, compare, (self, other), out)
         return out
 
     return swapped
+
+
+def _ufunc_comparison(original):
+    """numpy's comparison ufuncs on nodes (`np.greater(x, 0)`, `array < x`), recorded."""
+
+    def compare(ufunc, inputs):
+        out = original(ufunc, inputs)
+        rec = _watching()
+        if rec is not None and len(inputs) == 2 and out.__class__ in (_ndarray, np.bool_):
+            return _recorded_comparison(rec, ufunc, inputs, out)
+        return out
+
+    return compare
 
 
 def _backward(original):
@@ -1789,6 +1812,7 @@ def _swaps():
         swaps.append((cls, name, _escape_guard(cls.__dict__[name], how)))
     for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
         swaps.append((ops.Arithmetic, name, _comparison(ops.Arithmetic.__dict__[name])))
+    swaps.append((tensor, "_ufunc_comparison", _ufunc_comparison(tensor._ufunc_comparison)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

@@ -1057,6 +1057,10 @@ def test_masks_from_comparisons_of_tensors_are_made_at_every_call():
     recorded, so a replay makes the mask from its own inputs."""
     _three_calls(al.grad(lambda x: al.where(x > 0, x * 2.0, -x).sum()), SIGNS)
     _three_calls(al.grad(lambda x: al.where(0.0 >= x, -x, x**2).sum()), SIGNS)
+    # numpy's forms, and a 0-d Tensor's comparison (a numpy bool): recorded too
+    _three_calls(al.grad(lambda x: al.where(np.zeros(2) < x, x * 2.0, -x).sum()), SIGNS)
+    _three_calls(al.grad(lambda x: al.where(np.greater(x, 0), x * 2.0, -x).sum()), SIGNS)
+    _three_calls(al.grad(lambda x: al.where(x.sum() > 0, x * 2.0, -x).sum()), SIGNS)
 
 
 def test_a_mask_used_as_an_index_runs_eagerly_and_says_so():
@@ -1082,6 +1086,7 @@ def test_library_layers_with_a_choice_on_data_replay_it_from_the_inputs():
     leaky = nn.LeakyReLU(0.1)
     _three_calls(al.grad(lambda x: leaky(x).sum()), SIGNS)
     _three_calls(lambda x: leaky(Tensor(x)), SIGNS)
+    _three_calls(al.grad(lambda x: leaky(x.sum())), SIGNS)  # 0-d
     huber = [np.array([0.5, -0.25]), np.array([0.1, 0.2]), np.array([5.0, -6.0])]
     _three_calls(al.grad(lambda x: nn.huber_loss(x, np.zeros(2))), huber)
 

@@ -183,6 +183,12 @@ _UFUNC_OPS = {
 _COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
 
 
+def _ufunc_comparison(ufunc, inputs):
+    """A numpy comparison (np.greater, `array < tensor`) with nodes among its inputs: on their
+    data, a bool array (no node), as the operators `<`, `>`, ... of a node give."""
+    return ufunc(*[x._data if isinstance(x, Node) else x for x in inputs])
+
+
 def _index_part(i):
     """One part of an index; a list becomes an array (of ints or bools, as numpy reads it)."""
     if isinstance(i, Tensor):
@@ -254,7 +260,7 @@ class Tensor(Node, ops.Arithmetic):
             return getattr(ufunc, method)(*raws, out=out, **kwargs)
         if method == "__call__" and not kwargs:
             if ufunc in _COMPARISONS:
-                return ufunc(*[x._data if isinstance(x, Node) else x for x in inputs])
+                return _ufunc_comparison(ufunc, inputs)
             op = _UFUNC_OPS.get(ufunc)
             if op is not None:  # run on the node type of the first node (a Value's too)
                 return ops.apply(op, inputs)
