@@ -1553,6 +1553,23 @@ def _ufunc_comparison(original):
     return compare
 
 
+def _converted_operand(original):
+    """`tensor._operand`: a raw operand of an op made a float array. A conversion of a value
+    computed by the program (a recorded mask in `x * (x > 0)`) is recorded as a call, so the
+    op reads it converted at every call, not as it was at the recording."""
+
+    def operand(x):
+        out = original(x)
+        rec = _watching()
+        if rec is not None and out is not x and out.__class__ is _ndarray:
+            reg = rec.value_reg.get(id(x), -1)
+            if reg is not None and reg >= 0 and reg not in rec.fixed:
+                rec.track(out, rec.call(original, (reg,), out))
+        return out
+
+    return operand
+
+
 def _backward(original):
     def backward(root, gradient=None, create_graph=False):
         rec = _watching()
@@ -1813,6 +1830,7 @@ def _swaps():
     for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
         swaps.append((ops.Arithmetic, name, _comparison(ops.Arithmetic.__dict__[name])))
     swaps.append((tensor, "_ufunc_comparison", _ufunc_comparison(tensor._ufunc_comparison)))
+    swaps.append((tensor, "_operand", _converted_operand(tensor._operand)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

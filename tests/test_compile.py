@@ -1061,6 +1061,7 @@ def test_masks_from_comparisons_of_tensors_are_made_at_every_call():
     _three_calls(al.grad(lambda x: al.where(np.zeros(2) < x, x * 2.0, -x).sum()), SIGNS)
     _three_calls(al.grad(lambda x: al.where(np.greater(x, 0), x * 2.0, -x).sum()), SIGNS)
     _three_calls(al.grad(lambda x: al.where(x.sum() > 0, x * 2.0, -x).sum()), SIGNS)
+    _three_calls(al.grad(lambda x: (x * (x > 0) + x**2 * (0.0 >= x)).sum()), SIGNS)  # as floats
 
 
 def test_a_mask_used_as_an_index_runs_eagerly_and_says_so():
