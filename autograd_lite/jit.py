@@ -855,9 +855,10 @@ def _folded(blocks, vals, consts, pinned):
     return out, [(reg, vals[reg]) for reg in sorted(folded)]
 
 
-#: Ops whose parameters decide the shape of their result (an index, a shape): one computed
-#: by fn (x[x > 0]) can give other shapes at every call, which a program cannot follow.
-_SHAPING = {ops.GETITEM, ops.SCATTER, ops.RESHAPE, ops.BROADCAST_TO}
+#: Ops whose result has its operands' shape whatever their parameters hold (a mask, bounds).
+#: A parameter computed by fn for any other op (an index: x[x > 0], a shape, a primitive's
+#: own) can give other shapes at every call, which a program cannot follow.
+_SHAPE_KEEPING = {ops.WHERE, ops.CLIP}
 
 
 def _with_kernels(blocks, vals):
@@ -973,7 +974,7 @@ class _Recorder:
         self.modules = {}  # id(module) -> (module, `_attributes(module)` when fn called it)
         self.node_seen = set()  # ids of the external nodes read so far
         self.computed_params = False  # an op's parameter (a mask, a bound) computed by fn
-        self.varying_shapes = False  # ... and one that decides a shape (x[x > 0])
+        self.varying_shapes = False  # ... for an op that may change shape (x[x > 0])
         self.arrays = False  # an op on arrays recorded (kernels and folding are for those)
         self.arguments = {id(x) for x in inputs if isinstance(x, Node)}
         self.fingerprint = [_fingerprint(x) for x in inputs]
@@ -1110,7 +1111,7 @@ class _Recorder:
                 regs.append(reg)
                 if reg not in self.fixed:  # computed by fn (a mask, an input array)
                     self.computed_params = True
-                    self.varying_shapes = self.varying_shapes or op in _SHAPING
+                    self.varying_shapes = self.varying_shapes or op not in _SHAPE_KEEPING
             if self.fixed.issuperset(regs):  # constants only: a constant too, made once
                 reg = self.const(data)
                 self.ctx_regs[key] = (reg, *regs)
@@ -1255,8 +1256,6 @@ class _Recorder:
                             c_reg = run(_summed_to_batch(p, batch), (c_reg, args[i + 1]))
                         elif c.shape != like.shape or c.dtype is not like.dtype or not like.ndim:
                             c_reg = run(p._sum_to_shape, (c_reg, args[i + 1]))
-                        elif self.computed_params:  # an index made by fn: shapes may vary
-                            c_reg = run(_fitted(p._sum_to_shape), (c_reg, args[i + 1]))
                     t_reg = regs.get(p)
                     if t_reg is not None:
                         t_reg = run2(operator.add, t_reg, c_reg)
@@ -1578,18 +1577,6 @@ def _backward(original):
         return rec.backward(root, gradient, create_graph)
 
     return backward
-
-
-@functools.cache
-def _fitted(sum_to_shape):
-    """`sum_to_shape` for a cotangent whose shape matched at the recording and may not at a
-    replay (after a mask made by fn): a new array either way, as a register holds one value."""
-
-    def fit(c, like):
-        out = sum_to_shape(c, like)
-        return out.copy() if out is c else out
-
-    return fit
 
 
 def _summed_to_batch(node, batch):

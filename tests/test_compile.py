@@ -1146,3 +1146,24 @@ def test_a_mask_that_changes_the_shapes_keeps_every_gradient_shaped_as_its_input
     with pytest.warns(RuntimeWarning, match="indexes with a mask"):  # and runs eagerly
         for x in [[1.0, -1.0, -1.0], [2.0, -1.0, -1.0], [1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]:
             _same(step(np.array(x)), fast(np.array(x)))
+
+
+@al.primitive
+def _picked(x, mask=None):  # x[mask]: a user's op whose parameter decides its shape
+    return x[mask]
+
+
+_picked.defvjp(lambda g, out, x, mask=None: ops._scatter_array(g, mask, x.shape))
+
+
+def test_a_primitive_given_a_computed_mask_as_a_parameter_runs_eagerly():
+    """A user's primitive may make its shape from a parameter; one computed by fn (a mask)
+    could change it from call to call, so such a function runs eagerly, with a warning."""
+
+    def f(x):
+        return (_picked(x, mask=x > 0) ** 2).sum()
+
+    xs = [np.array([1.0, 2.0, -1.0]), np.array([2.0, 3.0, -2.0]), np.array([1.0, 2.0, 3.0])]
+    with pytest.warns(RuntimeWarning, match="indexes with a mask"):
+        fast = _three_calls(al.grad(f), xs)
+    assert fast.recordings == 1

@@ -1504,7 +1504,7 @@ def _matmul_db(g, out, a, b):
 
 
 def _matmul_db_raw(a, g):
-    """A^T G on raw arrays, a and b 2-d (a kernel)."""
+    """A^T G on raw arrays, a 2-d (and b, whose cotangent this is; a kernel)."""
     return np.matmul(a.T, g)
 
 

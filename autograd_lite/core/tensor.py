@@ -64,9 +64,8 @@ def _broadcast_axes(c_shape, shape, keep=0):
 
 
 def _summed(axes, shape, c):
-    """`_unbroadcast(c, shape)` of a raw c whose broadcast `axes` are known (a kernel:
-    np.add.reduce is c.sum less numpy's Python wrapper)."""
-    return np.add.reduce(c, axis=axes, keepdims=True).reshape(shape)
+    """`_unbroadcast(c, shape)` of a raw c whose broadcast `axes` are known (a kernel)."""
+    return ops._sum(c, axis=axes, keepdims=True).reshape(shape)
 
 
 def _unary(op, x):
