@@ -2177,9 +2177,9 @@ class Compiled:
         if program.varying_shapes:
             warnings.warn(
                 f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} indexes with a mask or "
-                "an index it computes (x[x > 0]), so the shapes of its values can change from "
-                "call to call, which a replay cannot follow; calls with arguments of this "
-                "structure run eagerly (docs/compile.md)",
+                "an index it computes (x[x > 0]), or gives one to an op as a parameter, so the "
+                "shapes of its values can change from call to call, which a replay cannot "
+                "follow; calls with arguments of this structure run eagerly (docs/compile.md)",
                 RuntimeWarning,
                 stacklevel=2,
             )
