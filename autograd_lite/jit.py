@@ -1569,6 +1569,24 @@ def _converted_operand(original):
     return operand
 
 
+def _recorded_mask(original):
+    """`ops._as_mask`: where's condition made a bool array. A condition that is not one
+    already (floats: a Tensor fn computed, a float array argument, a captured parameter) is
+    converted by a recorded call, so a replay converts its own."""
+
+    def as_mask(cond):
+        out = original(cond)
+        rec = _watching()
+        raw = ops._raw(cond)
+        if rec is not None and out is not raw:
+            reg = rec.operand(cond if isinstance(cond, Node) else None, raw)
+            if reg not in rec.fixed:
+                rec.track(out, rec.call(original, (reg,), out))
+        return out
+
+    return as_mask
+
+
 def _backward(original):
     def backward(root, gradient=None, create_graph=False):
         rec = _watching()
@@ -1818,6 +1836,7 @@ def _swaps():
         swaps.append((ops.Arithmetic, name, _comparison(ops.Arithmetic.__dict__[name])))
     swaps.append((tensor, "_ufunc_comparison", _ufunc_comparison(tensor._ufunc_comparison)))
     swaps.append((tensor, "_operand", _converted_operand(tensor._operand)))
+    swaps.append((ops, "_as_mask", _recorded_mask(ops._as_mask)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

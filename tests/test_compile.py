@@ -1167,3 +1167,19 @@ def test_a_primitive_given_a_computed_mask_as_a_parameter_runs_eagerly():
     with pytest.warns(RuntimeWarning, match="indexes with a mask"):
         fast = _three_calls(al.grad(f), xs)
     assert fast.recordings == 1
+
+
+def test_a_float_condition_of_where_is_made_a_mask_at_every_call():
+    """al.where's condition as floats (a Tensor fn computed, a float array argument) is
+    turned into a bool mask at every call, not kept as at the recording (found by a
+    hostile review)."""
+    xs = [np.array([1.0, 2.0, 3.0]), np.array([2.0, 1.0, 4.0])]
+    xs += [np.array([-1.0, 2.0, -3.0]), np.array([3.0, -2.0, 1.0])]
+
+    def f(x):
+        t = al.Tensor(x)
+        return al.where(al.relu(t), t * 2.0, t * -1.0)
+
+    _three_calls(f, xs)
+    y = al.Tensor(np.array([1.0, 2.0, 3.0]))
+    _three_calls(lambda m: al.where(m, y * 2.0, y * -1.0), [np.maximum(x, 0.0) for x in xs])

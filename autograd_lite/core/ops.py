@@ -2193,10 +2193,15 @@ matmul = _function(MATMUL)
 
 @_documents(WHERE)
 def where(cond, x: Operand, y: Operand) -> Operand:
-    cond = _raw(cond)
-    if type(cond) is bool and not (_is_array(x) or _is_array(y)):
-        return x if cond else y
-    return apply(WHERE, (x, y), (np.asarray(cond, dtype=bool),))
+    raw = _raw(cond)
+    if type(raw) is bool and not (_is_array(x) or _is_array(y)):
+        return x if raw else y
+    return apply(WHERE, (x, y), (_as_mask(cond),))
+
+
+def _as_mask(cond):
+    """`where`'s condition (a node or raw: bools, or numbers read as nonzero) as a bool array."""
+    return np.asarray(_raw(cond), dtype=bool)
 
 
 @_documents(CLIP)
