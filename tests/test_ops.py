@@ -491,3 +491,14 @@ def test_a_bool_axis_is_refused_even_after_the_same_int_axis_was_used():
             al.sum(x, axis=axis)
     with pytest.raises(ValueError, match="axis 2 is out of bounds"):
         al.mean(x, axis=2)
+
+
+@pytest.mark.parametrize("which", ["lo", "hi"])
+def test_clip_by_a_node_raises_naming_the_bound(which):
+    """clip's bounds are constants (numbers or arrays), never differentiated: a node given
+    as one raises a TypeError naming it (it recursed without end before), and points to
+    maximum/minimum, which differentiate both sides."""
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    bound = Tensor(np.array([0.0, 0.0]))
+    with pytest.raises(TypeError, match=f"clip: {which}= is a Tensor"):
+        al.clip(x, **{which: bound})

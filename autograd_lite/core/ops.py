@@ -1459,7 +1459,9 @@ CLIP = Op(
     params=("lo", "hi"),
     function="clip",
     methods=("clip",),
-    doc="x limited to [lo, hi] (either may be None). Derivative 1 inside, including the bounds.",
+    doc="""x limited to [lo, hi] (either may be None; numbers or arrays broadcasting with x,
+    constants never differentiated). Derivative 1 inside, including the bounds. Raises
+    ValueError when both are None, TypeError for a complex bound or a node as a bound.""",
 )
 
 
@@ -2208,7 +2210,13 @@ def _as_mask(cond):
 def clip(x: Operand, lo: float | None = None, hi: float | None = None) -> Operand:
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
-    for bound in (lo, hi):
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if isinstance(bound, Node):
+            raise TypeError(
+                f"clip: {name}= is a {type(bound).__name__}, but the bounds are constants "
+                "(numbers or arrays, never differentiated); to clip by a node use "
+                "al.maximum(x, lo) / al.minimum(x, hi), which differentiate both sides"
+            )
         if np.iscomplexobj(bound):
             raise complex_error("clip", bound)
     return apply(CLIP, (x,), (_tame(lo), _tame(hi)))
