@@ -794,6 +794,15 @@ def _immutable(obj):
     return isinstance(obj, _IMMUTABLE)
 
 
+def _unchanging(obj):
+    """A constant of a program that holds the same value at every call it replays: a number,
+    an array (a program compares its constant arrays bit for bit at every call, and
+    records again after an edit: `_Program.valid`), or a tuple of them."""
+    if obj.__class__ is tuple:
+        return all(map(_unchanging, obj))
+    return obj.__class__ is _ndarray or isinstance(obj, _IMMUTABLE)
+
+
 def _shares(x, y):
     """`y` is `x`, may share its memory (a view), or may hold it (a list of views, anything
     but an array or a number). Numbers share nothing anyone could edit."""
@@ -809,15 +818,16 @@ def _shares(x, y):
 
 
 def _folded(blocks, vals, consts, pinned):
-    """Calls computed once, at the recording: those of a function of `_PURE` on immutable
-    constants (numbers, tuples of them) or on results of such calls (a scalar root's seed,
-    and the rules that follow it on constants alone, such as the mean's spread of 1/n),
-    unless the result could leave the program: read by a call with effects (a commit into
+    """Calls computed once, at the recording: those of a function of `_PURE` on constants
+    that hold the same value at every call (`_unchanging`: numbers, arrays, tuples of them)
+    or on results of such calls (a scalar root's seed, and the rules that follow it on
+    constants alone: the mean's spread of 1/n, its scatter to the labels' places), unless
+    the result could leave the program: read by a call with effects (a commit into
     `.grad`), by the outputs (`pinned`), or shared by a value computed at every call. So
     nobody ever holds, and may edit, an object that every call reuses.
     Returns the blocks without those calls, and their results as [(register, value)].
     """
-    foldable = {reg for reg, obj in consts if _immutable(obj)}
+    foldable = {reg for reg, obj in consts if _unchanging(obj)}
     folded, operands, readers, leaving = set(), {}, {}, set(pinned)
     for kind, code in blocks:
         for ins in code:

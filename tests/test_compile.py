@@ -999,10 +999,11 @@ def test_a_value_computed_once_is_not_shared_with_one_computed_at_every_call(mon
     assert folded(make + same + times_two, pinned={5}) == [4]  # r2 returned, as r5
 
 
-def test_an_array_captured_and_edited_in_place_is_not_folded_into_the_backward_pass():
-    """Work on a captured array (labels) is never computed once: an edit in place (which the
-    docs advise against) reaches the forward and the backward pass of a replay alike, so
-    its gradient is the gradient of its loss, as in eager mode."""
+def test_an_array_captured_and_edited_in_place_records_again():
+    """Work on a captured array (labels) may be computed once (the scatter of the loss's
+    cotangent), as the program compares the array at every call: an edit in place (which
+    the docs advise against) records again, so forward and backward pass both see it and
+    the gradient is that of the loss, as in eager mode."""
     rng = np.random.default_rng(3)
     w = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
     rows, labels = np.arange(4), np.array([0, 1, 2, 0])
@@ -1018,6 +1019,49 @@ def test_an_array_captured_and_edited_in_place_is_not_folded_into_the_backward_p
         fast()
     labels[:] = [2, 2, 1, 1]
     _same(step(), fast())
+    assert fast.recordings == 3
+
+
+def _called(program):
+    """The functions a replayed program calls (partials by their function)."""
+    return {getattr(ins[0], "func", ins[0]) for run, code in program.blocks for ins in code}
+
+
+def test_the_scatter_of_a_loss_on_captured_labels_is_computed_once():
+    """A loss picking log-probabilities at captured labels: the indexing rule's scatter of
+    the mean's constant spread, at the labels' places, is a constant too (the labels are
+    compared bit for bit at every call), so a replay does not scatter; an edit of the
+    labels records again."""
+    problem = tensor_mlp.make_problem((6, 5, 3), 8)
+    step, state = workload._tensor_step(*problem)
+    fast = al.compile(step)
+    for _ in range(3):
+        fast()
+    assert ops._scatter_by_index not in _called(_program(fast))
+    assert ops._log_softmax_rule_raw in _called(_program(fast))
+
+
+def test_a_scatter_computed_once_never_leaves_as_a_gradient():
+    """Where the scatter at a captured index is a parameter's gradient itself, it leaves the
+    program (committed into `.grad`): it is made at every call, so the caller's edit of the
+    gradient it was given never reaches the next call's."""
+    index = np.array([0, 2, 2])
+
+    def make():
+        w = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+
+        def step():
+            w.grad = None
+            w[index].mean().backward()
+            return w.grad
+
+        def edit():
+            w.grad.data[...] = 99.0
+            return [w.data]
+
+        return step, edit
+
+    _twins(make, steps=4)
 
 
 @pytest.mark.parametrize("join", [al.concatenate, al.stack])
