@@ -502,3 +502,22 @@ def test_clip_by_a_node_raises_naming_the_bound(which):
     bound = Tensor(np.array([0.0, 0.0]))
     with pytest.raises(TypeError, match=f"clip: {which}= is a Tensor"):
         al.clip(x, **{which: bound})
+
+
+def test_relu_rule_on_arrays_selects_where_the_cotangent_is_not_finite():
+    """ReLU's rule on raw arrays, against numpy's where (g where the output is not 0, else 0):
+    infinite and NaN cotangents at clipped places give 0, not inf * 0 = NaN, including
+    where only some of them are (the quick 0/1 mask is for finite cotangents), and finite
+    cotangents whose sum is past the float range give the same values."""
+    out = np.array([0.0, 2.0, 0.0, np.nan, 0.0, 3.0])
+    for g in (
+        np.array([np.inf, 1.0, -2.0, 4.0, 5.0, 6.0]),
+        np.array([1.0, -np.inf, np.nan, 4.0, 5.0, 6.0]),
+        np.array([1.0, 2.0, 3.0, 4.0, np.nan, np.inf]),
+        np.array([-np.inf, 1e308, 1.0, 1e308, np.inf, 1e308]),
+        np.array([1e308, 1e308, 1e308, 1e308, 1e308, -1.0]),
+        np.array([1.0, -2.0, 3.0, -4.0, 5.0, -6.0]),
+    ):
+        expected = np.where(out != 0, g, 0.0)
+        with np.errstate(all="ignore"):  # as a backward sweep runs rules
+            np.testing.assert_array_equal(ops._relu_rule_raw(g, out), expected)

@@ -82,7 +82,10 @@ def _relu_rule_raw(g, out):
     """`_relu_rule` on raw arrays, from the output out = max(x, 0): it is 0 exactly where
     x <= 0 (-0.0 included), and x > 0 or NaN elsewhere (a kernel)."""
     passes = out != 0
-    if _all(np.isfinite(g), axis=None):  # then a 0/1 mask gives the same, quicker than np.where
+    # A finite sum means every element is finite (a NaN or an infinity in g makes the sum NaN
+    # or infinite): then a 0/1 mask gives the same, quicker than np.where. (A sum of finite
+    # elements past the float range takes np.where, the same values.) One pass, no array.
+    if math.isfinite(_sum(g, axis=None)):
         return g * passes
     return np.where(passes, g, 0.0)
 
