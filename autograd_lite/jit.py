@@ -665,7 +665,8 @@ def _tuple(*items):
 # by the kernel it ended in (`ops`' kernels: the same numpy calls in the same order), with
 # the parameters those shapes fix bound once. In a replay the Python around the arithmetic
 # costs more than the arithmetic of a small layer. Each maker takes the recorded arguments
-# and gives (kernel, the positions of the arguments it takes) or None (kept generic).
+# and gives (kernel, the positions of the arguments it takes) or None (kept generic), or
+# a list of such steps: a position past the arguments is the result of an earlier step.
 
 
 def _relu_rule_kernel(g, out, x):
@@ -682,8 +683,10 @@ def _log_softmax_kernel(x, axis):
 
 def _log_softmax_rule_kernel(g, out, x, axis):
     if g.__class__ is _ndarray and out.__class__ is _ndarray:
-        axes = ops._from_end(axis, out.ndim)
-        return functools.partial(ops._log_softmax_rule_raw, axes), (0, 1)
+        # In two steps: the sum of g (computed once where g is a constant: the cotangent of
+        # a loss picking log-probabilities at captured labels), then the rest.
+        total = functools.partial(ops._sum, axis=ops._from_end(axis, out.ndim), keepdims=True)
+        return [(total, (0,)), (ops._log_softmax_rule_summed, (0, 1, 4))]
     return None
 
 
@@ -777,12 +780,14 @@ _PURE = {
     operator.sub,
     ops._log_softmax_raw,
     ops._log_softmax_rule_raw,
+    ops._log_softmax_rule_summed,
     ops._matmul_da_raw,
     ops._matmul_db_raw,
     ops._mean_all_rule_raw,
     ops._mean_raw,
     ops._relu_rule_raw,
     ops._scatter_by_index,
+    ops._sum,
     tensor._summed,
 }
 _IMMUTABLE = (float, int, bool, complex, str, type(None), np.generic)
@@ -873,28 +878,44 @@ _SHAPE_KEEPING = {ops.WHERE, ops.CLIP}
 
 def _with_kernels(blocks, vals):
     """The recorded `blocks` with every call `_KERNELS` has a kernel for (at the recorded
-    values `vals`) calling that kernel instead, on the arguments it takes."""
+    values `vals`) calling that kernel instead, on the arguments it takes. A kernel in
+    several steps writes its intermediate results to new registers, appended to `vals`
+    (their values computed from the recorded ones)."""
     out, current_kind = [], None
     for recorded_kind, code in blocks:
         for ins in code:
-            kind = recorded_kind
-            make = _KERNELS.get(ins[0]) if kind != _CALL else None
+            made = [(recorded_kind, ins)]
+            make = _KERNELS.get(ins[0]) if recorded_kind != _CALL else None
             if make is not None:
-                args = ins[2] if kind == _NARY else ins[2:]
+                args = ins[2] if recorded_kind == _NARY else ins[2:]
                 found = make(*[vals[a] for a in args])
                 if found is not None:
-                    kernel, picks = found
-                    args = [args[k] for k in picks]
-                    n = len(args)
-                    kind = _UNARY if n == 1 else _BINARY if n == 2 else _NARY
-                    ins = (
-                        (kernel, ins[1], tuple(args)) if kind == _NARY else (kernel, ins[1], *args)
-                    )
-            if kind != current_kind:
-                current_kind, current = kind, []
-                out.append((kind, current))
-            current.append(ins)
+                    made, regs = [], list(args)
+                    steps = found if found.__class__ is list else [found]
+                    for k, (kernel, picks) in enumerate(steps):
+                        step_args = tuple(regs[p] for p in picks)
+                        o = ins[1]
+                        if k < len(steps) - 1:  # an intermediate result: a new register
+                            o = len(vals)
+                            vals.append(kernel(*[vals[a] for a in step_args]))
+                            regs.append(o)
+                        made.append(_instruction(kernel, o, step_args))
+            for kind, new in made:
+                if kind != current_kind:
+                    current_kind, current = kind, []
+                    out.append((kind, current))
+                current.append(new)
     return out
+
+
+def _instruction(f, o, args):
+    """(kind, instruction) of a call of f on the registers `args`, its result to register o."""
+    n = len(args)
+    if n == 1:
+        return _UNARY, (f, o, args[0])
+    if n == 2:
+        return _BINARY, (f, o, *args)
+    return _NARY, (f, o, args)
 
 
 # ---------------------------------------------------------------------------------------

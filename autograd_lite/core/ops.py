@@ -438,7 +438,13 @@ def _log_softmax_rule(g, out, x, axis):
 
 def _log_softmax_rule_raw(axes, g, out):
     """`_log_softmax_rule` on raw arrays, `axes` counted from the end (a kernel)."""
-    return g - np.exp(out) * _sum(g, axis=axes, keepdims=True)
+    return _log_softmax_rule_summed(g, out, _sum(g, axis=axes, keepdims=True))
+
+
+def _log_softmax_rule_summed(g, out, total):
+    """`_log_softmax_rule_raw` given `total`, g summed over the axes with kept dimensions
+    (a kernel: a replay sums a constant g, a loss's cotangent, once)."""
+    return g - np.exp(out) * total
 
 
 def _norm2_array(x, axis, keepdims):
