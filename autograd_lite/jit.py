@@ -1047,6 +1047,15 @@ class _Recorder:
             self.last = (kind, [instruction])
             self.blocks.append(self.last)
 
+    def clear_grad(self, node_reg):
+        """Emit `.grad = None` for the node in register `node_reg`, in one call with the
+        clearings just before it (`zero_grad`'s loop)."""
+        last = self.last
+        if last is not None and last[0] == _CALL and last[1][-1][0] is _clear_grads:
+            last[1][-1] = (_clear_grads, (*last[1][-1][1], node_reg))
+        else:
+            self.emit(_CALL, (_clear_grads, (node_reg,)))
+
     def call(self, f, args, result):
         """Emit `r[o] = f(*r[args])` for a value `result` computed already; its register."""
         vals = self.vals
@@ -1390,8 +1399,9 @@ def _set_grad(const, node, *new):
     node.grad = new[0] if new else const
 
 
-def _clear_grad(node):
-    node._grad = None  # `Tensor.grad = None` (the setter has nothing to check)
+def _clear_grads(*nodes):
+    for node in nodes:
+        node._grad = None  # `Tensor.grad = None` (the setter has nothing to check)
 
 
 def _grad_data(node):
@@ -1517,7 +1527,7 @@ def _grad_property(original, is_tensor):
             rec.keep.append(self)
             reads = (rec.const(self),) if reg is None else (rec.const(self), reg)
             if reg is None and new is None and is_tensor:
-                rec.emit(_CALL, (_clear_grad, reads))
+                rec.clear_grad(reads[0])
             else:
                 rec.emit(_CALL, (functools.partial(_set_grad, const), reads))
 

@@ -1044,6 +1044,19 @@ def test_the_scatter_of_a_loss_on_captured_labels_and_its_sum_are_computed_once(
     assert ops._log_softmax_rule_summed in called and ops._sum not in called
 
 
+def test_zero_grad_is_one_call_of_a_replay():
+    """`zero_grad()`'s loop over the parameters replays as one call clearing them all."""
+    problem = tensor_mlp.make_problem((6, 5, 3), 8)
+    step, state = workload._tensor_step(*problem)
+    fast = al.compile(step)
+    for _ in range(3):
+        fast()
+    clearing = [
+        ins for run, code in _program(fast).blocks for ins in code if ins[0] is jit._clear_grads
+    ]
+    assert [len(ins[1]) for ins in clearing] == [4]
+
+
 def test_a_scatter_computed_once_never_leaves_as_a_gradient():
     """Where the scatter at a captured index is a parameter's gradient itself, it leaves the
     program (committed into `.grad`): it is made at every call, so the caller's edit of the
