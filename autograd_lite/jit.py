@@ -2225,8 +2225,9 @@ class Compiled:
                 warnings.warn(
                     f"al.compile: two calls of {getattr(self.fn, '__name__', self.fn)!r} recorded "
                     "different programs (a Python branch on data, numpy arithmetic on raw "
-                    "arrays or random numbers inside it), so a replay would be wrong; calls "
-                    "with arguments of this structure run eagerly (docs/compile.md)",
+                    "arrays, as library losses do on integer labels, or random numbers inside "
+                    "it), so a replay would be wrong; calls with arguments of this structure "
+                    "run eagerly (docs/compile.md)",
                     RuntimeWarning,
                     stacklevel=2,
                 )

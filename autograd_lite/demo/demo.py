@@ -146,8 +146,8 @@ def run_demo(out_dir="out", epochs=40, hidden=128, say=print):
     files = [result.paths["loss_curve"], result.paths["weights"]]
     say()
     say(
-        "4. Drawings of the backprop example with Graphviz (forward, backward, both) and its "
-        "explorer, a page to step through the backward pass in a browser"
+        "4. Drawings of the backprop example (forward, backward, both) and its explorer, a "
+        "page to step through the backward pass in a browser"
     )
     files += _drawings_step(out_dir, say)
     say()
