@@ -994,6 +994,7 @@ class _Recorder:
         self.grad_reg = {}  # id(node made here) -> register of its .grad
         self.created = set()  # ids of the nodes made during the recording
         self.const_reg = {}  # id(constant) -> register
+        self.held = {}  # id(array) -> (array, shape, dtype, bytes) when fn first used it
         self.keep = []  # everything whose id is a key above, alive until the end
         self.quiet = False  # the program needs numpy's floating-point warnings silenced
         self.captured = []  # captured nodes read: (node, shape, dtype, requires_grad)
@@ -1037,6 +1038,9 @@ class _Recorder:
             self.consts.append((reg, obj))
             self.fixed.add(reg)
             self.keep.append(obj)
+            for a in _arrays_in(obj):
+                if id(a) not in self.held:
+                    self.held[id(a)] = (a, a.shape, a.dtype, a.tobytes())
         return reg
 
     def emit(self, kind, instruction):
@@ -1983,6 +1987,7 @@ class _Program:
         "blocks",
         "build",
         "captured",
+        "edits_held",
         "escaped",
         "fingerprint",
         "floats",
@@ -2003,9 +2008,12 @@ class _Program:
         self.escaped = rec.escaped
         self.varying_shapes = rec.varying_shapes
         # The arrays fn used as constants (a captured index, an integer array argument), by
-        # object: compared at every call, so an edit in place records again.
-        arrays = {id(a): a for _, obj in rec.consts for a in _arrays_in(obj)}
-        self.held = [(a, a.tobytes()) for a in arrays.values()]
+        # object, as fn used them: compared at every call, so an edit in place (of contents,
+        # shape or dtype) records again, even one fn made itself after using the array.
+        self.held = list(rec.held.values())
+        # ... which fn itself may edit after using them (labels shifted at every step): a
+        # replay would not redo the edit, so such a program is never replayed.
+        self.edits_held = not self.valid_held()
         self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
         self.fingerprint = rec.fingerprint  # the inputs' data at this recording
@@ -2053,13 +2061,20 @@ class _Program:
         for node, data, saved in self.escaped:
             if node._data is not data or (saved is not None and data.tobytes() != saved):
                 return False
-        for array, saved in self.held:
-            if array.tobytes() != saved:
-                return False
+        if not self.valid_held():
+            return False
         is_ = operator.is_
         for container, items in self.modules:
             now = container.values() if container.__class__ is dict else container
             if len(now) != len(items) or not all(map(is_, now, items)):
+                return False
+        return True
+
+    def valid_held(self):
+        """The arrays fn used as constants have the shapes and dtypes, and hold the bytes,
+        they had when fn used them (`.shape` and `.dtype` can be assigned in place)."""
+        for array, shape, dtype, saved in self.held:
+            if array.shape != shape or array.dtype != dtype or array.tobytes() != saved:
                 return False
         return True
 
@@ -2234,13 +2249,24 @@ class Compiled:
             return out
         self._warn_if_ints_vary(key)
         program, out = self._record(args, kwargs, inputs)
-        self._cache[key] = _EAGER if program.varying_shapes else program
-        if program.varying_shapes:
+        eager = program.varying_shapes or program.edits_held
+        self._cache[key] = _EAGER if eager else program
+        if eager:
+            name = getattr(self.fn, "__name__", self.fn)
+            if program.varying_shapes:
+                why = (
+                    "indexes with a mask or an index it computes (x[x > 0]), or gives one to "
+                    "an op as a parameter, so the shapes of its values can change from call "
+                    "to call, which a replay cannot follow"
+                )
+            else:
+                why = (
+                    "edits in place an array it has used in an op (labels, an index), which "
+                    "a replay would not do again"
+                )
             warnings.warn(
-                f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} indexes with a mask or "
-                "an index it computes (x[x > 0]), or gives one to an op as a parameter, so the "
-                "shapes of its values can change from call to call, which a replay cannot "
-                "follow; calls with arguments of this structure run eagerly (docs/compile.md)",
+                f"al.compile: {name!r} {why}; calls with arguments of this structure run "
+                "eagerly (docs/compile.md)",
                 RuntimeWarning,
                 stacklevel=2,
             )

@@ -1024,6 +1024,80 @@ def test_an_array_captured_and_edited_in_place_records_again():
     assert fast.recordings == 3
 
 
+def test_an_array_fn_edits_in_place_after_using_it_is_compared_as_it_was_used():
+    """fn reads captured labels, then edits them in place (a side effect a replay does not
+    redo). The program is made for the labels as fn used them, so it must compare against
+    those contents, not the edited ones: otherwise a replay would read the labels as they
+    are now in the forward pass while its gradient (the loss cotangent's scatter, computed
+    once) stayed that of the old labels. Every call records, matching eager mode."""
+    w0 = np.random.default_rng(0).standard_normal((4, 3))
+
+    def make():
+        w = Tensor(w0.copy(), requires_grad=True)
+        rows, labels = np.arange(4), np.array([0, 1, 2, 0])
+
+        def step():
+            w.grad = None
+            loss = -w.log_softmax(axis=1)[rows, labels].mean()
+            loss.backward()
+            labels[:] = (labels + 1) % 3
+            return loss, w.grad
+
+        return step
+
+    eager, fast = make(), al.compile(make())
+    with pytest.warns(RuntimeWarning, match="edits in place an array it has used"):
+        for _ in range(4):
+            _same(eager(), fast())
+    assert fast.recordings == 1
+
+
+def test_a_captured_index_given_another_shape_in_place_records_again():
+    """`labels.shape = (2, 2)` keeps the bytes and changes what the index does (the shape
+    of the picked values, hence of their mean's spread): the program compares shapes and
+    dtypes of its constant arrays too, and records again."""
+    w = Tensor(np.random.default_rng(2).standard_normal((4, 3)), requires_grad=True)
+    rows, labels = np.arange(4), np.array([0, 1, 2, 0])
+
+    def step():
+        w.grad = None
+        picked = w.log_softmax(axis=1)[rows, labels]
+        loss = -picked.mean()
+        loss.backward()
+        return picked, loss, w.grad
+
+    fast = al.compile(step)
+    for _ in range(3):
+        fast()
+    rows.shape = labels.shape = (2, 2)
+    _same(step(), fast())
+    assert fast.recordings == 3
+
+
+def test_an_integer_argument_fn_sorts_in_place_after_using_it_is_not_replayed_sorted():
+    """An integer array argument is compared by contents; fn sorts it in place after using
+    it as an index. A replay must not index with the recording's (now sorted) array."""
+    w0 = np.random.default_rng(1).standard_normal((4, 3))
+
+    def make():
+        w = Tensor(w0.copy(), requires_grad=True)
+
+        def step(idx):
+            w.grad = None
+            loss = -w.log_softmax(axis=1)[np.arange(4), idx].mean()
+            loss.backward()
+            idx.sort()
+            return loss, w.grad
+
+        return step
+
+    eager, fast = make(), al.compile(make())
+    with pytest.warns(RuntimeWarning, match="edits in place an array it has used"):
+        for _ in range(4):
+            _same(eager(np.array([2, 0, 1, 0])), fast(np.array([2, 0, 1, 0])))
+    assert fast.recordings == 1
+
+
 def _called(program):
     """The functions a replayed program calls (partials by their function)."""
     return {getattr(ins[0], "func", ins[0]) for run, code in program.blocks for ins in code}
