@@ -57,10 +57,11 @@ from operator import attrgetter, itemgetter
 
 import numpy as np
 
-from .core import graph, ops, tensor, value
+from .core import graph, ops, shapes, tensor, value
 from .core.graph import Node
 from .core.tensor import Tensor
 from .core.value import Value
+from .nn import losses
 from .nn.layers import Dropout
 from .nn.module import Module
 from .nn.normalization import BatchNorm1d
@@ -995,6 +996,7 @@ class _Recorder:
         self.created = set()  # ids of the nodes made during the recording
         self.const_reg = {}  # id(constant) -> register
         self.held = {}  # id(array) -> (array, shape, dtype, bytes) when fn first used it
+        self.edited = False  # fn used an array of `held` again after editing it in place
         self.keep = []  # everything whose id is a key above, alive until the end
         self.quiet = False  # the program needs numpy's floating-point warnings silenced
         self.captured = []  # captured nodes read: (node, shape, dtype, requires_grad)
@@ -1038,10 +1040,22 @@ class _Recorder:
             self.consts.append((reg, obj))
             self.fixed.add(reg)
             self.keep.append(obj)
-            for a in _arrays_in(obj):
-                if id(a) not in self.held:
-                    self.held[id(a)] = (a, a.shape, a.dtype, a.tobytes())
+        if obj.__class__ is _ndarray or obj.__class__ is tuple or obj.__class__ is list:
+            self.hold(obj)
         return reg
+
+    def hold(self, obj):
+        """The arrays in `obj` (an array, or tuples and lists holding some) are constants of
+        the program, by object: each is compared at every call with its shape, dtype and
+        bytes as fn first used it (`_Program.valid`). A use that finds one edited since
+        marks the recording as one no replay can follow (`edited`)."""
+        for a in _arrays_in(obj):
+            saved = self.held.get(id(a))
+            if saved is None:
+                self.held[id(a)] = (a, a.shape, a.dtype, a.tobytes())
+                self.keep.append(a)
+            elif a.shape != saved[1] or a.dtype != saved[2] or a.tobytes() != saved[3]:
+                self.edited = True
 
     def emit(self, kind, instruction):
         last = self.last
@@ -1194,6 +1208,7 @@ class _Recorder:
         else:
             source_reg = self.value_reg.get(id(source), -1)
         if source_reg is None or source_reg < 0:  # made from constants: a constant
+            self.hold(source)  # `Tensor(array)` copies: the program compares the array
             reg = self.const(node._data)
         elif is_tensor:
             convert = functools.partial(tensor._as_array, dtype=node._data.dtype)
@@ -1505,7 +1520,10 @@ def _grad_property(original, is_tensor):
             rec.keep.append(g)
             rec.created.add(id(g))
             rec.node_reg[id(g)] = reg
-        rec.track(raw, reg)
+        # fn holds this array through `.grad` only (`g.data`): it stands for what `.grad`
+        # holds at every call, whichever register computed it first (the cotangent).
+        rec.value_reg[id(raw)] = reg
+        rec.keep.append(raw)
         return g
 
     def set(self, new):
@@ -1609,9 +1627,25 @@ def _converted_operand(original):
             reg = rec.value_reg.get(id(x), -1)
             if reg is not None and reg >= 0 and reg not in rec.fixed:
                 rec.track(out, rec.call(original, (reg,), out))
+            else:  # the converted copy is a constant: the program compares what fn passed
+                rec.hold(x)
         return out
 
     return operand
+
+
+def _held_source(original):
+    """A function converting a value fn passed into a new array (a list index into an
+    array, `repeat`'s counts into int64, a loss's class labels checked): the converted copy
+    becomes a constant, so the program compares the arrays fn passed (`_Recorder.hold`)."""
+
+    def convert(values, *args):
+        rec = _watching()
+        if rec is not None and values.__class__ in (_ndarray, list, tuple):
+            rec.hold(values)
+        return original(values, *args)
+
+    return convert
 
 
 def _recorded_mask(original):
@@ -1882,6 +1916,10 @@ def _swaps():
     swaps.append((tensor, "_ufunc_comparison", _ufunc_comparison(tensor._ufunc_comparison)))
     swaps.append((tensor, "_operand", _converted_operand(tensor._operand)))
     swaps.append((ops, "_as_mask", _recorded_mask(ops._as_mask)))
+    swaps.append((tensor, "_index_part", _held_source(tensor._index_part)))
+    swaps.append((shapes, "_ints", _held_source(shapes._ints)))
+    swaps.append((losses, "_class_labels", _held_source(losses._class_labels)))
+    swaps.append((losses, "_class_weights", _held_source(losses._class_weights)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:
@@ -1997,6 +2035,7 @@ class _Program:
         "pending",
         "quiet",
         "recorded",
+        "stale",
         "template",
         "varying_shapes",
         "verified",
@@ -2013,9 +2052,10 @@ class _Program:
         self.held = list(rec.held.values())
         # ... which fn itself may edit after using them (labels shifted at every step): a
         # replay would not redo the edit, so such a program is never replayed.
-        self.edits_held = not self.valid_held()
+        self.edits_held = rec.edited or not self.valid_held()
         self.modules = [pair for pairs in rec.modules.values() for pair in pairs]
         self.verified = False  # compared with a second recording (`Compiled.__call__`)
+        self.stale = 0  # recordings in a row that found the one before invalid (`valid`)
         self.fingerprint = rec.fingerprint  # the inputs' data at this recording
         self.pending = None  # inputs verified for their data at the recordings only (`Compiled`)
 
@@ -2094,6 +2134,7 @@ class _Program:
 
 _EAGER = object()  # a cache entry: arguments of this structure run eagerly
 _INT_MISSES_WARNED = 3  # recordings for new integer-array values only, before a warning
+_STALE_WARNED = 3  # recordings in a row for edits of what a program holds, before a warning
 
 
 def _without_int_values(key):
@@ -2181,6 +2222,13 @@ def _same_program(p, q):
         for ins_p, ins_q in zip(code_p, code_q):
             if ins_p[1:] != ins_q[1:] or not _same_function(ins_p[0], ins_q[0]):
                 return False
+    if (
+        len(p.held) != len(q.held)
+        or any(  # one array may hold other contents at each call
+            held_p[1:] != held_q[1:] for held_p, held_q in zip(p.held, q.held)
+        )
+    ):
+        return False
     return all(
         reg_p == reg_q and (a is b if reg_p in same_p else _same_constant(a, b))
         for (reg_p, a), (reg_q, b) in zip(consts_p, consts_q)
@@ -2201,6 +2249,9 @@ class Compiled:
         self._cache = OrderedDict()
         self.recordings = 0  # how many times fn was recorded (a cache miss each)
         self._int_misses = 0  # recordings caused by new values of integer arrays only
+        # Structures of arguments (keys without integer values) whose fn edits in place an
+        # array it used in an op: eager whatever the values (fn edits its own labels).
+        self._eager_structures = set()
 
     def __call__(self, *args, **kwargs):
         if _watching() is not None:  # inside another recording: run eagerly, recorded there
@@ -2247,10 +2298,27 @@ class Compiled:
                     stacklevel=2,
                 )
             return out
+        if self._eager_structures and _without_int_values(key) in self._eager_structures:
+            return self.fn(*args, **kwargs)
         self._warn_if_ints_vary(key)
+        invalid = program
         program, out = self._record(args, kwargs, inputs)
+        if invalid is not None:  # what it holds changed since (`_Program.valid`)
+            program.stale = 1 if invalid.verified else invalid.stale + 1
+            if program.stale == _STALE_WARNED:
+                warnings.warn(
+                    f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} has recorded "
+                    f"again at {_STALE_WARNED} calls in a row because what it reads without "
+                    "being passed changed between calls (a captured array edited in place, "
+                    "a module's attribute): each records, slower than an eager call. Pass "
+                    "arrays that change as arguments (docs/compile.md)",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         eager = program.varying_shapes or program.edits_held
         self._cache[key] = _EAGER if eager else program
+        if program.edits_held:
+            self._eager_structures.add(_without_int_values(key))
         if eager:
             name = getattr(self.fn, "__name__", self.fn)
             if program.varying_shapes:
@@ -2320,6 +2388,7 @@ class Compiled:
     def cache_clear(self) -> None:
         """Forget every recording: the next call records again."""
         self._cache.clear()
+        self._eager_structures.clear()
 
     def __repr__(self):
         return f"<al.compile of {self.fn!r}: {len(self._cache)} recording(s) cached>"

@@ -1052,6 +1052,189 @@ def test_an_array_fn_edits_in_place_after_using_it_is_compared_as_it_was_used():
     assert fast.recordings == 1
 
 
+def test_an_array_fn_edits_between_two_uses_in_one_call_is_not_replayed_as_one():
+    """fn indexes with a captured array, edits it, indexes again, and restores it: the two
+    uses saw two contents, which one register cannot hold, so fn runs eagerly."""
+    idx = np.array([0, 1, 2])
+
+    def f(x):
+        x = Tensor(x, requires_grad=True)
+        a = x[idx]
+        idx[:] = [2, 2, 2]
+        b = x[idx]
+        idx[:] = [0, 1, 2]
+        loss = (a * b).sum()
+        loss.backward()
+        return loss, x.grad
+
+    fast = al.compile(f)
+    rng = np.random.default_rng(0)
+    with pytest.warns(RuntimeWarning, match="edits in place an array it has used"):
+        for _ in range(4):
+            x = rng.standard_normal(3)
+            _same(f(x), fast(x))
+
+
+def test_an_array_fn_edits_before_using_it_at_every_call_is_not_replayed():
+    """fn shifts captured labels before using them, at every call: the two recordings held
+    one array with two contents, so they are not the same program (the arrays' contents
+    as used are compared, not only their identity), and fn runs eagerly."""
+    w0 = np.random.default_rng(0).standard_normal((4, 3))
+
+    def make():
+        w = Tensor(w0.copy(), requires_grad=True)
+        rows, labels = np.arange(4), np.array([0, 1, 2, 0])
+
+        def step():
+            w.grad = None
+            labels[:] = (labels + 1) % 3
+            loss = -w.log_softmax(axis=1)[rows, labels].mean()
+            loss.backward()
+            return loss, w.grad
+
+        return step
+
+    eager, fast = make(), al.compile(make())
+    with pytest.warns(RuntimeWarning, match="recorded different programs"):
+        for _ in range(5):
+            _same(eager(), fast())
+
+
+_ROWS = np.arange(4)
+
+
+@pytest.mark.parametrize(
+    "make_array, loss",
+    [
+        (lambda: np.array([[True, False, True]] * 4), lambda w, a: (w * a).sum()),
+        (lambda: np.array([[1, 0, 2]] * 4), lambda w, a: (w * a).sum()),
+        (lambda: np.array([0, 1, 2, 0]), lambda w, a: (w[[_ROWS, a]] ** 2).sum()),
+        (lambda: np.full((4, 3), 2.0), lambda w, a: (w * Tensor(a)).sum()),
+        (lambda: np.full((4, 3), 2.0), lambda w, a: nn.mse_loss(w, Tensor(a))),
+        (lambda: np.array([1, 2, 0]), lambda w, a: al.repeat(w, a, axis=1).sum()),
+        (lambda: np.array([[True, False, True]] * 4), lambda w, a: al.where(a, w, 0.0).sum()),
+        (lambda: np.array([0, 1, 2, 0]), lambda w, a: nn.cross_entropy(w, a)),
+        (lambda: np.array([0, 1, 2, 0]), lambda w, a: nn.nll_loss(w.log_softmax(axis=1), a)),
+        (
+            lambda: np.array([1.0, 2.0, 0.5]),
+            lambda w, a: nn.cross_entropy(w, [0, 1, 2, 0], weight=a),
+        ),
+    ],
+    ids=[
+        "bool operand",
+        "int operand",
+        "list index",
+        "Tensor(array)",
+        "mse target",
+        "repeat counts",
+        "where mask",
+        "cross_entropy labels",
+        "nll_loss labels",
+        "class weights",
+    ],
+)
+def test_a_captured_array_converted_before_the_op_is_compared_at_every_call(make_array, loss):
+    """Library code converts some captured arrays before an op sees them (a bool or int
+    operand to floats, a list index to an array, `Tensor(array)` copies, `repeat`'s counts
+    to int64): the program compares the array fn passed, so an edit between calls records
+    again instead of replaying the converted copy of the old contents."""
+    w0 = np.random.default_rng(0).standard_normal((4, 3))
+
+    def make():
+        w, a = Tensor(w0.copy(), requires_grad=True), make_array()
+
+        def step():
+            w.grad = None
+            out = loss(w, a)
+            out.backward()
+            return out, w.grad
+
+        return step, a
+
+    (eager, a_eager), (step, a_fast) = make(), make()
+    fast = al.compile(step)
+    for _ in range(3):
+        _same(eager(), fast())
+    for a in (a_eager, a_fast):
+        a.flat[1] = 5.0 if a.dtype.kind == "f" else a.flat[0]
+    _same(eager(), fast())
+    assert fast.recordings == 3
+
+
+def test_an_integer_argument_fn_edits_at_every_call_runs_eagerly_for_any_values():
+    """fn shifts its integer labels argument in place after using them: each call brings
+    other values (a new cache key), but the function is what edits them, so it runs
+    eagerly for every value (one recording, one warning), as the warning says."""
+    w0 = np.random.default_rng(4).standard_normal((4, 3))
+
+    def make():
+        w = Tensor(w0.copy(), requires_grad=True)
+
+        def step(labels):
+            w.grad = None
+            loss = -w.log_softmax(axis=1)[np.arange(4), labels].mean()
+            loss.backward()
+            labels[:] = (labels + 1) % 3
+            return loss, w.grad
+
+        return step
+
+    eager, fast = make(), al.compile(make())
+    a, b = np.array([0, 1, 2, 0]), np.array([0, 1, 2, 0])
+    with pytest.warns(RuntimeWarning) as seen:
+        for _ in range(6):
+            _same(eager(a), fast(b))
+    assert fast.recordings == 1
+    assert len(seen) == 1 and "edits in place an array it has used" in str(seen[0].message)
+
+
+def test_a_captured_buffer_refilled_before_every_call_is_read_anew_with_one_warning():
+    """A captured float buffer refilled in place before each call (`Tensor(buf)` copies
+    it): every call records again and is right, and a warning says once that passing the
+    buffer as an argument would let it replay."""
+    w = Tensor(np.ones((4, 3)), requires_grad=True)
+    buf = np.zeros((4, 3))
+
+    def step():
+        w.grad = None
+        loss = (w * Tensor(buf)).sum()
+        loss.backward()
+        return loss, w.grad
+
+    fast = al.compile(step)
+    with pytest.warns(RuntimeWarning, match="has recorded again at 3 calls in a row") as seen:
+        for i in range(8):
+            buf[:] = i
+            _same(step(), fast())
+    assert len(seen) == 1 and fast.recordings == 8
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_a_step_returning_a_gradient_array_read_by_grad_data(accumulate):
+    """`w.grad.data` is the array the backward pass committed: the program returns what
+    `.grad` holds at every call (with accumulation, another array than the cotangent)."""
+
+    def make():
+        w = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+        opt = optim.SGD([w], lr=0.1)
+
+        def step(x):
+            if not accumulate:
+                opt.zero_grad()
+            loss = (w * Tensor(x)).tanh().sum()
+            loss.backward()
+            opt.step()
+            return loss, w.grad.data
+
+        return step
+
+    eager, fast = make(), al.compile(make())
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        x = rng.standard_normal((4, 3))
+        _same(eager(x), fast(x))
+
+
 def test_a_captured_index_given_another_shape_in_place_records_again():
     """`labels.shape = (2, 2)` keeps the bytes and changes what the index does (the shape
     of the picked values, hence of their mean's spread): the program compares shapes and
