@@ -1050,11 +1050,11 @@ class _Recorder:
         bytes as fn first used it (`_Program.valid`). A use that finds one edited since
         marks the recording as one no replay can follow (`edited`)."""
         for a in _arrays_in(obj):
-            saved = self.held.get(id(a))
-            if saved is None:
-                self.held[id(a)] = (a, a.shape, a.dtype, a.tobytes())
+            now = (a, a.shape, a.dtype, a.tobytes())
+            saved = self.held.setdefault(id(a), now)
+            if saved is now:
                 self.keep.append(a)
-            elif a.shape != saved[1] or a.dtype != saved[2] or a.tobytes() != saved[3]:
+            elif saved[1:] != now[1:]:
                 self.edited = True
 
     def emit(self, kind, instruction):

@@ -1024,28 +1024,38 @@ def test_an_array_captured_and_edited_in_place_records_again():
     assert fast.recordings == 3
 
 
+def _label_step(edit, *, before=False, argument=False, seed=0):
+    """A fresh training step of a log-softmax loss at labels (4 x 3 weights) that edits its
+    labels in place with `edit(labels)`, before or after using them; the labels are
+    captured ([0, 1, 2, 0]) or, with `argument`, the step's argument."""
+    w = Tensor(np.random.default_rng(seed).standard_normal((4, 3)), requires_grad=True)
+    captured = np.array([0, 1, 2, 0])
+
+    def step(*args):
+        labels = args[0] if argument else captured
+        w.grad = None
+        if before:
+            edit(labels)
+        loss = -w.log_softmax(axis=1)[np.arange(4), labels].mean()
+        loss.backward()
+        if not before:
+            edit(labels)
+        return loss, w.grad
+
+    return step
+
+
+def _shift(labels):
+    labels[:] = (labels + 1) % 3
+
+
 def test_an_array_fn_edits_in_place_after_using_it_is_compared_as_it_was_used():
     """fn reads captured labels, then edits them in place (a side effect a replay does not
     redo). The program is made for the labels as fn used them, so it must compare against
     those contents, not the edited ones: otherwise a replay would read the labels as they
     are now in the forward pass while its gradient (the loss cotangent's scatter, computed
-    once) stayed that of the old labels. Every call records, matching eager mode."""
-    w0 = np.random.default_rng(0).standard_normal((4, 3))
-
-    def make():
-        w = Tensor(w0.copy(), requires_grad=True)
-        rows, labels = np.arange(4), np.array([0, 1, 2, 0])
-
-        def step():
-            w.grad = None
-            loss = -w.log_softmax(axis=1)[rows, labels].mean()
-            loss.backward()
-            labels[:] = (labels + 1) % 3
-            return loss, w.grad
-
-        return step
-
-    eager, fast = make(), al.compile(make())
+    once) stayed that of the old labels. Such a function runs eagerly, with a warning."""
+    eager, fast = _label_step(_shift), al.compile(_label_step(_shift))
     with pytest.warns(RuntimeWarning, match="edits in place an array it has used"):
         for _ in range(4):
             _same(eager(), fast())
@@ -1079,22 +1089,8 @@ def test_an_array_fn_edits_before_using_it_at_every_call_is_not_replayed():
     """fn shifts captured labels before using them, at every call: the two recordings held
     one array with two contents, so they are not the same program (the arrays' contents
     as used are compared, not only their identity), and fn runs eagerly."""
-    w0 = np.random.default_rng(0).standard_normal((4, 3))
-
-    def make():
-        w = Tensor(w0.copy(), requires_grad=True)
-        rows, labels = np.arange(4), np.array([0, 1, 2, 0])
-
-        def step():
-            w.grad = None
-            labels[:] = (labels + 1) % 3
-            loss = -w.log_softmax(axis=1)[rows, labels].mean()
-            loss.backward()
-            return loss, w.grad
-
-        return step
-
-    eager, fast = make(), al.compile(make())
+    eager = _label_step(_shift, before=True)
+    fast = al.compile(_label_step(_shift, before=True))
     with pytest.warns(RuntimeWarning, match="recorded different programs"):
         for _ in range(5):
             _same(eager(), fast())
@@ -1165,21 +1161,8 @@ def test_an_integer_argument_fn_edits_at_every_call_runs_eagerly_for_any_values(
     """fn shifts its integer labels argument in place after using them: each call brings
     other values (a new cache key), but the function is what edits them, so it runs
     eagerly for every value (one recording, one warning), as the warning says."""
-    w0 = np.random.default_rng(4).standard_normal((4, 3))
-
-    def make():
-        w = Tensor(w0.copy(), requires_grad=True)
-
-        def step(labels):
-            w.grad = None
-            loss = -w.log_softmax(axis=1)[np.arange(4), labels].mean()
-            loss.backward()
-            labels[:] = (labels + 1) % 3
-            return loss, w.grad
-
-        return step
-
-    eager, fast = make(), al.compile(make())
+    eager = _label_step(_shift, argument=True, seed=4)
+    fast = al.compile(_label_step(_shift, argument=True, seed=4))
     a, b = np.array([0, 1, 2, 0]), np.array([0, 1, 2, 0])
     with pytest.warns(RuntimeWarning) as seen:
         for _ in range(6):
@@ -1260,21 +1243,8 @@ def test_a_captured_index_given_another_shape_in_place_records_again():
 def test_an_integer_argument_fn_sorts_in_place_after_using_it_is_not_replayed_sorted():
     """An integer array argument is compared by contents; fn sorts it in place after using
     it as an index. A replay must not index with the recording's (now sorted) array."""
-    w0 = np.random.default_rng(1).standard_normal((4, 3))
-
-    def make():
-        w = Tensor(w0.copy(), requires_grad=True)
-
-        def step(idx):
-            w.grad = None
-            loss = -w.log_softmax(axis=1)[np.arange(4), idx].mean()
-            loss.backward()
-            idx.sort()
-            return loss, w.grad
-
-        return step
-
-    eager, fast = make(), al.compile(make())
+    eager = _label_step(np.ndarray.sort, argument=True, seed=1)
+    fast = al.compile(_label_step(np.ndarray.sort, argument=True, seed=1))
     with pytest.warns(RuntimeWarning, match="edits in place an array it has used"):
         for _ in range(4):
             _same(eager(np.array([2, 0, 1, 0])), fast(np.array([2, 0, 1, 0])))
