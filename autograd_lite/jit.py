@@ -61,7 +61,7 @@ from .core import graph, ops, shapes, tensor, value
 from .core.graph import Node
 from .core.tensor import Tensor
 from .core.value import Value
-from .nn import losses
+from .nn import layers, losses
 from .nn.layers import Dropout
 from .nn.module import Module
 from .nn.normalization import BatchNorm1d
@@ -1244,6 +1244,8 @@ class _Recorder:
                 "remove them, or call the function without compiling it"
             )
         graph._check_root(root)
+        if gradient is not None:  # a captured cotangent: `_seed` copies it, so compare it
+            self.hold(gradient._data if isinstance(gradient, Node) else gradient)
         seed = root._seed(gradient, False) if batch is None else gradient
         if batch is not None:
             seed_reg = self.call(np.copy, (self.const(seed),), seed)
@@ -1919,6 +1921,7 @@ def _swaps():
     swaps.append((tensor, "_index_part", _held_source(tensor._index_part)))
     swaps.append((shapes, "_ints", _held_source(shapes._ints)))
     swaps.append((losses, "_class_labels", _held_source(losses._class_labels)))
+    swaps.append((layers, "_as_integers", _held_source(layers._as_integers)))
     swaps.append((losses, "_class_weights", _held_source(losses._class_weights)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):

@@ -1218,6 +1218,37 @@ def test_a_step_returning_a_gradient_array_read_by_grad_data(accumulate):
         _same(eager(x), fast(x))
 
 
+@pytest.mark.parametrize("case", ["embedding indices", "backward gradient"])
+def test_a_captured_array_converted_by_a_layer_or_backward_is_compared(case):
+    """An Embedding's int32 indices (made intp by the layer) and `backward(gradient=g)`'s
+    captured `g` (copied into the seed) are compared at every call: an edit between calls
+    records again instead of replaying the old copy."""
+
+    def make():
+        emb = nn.Embedding(4, 2)
+        emb.weight.data = np.arange(8.0).reshape(4, 2)
+        a = np.array([0, 2, 1], dtype=np.int32) if case == "embedding indices" else np.ones(2)
+
+        def step():
+            emb.weight.grad = None
+            if case == "embedding indices":
+                emb(a).tanh().sum().backward()
+            else:
+                emb(np.array([1, 3])).sum(axis=0).backward(gradient=a)
+            return emb.weight.grad
+
+        return step, a
+
+    (eager, a_eager), (step, a_fast) = make(), make()
+    fast = al.compile(step)
+    for _ in range(3):
+        _same(eager(), fast())
+    for a in (a_eager, a_fast):
+        a[0] = 3
+    _same(eager(), fast())
+    assert fast.recordings == 3
+
+
 def test_a_captured_index_given_another_shape_in_place_records_again():
     """`labels.shape = (2, 2)` keeps the bytes and changes what the index does (the shape
     of the picked values, hence of their mean's spread): the program compares shapes and
