@@ -1638,13 +1638,14 @@ def _converted_operand(original):
 
 def _held_source(original):
     """A function converting a value fn passed into a new array (a list index into an
-    array, `repeat`'s counts into int64, a loss's class labels checked): the converted copy
-    becomes a constant, so the program compares the arrays fn passed (`_Recorder.hold`)."""
+    array, `repeat`'s counts into int64, a loss's class labels checked, pad widths given
+    per axis in a dict): the converted copy becomes a constant, so the program compares
+    the arrays fn passed (`_Recorder.hold`)."""
 
     def convert(values, *args):
         rec = _watching()
-        if rec is not None and values.__class__ in (_ndarray, list, tuple):
-            rec.hold(values)
+        if rec is not None and values.__class__ in (_ndarray, list, tuple, dict):
+            rec.hold(list(values.values()) if values.__class__ is dict else values)
         return original(values, *args)
 
     return convert
@@ -1923,6 +1924,8 @@ def _swaps():
     swaps.append((losses, "_class_labels", _held_source(losses._class_labels)))
     swaps.append((layers, "_as_integers", _held_source(layers._as_integers)))
     swaps.append((losses, "_class_weights", _held_source(losses._class_weights)))
+    swaps.append((losses, "_element_weights", _held_source(losses._element_weights)))
+    swaps.append((shapes, "_pad_widths", _held_source(shapes._pad_widths)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

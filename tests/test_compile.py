@@ -1115,6 +1115,12 @@ _ROWS = np.arange(4)
             lambda: np.array([1.0, 2.0, 0.5]),
             lambda w, a: nn.cross_entropy(w, [0, 1, 2, 0], weight=a),
         ),
+        (
+            lambda: np.ones((4, 3), dtype=np.float32),
+            lambda w, a: nn.binary_cross_entropy(w.sigmoid(), np.full((4, 3), 0.5), weight=a),
+        ),
+        (lambda: np.array([[1, 0], [0, 2]]), lambda w, a: al.pad(w, a).tanh().mean()),
+        (lambda: np.array([0, 2]), lambda w, a: al.pad(w, {1: a}).tanh().mean()),
     ],
     ids=[
         "bool operand",
@@ -1127,6 +1133,9 @@ _ROWS = np.arange(4)
         "cross_entropy labels",
         "nll_loss labels",
         "class weights",
+        "float32 bce weight",
+        "pad widths",
+        "pad widths by axis",
     ],
 )
 def test_a_captured_array_converted_before_the_op_is_compared_at_every_call(make_array, loss):

@@ -345,7 +345,7 @@ def binary_cross_entropy(probs, target, reduction="mean", weight=None):
     _check_unit_interval(target.data if isinstance(target, Node) else target, "target")
     losses = _elementwise_loss("binary_cross_entropy", _bce, probs, target, "none")
     if weight is not None:
-        w = np.asarray(weight.data if isinstance(weight, Node) else weight, dtype=float)
+        w = _element_weights(weight)
         shape = (len(losses),) if isinstance(losses, list) else losses.shape
         try:
             w = np.broadcast_to(w, shape)
@@ -359,6 +359,11 @@ def binary_cross_entropy(probs, target, reduction="mean", weight=None):
         else:
             losses = losses * w
     return _reduce(losses, reduction)
+
+
+def _element_weights(weight):
+    """binary_cross_entropy's weight (numbers, a Tensor's data) as a float64 array."""
+    return np.asarray(weight.data if isinstance(weight, Node) else weight, dtype=float)
 
 
 def _check_unit_interval(values, what):
