@@ -871,6 +871,91 @@ def _folded(blocks, vals, consts, pinned):
     return out, [(reg, vals[reg]) for reg in sorted(folded)]
 
 
+# ---------------------------------------------------------------------------------------
+# Results written over an operand. Eager code gives every op's result a new array: an
+# operand may be held by a node, by the user, by a later rule. A replay knows every reader:
+# where an operand is read by one instruction only, and was made by the program for itself
+# (a product before its bias is added, a cotangent before ReLU's rule zeroes some of it),
+# the instruction writes its result over that operand. The same ufunc on the same operands
+# gives the same floats, with one array fewer to allocate.
+
+
+def _relu_in_place(x):
+    return ops._relu_array(x, x)
+
+
+def _relu_rule_in_place(g, out):
+    return ops._relu_rule_raw(g, out, g)
+
+
+#: function -> its form that writes the result over its first operand (and returns it).
+_IN_PLACE = {
+    np.add: operator.iadd,  # `x += y` is np.add(x, y, out=x)
+    np.subtract: operator.isub,
+    np.multiply: operator.imul,
+    np.true_divide: operator.itruediv,
+    operator.add: operator.iadd,
+    operator.sub: operator.isub,
+    operator.mul: operator.imul,
+    operator.truediv: operator.itruediv,
+    ops._relu_array: _relu_in_place,
+    ops._relu_rule_raw: _relu_rule_in_place,
+}
+
+#: Functions whose array result is new and theirs alone (never an operand or a view of one,
+#: nothing else keeps it), with the in-place forms above (given an operand of that kind),
+#: and numpy's ufuncs.
+_FRESH = {
+    ops._log_softmax_raw,
+    ops._log_softmax_rule_summed,
+    ops._matmul_da_raw,
+    ops._matmul_db_raw,
+    *_IN_PLACE,
+    *_IN_PLACE.values(),
+}
+
+
+def _in_place(blocks, vals, kept):
+    """`blocks` with each call of a function of `_IN_PLACE` that may write over its first
+    operand doing so: an array made in this program by a function of `_FRESH` or a ufunc,
+    read by this call alone and not `kept` (inputs, constants, outputs and what calls with
+    effects read), of the result's shape and dtype (so numpy computes the same operation)."""
+    reads = {}
+    for kind, code in blocks:
+        for ins in code:
+            for k in _reads(kind, ins):
+                reads[k] = reads.get(k, 0) + 1
+    made_by, out = {}, []
+    for kind, code in blocks:
+        if kind == _CALL:
+            out.append((kind, code))
+            continue
+        new = []
+        for ins in code:
+            f, o = ins[0], ins[1]
+            into = _IN_PLACE.get(f) if kind != _NARY else None
+            if into is not None:
+                a, res = ins[2], vals[ins[1]]
+                x = vals[a]
+                if (
+                    reads[a] == 1
+                    and a not in kept
+                    and made_by.get(a, False)
+                    and res.__class__ is _ndarray
+                    and x.__class__ is _ndarray
+                    and res.shape == x.shape
+                    and res.dtype == x.dtype
+                    and (kind == _UNARY or vals[ins[3]].__class__ in (_ndarray, float))
+                ):
+                    f = into
+                    ins = (into, *ins[1:])
+            f = f.func if f.__class__ is functools.partial else f
+            made_by[o] = f in _FRESH or f.__class__ is np.ufunc
+            new.append(ins)
+        out.append((kind, new))
+    return out
+
+
 #: Ops whose result has its operands' shape whatever their parameters hold (a mask, bounds).
 #: A parameter computed by fn for any other op (an index: x[x > 0], a shape, a primitive's
 #: own) can give other shapes at every call, which a program cannot follow.
@@ -2076,6 +2161,7 @@ class _Program:
             )
             consts = consts + computed
             fixed = fixed | {reg for reg, _ in computed}
+            blocks = _in_place(blocks, rec.vals, fixed | rec.pinned)
         levelled = _levelled(blocks, rec.pinned, fixed, consts, rec.vals)
         if levelled is None:
             self.blocks, where, size = _optimize(blocks, rec.pinned, fixed, rec.vals)

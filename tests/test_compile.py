@@ -1311,6 +1311,71 @@ def test_the_scatter_of_a_loss_on_captured_labels_and_its_sum_are_computed_once(
     assert ops._log_softmax_rule_summed in called and ops._sum not in called
 
 
+def test_a_replay_writes_results_over_arrays_it_alone_reads():
+    """In the MLP step, x @ w1's product is read by the bias's sum alone, that sum by ReLU
+    alone, and the cotangent d_h by ReLU's rule alone: a replay writes each result over its
+    operand (eager code gives each a new array), with the same floats as eager calls."""
+    problem = tensor_mlp.make_problem((6, 5, 3), 8)
+    (eager, _), (step, _) = workload._tensor_step(*problem), workload._tensor_step(*problem)
+    fast = al.compile(step)
+    for _ in range(4):
+        _same(eager(), fast())
+    called = [getattr(ins[0], "func", ins[0]) for _, code in _program(fast).blocks for ins in code]
+    assert called.count(operator.iadd) == 2  # both biases added over the products
+    assert jit._relu_in_place in called and jit._relu_rule_in_place in called
+    assert np.add not in called and ops._relu_array not in called
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["returned", "read twice", "a view", "a parameter", "an argument", "committed", "dtype"],
+)
+def test_a_replay_never_writes_over_an_array_another_reader_sees(case):
+    """An operand read by the outputs, by a second op, through a view, or held outside the
+    program (a parameter's data, an argument, a gradient committed into `.grad`), or of
+    another dtype than the result, is never written over: the replay gives eager's values,
+    and leaves the parameters and the arguments as eager calls do."""
+
+    def make():
+        w = Tensor(np.linspace(-1.0, 1.0, 12).reshape(4, 3), requires_grad=True)
+        b = Tensor(np.full(3, 0.5), requires_grad=True)
+        v = Tensor(np.ones((3, 3)), requires_grad=True)
+
+        def step(x):
+            w.grad = b.grad = v.grad = None
+            z = x @ w
+            if case == "returned":
+                out = z + b
+                out.sum().backward()
+                return out, z, w.grad
+            if case == "read twice":
+                out = (z + b) * z
+            elif case == "a view":  # z.T is z's memory, which the product reads after
+                out = (z.T + 1.0).T * z
+            elif case == "a parameter":
+                out = (w + 1.0).relu() @ v
+            elif case == "an argument":
+                out = (x + 1.0).relu() @ w
+            elif case == "committed":  # z's cotangent, committed into v's .grad, then ReLU's rule
+                out = (z @ v).relu()
+            else:  # float32 products plus float64 sums: float64 results
+                out = ((x * 2.0) + w.sum(axis=1)) @ w
+            out.sum().backward()
+            return out, w.grad, b.grad, v.grad
+
+        return step, w
+
+    (eager, w_eager), (step, w_fast) = make(), make()
+    fast = al.compile(step)
+    for i in range(4):
+        dtype = np.float32 if case == "dtype" else np.float64
+        x_eager, x_fast = (Tensor(np.full((2, 4), 0.25 * i - 0.3, dtype)) for _ in range(2))
+        _same(eager(x_eager), fast(x_fast))
+        _same(x_eager, x_fast)
+        _same(w_eager, w_fast)
+    assert fast.recordings == 2
+
+
 def test_zero_grad_is_one_call_of_a_replay():
     """`zero_grad()`'s loop over the parameters replays as one call clearing them all."""
     problem = tensor_mlp.make_problem((6, 5, 3), 8)

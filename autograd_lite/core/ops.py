@@ -51,6 +51,7 @@ Axis = int | tuple[int, ...] | None
 # Python wrapper around them.
 
 _sum, _max, _all = np.add.reduce, np.maximum.reduce, np.logical_and.reduce
+_multiply = np.multiply
 
 
 def _raw(x):
@@ -78,15 +79,16 @@ def _relu_rule(g, out, x):
     return _relu_rule_raw(g, _raw(out))
 
 
-def _relu_rule_raw(g, out):
+def _relu_rule_raw(g, out, into=None):
     """`_relu_rule` on raw arrays, from the output out = max(x, 0): it is 0 exactly where
-    x <= 0 (-0.0 included), and x > 0 or NaN elsewhere (a kernel)."""
+    x <= 0 (-0.0 included), and x > 0 or NaN elsewhere (a kernel). `into`: None, or g
+    itself when nothing else reads it (a compiled replay), to write the result there."""
     passes = out != 0
     # A finite sum means every element is finite (a NaN or an infinity in g makes the sum NaN
     # or infinite): then a 0/1 mask gives the same, quicker than np.where. (A sum of finite
     # elements past the float range takes np.where, the same values.) One pass, no array.
     if math.isfinite(_sum(g, axis=None)):
-        return g * passes
+        return _multiply(g, passes, out=into)
     return np.where(passes, g, 0.0)
 
 
@@ -933,10 +935,18 @@ SOFTPLUS = Op(
     doc="""log(1 + e**x) elementwise, computed without overflow (as torch.nn.functional.softplus
     with beta 1). Derivative: sigmoid(x), smooth everywhere (its own derivative at 0 is 1/4).""",
 )
+
+
+def _relu_array(x, into=None):
+    """max(x, 0) on a raw array; `into`: None, or x itself when nothing else reads it (a
+    compiled replay), to write the result there."""
+    return np.maximum(x, 0, out=into)
+
+
 RELU = Op(
     "relu",
     scalar=lambda x: 0.0 if x <= 0 else x,
-    array=lambda x: np.maximum(x, 0),
+    array=_relu_array,
     series=_relu_series,
     vjps=(_relu_rule,),
     jvps=ELEMENTWISE,
