@@ -1352,8 +1352,8 @@ def test_a_replay_never_writes_over_an_array_another_reader_sees(case):
                 out = (z + b) * z
             elif case == "a view":  # z.T is z's memory, which the product reads after
                 out = (z.T + 1.0).T * z
-            elif case == "a parameter":
-                out = (w + 1.0).relu() @ v
+            elif case == "a parameter":  # v's data, read by this sum alone
+                out = z @ (v + 1.0).relu()
             elif case == "an argument":
                 out = (x + 1.0).relu() @ w
             elif case == "committed":  # z's cotangent, committed into v's .grad, then ReLU's rule
