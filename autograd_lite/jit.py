@@ -1134,7 +1134,11 @@ class _Recorder:
         the program, by object: each is compared at every call with its shape, dtype and
         bytes as fn first used it (`_Program.valid`). A use that finds one edited since
         marks the recording as one no replay can follow (`edited`)."""
+        value_reg, fixed = self.value_reg, self.fixed
         for a in _arrays_in(obj):
+            reg = value_reg.get(id(a), -1)
+            if reg is None or (reg >= 0 and reg not in fixed):
+                continue  # computed by the program: not a constant, computed at every call
             now = (a, a.shape, a.dtype, a.tobytes())
             saved = self.held.setdefault(id(a), now)
             if saved is now:
@@ -1727,11 +1731,11 @@ def _held_source(original):
     per axis in a dict): the converted copy becomes a constant, so the program compares
     the arrays fn passed (`_Recorder.hold`)."""
 
-    def convert(values, *args):
+    def convert(values, *args, **kwargs):
         rec = _watching()
         if rec is not None and values.__class__ in (_ndarray, list, tuple, dict):
             rec.hold(list(values.values()) if values.__class__ is dict else values)
-        return original(values, *args)
+        return original(values, *args, **kwargs)
 
     return convert
 
@@ -1804,11 +1808,14 @@ def _own_memory(original):
 def _apply(original):
     def apply(op, args, params=()):
         rec = _watching()
-        if (
-            rec is None
-            or any(isinstance(a, (Node, list, tuple)) for a in args)
-            or not any(id(a) in rec.value_reg for a in (*args, *params))
+        if rec is None:
+            return original(op, args, params)
+        if any(isinstance(a, (Node, list, tuple)) for a in args) or not any(
+            id(a) in rec.value_reg for a in (*args, *params)
         ):
+            if not any(isinstance(a, Node) for a in args):  # a constant made of constants
+                rec.hold(args)
+                rec.hold(params)
             return original(op, args, params)
         out = original(op, args, params)  # raw numbers or arrays the program computed
         n = len(args)
@@ -1900,8 +1907,10 @@ def _attributes(module):
 def _module_call(original):
     def __call__(self, *args, **kwargs):
         rec = _watching()
-        if rec is not None and id(self) not in rec.modules:
-            rec.modules[id(self)] = _attributes(self)
+        if rec is not None:
+            if id(self) not in rec.modules:
+                rec.modules[id(self)] = _attributes(self)
+            rec.hold(args)  # a raw array a scalar model iterates over: numbers met one by one
         return original(self, *args, **kwargs)
 
     return functools.wraps(original)(__call__)
@@ -2011,6 +2020,9 @@ def _swaps():
     swaps.append((losses, "_class_weights", _held_source(losses._class_weights)))
     swaps.append((losses, "_element_weights", _held_source(losses._element_weights)))
     swaps.append((shapes, "_pad_widths", _held_source(shapes._pad_widths)))
+    swaps.append((ops, "real_array", _held_source(ops.real_array)))
+    swaps.append((ops, "as_real_array", _held_source(ops.as_real_array)))
+    swaps.append((value, "_as_float", _held_source(value._as_float)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

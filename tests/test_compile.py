@@ -16,6 +16,7 @@ import autograd_lite as al
 from autograd_lite import Tensor, Value, jit, nn, optim
 from autograd_lite.core import ops, tensor, value
 from autograd_lite.jit import _FAST_RULES, _FAST_SCALAR_RULES, _SAFE_SCALAR, _swaps
+from autograd_lite.math.distributions import Normal
 from benchmarks.workloads import compiled as workload
 from benchmarks.workloads import op_overhead, scalar_mlp, tensor_mlp
 
@@ -1099,6 +1100,32 @@ def test_an_array_fn_edits_before_using_it_at_every_call_is_not_replayed():
 _ROWS = np.arange(4)
 
 
+def _tensor_step(loss, arrays):
+    """A step of `loss(w, arrays)` for a fresh (4, 3) parameter w: (step, arrays)."""
+    w = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+
+    def step():
+        w.grad = None
+        out = loss(w, arrays)
+        out.backward()
+        return out, w.grad
+
+    return step, arrays
+
+
+def _replayed_until_edited(make, edit):
+    """make() -> (step, arrays): an eager and a compiled step agree bit for bit for three
+    calls, and again after `edit(arrays)` of both, which the compiled one records again for."""
+    (eager, a_eager), (step, a_fast) = make(), make()
+    fast = al.compile(step)
+    for _ in range(3):
+        _same(eager(), fast())
+    edit(a_eager)
+    edit(a_fast)
+    _same(eager(), fast())
+    assert fast.recordings == 3
+
+
 @pytest.mark.parametrize(
     "make_array, loss",
     [
@@ -1121,6 +1148,15 @@ _ROWS = np.arange(4)
         ),
         (lambda: np.array([[1, 0], [0, 2]]), lambda w, a: al.pad(w, a).tanh().mean()),
         (lambda: np.array([0, 2]), lambda w, a: al.pad(w, {1: a}).tanh().mean()),
+        (lambda: np.full((4, 3), 0.5), lambda w, a: (al.exp(a) * w).sum()),
+        (lambda: np.arange(12).reshape(4, 3), lambda w, a: al.einsum("ij,ij->", w, a)),
+        (lambda: np.arange(12), lambda w, a: (al.append(w, a) ** 2 * np.arange(24.0)).sum()),
+        (lambda: np.array([1.0, 2.0]), lambda w, a: al.pad(w, 1, constant_values=a).sum()),
+        (lambda: np.arange(12).reshape(4, 3), lambda w, a: Normal(w, 1.0).log_prob(a).sum()),
+        (
+            lambda: np.full((4, 3), 0.5, np.float32),
+            lambda w, a: (w * al.vjp(lambda v: v * v, np.ones((4, 3)))[1](a)[0]).sum(),
+        ),
     ],
     ids=[
         "bool operand",
@@ -1136,6 +1172,12 @@ _ROWS = np.arange(4)
         "float32 bce weight",
         "pad widths",
         "pad widths by axis",
+        "an op on raw arrays only",
+        "einsum's int operand",
+        "append's int values",
+        "pad's fill",
+        "a distribution's int observation",
+        "vjp's float32 cotangent",
     ],
 )
 def test_a_captured_array_converted_before_the_op_is_compared_at_every_call(make_array, loss):
@@ -1143,27 +1185,78 @@ def test_a_captured_array_converted_before_the_op_is_compared_at_every_call(make
     operand to floats, a list index to an array, `Tensor(array)` copies, `repeat`'s counts
     to int64): the program compares the array fn passed, so an edit between calls records
     again instead of replaying the converted copy of the old contents."""
-    w0 = np.random.default_rng(0).standard_normal((4, 3))
+
+    def edit(a):
+        a.flat[1] = 5.0 if a.dtype.kind == "f" else a.flat[0]
+
+    _replayed_until_edited(lambda: _tensor_step(loss, make_array()), edit)
+
+
+@pytest.mark.parametrize(
+    "make_arrays, loss",
+    [
+        (lambda: [np.ones(3) for _ in range(4)], lambda w, a: al.einsum("ij,ij->", w, a)),
+        (
+            lambda: [np.array([i % 3]) for i in range(4)],
+            lambda w, a: (al.take_along_axis(w, a, axis=1) ** 2).sum(),
+        ),
+        (lambda: [np.array(-0.2) for _ in range(3)], lambda w, a: (al.clip(w, a, None) ** 2).sum()),
+    ],
+    ids=["einsum operand", "take_along_axis indices", "clip bounds"],
+)
+def test_a_captured_list_of_arrays_stacked_by_the_library_is_compared(make_arrays, loss):
+    """A list of arrays that library code stacks into one new array (an operand, indices,
+    bounds) is compared item by item at every call: an edit of one records again."""
+
+    def edit(arrays):
+        arrays[1][...] = 2 if arrays[1].dtype.kind in "iu" else 0.5
+
+    _replayed_until_edited(lambda: _tensor_step(loss, make_arrays()), edit)
+
+
+@pytest.mark.parametrize(
+    "make_array, loss",
+    [
+        (lambda: np.array(2.0), lambda vs, a: vs[1] * a + vs[2]),
+        (lambda: np.ones(4), lambda vs, a: nn.mse_loss(vs, a)),
+    ],
+    ids=["a 0-d operand", "a loss's target"],
+)
+def test_a_captured_array_a_value_step_reads_as_numbers_is_compared(make_array, loss):
+    """Value arithmetic reads a captured array as Python floats (a 0-d operand, a loss's
+    targets): the program compares the array at every call, so an edit records again."""
 
     def make():
-        w, a = Tensor(w0.copy(), requires_grad=True), make_array()
+        vs, a = [Value(0.3 * i - 0.5) for i in range(4)], make_array()
 
         def step():
-            w.grad = None
-            out = loss(w, a)
+            for v in vs:
+                v.grad = None
+            out = loss(vs, a)
             out.backward()
-            return out, w.grad
+            return [out] + [v.grad for v in vs]
 
         return step, a
 
-    (eager, a_eager), (step, a_fast) = make(), make()
-    fast = al.compile(step)
-    for _ in range(3):
-        _same(eager(), fast())
-    for a in (a_eager, a_fast):
-        a.flat[1] = 5.0 if a.dtype.kind == "f" else a.flat[0]
-    _same(eager(), fast())
-    assert fast.recordings == 3
+    _replayed_until_edited(make, lambda a: a.fill(3.0))
+
+
+def test_a_scalar_model_called_on_a_captured_array_is_compared():
+    """A scalar MLP iterates over a captured input array (numpy scalars, met one by one):
+    the array a module is called on is compared at every call."""
+
+    def make():
+        model, x = nn.MLP(3, [4, 1], rng=0), np.ones(3)
+
+        def step():
+            model.zero_grad()
+            out = model(x)[0]
+            out.backward()
+            return [out] + [p.grad for p in model.parameters()]
+
+        return step, x
+
+    _replayed_until_edited(make, lambda x: x.__setitem__(1, 5.0))
 
 
 def test_an_integer_argument_fn_edits_at_every_call_runs_eagerly_for_any_values():

@@ -437,9 +437,8 @@ def pad(array: Operand, pad_width, mode: str = "constant", **kwargs) -> Operand:
     if mode == "constant":
         inside = tuple(slice(b, b + n) for n, (b, _) in zip(shape, widths))
         placed = ops._scatter(a, inside, out_shape)  # zeros around the array
-        fill = np.pad(
-            np.zeros(shape, a.dtype), widths, constant_values=kwargs.get("constant_values", 0)
-        )
+        values = ops.as_real_array(kwargs.get("constant_values", 0))
+        fill = np.pad(np.zeros(shape, a.dtype), widths, constant_values=values)
         if not (fill.any() or np.signbit(fill).any()):  # the padding is +0.0, as placed has it
             return placed
         kept = np.zeros(out_shape, bool)
@@ -549,7 +548,7 @@ def take_along_axis(arr: Operand, indices, axis: int | None = -1) -> Operand:
     ValueError for mismatched shapes, numpy's AxisError for an axis out of range.
     """
     a = _operand(arr)
-    idx = np.asarray(indices.data if isinstance(indices, Node) else indices)
+    idx = ops.as_real_array(indices.data if isinstance(indices, Node) else indices)
     if idx.dtype.kind not in "iu":
         raise IndexError(
             f"take_along_axis: indices must be integers, got dtype {idx.dtype}"
