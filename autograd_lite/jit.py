@@ -49,6 +49,7 @@ import functools
 import math
 import numbers
 import operator
+import struct
 import threading
 import warnings
 from collections import OrderedDict
@@ -1555,18 +1556,30 @@ def _init(original, is_tensor):
     return __init__
 
 
+def _own_float(x):
+    """A float object of x's bits that nothing else holds. An op on floats may return an
+    operand itself (max, ReLU), so one object can be the data of two Values; what fn gets
+    from `.data` or `.grad` must stand for that node alone."""
+    return _unpack_double(_pack_double(x))[0]
+
+
+_pack_double, _unpack_double = struct.Struct("d").pack, struct.Struct("d").unpack
+
+
 def _data_property(original):
     def get(self):
         data = original.fget(self)
         rec = _watching()
         if rec is not None:
-            rec.track(data, rec.node(self))  # a copy made by the read is the same register
             if id(self) not in rec.created and id(self) not in rec.arguments:
                 # A captured node's array in fn's hands: numpy work on it is not recorded,
                 # so the program holds for this very array, with these very bytes (edited in
                 # place, it is another), only (`_Program.valid`).
                 saved = data.tobytes() if data.__class__ is _ndarray else None
                 rec.escaped.append((self, data, saved))
+            if data.__class__ is float:
+                data = _own_float(data)
+            rec.track(data, rec.node(self))  # a copy made by the read is the same register
         return data
 
     def set(self, new):
@@ -1607,6 +1620,8 @@ def _grad_property(original, is_tensor):
             raw = g._data if is_tensor else g
             reader = _grad_data if is_tensor else _get_grad
             reg = rec.call(reader, (rec.const(self),), raw)
+        if raw.__class__ is float:  # a Value's: an object standing for this gradient alone
+            g = raw = _own_float(raw)
         if is_tensor:
             rec.keep.append(g)
             rec.created.add(id(g))

@@ -1241,6 +1241,26 @@ def test_a_captured_array_a_value_step_reads_as_numbers_is_compared(make_array, 
     _replayed_until_edited(make, lambda a: a.fill(3.0))
 
 
+@pytest.mark.parametrize("op", ["maximum", "relu"])
+def test_a_value_op_giving_back_its_operand_float_returns_data_and_grad(op):
+    """Float ops may give back an operand's very object (max(0.1, -2.0) is the 0.1 given,
+    ReLU of a positive x is x): `.data` and `.grad` read inside fn stand for their
+    node alone, so returning them replays (it raised an 'ambiguous' TypeError), on both
+    sides of the kink, with the captured constant still the constant."""
+    c = -0.5
+
+    def step(v):
+        v.grad = None
+        out = al.maximum(v, c) if op == "maximum" else v.relu()
+        (out * 3.0).backward()
+        return out.data, v.grad, c
+
+    fast = al.compile(step)
+    for x in [0.1, 0.7, -0.9, -0.2, 0.3]:
+        _same(step(Value(x)), fast(Value(x)))
+    assert fast.recordings == 2
+
+
 def test_a_scalar_model_called_on_a_captured_array_is_compared():
     """A scalar MLP iterates over a captured input array (numpy scalars, met one by one):
     the array a module is called on is compared at every call."""
