@@ -193,11 +193,14 @@ def measure_case(case: Case, repeats: int | None = None, log=print) -> list:
             row.samples.append(float(first))
     compare_states(case, states)
 
-    # How many calls per round, from one more timed call of each.
+    # How many calls per round, from the second of two more calls of each: a second call
+    # may still be warming up (a compiled function records again to verify), and a round of
+    # fewer calls weighs its cold first call (after the collection below) more.
     for name, (impl, fn) in fns.items():
         if case.kind == "time" and case.min_round > 0:
             if impl.before:
                 impl.before()
+            _time_calls(fn, 1)
             once = _time_calls(fn, 1)[0]
             rows[name].number = max(1, int(case.min_round / max(once, 1e-9)))
 

@@ -12,6 +12,16 @@ both removed, so numpy (and with it autograd_lite and HIPS autograd) runs the
 kernel numpy would pick on a user's machine; PyTorch uses its own MKL and is
 not affected. The kernel in use is recorded in the JSON. Every case also
 checks that all implementations computed the same numbers before timing.
+
+Memory: glibc's malloc gives freed memory at the top of its heap back to the
+system once more than a threshold is free there, and takes it back page by
+page (a page fault each) at the next large allocation. Whether a step of the
+784-256-10 MLP frees enough to cross it depends on what ran just before, so
+one implementation faults 400 to 750 times per step in some rounds and never
+in others, and a step takes up to twice as long. Unless --keep-malloc is
+given, the run fixes glibc's thresholds (`mallopt`: arrays up to 64 MiB from
+the heap, kept until 256 MiB are free) for every implementation alike, so the
+timings compare the computations. Recorded in the JSON as "malloc".
 """
 
 from __future__ import annotations
@@ -61,6 +71,11 @@ def parse_args(argv=None):
         help=f"keep {' and '.join(OPENBLAS_VARS)} as set (default: unset them)",
     )
     p.add_argument(
+        "--keep-malloc",
+        action="store_true",
+        help="keep glibc's malloc thresholds (default: fix them, see the module docstring)",
+    )
+    p.add_argument(
         "--profile",
         metavar="WORKLOAD",
         choices=sorted(ALL),
@@ -79,6 +94,26 @@ def restart_without_openblas_env(args, argv):
     env["AUTOGRAD_LITE_BENCH_UNSET"] = " ".join(f"{k}={v}" for k, v in found.items())
     print(f"restarting without {', '.join(found)} (see --keep-openblas-env)", flush=True)
     os.execve(sys.executable, [sys.executable, "-m", "benchmarks.run", *argv], env)
+
+
+MALLOC_THRESHOLDS = {"M_MMAP_THRESHOLD": (-3, 64 << 20), "M_TRIM_THRESHOLD": (-1, 256 << 20)}
+
+
+def fix_malloc_thresholds(keep: bool) -> str:
+    """Fix glibc's heap thresholds (see the module docstring); what was done, as text."""
+    if keep:
+        return "glibc defaults (--keep-malloc)"
+    import ctypes
+    import ctypes.util
+
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return "system defaults (no glibc mallopt here)"
+    done = [name for name, (param, value) in MALLOC_THRESHOLDS.items() if mallopt(param, value)]
+    if len(done) < len(MALLOC_THRESHOLDS):
+        return "system defaults (mallopt refused)"
+    return ", ".join(f"{n} {v >> 20} MiB" for n, (_, v) in MALLOC_THRESHOLDS.items())
 
 
 def machine_info() -> dict:
@@ -187,6 +222,8 @@ def table_lines(rows, targets, info) -> list:
     lines += ["", f"machine: {info['cpu']}, {info['cores']} cores; {versions}; BLAS: {blas}"]
     if info.get("openblas_env_unset_by_run"):
         lines.append(f"unset for this run: {info['openblas_env_unset_by_run']}")
+    if info.get("malloc"):
+        lines.append(f"malloc: {info['malloc']}")
     load = [f"{x:.1f}" for x in info["load_average_before"] + info["load_average_after"]]
     lines.append(
         f"load average (1, 5, 15 min) before: {', '.join(load[:3])}; after: {', '.join(load[3:])}"
@@ -298,6 +335,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     restart_without_openblas_env(args, argv)
+    malloc = fix_malloc_thresholds(args.keep_malloc)
     from threadpoolctl import threadpool_limits
 
     from .targets import evaluate
@@ -309,6 +347,7 @@ def main(argv=None) -> int:
             return 0
         info = machine_info()
         info["blas"] = blas_info()
+        info["malloc"] = malloc
         rows = run(args.only or list(ALL), smoke=args.smoke, repeats=args.repeats)
     info["load_average_after"] = os.getloadavg()
     targets = evaluate(rows)
