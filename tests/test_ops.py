@@ -521,3 +521,46 @@ def test_relu_rule_on_arrays_selects_where_the_cotangent_is_not_finite():
         expected = np.where(out != 0, g, 0.0)
         with np.errstate(all="ignore"):  # as a backward sweep runs rules
             np.testing.assert_array_equal(ops._relu_rule_raw(g, out), expected)
+
+
+def _bits(a):
+    a = np.asarray(a)
+    return a.dtype, a.shape, a.reshape(-1).view(f"u{a.dtype.itemsize}").tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_log_softmax_kernels_written_in_place_give_the_plain_formulas_floats(seed):
+    """log_softmax and its rule write results over arrays of their own (one allocation
+    fewer): bit for bit the floats of the plain expressions, for float32 and float64, rows
+    of -inf, NaN and huge values, a batched cotangent, another dtype of g, and 0-d arrays."""
+    rng = np.random.default_rng(seed)
+    for dtype in (np.float32, np.float64):
+        x = (
+            rng.standard_normal((5, 4))
+            * 10.0 ** rng.integers(0, 300 if dtype == np.float64 else 30)
+        ).astype(dtype)
+        x[1] = -np.inf
+        x[2, 0] = np.nan
+        for axes in ((1,), (0,), (0, 1)):
+            with np.errstate(all="ignore"):
+                m = np.max(x, axis=axes, keepdims=True)
+                m = (
+                    np.where(np.isfinite(m), m, 0.0).astype(dtype)
+                    if not np.isfinite(m).all()
+                    else m
+                )
+                plain = (x - m) - np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+                assert _bits(ops._log_softmax_raw(axes, x)) == _bits(plain)
+                out = plain
+                for g in (
+                    rng.standard_normal(out.shape).astype(dtype),
+                    rng.standard_normal(out.shape),  # float64 g for a float32 out
+                    rng.standard_normal((2, *out.shape)).astype(dtype),  # batched
+                ):
+                    total = np.sum(g, axis=tuple(a - x.ndim for a in axes), keepdims=True)
+                    got = ops._log_softmax_rule_summed(g, out, total)
+                    assert _bits(got) == _bits(g - np.exp(out) * total)
+    zero_d = np.array(0.7)
+    assert _bits(ops._log_softmax_raw((), zero_d)) == _bits(
+        zero_d - zero_d - np.log(np.exp(zero_d - zero_d))
+    )

@@ -51,7 +51,7 @@ Axis = int | tuple[int, ...] | None
 # Python wrapper around them.
 
 _sum, _max, _all = np.add.reduce, np.maximum.reduce, np.logical_and.reduce
-_multiply = np.multiply
+_multiply, _subtract = np.multiply, np.subtract
 
 
 def _raw(x):
@@ -423,10 +423,13 @@ def _log_softmax_raw(axes, x):
     # the result keeps its precision however large x is (x - logsumexp(x) would not).
     # A kernel: x an ndarray, axes normalized.
     m = _max(x, axis=axes, keepdims=True) if x.size else 0.0
-    if not _all(np.isfinite(m), axis=None):
+    if not math.isfinite(_sum(m, axis=None)):  # a sum past the float range takes it too
         m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or inf/nan) along an axis: no shift
     shifted = x - m
-    return shifted - np.log(_sum(np.exp(shifted), axis=axes, keepdims=True))
+    lse = np.log(_sum(np.exp(shifted), axis=axes, keepdims=True))
+    if shifted.__class__ is not np.ndarray:  # numpy's scalar, for a 0-d x
+        return shifted - lse
+    return _subtract(shifted, lse, out=shifted)  # the same floats, one array fewer
 
 
 def _log_softmax_rule(g, out, x, axis):
@@ -446,7 +449,15 @@ def _log_softmax_rule_raw(axes, g, out):
 def _log_softmax_rule_summed(g, out, total):
     """`_log_softmax_rule_raw` given `total`, g summed over the axes with kept dimensions
     (a kernel: a replay sums a constant g, a loss's cotangent, once)."""
-    return g - np.exp(out) * total
+    scaled = np.exp(out)
+    if (  # a batched g (batch axes in front), another dtype, numpy's scalar for a 0-d out
+        scaled.__class__ is not np.ndarray
+        or g.shape != scaled.shape
+        or not g.dtype == total.dtype == scaled.dtype
+    ):
+        return g - scaled * total
+    scaled *= total  # the floats of g - exp(out) * total, in one array
+    return _subtract(g, scaled, out=scaled)
 
 
 def _norm2_array(x, axis, keepdims):
