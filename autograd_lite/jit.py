@@ -882,26 +882,44 @@ def _folded(blocks, vals, consts, pinned):
 
 
 def _relu_in_place(x):
-    return ops._relu_array(x, x)
+    return ops._relu_array(x, x)  # one array operand: numpy lays the new array out as x
+
+
+def _c_order(*arrays):
+    """Every array operand is C-contiguous: then so is the new array numpy would make for
+    their result, so writing it over the first keeps eager's layout, and with it the order
+    in which a later sum adds its elements (an F-ordered product plus a C-ordered array is
+    a C-ordered array in eager code)."""
+    return all(a.__class__ is not _ndarray or a.flags.c_contiguous for a in arrays)
 
 
 def _relu_rule_in_place(g, out):
-    return ops._relu_rule_raw(g, out, g)
+    return ops._relu_rule_raw(g, out, g if _c_order(g, out) else None)
+
+
+@functools.cache
+def _into_first(ufunc):
+    """ufunc(a, b), written over a where that gives eager's array (`_c_order`)."""
+
+    def run(a, b):
+        return ufunc(a, b, out=a) if _c_order(a, b) else ufunc(a, b)
+
+    run.__qualname__ = f"{ufunc.__name__}_into_first"
+    return run
 
 
 #: function -> its form that writes the result over its first operand (and returns it).
 _IN_PLACE = {
-    np.add: operator.iadd,  # `x += y` is np.add(x, y, out=x)
-    np.subtract: operator.isub,
-    np.multiply: operator.imul,
-    np.true_divide: operator.itruediv,
-    operator.add: operator.iadd,
-    operator.sub: operator.isub,
-    operator.mul: operator.imul,
-    operator.truediv: operator.itruediv,
-    ops._relu_array: _relu_in_place,
-    ops._relu_rule_raw: _relu_rule_in_place,
+    op: _into_first(ufunc)
+    for ops_of_ufunc, ufunc in [
+        ((np.add, operator.add), np.add),
+        ((np.subtract, operator.sub), np.subtract),
+        ((np.multiply, operator.mul), np.multiply),
+        ((np.true_divide, operator.truediv), np.true_divide),
+    ]
+    for op in ops_of_ufunc
 }
+_IN_PLACE.update({ops._relu_array: _relu_in_place, ops._relu_rule_raw: _relu_rule_in_place})
 
 #: Functions whose array result is new and theirs alone (never an operand or a view of one,
 #: nothing else keeps it), with the in-place forms above (given an operand of that kind),

@@ -1434,7 +1434,7 @@ def test_a_replay_writes_results_over_arrays_it_alone_reads():
     for _ in range(4):
         _same(eager(), fast())
     called = [getattr(ins[0], "func", ins[0]) for _, code in _program(fast).blocks for ins in code]
-    assert called.count(operator.iadd) == 2  # both biases added over the products
+    assert called.count(jit._IN_PLACE[np.add]) == 2  # both biases added over the products
     assert jit._relu_in_place in called and jit._relu_rule_in_place in called
     assert np.add not in called and ops._relu_array not in called
 
@@ -1486,6 +1486,29 @@ def test_a_replay_never_writes_over_an_array_another_reader_sees(case):
         _same(eager(x_eager), fast(x_fast))
         _same(x_eager, x_fast)
         _same(w_eager, w_fast)
+    assert fast.recordings == 2
+
+
+@pytest.mark.parametrize("case", ["sum", "data read"])
+def test_a_replay_keeps_the_memory_layout_of_eager_arrays(case):
+    """A sum adds an array's elements in memory order, so eager's layouts are part of its
+    floats: a result written over an F-ordered operand stays F-ordered where eager code
+    makes a new C-ordered array (x.T * 1.0 + c), and `.data` of an array an op saved is a
+    copy with the layout of the original."""
+
+    def f(x, c):
+        if case == "sum":
+            return ((x.T * 1.0) + c).sum()
+        y = (x * 1.0).T * 1.0
+        z = y * 2.0  # y saved by the product: reading .data copies it
+        return Tensor(y.data).sum(), z
+
+    fast = al.compile(f)
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        x, c = rng.standard_normal((2, 8, 8)).astype(np.float32)
+        eager_x, fast_x = (Tensor(x, requires_grad=case == "data read") for _ in range(2))
+        _same(f(eager_x, Tensor(c)), fast(fast_x, Tensor(c)))
     assert fast.recordings == 2
 
 

@@ -531,8 +531,9 @@ def _bits(a):
 @pytest.mark.parametrize("seed", range(6))
 def test_log_softmax_kernels_written_in_place_give_the_plain_formulas_floats(seed):
     """log_softmax and its rule write results over arrays of their own (one allocation
-    fewer): bit for bit the floats of the plain expressions, for float32 and float64, rows
-    of -inf, NaN and huge values, a batched cotangent, another dtype of g, and 0-d arrays."""
+    fewer): bit for bit the floats and the layouts of the plain expressions, for float32 and
+    float64, rows of -inf, NaN and huge values, a batched cotangent, another dtype of g,
+    F-ordered arrays, and 0-d arrays."""
     rng = np.random.default_rng(seed)
     for dtype in (np.float32, np.float64):
         x = (
@@ -554,12 +555,16 @@ def test_log_softmax_kernels_written_in_place_give_the_plain_formulas_floats(see
                 out = plain
                 for g in (
                     rng.standard_normal(out.shape).astype(dtype),
+                    np.asfortranarray(rng.standard_normal(out.shape).astype(dtype)),
                     rng.standard_normal(out.shape),  # float64 g for a float32 out
                     rng.standard_normal((2, *out.shape)).astype(dtype),  # batched
                 ):
                     total = np.sum(g, axis=tuple(a - x.ndim for a in axes), keepdims=True)
-                    got = ops._log_softmax_rule_summed(g, out, total)
-                    assert _bits(got) == _bits(g - np.exp(out) * total)
+                    for o in (out, np.asfortranarray(out)):  # the layouts too
+                        got = ops._log_softmax_rule_summed(g, o, total)
+                        plain = g - np.exp(o) * total
+                        assert _bits(got) == _bits(plain)
+                        assert got.strides == plain.strides
     zero_d = np.array(0.7)
     assert _bits(ops._log_softmax_raw((), zero_d)) == _bits(
         zero_d - zero_d - np.log(np.exp(zero_d - zero_d))

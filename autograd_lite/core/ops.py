@@ -450,10 +450,11 @@ def _log_softmax_rule_summed(g, out, total):
     """`_log_softmax_rule_raw` given `total`, g summed over the axes with kept dimensions
     (a kernel: a replay sums a constant g, a loss's cotangent, once)."""
     scaled = np.exp(out)
-    if (  # a batched g (batch axes in front), another dtype, numpy's scalar for a 0-d out
-        scaled.__class__ is not np.ndarray
+    if (  # a batched g (batch axes in front), another dtype, numpy's scalar for a 0-d out,
+        scaled.__class__ is not np.ndarray  # or a layout the new array would not have
         or g.shape != scaled.shape
         or not g.dtype == total.dtype == scaled.dtype
+        or not (g.flags.c_contiguous and scaled.flags.c_contiguous)
     ):
         return g - scaled * total
     scaled *= total  # the floats of g - exp(out) * total, in one array
