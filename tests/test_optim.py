@@ -444,3 +444,60 @@ def test_a_frozen_layer_is_accepted_and_never_moves_as_in_pytorch():
         opt.step()
     np.testing.assert_array_equal(model[0].weight.data, frozen)
     assert not np.array_equal(model[2].weight.data, trained)
+
+
+_SGD_CASES = {
+    "plain": ({}, None),
+    "two groups": ({"groups": True}, None),
+    "float32": ({"dtype": np.float32}, None),
+    "a parameter without a gradient": ({"unused": True}, None),
+    "lr changed between steps": ({}, lambda opt: opt.param_groups[0].update(lr=0.05)),
+    "momentum switched on": ({}, lambda opt: opt.param_groups[0].update(momentum=0.9)),
+    "weight decay": ({"weight_decay": 0.01}, None),
+    "maximize": ({"maximize": True}, None),
+    "a Value among the parameters": ({"value": True}, None),
+}
+
+
+def _sgd_run(case, step):
+    """Four SGD steps of a small least-squares fit in configuration `case`, each step taken
+    by `step(opt)`: the parameters after every step, their floats in hex (every bit)."""
+    options, between = _SGD_CASES[case]
+    rng = np.random.default_rng(0)
+    dtype = options.get("dtype", np.float64)
+    ws = [Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in [(3, 2), (2,)]]
+    unused = Tensor(np.ones(2), requires_grad=True)
+    v = Value(0.5)
+    params = ws + [unused] * options.get("unused", False) + [v] * options.get("value", False)
+    kw = {k: options[k] for k in ("weight_decay", "maximize") if k in options}
+    if options.get("groups"):
+        opt = optim.SGD([{"params": ws[:1]}, {"params": ws[1:], "lr": 0.3}], lr=0.1)
+    else:
+        opt = optim.SGD(params, lr=0.1, **kw)
+    x = Tensor(rng.standard_normal((4, 3)).astype(dtype))
+    seen = []
+    for k in range(4):
+        for p in params:
+            p.grad = None
+        loss = ((x @ ws[0] + ws[1]) ** 2).sum() * (v if options.get("value") else 1.0)
+        loss.backward()
+        step(opt)
+        seen.append([[float(x).hex() for x in np.ravel(p.data)] for p in params])
+        if k == 1 and between is not None:
+            between(opt)
+    return seen
+
+
+@pytest.mark.parametrize("case", list(_SGD_CASES))
+def test_sgd_takes_a_short_path_with_the_general_paths_floats(case, monkeypatch):
+    """Plain SGD on Tensors (the common training step) skips the general machinery of
+    `Optimizer.step`; every configuration gives the floats of the general path, bit for bit,
+    and the plain ones never reach it (except the step after their options changed)."""
+    general = _sgd_run(case, optim.Optimizer.step)
+    calls = []
+    real = optim.Optimizer.step
+    monkeypatch.setattr(optim.Optimizer, "step", lambda opt: calls.append(1) or real(opt))
+    assert _sgd_run(case, optim.SGD.step) == general
+    short = case in ("plain", "two groups", "float32", "a parameter without a gradient")
+    changed = {"lr changed between steps": 1, "momentum switched on": 2}
+    assert len(calls) == (0 if short else changed.get(case, 4))

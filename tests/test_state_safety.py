@@ -61,10 +61,10 @@ def test_the_cyclic_collector_ends_as_the_program_left_it():
 
 
 @contextlib.contextmanager
-def interrupted_on_assignment(monkeypatch, attribute, n):
-    """KeyboardInterrupt at the n-th assignment of `attribute` on a Value (a stand-in for a
+def interrupted_on_assignment(monkeypatch, attribute, n, cls=Value):
+    """KeyboardInterrupt at the n-th assignment of `attribute` on a `cls` (a stand-in for a
     Ctrl-C arriving midway through a loop of assignments); restored on leaving."""
-    real_setattr = Value.__setattr__
+    real_setattr = cls.__setattr__
     count = [0]
 
     def setattr_interrupt(self, name, value):
@@ -74,11 +74,11 @@ def interrupted_on_assignment(monkeypatch, attribute, n):
                 raise KeyboardInterrupt
         real_setattr(self, name, value)
 
-    monkeypatch.setattr(Value, "__setattr__", setattr_interrupt)
+    monkeypatch.setattr(cls, "__setattr__", setattr_interrupt)
     try:
         yield
     finally:
-        monkeypatch.setattr(Value, "__setattr__", real_setattr)
+        monkeypatch.setattr(cls, "__setattr__", real_setattr)
 
 
 def test_an_interrupt_while_gradients_are_committed_changes_none_of_them(monkeypatch):
@@ -171,3 +171,20 @@ def test_a_value_meets_an_array_mask_and_a_list_of_values_meets_a_tensor():
     a = Value(3.0)
     (Tensor([1.0, 2.0]) * [a, a]).sum().backward()
     assert a.grad == 3.0
+
+
+def test_an_interrupt_during_a_plain_sgd_step_on_tensors_changes_no_parameter(monkeypatch):
+    """Plain SGD on Tensors takes its short path; an interrupt midway through its assignments
+    puts every parameter back, as the general path does."""
+    params = [Tensor([float(i), 1.0], requires_grad=True) for i in range(50)]
+    loss = params[0].sum() * 0.0
+    for p in params:
+        loss = loss + (p * p).sum()
+    loss.backward()
+    opt = al.optim.SGD(params, lr=0.1)
+    with interrupted_on_assignment(monkeypatch, "_data", 20, Tensor):
+        with pytest.raises(KeyboardInterrupt):
+            opt.step()
+    assert [p.data.tolist() for p in params] == [[float(i), 1.0] for i in range(50)]
+    opt.step()
+    assert params[1].data.tolist() == [1.0 - 0.1 * 2.0, 1.0 - 0.1 * 2.0]

@@ -471,6 +471,43 @@ class SGD(Optimizer):
     def _required_state(self, group):
         return ("momentum_buffer",)
 
+    def step(self):
+        """As `Optimizer.step`, with the same floats. Plain SGD on Tensors (no momentum,
+        weight decay or maximize, options as last checked), the common training step, takes
+        a short path: theta <- theta - lr * g for every parameter a backward pass reached,
+        all or nothing. Anything else (a Value, a gradient with a graph, a shape mismatch to
+        report) takes the general one."""
+        groups, checked, lrs = self.param_groups, self._checked, []
+        for k, group in enumerate(groups):
+            if (
+                group["momentum"]
+                or group["weight_decay"]
+                or group["maximize"]
+                or self._options_of(group) != checked[k]
+            ):
+                return super().step()
+            lrs.append(group["lr"])
+        todo = []
+        for p, k in zip(self.params, self._group_of):
+            g, data = p._grad, p._data
+            if g is None:
+                continue
+            if (
+                g.__class__ is not np.ndarray
+                or data.__class__ is not np.ndarray
+                or g.shape != data.shape
+            ):
+                return super().step()
+            todo.append((p, data, g, lrs[k]))
+        news = [_descend(data, lr, g) for _, data, g, lr in todo]
+        try:
+            for (p, _, _, _), new in zip(todo, news):
+                p._data, p._saved = new, False  # `p.data = new`: a float array, kept
+        except BaseException:  # an interrupt midway: every parameter as it was
+            for p, data, _, _ in todo:
+                p._data, p._saved = data, True
+            raise
+
     def _update(self, data, g, state, group):
         if group["maximize"]:
             g = -g
