@@ -1758,6 +1758,26 @@ def _converted_operand(original):
     return operand
 
 
+def _float_operand(original):
+    """`value._as_float`: a raw operand of Value arithmetic made a float. Of a 0-d array the
+    program holds in a register (an argument, a value it computed), the conversion is a
+    recorded call, so a replay reads the argument of each call; of a constant array, the
+    program compares the array (`_Recorder.hold`)."""
+
+    def as_float(x, *args, **kwargs):
+        out = original(x, *args, **kwargs)
+        rec = _watching()
+        if rec is not None and x.__class__ is _ndarray:
+            reg = rec.value_reg.get(id(x), -1)
+            if reg is not None and reg >= 0 and reg not in rec.fixed:
+                rec.track(out, rec.call(float, (reg,), out))
+            else:
+                rec.hold(x)
+        return out
+
+    return as_float
+
+
 def _held_source(original):
     """A function converting a value fn passed into a new array (a list index into an
     array, `repeat`'s counts into int64, a loss's class labels checked, pad widths given
@@ -1816,7 +1836,10 @@ def _sweep(original):
             raise TypeError(
                 "al.compile: a backward pass with create_graph=True (higher derivatives: "
                 "hessian, hvp, ...) is not supported in a compiled function: its rules build "
-                "masks with numpy comparisons on raw data, which a recording cannot see"
+                "masks with numpy comparisons on raw data, which a recording cannot see. "
+                "al.grad, al.vjp and al.jacrev take that path too when the function's "
+                "captured parameters require grad (the result keeps its history); for a "
+                "first derivative only, call them under `with al.no_grad():` inside fn"
             )
         if observe is not None:
             raise TypeError("al.compile: a backward sweep with an observer is not supported")
@@ -2055,7 +2078,7 @@ def _swaps():
     swaps.append((shapes, "_pad_widths", _held_source(shapes._pad_widths)))
     swaps.append((ops, "real_array", _held_source(ops.real_array)))
     swaps.append((ops, "as_real_array", _held_source(ops.as_real_array)))
-    swaps.append((value, "_as_float", _held_source(value._as_float)))
+    swaps.append((value, "_as_float", _float_operand(value._as_float)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:
@@ -2270,15 +2293,20 @@ class _Program:
 
 
 _EAGER = object()  # a cache entry: arguments of this structure run eagerly
-_INT_MISSES_WARNED = 3  # recordings for new integer-array values only, before a warning
+_INT_MISSES_WARNED = 3  # recordings for new values of int arrays or numbers only, then a warning
 _STALE_WARNED = 3  # recordings in a row for edits of what a program holds, before a warning
 
 
 def _without_int_values(key):
-    """A cache key with the values of integer and bool arrays left out (their shape kept)."""
+    """A cache key with the values of integer and bool arrays (their shape kept) and of
+    Python numbers left out."""
     if key.__class__ is tuple:
         if len(key) == 4 and key[0] == "a" and key[3].__class__ is bytes:
             return key[:3]
+        if len(key) == 2 and key[0] == "f" and key[1].__class__ is str:
+            return key[:1]
+        if len(key) == 3 and key[0] == "s" and key[1] in (int, bool, complex):
+            return key[:2]
         return tuple(_without_int_values(k) for k in key)
     return key
 
@@ -2385,7 +2413,7 @@ class Compiled:
         self.cache_size = cache_size
         self._cache = OrderedDict()
         self.recordings = 0  # how many times fn was recorded (a cache miss each)
-        self._int_misses = 0  # recordings caused by new values of integer arrays only
+        self._int_misses = 0  # recordings caused by new values of int arrays or numbers only
         # Structures of arguments (keys without integer values) whose fn edits in place an
         # array it used in an op: eager whatever the values (fn edits its own labels).
         self._eager_structures = set()
@@ -2482,7 +2510,8 @@ class Compiled:
 
     def _warn_if_ints_vary(self, key):
         """Warn once when calls keep recording only because the values of integer or bool
-        arrays among the arguments differ (new labels every minibatch): each records anew."""
+        arrays (new labels every minibatch) or of Python numbers among the arguments differ:
+        each records anew."""
         if key in self._cache:  # recorded again for another reason (a module changed)
             return
         shape = _without_int_values(key)
@@ -2492,10 +2521,11 @@ class Compiled:
                 warnings.warn(
                     f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} has recorded again "
                     f"{_INT_MISSES_WARNED} times only because the values of integer or bool "
-                    "arrays among its arguments changed (labels, indices): those values are "
-                    "part of a recording, so each new one records (as slow as an eager call "
-                    "and more). Pass labels one-hot, as a float array, and compute the loss "
-                    "with ops (docs/compile.md)",
+                    "arrays (labels, indices) or of Python numbers among its arguments "
+                    "changed: those values are part of a recording, so each new one records "
+                    "(as slow as an eager call and more). Pass labels one-hot, as a float "
+                    "array, and compute the loss with ops; pass numbers that change as Values "
+                    "or 0-d float arrays (docs/compile.md)",
                     RuntimeWarning,
                     stacklevel=3,
                 )

@@ -172,6 +172,24 @@ def test_digits_style_step_with_batches_as_arguments():
     assert fast.recordings == 2
 
 
+def test_python_numbers_that_change_at_every_call_say_so_once():
+    """Python numbers passed as arguments are part of the key: a scalar step given new floats
+    at every call records at every call, and says so once, naming the way out."""
+    w = Value(0.5)
+
+    def step(x):
+        w.grad = None
+        out = w * x
+        out.backward()
+        return out, w.grad
+
+    fast = al.compile(step)
+    with pytest.warns(RuntimeWarning, match="or of Python numbers") as caught:
+        for v in range(6):
+            _same(step(float(v)), fast(float(v)))
+    assert fast.recordings == 6 and len(caught) == 1
+
+
 def test_adam_and_a_scheduler_are_replayed():
     def make():
         w = Tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
@@ -1258,6 +1276,26 @@ def test_a_value_op_giving_back_its_operand_float_returns_data_and_grad(op):
     fast = al.compile(step)
     for x in [0.1, 0.7, -0.9, -0.2, 0.3]:
         _same(step(Value(x)), fast(Value(x)))
+    assert fast.recordings == 2
+
+
+def test_a_value_step_on_0d_float_array_arguments_replays_them():
+    """0-d float arrays passed as arguments are inputs, also where Value arithmetic reads
+    them as floats: a replay converts each call's (it used to keep the recorded float,
+    see two different programs, warn and run eagerly)."""
+    w = Value(0.5)
+
+    def step(x, y):
+        w.grad = None
+        out = (w * x - y) ** 2
+        out.backward()
+        return out, w.grad
+
+    fast = al.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v in [2.0, 3.0, -1.5, 0.25, -0.0]:
+            _same(step(np.array(v), np.array(v / 3)), fast(np.array(v), np.array(v / 3)))
     assert fast.recordings == 2
 
 
