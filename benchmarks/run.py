@@ -73,7 +73,8 @@ def parse_args(argv=None):
     p.add_argument(
         "--keep-malloc",
         action="store_true",
-        help="keep glibc's malloc thresholds (default: fix them, see the module docstring)",
+        help="keep glibc's malloc thresholds (default: fix them for every implementation, "
+        "so that heap trimming's page faults do not decide a run; see benchmarks/README.md)",
     )
     p.add_argument(
         "--profile",
