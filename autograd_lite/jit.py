@@ -1837,9 +1837,10 @@ def _sweep(original):
                 "al.compile: a backward pass with create_graph=True (higher derivatives: "
                 "hessian, hvp, ...) is not supported in a compiled function: its rules build "
                 "masks with numpy comparisons on raw data, which a recording cannot see. "
-                "al.grad, al.vjp and al.jacrev take that path too when the function's "
-                "captured parameters require grad (the result keeps its history); for a "
-                "first derivative only, call them under `with al.no_grad():` inside fn"
+                "al.grad, al.vjp and al.jacrev take that path too when the differentiated "
+                "function's arguments or captured parameters require grad (the result keeps "
+                "its history); for a first derivative only, call them under "
+                "`with al.no_grad():` inside fn"
             )
         if observe is not None:
             raise TypeError("al.compile: a backward sweep with an observer is not supported")
