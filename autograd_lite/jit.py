@@ -885,12 +885,12 @@ def _relu_in_place(x):
     return ops._relu_array(x, x)  # one array operand: numpy lays the new array out as x
 
 
-def _c_order(*arrays):
-    """Every array operand is C-contiguous: then so is the new array numpy would make for
-    their result, so writing it over the first keeps eager's layout, and with it the order
-    in which a later sum adds its elements (an F-ordered product plus a C-ordered array is
-    a C-ordered array in eager code)."""
-    return all(a.__class__ is not _ndarray or a.flags.c_contiguous for a in arrays)
+def _c_order(a, b):
+    """Both operands (b an array or a number) are C-contiguous: then so is the new array
+    numpy would make for their result, so writing it over `a` keeps eager's layout, and
+    with it the order in which a later sum adds its elements (an F-ordered product plus a
+    C-ordered array is a C-ordered array in eager code)."""
+    return a.flags.c_contiguous and (b.__class__ is not _ndarray or b.flags.c_contiguous)
 
 
 def _relu_rule_in_place(g, out):
@@ -902,7 +902,9 @@ def _into_first(ufunc):
     """ufunc(a, b), written over a where that gives eager's array (`_c_order`)."""
 
     def run(a, b):
-        return ufunc(a, b, out=a) if _c_order(a, b) else ufunc(a, b)
+        if a.flags.c_contiguous and (b.__class__ is not _ndarray or b.flags.c_contiguous):
+            return ufunc(a, b, out=a)  # `_c_order`, written out: this runs at every call
+        return ufunc(a, b)
 
     run.__qualname__ = f"{ufunc.__name__}_into_first"
     return run
