@@ -2079,6 +2079,7 @@ def _swaps():
     swaps.append((losses, "_class_weights", _held_source(losses._class_weights)))
     swaps.append((losses, "_element_weights", _held_source(losses._element_weights)))
     swaps.append((shapes, "_pad_widths", _held_source(shapes._pad_widths)))
+    swaps.append((ops, "as_shape", _held_source(ops.as_shape)))
     swaps.append((ops, "real_array", _held_source(ops.real_array)))
     swaps.append((ops, "as_real_array", _held_source(ops.as_real_array)))
     swaps.append((value, "_as_float", _float_operand(value._as_float)))

@@ -1233,6 +1233,27 @@ def test_a_captured_list_of_arrays_stacked_by_the_library_is_compared(make_array
 
 
 @pytest.mark.parametrize(
+    "make_array, loss, new",
+    [
+        (lambda: np.array([4, 3]), lambda w, a: (w.reshape(a)[0] ** 2).sum(), [2, 6]),
+        (
+            lambda: np.array([0, 1, 2]),
+            lambda w, a: (w.reshape(2, 2, 3).transpose(a)[0, 0] ** 2).sum(),
+            [0, 2, 1],
+        ),
+        (lambda: np.array([2, 4, 3]), lambda w, a: (al.broadcast_to(w, a) ** 2).mean(), [3, 4, 3]),
+    ],
+    ids=["reshape's shape", "transpose's axes", "broadcast_to's shape"],
+)
+def test_a_captured_shape_or_axes_array_is_compared(make_array, loss, new):
+    """A shape or axes given as an array becomes a tuple of numbers before the op sees it:
+    the program compares the array, so another shape written into it records again."""
+    _replayed_until_edited(
+        lambda: _tensor_step(loss, make_array()), lambda a: a.__setitem__(slice(None), new)
+    )
+
+
+@pytest.mark.parametrize(
     "make_array, loss",
     [
         (lambda: np.array(2.0), lambda vs, a: vs[1] * a + vs[2]),

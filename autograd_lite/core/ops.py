@@ -2079,6 +2079,12 @@ def array_operand(x, what: str, values: bool = False):
     return real_array(x, what)
 
 
+def as_shape(values) -> tuple:
+    """A shape or axes given as a sequence (a tuple, a list, an array) as a tuple of its
+    items; a compiled function compares an array given so at every call (jit.py)."""
+    return tuple(values)
+
+
 def _tame(x):
     """A raw operand or bound with Python ints numpy cannot hold turned to floats."""
     if isinstance(x, list):
@@ -2272,7 +2278,7 @@ def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
 
 @_documents(BROADCAST_TO)
 def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
-    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)  # numpy takes an int
+    shape = (shape,) if isinstance(shape, numbers.Integral) else as_shape(shape)  # or an int
     if tuple(_shape(x)) == shape:
         return x
     x = array_operand(x, "broadcast_to") if isinstance(x, Node) else x  # a Value: 0-d Tensor

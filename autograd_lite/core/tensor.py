@@ -629,13 +629,13 @@ class Tensor(Node, ops.Arithmetic):
     def reshape(self, *shape) -> Tensor:
         """Same data, new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 allowed."""
         if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
-            shape = tuple(shape[0])
+            shape = ops.as_shape(shape[0])
         return Tensor._apply(ops.RESHAPE, (self,), (shape,))
 
     def transpose(self, *axes) -> Tensor:
         """Permute axes: no argument reverses them (as numpy); `t.transpose(1, 0)` or a tuple."""
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):
-            axes = axes[0]
+            axes = axes[0] if axes[0] is None else ops.as_shape(axes[0])
         if axes is None or tuple(axes) == ():
             return Tensor._apply(ops.TRANSPOSE, (self,), (None,))
         n = self.ndim
