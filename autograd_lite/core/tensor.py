@@ -341,7 +341,7 @@ class Tensor(Node, ops.Arithmetic):
                 g = self._grad
                 if g is not None and g.__class__ is not Tensor:
                     if not g.flags.writeable:  # shared or a broadcast view: its own memory
-                        g = g.copy()
+                        g = g.copy(order="K")  # its layout kept, as the copy of .data
                     g = self._grad = _new_tensor(g)
         return g
 
