@@ -1080,8 +1080,9 @@ _record_lock = threading.RLock()  # one recording at a time: the swapped functio
 
 
 def _distinct(data):
-    """A new object with the bits of a node's data (a float or an ndarray)."""
-    return data.copy() if data.__class__ is _ndarray else math.copysign(data, data)
+    """A new object with the bits of a node's data (a float or an ndarray, its layout
+    kept: a later sum over it adds in the same order)."""
+    return np.copy(data) if data.__class__ is _ndarray else math.copysign(data, data)
 
 
 class _Recorder:
@@ -2136,7 +2137,7 @@ def _output_builder(rec, out, where=None):
         if isinstance(out, Value):
             return lambda r: _NEW_VALUE(r[reg])
         if fixed:  # a constant array: each call gets its own copy to edit
-            return lambda r: _NEW_TENSOR(r[reg].copy())
+            return lambda r: _NEW_TENSOR(np.copy(r[reg]))  # (order K: the layout kept)
         return lambda r: _NEW_TENSOR(r[reg])
     if isinstance(out, (list, tuple)):
         parts = [_output_builder(rec, x, where) for x in out]
@@ -2166,7 +2167,7 @@ def _output_builder(rec, out, where=None):
         rec.same_object.add(const)
         reg = at(const)
         if isinstance(out, _ndarray):
-            return lambda r: r[reg].copy()  # the caller may edit what it gets
+            return lambda r: np.copy(r[reg])  # the caller may edit what it gets
         return itemgetter(reg)
     return lambda r: out
 

@@ -1600,6 +1600,21 @@ def test_a_gradient_read_by_grad_keeps_its_layout_for_the_next_step():
         _same(eager(), fast())
 
 
+def test_a_transforms_copies_of_shared_results_keep_eager_layout():
+    """`al.grad` copies a result that shares memory with another (add passes one cotangent
+    to both inputs); eager and replayed calls copy it alike, keeping its layout, so the
+    caller's sums over the results agree to the last bit."""
+    c = np.arange(16.0).reshape(4, 4)
+    g = al.grad(lambda a, b: ((a + b).T * c).sum(), argnums=(0, 1))
+    fast = al.compile(g)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        a, b = rng.standard_normal((2, 4, 4))
+        eager, replayed = g(a, b), fast(a, b)
+        _same(eager, replayed)
+        assert [x.strides for x in eager] == [x.strides for x in replayed]
+
+
 def test_zero_grad_is_one_call_of_a_replay():
     """`zero_grad()`'s loop over the parameters replays as one call clearing them all."""
     problem = tensor_mlp.make_problem((6, 5, 3), 8)

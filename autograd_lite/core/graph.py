@@ -957,7 +957,7 @@ def _own_memory(results):
         owner = _owner(g)
         if owner is not None:
             if owner in seen:
-                g = g.copy()
+                g = np.copy(g)  # its layout kept (order K), as a replay copies it
             seen.add(owner)
         out.append(g)
     return out

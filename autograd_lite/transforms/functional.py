@@ -361,7 +361,7 @@ class _Call:
     def export_output(self, o, history):
         if history:
             return o
-        return self.export(o.data if isinstance(o, Value) else o.data.copy(), o)
+        return self.export(o.data if isinstance(o, Value) else np.copy(o.data), o)  # layout kept
 
     def structure(self, per_output):
         """Shape results as JAX does: a tuple over outputs (if several) of a tuple over argnums."""
