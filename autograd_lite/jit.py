@@ -49,7 +49,6 @@ import functools
 import math
 import numbers
 import operator
-import struct
 import threading
 import warnings
 from collections import OrderedDict
@@ -1577,16 +1576,6 @@ def _init(original, is_tensor):
     return __init__
 
 
-def _own_float(x):
-    """A float object of x's bits that nothing else holds. An op on floats may return an
-    operand itself (max, ReLU), so one object can be the data of two Values; what fn gets
-    from `.data` or `.grad` must stand for that node alone."""
-    return _unpack_double(_pack_double(x))[0]
-
-
-_pack_double, _unpack_double = struct.Struct("d").pack, struct.Struct("d").unpack
-
-
 def _data_property(original):
     def get(self):
         data = original.fget(self)
@@ -1599,7 +1588,9 @@ def _data_property(original):
                 saved = data.tobytes() if data.__class__ is _ndarray else None
                 rec.escaped.append((self, data, saved))
             if data.__class__ is float:
-                data = _own_float(data)
+                # An object of its own (the same bits): max or ReLU may give back an operand's
+                # very float, and what fn gets must stand for this node alone.
+                data = _distinct(data)
             rec.track(data, rec.node(self))  # a copy made by the read is the same register
         return data
 
@@ -1641,8 +1632,8 @@ def _grad_property(original, is_tensor):
             raw = g._data if is_tensor else g
             reader = _grad_data if is_tensor else _get_grad
             reg = rec.call(reader, (rec.const(self),), raw)
-        if raw.__class__ is float:  # a Value's: an object standing for this gradient alone
-            g = raw = _own_float(raw)
+        if raw.__class__ is float:  # a Value's: an object of its own, as `.data` gives
+            g = raw = _distinct(raw)
         if is_tensor:
             rec.keep.append(g)
             rec.created.add(id(g))
@@ -1743,42 +1734,25 @@ def _ufunc_comparison(original):
 
 
 def _converted_operand(original):
-    """`tensor._operand`: a raw operand of an op made a float array. A conversion of a value
-    computed by the program (a recorded mask in `x * (x > 0)`) is recorded as a call, so the
-    op reads it converted at every call, not as it was at the recording."""
+    """A function making a raw operand fn passed into what an op computes with
+    (`tensor._operand`: a float array; `value._as_float`: a float). A conversion of a value
+    the program holds in a register (an argument, a value it computed: a recorded mask in
+    `x * (x > 0)`, a 0-d array argument of Value arithmetic) is recorded as a call, so the
+    op reads it converted at every call, not as it was at the recording; of a constant, the
+    program compares what fn passed (`_Recorder.hold`)."""
 
-    def operand(x):
-        out = original(x)
+    def operand(x, *args):
+        out = original(x, *args)
         rec = _watching()
-        if rec is not None and out is not x and out.__class__ is _ndarray:
+        if rec is not None and out is not x and _ndarray in (out.__class__, x.__class__):
             reg = rec.value_reg.get(id(x), -1)
             if reg is not None and reg >= 0 and reg not in rec.fixed:
                 rec.track(out, rec.call(original, (reg,), out))
-            else:  # the converted copy is a constant: the program compares what fn passed
+            else:  # the converted copy is a constant
                 rec.hold(x)
         return out
 
     return operand
-
-
-def _float_operand(original):
-    """`value._as_float`: a raw operand of Value arithmetic made a float. Of a 0-d array the
-    program holds in a register (an argument, a value it computed), the conversion is a
-    recorded call, so a replay reads the argument of each call; of a constant array, the
-    program compares the array (`_Recorder.hold`)."""
-
-    def as_float(x, *args, **kwargs):
-        out = original(x, *args, **kwargs)
-        rec = _watching()
-        if rec is not None and x.__class__ is _ndarray:
-            reg = rec.value_reg.get(id(x), -1)
-            if reg is not None and reg >= 0 and reg not in rec.fixed:
-                rec.track(out, rec.call(float, (reg,), out))
-            else:
-                rec.hold(x)
-        return out
-
-    return as_float
 
 
 def _held_source(original):
@@ -2083,7 +2057,7 @@ def _swaps():
     swaps.append((ops, "as_shape", _held_source(ops.as_shape)))
     swaps.append((ops, "real_array", _held_source(ops.real_array)))
     swaps.append((ops, "as_real_array", _held_source(ops.as_real_array)))
-    swaps.append((value, "_as_float", _float_operand(value._as_float)))
+    swaps.append((value, "_as_float", _converted_operand(value._as_float)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:
@@ -2298,11 +2272,11 @@ class _Program:
 
 
 _EAGER = object()  # a cache entry: arguments of this structure run eagerly
-_INT_MISSES_WARNED = 3  # recordings for new values of int arrays or numbers only, then a warning
+_VALUE_MISSES_WARNED = 3  # recordings for new values of int arrays or numbers only, then a warning
 _STALE_WARNED = 3  # recordings in a row for edits of what a program holds, before a warning
 
 
-def _without_int_values(key):
+def _without_values(key):
     """A cache key with the values of integer and bool arrays (their shape kept) and of
     Python numbers left out."""
     if key.__class__ is tuple:
@@ -2312,7 +2286,7 @@ def _without_int_values(key):
             return key[:1]
         if len(key) == 3 and key[0] == "s" and key[1] in (int, bool, complex):
             return key[:2]
-        return tuple(_without_int_values(k) for k in key)
+        return tuple(_without_values(k) for k in key)
     return key
 
 
@@ -2418,7 +2392,7 @@ class Compiled:
         self.cache_size = cache_size
         self._cache = OrderedDict()
         self.recordings = 0  # how many times fn was recorded (a cache miss each)
-        self._int_misses = 0  # recordings caused by new values of int arrays or numbers only
+        self._value_misses = 0  # recordings caused by new values of int arrays or numbers only
         # Structures of arguments (keys without integer values) whose fn edits in place an
         # array it used in an op: eager whatever the values (fn edits its own labels).
         self._eager_structures = set()
@@ -2468,9 +2442,9 @@ class Compiled:
                     stacklevel=2,
                 )
             return out
-        if self._eager_structures and _without_int_values(key) in self._eager_structures:
+        if self._eager_structures and _without_values(key) in self._eager_structures:
             return self.fn(*args, **kwargs)
-        self._warn_if_ints_vary(key)
+        self._warn_if_values_vary(key)
         invalid = program
         program, out = self._record(args, kwargs, inputs)
         if invalid is not None:  # what it holds changed since (`_Program.valid`)
@@ -2488,7 +2462,7 @@ class Compiled:
         eager = program.varying_shapes or program.edits_held
         self._cache[key] = _EAGER if eager else program
         if program.edits_held:
-            self._eager_structures.add(_without_int_values(key))
+            self._eager_structures.add(_without_values(key))
         if eager:
             name = getattr(self.fn, "__name__", self.fn)
             if program.varying_shapes:
@@ -2513,19 +2487,19 @@ class Compiled:
             self._cache.popitem(last=False)
         return out
 
-    def _warn_if_ints_vary(self, key):
+    def _warn_if_values_vary(self, key):
         """Warn once when calls keep recording only because the values of integer or bool
         arrays (new labels every minibatch) or of Python numbers among the arguments differ:
         each records anew."""
         if key in self._cache:  # recorded again for another reason (a module changed)
             return
-        shape = _without_int_values(key)
-        if any(_without_int_values(k) == shape for k in self._cache):
-            self._int_misses += 1
-            if self._int_misses == _INT_MISSES_WARNED:  # once: the count only grows
+        shape = _without_values(key)
+        if any(_without_values(k) == shape for k in self._cache):
+            self._value_misses += 1
+            if self._value_misses == _VALUE_MISSES_WARNED:  # once: the count only grows
                 warnings.warn(
                     f"al.compile: {getattr(self.fn, '__name__', self.fn)!r} has recorded again "
-                    f"{_INT_MISSES_WARNED} times only because the values of integer or bool "
+                    f"{_VALUE_MISSES_WARNED} times only because the values of integer or bool "
                     "arrays (labels, indices) or of Python numbers among its arguments "
                     "changed: those values are part of a recording, so each new one records "
                     "(as slow as an eager call and more). Pass labels one-hot, as a float "

@@ -111,8 +111,7 @@ def fix_malloc_thresholds(keep: bool) -> str:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
     except (OSError, AttributeError):
         return "system defaults (no glibc mallopt here)"
-    done = [name for name, (param, value) in MALLOC_THRESHOLDS.items() if mallopt(param, value)]
-    if len(done) < len(MALLOC_THRESHOLDS):
+    if not all([mallopt(param, value) for param, value in MALLOC_THRESHOLDS.values()]):
         return "system defaults (mallopt refused)"
     return ", ".join(f"{n} {v >> 20} MiB" for n, (_, v) in MALLOC_THRESHOLDS.items())
 
