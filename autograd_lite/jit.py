@@ -660,6 +660,10 @@ def _tuple(*items):
     return items
 
 
+def _from_items(convert, cls, items):
+    return convert(cls(items))  # a list or tuple operand made of registers, converted
+
+
 # ---------------------------------------------------------------------------------------
 # Kernels. A recorded call of a generic function (a rule that tells nodes from raw arrays,
 # reads shapes, normalizes axes, picks a path) is replaced, for the kinds and shapes it met,
@@ -1150,16 +1154,19 @@ class _Recorder:
             self.hold(obj)
         return reg
 
+    def computed(self, x):
+        """`x` is a value the program computes (at every call), not a constant."""
+        reg = self.value_reg.get(id(x), -1)
+        return reg is None or (reg >= 0 and reg not in self.fixed)
+
     def hold(self, obj):
         """The arrays in `obj` (an array, or tuples and lists holding some) are constants of
         the program, by object: each is compared at every call with its shape, dtype and
         bytes as fn first used it (`_Program.valid`). A use that finds one edited since
         marks the recording as one no replay can follow (`edited`)."""
-        value_reg, fixed = self.value_reg, self.fixed
         for a in _arrays_in(obj):
-            reg = value_reg.get(id(a), -1)
-            if reg is None or (reg >= 0 and reg not in fixed):
-                continue  # computed by the program: not a constant, computed at every call
+            if self.computed(a):
+                continue  # not a constant: computed at every call
             now = (a, a.shape, a.dtype, a.tobytes())
             saved = self.held.setdefault(id(a), now)
             if saved is now:
@@ -1733,13 +1740,15 @@ def _ufunc_comparison(original):
     return compare
 
 
-def _converted_operand(original):
+def _converted_operand(original, replayed=None):
     """A function making a raw operand fn passed into what an op computes with
     (`tensor._operand`: a float array; `value._as_float`: a float). A conversion of a value
     the program holds in a register (an argument, a value it computed: a recorded mask in
     `x * (x > 0)`, a 0-d array argument of Value arithmetic) is recorded as a call, so the
     op reads it converted at every call, not as it was at the recording; of a constant, the
-    program compares what fn passed (`_Recorder.hold`)."""
+    program compares what fn passed (`_Recorder.hold`). `replayed`: the conversion a replay
+    calls, where the register may hold another kind than fn met (`float`: a comparison fn
+    got as a 0-d array is numpy's bool scalar in a replay, which `_as_float` refuses)."""
 
     def operand(x, *args):
         out = original(x, *args)
@@ -1747,7 +1756,12 @@ def _converted_operand(original):
         if rec is not None and out is not x and _ndarray in (out.__class__, x.__class__):
             reg = rec.value_reg.get(id(x), -1)
             if reg is not None and reg >= 0 and reg not in rec.fixed:
-                rec.track(out, rec.call(original, (reg,), out))
+                rec.track(out, rec.call(replayed or original, (reg,), out))
+            elif (x.__class__ is list or x.__class__ is tuple) and any(map(rec.computed, x)):
+                # a list holding values the program computes ([x > 0]): converted from them
+                items = rec.call(_tuple, [rec.raw(v) for v in x], tuple(x))
+                convert = functools.partial(_from_items, original, x.__class__)
+                rec.track(out, rec.call(convert, (items,), out))
             else:  # the converted copy is a constant
                 rec.hold(x)
         return out
@@ -2057,7 +2071,7 @@ def _swaps():
     swaps.append((ops, "as_shape", _held_source(ops.as_shape)))
     swaps.append((ops, "real_array", _held_source(ops.real_array)))
     swaps.append((ops, "as_real_array", _held_source(ops.as_real_array)))
-    swaps.append((value, "_as_float", _converted_operand(value._as_float)))
+    swaps.append((value, "_as_float", _converted_operand(value._as_float, float)))
     for base in (optimizers.Optimizer, lr_scheduler._Schedule):
         for cls in _subclasses(base):
             if "step" in cls.__dict__:

@@ -1320,6 +1320,34 @@ def test_a_value_step_on_0d_float_array_arguments_replays_them():
     assert fast.recordings == 2
 
 
+def test_a_0d_comparison_in_value_arithmetic_replays():
+    """A comparison of a 0-d Tensor used as a Value operand (`v * (t > 0)`) is recorded, and
+    a replay converts its result (numpy's bool scalar there) to a float as eager code
+    converts the 0-d array fn got."""
+
+    def f(v, t):
+        return v * (t > 0)
+
+    fast = al.compile(f)
+    for s in (2.0, 3.0, -1.0, 0.5, -0.0):
+        _same(f(Value(1.5), Tensor(np.array(s))), fast(Value(1.5), Tensor(np.array(s))))
+    assert fast.recordings == 2
+
+
+@pytest.mark.parametrize("wrap", [list, tuple])
+def test_a_recorded_mask_inside_a_list_operand_is_read_at_every_call(wrap):
+    """`x * [x > 0]`: the list made into an array holds a mask the program computes, so a
+    replay converts that call's mask (it converted the recorded one once, silently)."""
+
+    def f(x):
+        return x * wrap([x > 0])
+
+    fast = al.compile(f)
+    for xs in ([1.0, 2.0, -3.0], [4.0, 5.0, -6.0], [-1.0, 2.0, 3.0], [0.5, -0.5, 2.0]):
+        _same(f(Tensor(np.array(xs))), fast(Tensor(np.array(xs))))
+    assert fast.recordings == 2
+
+
 def test_a_scalar_model_called_on_a_captured_array_is_compared():
     """A scalar MLP iterates over a captured input array (numpy scalars, met one by one):
     the array a module is called on is compared at every call."""
